@@ -1,0 +1,89 @@
+"""Reading, checking and writing audio, with one-line errors that name the file."""
+from __future__ import annotations
+
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from lib import paths
+
+
+class AudioError(ValueError):
+    """Bad audio input; the message is ``<file>: <problem>`` on one line."""
+
+
+def check(path: Path, *, sample_rate: int | None = None, channels: int | None = None,
+          min_seconds: float | None = None) -> sf._SoundFileInfo:
+    """Check an audio file's header without decoding it all; raise :class:`AudioError`."""
+    name = paths.relative(path)
+    if not Path(path).is_file():
+        raise AudioError(f"{name}: file does not exist")
+    if Path(path).stat().st_size == 0:
+        raise AudioError(f"{name}: empty file (0 bytes)")
+    try:
+        info = sf.info(str(path))
+    except Exception as err:  # soundfile raises several types for unreadable data
+        reason = str(err).splitlines()[0].split(": ", 1)[-1][:80]
+        raise AudioError(f"{name}: corrupt or not an audio file ({reason})") from None
+    if info.frames == 0:
+        raise AudioError(f"{name}: no audio samples")
+    if sample_rate is not None and info.samplerate != sample_rate:
+        raise AudioError(f"{name}: sample rate {info.samplerate} Hz, expected {sample_rate} Hz")
+    if channels is not None and info.channels != channels:
+        raise AudioError(f"{name}: {info.channels} channels, expected {channels}")
+    if min_seconds is not None and info.duration < min_seconds - 1e-6:
+        raise AudioError(f"{name}: too short ({info.duration:.3f} s, expected at least "
+                         f"{min_seconds:g} s)")
+    return info
+
+
+def read(path: Path, **expect: object) -> tuple[np.ndarray, int]:
+    """Decode a file after :func:`check`: float32 samples (frames x channels) and rate."""
+    check(path, **expect)
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as err:
+        raise AudioError(f"{paths.relative(path)}: corrupt audio data ({err})") from None
+    return data, rate
+
+
+def to_mono(data: np.ndarray) -> np.ndarray:
+    return data.mean(axis=1) if data.ndim == 2 else data
+
+
+def resample(signal: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Polyphase resampling; exact and deterministic for integer rate ratios."""
+    if rate == target:
+        return signal.astype(np.float32)
+    g = gcd(rate, target)
+    return resample_poly(signal, target // g, rate // g, axis=0).astype(np.float32)
+
+
+def read_mono(path: Path, rate: int) -> np.ndarray:
+    """Any readable file as a mono float32 signal at ``rate``."""
+    data, source_rate = read(path)
+    return resample(to_mono(data), source_rate, rate)
+
+
+def write(path: Path, signal: np.ndarray, rate: int) -> None:
+    """16-bit PCM WAV, the format of SpeechCommands and TAU Urban Acoustic Scenes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), np.clip(signal, -1.0, 1.0), rate, subtype="PCM_16")
+
+
+def rms(signal: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(signal, dtype=np.float64)) + 1e-12))
+
+
+def mix_at_snr(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """Add ``noise`` scaled so that 10 log10(P_speech / P_noise) equals ``snr_db``."""
+    gain = rms(speech) / (rms(noise) * 10 ** (snr_db / 20))
+    return speech + gain * noise
+
+
+def peak_normalise(signal: np.ndarray, peak: float = 0.9) -> np.ndarray:
+    top = float(np.max(np.abs(signal)))
+    return signal if top == 0 else signal * (peak / top)

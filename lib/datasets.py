@@ -1,0 +1,155 @@
+"""The study's datasets: their on-disk layouts as autrainer reads them, and checks of a tree.
+
+Two are real (downloaded by autrainer's own ``download()``; needs the internet) and two are
+generated here in exactly the same layouts, so the real loading code runs on them:
+``OfflineKeywords`` (SpeechCommands layout) and ``SyntheticScenes`` (DCASE2020Task1A layout).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from lib import audio, paths
+
+
+class DatasetError(ValueError):
+    """A dataset tree that autrainer would misread; one line naming the file."""
+
+
+@dataclass(frozen=True)
+class DatasetLayout:
+    name: str
+    autrainer_class: str          # the real dataset class that loads the tree
+    index_column: str             # sample id: the audio path relative to ``default/``
+    target_column: str
+    splits: tuple[str, ...]       # CSV files present on disk (DCASE carves dev from train)
+    columns: tuple[str, ...]
+    sample_rate: int
+    seconds: float                # minimum clip length accepted
+    generated: bool
+    #: Dataset-specific autrainer arguments, as in the paper's dataset configs.
+    autrainer_args: dict[str, Any] = field(default_factory=dict)
+    #: Covariates per sample (only for generated sets), keyed by the index column.
+    metadata_file: str | None = None
+
+
+_SPEECH_COMMANDS_COLUMNS = ("path", "sample_rate", "label", "speaker_id", "utterance_number")
+_DCASE_COLUMNS = ("filename", "scene_label", "city", "location", "segment", "device")
+_DCASE_ARGS = {"dev_split": 0.1, "dev_split_seed": 0,
+               "stratify": ["scene_label", "city", "device"]}
+
+LAYOUTS: dict[str, DatasetLayout] = {
+    "OfflineKeywords": DatasetLayout(
+        "OfflineKeywords", "autrainer.datasets.SpeechCommands", "path", "label",
+        ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 1.0, True,
+        metadata_file="metadata.csv"),
+    "SpeechCommands": DatasetLayout(
+        "SpeechCommands", "autrainer.datasets.SpeechCommands", "path", "label",
+        ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 0.05, False),
+    "SyntheticScenes": DatasetLayout(
+        "SyntheticScenes", "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
+        ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, True, dict(_DCASE_ARGS)),
+    "DCASE2020Task1A": DatasetLayout(
+        "DCASE2020Task1A", "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
+        ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, False, dict(_DCASE_ARGS)),
+}
+
+
+def read_split(root: Path, layout: DatasetLayout, split: str) -> pd.DataFrame:
+    """One split's table, with a one-line error for a missing file or column."""
+    file = root / f"{split}.csv"
+    if not file.is_file():
+        raise DatasetError(f"{paths.relative(file)}: missing split file")
+    try:
+        table = pd.read_csv(file)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        raise DatasetError(f"{paths.relative(file)}: unreadable CSV ({err})") from None
+    missing = [c for c in layout.columns if c not in table.columns]
+    if missing:
+        raise DatasetError(f"{paths.relative(file)}: missing column {missing[0]!r}")
+    if table.empty:
+        raise DatasetError(f"{paths.relative(file)}: no rows")
+    return table
+
+
+def read_tables(root: Path, layout: DatasetLayout) -> dict[str, pd.DataFrame]:
+    """All split tables; dev/test classes must be known from train."""
+    tables = {split: read_split(root, layout, split) for split in layout.splits}
+    known = set(tables["train"][layout.target_column])
+    for split, table in tables.items():
+        unknown = sorted(set(table[layout.target_column]) - known)
+        if unknown:
+            raise DatasetError(f"{paths.relative(root / f'{split}.csv')}: unknown class "
+                               f"{unknown[0]!r} (not in train.csv)")
+    return tables
+
+
+def check_tree(root: Path, layout: DatasetLayout, progress: bool = True) -> dict[str, int]:
+    """Check tables and every audio header of a tree; return the clip count per split."""
+    if not root.is_dir():
+        raise DatasetError(f"{paths.relative(root)}: dataset folder does not exist "
+                           f"(run `make data`)")
+    tables = read_tables(root, layout)
+    files = [f for table in tables.values() for f in table[layout.index_column]]
+    for file in tqdm(files, desc=f"checking {layout.name} audio", disable=not progress,
+                     unit="clip", mininterval=2):
+        audio.check(root / "default" / file, min_seconds=layout.seconds,
+                    **({"sample_rate": layout.sample_rate, "channels": 1}
+                       if layout.generated else {}))
+    return {split: len(table) for split, table in tables.items()}
+
+
+def load_metadata(root: Path, layout: DatasetLayout) -> pd.DataFrame | None:
+    """Per-sample covariates of a generated set, indexed by sample id; None for real sets."""
+    if layout.metadata_file is None:
+        return None
+    file = root / layout.metadata_file
+    if not file.is_file():
+        raise DatasetError(f"{paths.relative(file)}: missing metadata file")
+    return pd.read_csv(file).set_index(layout.index_column)
+
+
+def _sha256(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    file = root / "manifest.json"
+    return json.loads(file.read_text()) if file.is_file() else None
+
+
+def build_once(root: Path, name: str, fingerprint: str, build: Callable[[Path], dict[str, Any]],
+               reuse_if: Callable[[dict[str, Any]], bool] = lambda manifest: True,
+               log: Callable[[str], None] = print) -> Path:
+    """Generate a dataset tree unless an identical one is already at ``root``.
+
+    ``build`` writes into a sibling ``.partial`` folder and returns facts for the manifest;
+    the folder replaces ``root`` only when complete, so an interrupted or failed run never
+    leaves a half-written dataset, and the previous one stays until the new one is ready.
+    """
+    manifest = read_manifest(root)
+    if manifest and manifest.get("fingerprint") == fingerprint and reuse_if(manifest):
+        log(f"{name}: reusing {paths.relative(root)} (fingerprint {fingerprint})")
+        return root
+    partial = root.with_name(root.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    facts = build(partial)
+    manifest = {"dataset": name, "fingerprint": fingerprint, **facts,
+                "audio_sha256": _sha256(sorted((partial / "default").rglob("*.wav"))),
+                "tables_sha256": {f.name: _sha256([f]) for f in sorted(partial.glob("*.csv"))}}
+    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    if root.exists():
+        shutil.rmtree(root)
+    partial.rename(root)
+    return root

@@ -1,0 +1,166 @@
+"""The offline keyword set: a SpeechCommands-layout dataset generated here, with ground truth.
+
+Words from the SpeechCommands vocabulary are spoken by synthetic voices (eSpeak NG, Piper),
+split voice-disjoint into train/dev/test as the real set splits by speaker, and mixed with real
+recorded noise at known SNRs. Two kinds of hard sample the paper found are injected into the
+training split at known rates: flipped labels and non-speech clips carrying a word label.
+``metadata.csv`` records every sample's covariates (voice, engine, SNR, flipped, true word,
+non-speech): the ground truth the book checks difficulty scores against.
+
+It is a stand-in for SpeechCommands, not human speech.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from lib import audio, paths
+from lib.datasets import LAYOUTS, build_once
+from lib.noise import NoiseBank
+from lib.speech import RATE, Synthesizer, Voice, trim_silence, voice_bank
+
+#: Bump when the generator's output changes for the same spec (invalidates reuse).
+GENERATOR_VERSION = 1
+CLIP_SECONDS = 1.0
+SPLIT_COLUMNS = list(LAYOUTS["OfflineKeywords"].columns)
+
+
+@dataclass(frozen=True)
+class KeywordSetSpec:
+    keywords: tuple[str, ...]
+    engines: tuple[str, ...]
+    train_voices: int
+    dev_voices: int
+    test_voices: int
+    utterances_per_voice: int
+    snr_db: tuple[float, float]
+    flip_fraction: float
+    nonspeech_fraction: float
+    noise_sources: tuple[str, ...]
+    seed: int
+
+    @classmethod
+    def from_profile(cls, params: dict[str, Any]) -> "KeywordSetSpec":
+        return cls(tuple(params["KEYWORDS"]), tuple(params["ENGINES"]),
+                   params["TRAIN_VOICES"], params["DEV_VOICES"], params["TEST_VOICES"],
+                   params["UTTERANCES_PER_VOICE"], tuple(map(float, params["SNR_DB"])),
+                   float(params["FLIP_FRACTION"]), float(params["NONSPEECH_FRACTION"]),
+                   tuple(params["NOISE_SOURCES"]), params["DATA_SEED"])
+
+    def fingerprint(self) -> str:
+        text = json.dumps([GENERATOR_VERSION, dataclasses.asdict(self)], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame, list[Voice]]:
+    """One row per clip: who says which word, and which training clips get injected."""
+    counts = {"train": spec.train_voices, "dev": spec.dev_voices, "test": spec.test_voices}
+    voices = voice_bank(list(spec.engines), sum(counts.values()), rng)
+    order = rng.permutation(len(voices))
+    rows, start = [], 0
+    for split, count in counts.items():
+        for index in sorted(order[start:start + count]):
+            voice = voices[index]
+            for word in spec.keywords:
+                for take in range(spec.utterances_per_voice):
+                    rows.append({"split": split, "voice_index": index, "spoken_word": word,
+                                 "label": word, "utterance_number": take})
+        start += count
+    plan = pd.DataFrame(rows)
+    plan["label_flipped"] = False
+    plan["nonspeech"] = False
+    train = plan.index[plan["split"] == "train"].to_numpy()
+    n_flip = int(round(spec.flip_fraction * len(train)))
+    n_nonspeech = int(round(spec.nonspeech_fraction * len(train)))
+    chosen = rng.choice(train, size=n_flip + n_nonspeech, replace=False)
+    for row in chosen[:n_flip]:
+        others = [w for w in spec.keywords if w != plan.at[row, "spoken_word"]]
+        plan.at[row, "label"] = others[rng.integers(len(others))]
+        plan.at[row, "label_flipped"] = True
+    for row in chosen[n_flip:]:
+        plan.at[row, "spoken_word"] = ""
+        plan.at[row, "nonspeech"] = True
+    # An injected clip is an extra take of its voice, so its file name never collides with
+    # the voice's genuine clip of the same label.
+    injected = plan["label_flipped"] | plan["nonspeech"]
+    plan.loc[injected, "utterance_number"] += spec.utterances_per_voice
+    return plan, voices
+
+
+def _render(row: pd.Series, voice: Voice, synth: Synthesizer, bank: NoiseBank,
+            spec: KeywordSetSpec, rng: np.random.Generator, clip_seed: int) -> dict[str, Any]:
+    """Synthesise one clip; return its signal and covariates."""
+    samples = int(CLIP_SECONDS * RATE)
+    noise, noise_clip = bank.draw(rng, samples)
+    if row["nonspeech"]:
+        signal, snr, speech_seconds, offset = noise, np.nan, 0.0, 0.0
+    else:
+        speech = trim_silence(synth.say(row["spoken_word"], voice, clip_seed))[:samples]
+        start = int(rng.integers(0, samples - len(speech) + 1))
+        placed = np.zeros(samples, dtype=np.float32)
+        placed[start:start + len(speech)] = speech
+        snr = float(rng.uniform(*spec.snr_db))
+        # SNR is measured over the speech segment, the way a listener hears it.
+        gain = audio.rms(speech) / (audio.rms(noise) * 10 ** (snr / 20))
+        signal = placed + gain * noise
+        speech_seconds, offset = len(speech) / RATE, start / RATE
+    signal = audio.peak_normalise(signal, float(rng.uniform(0.3, 0.9)))
+    return {"signal": signal, "snr_db": snr, "noise_clip": noise_clip,
+            "speech_seconds": round(speech_seconds, 4), "speech_onset_s": round(offset, 4)}
+
+
+def generate(spec: KeywordSetSpec, root: Path, log: Callable[[str], None] = print) -> Path:
+    """Write the set to ``root`` unless an identical one is there already.
+
+    The set is built in a sibling ``.partial`` folder and moved into place only when
+    complete, so an interrupted run never leaves a half-written dataset behind.
+    """
+    def build(partial: Path) -> dict[str, Any]:
+        rng = np.random.default_rng(spec.seed)
+        bank = NoiseBank(list(spec.noise_sources), log=log)
+        plan, voices = _plan(spec, rng)
+        synth = Synthesizer()
+        records = []
+        for position, row in tqdm(plan.iterrows(), total=len(plan), unit="clip",
+                                  desc="synthesising OfflineKeywords", mininterval=1):
+            voice = voices[row["voice_index"]]
+            clip = _render(row, voice, synth, bank, spec, rng,
+                           clip_seed=spec.seed * 100003 + position)
+            path = f"{row['label']}/{voice.speaker_id}_nohash_{row['utterance_number']}.wav"
+            audio.write(partial / "default" / path, clip.pop("signal"), RATE)
+            records.append({"path": path, "sample_rate": RATE, "label": row["label"],
+                            "speaker_id": voice.speaker_id,
+                            "utterance_number": row["utterance_number"], "split": row["split"],
+                            "engine": voice.engine, "voice": voice.name,
+                            "voice_pitch": voice.pitch, "voice_rate": voice.rate,
+                            "spoken_word": row["spoken_word"],
+                            "label_flipped": row["label_flipped"],
+                            "nonspeech": row["nonspeech"], **clip})
+        metadata = pd.DataFrame(records)
+        for split in ("train", "dev", "test"):
+            metadata.loc[metadata["split"] == split, SPLIT_COLUMNS].to_csv(
+                partial / f"{split}.csv", index=False)
+        metadata.to_csv(partial / "metadata.csv", index=False)
+        counts = {s: int(n) for s, n in metadata.groupby("split").size().items()}
+        log(f"OfflineKeywords: wrote {len(metadata)} clips to {paths.relative(root)} "
+            f"(train {counts.get('train', 0)}, dev {counts.get('dev', 0)}, "
+            f"test {counts.get('test', 0)}; {int(metadata['label_flipped'].sum())} flipped "
+            f"labels, {int(metadata['nonspeech'].sum())} non-speech clips, "
+            f"{len(spec.keywords)} words, {metadata['speaker_id'].nunique()} voices)")
+        return {"spec": dataclasses.asdict(spec), "noise_sources": bank.sources,
+                "noise_clips": len(bank.clips), "clips_per_split": counts,
+                "flipped": int(metadata["label_flipped"].sum()),
+                "nonspeech": int(metadata["nonspeech"].sum())}
+
+    # A noise source skipped last time (offline, no apt-get) is tried again.
+    return build_once(root, "OfflineKeywords", spec.fingerprint(), build,
+                      reuse_if=lambda m: sorted(m["noise_sources"]) == sorted(spec.noise_sources),
+                      log=log)

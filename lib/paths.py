@@ -1,0 +1,50 @@
+"""The one place that knows where everything lives.
+
+Raw third-party inputs go to ``data/external``, generated or downloaded datasets to
+``data/<profile>/<dataset>``, and everything a profile computes to ``results/<profile>``.
+All of it is outside git; deleting ``data/`` and ``results/`` resets the project.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+PROFILES = NOTEBOOKS / "profiles"
+BOOK = ROOT / "book"
+DATA = ROOT / "data"
+EXTERNAL = DATA / "external"
+RESULTS = ROOT / "results"
+#: Where the book build finds the executed notebooks (copied there from a profile's results).
+BOOK_EXECUTED = BOOK / "executed"
+#: Offline copies of MathJax, require.js and the widget manager (built by ``make vendor``).
+BOOK_VENDOR_STATIC = BOOK / "_vendor" / "static"
+
+
+def profile_file(profile: str) -> Path:
+    return PROFILES / f"{profile}.yaml"
+
+
+def dataset_dir(profile: str, dataset: str) -> Path:
+    """Root of one dataset as autrainer reads it (``train.csv``..., audio under ``default/``)."""
+    return DATA / profile / dataset
+
+
+def results_dir(profile: str) -> Path:
+    return RESULTS / profile
+
+
+def executed_notebooks_dir(profile: str) -> Path:
+    return results_dir(profile) / "notebooks"
+
+
+def book_html_dir(profile: str) -> Path:
+    return results_dir(profile) / "_build" / "html"
+
+
+def relative(path: Path) -> str:
+    """A path as the user typed it from the repository root, for messages."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)

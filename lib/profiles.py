@@ -1,0 +1,160 @@
+"""Profiles: every parameter of every notebook, one YAML file per size tier.
+
+``smoke`` is what the tests run, ``demo`` (the default) makes the book, ``paper`` is the
+published study for GPUs. :data:`SCHEMA` is the single description of what each parameter
+means and which values it allows; profile files and papermill overrides are checked against it
+so a typo fails at once with one line naming the file and the parameter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lib import paths
+
+
+class ProfileError(ValueError):
+    """A profile or parameter problem; its message is one line naming the file and key."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    kind: str  # int | float | str | bool | list[str] | list[int] | range
+    doc: str
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+KNOWN_DATASETS = ("OfflineKeywords", "SyntheticScenes", "SpeechCommands", "DCASE2020Task1A")
+SPEECH_COMMANDS_WORDS = (
+    "backward bed bird cat dog down eight five follow forward four go happy house learn left "
+    "marvin nine no off on one right seven sheila six stop three tree two up visual wow yes zero"
+).split()
+
+SCHEMA: dict[str, Parameter] = {
+    "PROFILE": Parameter("str", "profile name; selects data/<PROFILE> and results/<PROFILE>",
+                         choices=("smoke", "demo", "paper")),
+    "DATASETS": Parameter("list[str]", "datasets of the study", choices=KNOWN_DATASETS),
+    # The offline keyword set (lib.keywords).
+    "KEYWORDS": Parameter("list[str]", "SpeechCommands words to synthesise",
+                          choices=tuple(SPEECH_COMMANDS_WORDS)),
+    "ENGINES": Parameter("list[str]", "speech engines to draw voices from",
+                         choices=("espeak", "piper")),
+    "TRAIN_VOICES": Parameter("int", "voices in the training split", minimum=1),
+    "DEV_VOICES": Parameter("int", "voices in the dev split (disjoint from train)", minimum=1),
+    "TEST_VOICES": Parameter("int", "voices in the test split (disjoint from both)", minimum=1),
+    "UTTERANCES_PER_VOICE": Parameter("int", "repetitions of each word per voice", minimum=1),
+    "SNR_DB": Parameter("range", "[low, high] signal-to-noise ratio in dB, drawn uniformly"),
+    "FLIP_FRACTION": Parameter("float", "share of training clips whose label is flipped",
+                               minimum=0.0, maximum=0.5),
+    "NONSPEECH_FRACTION": Parameter("float", "share of training clips replaced by noise only, "
+                                    "with a word label", minimum=0.0, maximum=0.5),
+    "NOISE_SOURCES": Parameter("list[str]", "packages with real recordings used as noise",
+                               choices=("dcase-util", "lincity-ng-data", "minetest-data")),
+    "SCENE_CLIPS_PER_CLASS": Parameter("int", "clips per scene in the tiny DCASE-layout tree",
+                                       minimum=2),
+    "DATA_SEED": Parameter("int", "seed of the data generators (same seed, same bytes)",
+                           minimum=0),
+    # Training and scoring (the paper's sweep; used from notebooks/01_training on).
+    "MODELS": Parameter("list[str]", "PANNs architectures", choices=("Cnn10", "Cnn14")),
+    "SEEDS": Parameter("list[int]", "training seeds; one run per dataset x model x seed"),
+    "EPOCHS": Parameter("int", "training epochs per run", minimum=1),
+    "BATCH_SIZE": Parameter("int", "training batch size", minimum=1),
+    "LEARNING_RATE": Parameter("float", "Adam learning rate", minimum=0.0),
+    "OPTIMIZER": Parameter("str", "optimizer", choices=("Adam", "SGD")),
+    "DEVICE": Parameter("str", "torch device: cpu, cuda or auto (cuda when present)",
+                        choices=("cpu", "cuda", "auto")),
+    "SCORING": Parameter("str", "difficulty score computed by aucurriculum",
+                         choices=("CumulativeAccuracy",)),
+    "SCORING_STOP": Parameter("str", "last checkpoint that enters the score",
+                              choices=("best", "last")),
+    "SCORING_SUBSET": Parameter("str", "split whose samples are scored",
+                                choices=("train", "dev", "test")),
+}
+
+
+def _type_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` is not allowed for parameter ``name``, or None when it is."""
+    spec = SCHEMA[name]
+    scalar = {"int": int, "float": (int, float), "str": str, "bool": bool}
+    if spec.kind in scalar:
+        if isinstance(value, bool) and spec.kind != "bool":
+            return f"must be {spec.kind}, got {value!r}"
+        if not isinstance(value, scalar[spec.kind]):
+            return f"must be {spec.kind}, got {type(value).__name__} {value!r}"
+        items = [value]
+    elif spec.kind == "range":
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+                or value[0] > value[1]):
+            return f"must be [low, high] with low <= high, got {value!r}"
+        return None
+    else:
+        item_type = {"list[str]": str, "list[int]": int}[spec.kind]
+        if not isinstance(value, list) or not value:
+            return f"must be a non-empty {spec.kind}, got {value!r}"
+        bad = [v for v in value if not isinstance(v, item_type) or isinstance(v, bool)]
+        if bad:
+            return f"must be {spec.kind}, got {bad[0]!r} in {value!r}"
+        if len(set(value)) != len(value):
+            return f"has duplicates: {value!r}"
+        items = value
+    for item in items:
+        if spec.choices is not None and item not in spec.choices:
+            return f"allows {', '.join(map(str, spec.choices))}; got {item!r}"
+        if spec.minimum is not None and item < spec.minimum:
+            return f"must be >= {spec.minimum}, got {item!r}"
+        if spec.maximum is not None and item > spec.maximum:
+            return f"must be <= {spec.maximum}, got {item!r}"
+    return None
+
+
+def check(source: str = "parameters", **values: Any) -> dict[str, Any]:
+    """Validate some parameters (a notebook calls this right after its parameters cell)."""
+    for name, value in values.items():
+        if name not in SCHEMA:
+            raise ProfileError(f"{source}: unknown parameter {name!r}")
+        problem = _type_problem(name, value)
+        if problem:
+            raise ProfileError(f"{source}: parameter {name} {problem}")
+    return values
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in paths.PROFILES.glob("*.yaml"))
+
+
+def load(profile: str) -> dict[str, Any]:
+    """Read and validate a profile; every schema parameter must be present exactly once."""
+    file = paths.profile_file(profile)
+    if not file.is_file():
+        raise ProfileError(f"{paths.relative(file)}: unknown profile {profile!r} "
+                           f"(available: {', '.join(available())})")
+    try:
+        values = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as err:
+        raise ProfileError(f"{paths.relative(file)}: not valid YAML ({err.problem})") from None
+    if not isinstance(values, dict):
+        raise ProfileError(f"{paths.relative(file)}: must be a mapping of PARAMETER: value")
+    missing = [name for name in SCHEMA if name not in values]
+    if missing:
+        raise ProfileError(f"{paths.relative(file)}: missing parameter {missing[0]}")
+    check(paths.relative(file), **values)
+    if values["PROFILE"] != profile:
+        raise ProfileError(f"{paths.relative(file)}: PROFILE is {values['PROFILE']!r}, "
+                           f"expected {profile!r}")
+    return values
+
+
+def subset(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """The parameters one notebook declares, taken from a whole profile."""
+    return {name: values[name] for name in names if name in values}
+
+
+def write(values: dict[str, Any], file: Path) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(yaml.safe_dump(values, sort_keys=False))
