@@ -87,3 +87,10 @@ def mix_at_snr(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarr
 def peak_normalise(signal: np.ndarray, peak: float = 0.9) -> np.ndarray:
     top = float(np.max(np.abs(signal)))
     return signal if top == 0 else signal * (peak / top)
+
+
+def mel_bin_centres_hz(mel_bins: int = 64, fmin: float = 50.0, fmax: float = 8000.0) -> np.ndarray:
+    """Centre frequency (Hz) of each mel bin of the PANNs log-mel (librosa's Slaney mel scale)."""
+    import librosa
+
+    return librosa.mel_frequencies(n_mels=mel_bins + 2, fmin=fmin, fmax=fmax)[1:-1]

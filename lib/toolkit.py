@@ -8,6 +8,7 @@ Pinned to autrainer 0.4.0 / aucurriculum 0.1.1 (see README, "Environment").
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,7 +89,17 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str) -> None:
 
 
 def preprocess(profile: str, datasets: list[str]) -> None:
-    """Extract log-mel features with ``autrainer preprocess`` (skips datasets already done)."""
+    """Extract log-mel features with ``autrainer preprocess``; datasets already done are kept.
+
+    autrainer skips any dataset whose feature folder exists, so a folder left half-written by
+    an interrupted run (no completion marker) is removed first.
+    """
+    folders = [paths.dataset_dir(profile, name) / FEATURES for name in datasets]
+    for folder in folders:
+        if folder.is_dir() and not (folder / ".complete").is_file():
+            shutil.rmtree(folder)
+    if all(folder.is_dir() for folder in folders):
+        return
     work = write_dataset_configs(profile, datasets)
     ids = ", ".join(dataset_id(name) for name in datasets)
     _write_yaml(work / "conf" / "preprocess.yaml", {
@@ -98,6 +109,8 @@ def preprocess(profile: str, datasets: list[str]) -> None:
                                          "+learning_rate": 0.001, "dataset": ids,
                                          "model": "Cnn10", "optimizer": "Adam"}}}})
     run_cli("autrainer", ["preprocess", "-cn", "preprocess", "-n", "1"], work, "preprocess")
+    for folder in folders:
+        (folder / ".complete").touch()
 
 
 def load_dataset(profile: str, name: str, seed: int = 0, batch_size: int = 32) -> Any:

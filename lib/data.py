@@ -1,0 +1,130 @@
+"""Prepare a profile's datasets (generate or download, check, extract log-mels) and describe them.
+
+``python -m lib.data --profile demo`` is what ``make data`` runs. Generated sets are reused when
+their parameters have not changed; real sets are downloaded by autrainer's own ``download()``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lib import keywords, paths, profiles, scenes, toolkit
+from lib.datasets import LAYOUTS, DatasetError, check_tree, load_metadata, read_tables
+
+
+class DownloadError(RuntimeError):
+    """A real dataset could not be downloaded; one line naming it and why."""
+
+
+def _download(name: str, root: Path) -> None:
+    """autrainer's real download: needs the internet (Zenodo / torchaudio's mirror)."""
+    import autrainer.datasets as autrainer_datasets
+
+    if (root / "default").is_dir():
+        return
+    cls = getattr(autrainer_datasets, LAYOUTS[name].autrainer_class.rsplit(".", 1)[1])
+    try:
+        cls.download(str(root))
+    except Exception as err:  # network errors come in many types
+        raise DownloadError(f"{paths.relative(root)}: downloading {name} failed "
+                            f"({type(err).__name__}: {str(err).splitlines()[0][:120]}); "
+                            "it needs the internet, or place the data there in the same "
+                            "layout") from None
+
+
+def prepare(profile: str) -> dict[str, dict[str, int]]:
+    """Make every dataset of the profile ready for training; return clip counts."""
+    params = profiles.load(profile)
+    counts = {}
+    for name in params["DATASETS"]:
+        root = paths.dataset_dir(profile, name)
+        if name == "OfflineKeywords":
+            keywords.generate(keywords.KeywordSetSpec.from_profile(params), root)
+        elif name == "SyntheticScenes":
+            scenes.generate(params["SCENE_CLIPS_PER_CLASS"], params["NOISE_SOURCES"],
+                            params["DATA_SEED"], root)
+        else:
+            _download(name, root)
+        counts[name] = check_tree(root, LAYOUTS[name])
+        print(f"{name}: checked {sum(counts[name].values())} clips "
+              f"({', '.join(f'{s} {n}' for s, n in counts[name].items())})")
+    toolkit.preprocess(profile, params["DATASETS"])
+    print(f"log-mel features ({toolkit.FEATURES}) ready for {', '.join(params['DATASETS'])}")
+    return counts
+
+
+def class_counts(profile: str, name: str) -> pd.DataFrame:
+    """Clips per class (rows) and split (columns), as autrainer will see them."""
+    layout = LAYOUTS[name]
+    tables = read_tables(paths.dataset_dir(profile, name), layout)
+    return pd.DataFrame({split: table[layout.target_column].value_counts()
+                         for split, table in tables.items()}).fillna(0).astype(int)
+
+
+def samples(profile: str, name: str) -> pd.DataFrame:
+    """Every sample with its split and, for generated sets, its covariates; index = sample id."""
+    layout = LAYOUTS[name]
+    root = paths.dataset_dir(profile, name)
+    tables = read_tables(root, layout)
+    table = pd.concat([t.assign(split=s) for s, t in tables.items()]).set_index(layout.index_column)
+    metadata = load_metadata(root, layout)
+    if metadata is not None:
+        extra = [c for c in metadata.columns if c not in table.columns]
+        table = table.join(metadata[extra], how="left")  # joined on the sample id
+    return table
+
+
+def examples_per_class(profile: str, name: str, split: str = "train") -> pd.Series:
+    """One clean example per class (not an injected sample): class -> audio file."""
+    layout = LAYOUTS[name]
+    table = samples(profile, name)
+    table = table[table["split"] == split]
+    for column in ("label_flipped", "nonspeech"):
+        if column in table:
+            table = table[~table[column].astype(bool)]
+    if "snr_db" in table:
+        table = table.sort_values("snr_db", ascending=False)  # the clearest one
+    first = table.groupby(layout.target_column).head(1)
+    root = paths.dataset_dir(profile, name) / "default"
+    return pd.Series({label: root / sample_id
+                      for sample_id, label in first[layout.target_column].items()}).sort_index()
+
+
+def write_summary(profile: str, datasets: list[str]) -> dict[str, Any]:
+    """Key numbers of the data chapter, saved for tests and the book."""
+    summary: dict[str, Any] = {}
+    for name in datasets:
+        table = samples(profile, name)
+        entry: dict[str, Any] = {"clips_per_split": table["split"].value_counts().to_dict(),
+                                 "classes": int(table[LAYOUTS[name].target_column].nunique())}
+        if "label_flipped" in table:
+            entry.update(flipped=int(table["label_flipped"].sum()),
+                         nonspeech=int(table["nonspeech"].sum()),
+                         voices=int(table["speaker_id"].nunique()))
+        summary[name] = entry
+    out = paths.results_dir(profile) / "data" / "summary.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="demo", help="smoke | demo | paper")
+    args = parser.parse_args(argv)
+    try:
+        prepare(args.profile)
+    except (profiles.ProfileError, DatasetError, DownloadError, toolkit.ToolkitError,
+            ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
