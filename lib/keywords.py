@@ -25,10 +25,10 @@ from tqdm.auto import tqdm
 from lib import audio, paths
 from lib.datasets import LAYOUTS, build_once
 from lib.noise import NoiseBank
-from lib.speech import RATE, Synthesizer, Voice, trim_silence, voice_bank
+from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
 
 #: Bump when the generator's output changes for the same spec (invalidates reuse).
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 CLIP_SECONDS = 1.0
 SPLIT_COLUMNS = list(LAYOUTS["OfflineKeywords"].columns)
 
@@ -95,15 +95,15 @@ def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame,
     return plan, voices
 
 
-def _render(row: pd.Series, voice: Voice, synth: Synthesizer, bank: NoiseBank,
-            spec: KeywordSetSpec, rng: np.random.Generator, clip_seed: int) -> dict[str, Any]:
-    """Synthesise one clip; return its signal and covariates."""
+def _render(row: pd.Series, spoken: np.ndarray | None, bank: NoiseBank, spec: KeywordSetSpec,
+            rng: np.random.Generator) -> dict[str, Any]:
+    """Place a spoken word (None: non-speech) into 1 s of real noise; signal and covariates."""
     samples = int(CLIP_SECONDS * RATE)
     noise, noise_clip = bank.draw(rng, samples)
     if row["nonspeech"]:
         signal, snr, speech_seconds, offset = noise, np.nan, 0.0, 0.0
     else:
-        speech = trim_silence(synth.say(row["spoken_word"], voice, clip_seed))[:samples]
+        speech = trim_silence(spoken)[:samples]
         start = int(rng.integers(0, samples - len(speech) + 1))
         placed = np.zeros(samples, dtype=np.float32)
         placed[start:start + len(speech)] = speech
@@ -127,13 +127,16 @@ def generate(spec: KeywordSetSpec, root: Path, log: Callable[[str], None] = prin
         rng = np.random.default_rng(spec.seed)
         bank = NoiseBank(list(spec.noise_sources), log=log)
         plan, voices = _plan(spec, rng)
-        synth = Synthesizer()
+        speaking = plan.index[~plan["nonspeech"]]
+        log(f"OfflineKeywords: synthesising {len(speaking)} words with "
+            f"{', '.join(spec.engines)} ...")
+        spoken = dict(zip(speaking, synthesize(
+            [(plan.at[i, "spoken_word"], voices[plan.at[i, "voice_index"]]) for i in speaking])))
         records = []
         for position, row in tqdm(plan.iterrows(), total=len(plan), unit="clip",
-                                  desc="synthesising OfflineKeywords", mininterval=1):
+                                  desc="mixing OfflineKeywords", mininterval=1):
             voice = voices[row["voice_index"]]
-            clip = _render(row, voice, synth, bank, spec, rng,
-                           clip_seed=spec.seed * 100003 + position)
+            clip = _render(row, spoken.get(position), bank, spec, rng)
             path = f"{row['label']}/{voice.speaker_id}_nohash_{row['utterance_number']}.wav"
             audio.write(partial / "default" / path, clip.pop("signal"), RATE)
             records.append({"path": path, "sample_rate": RATE, "label": row["label"],

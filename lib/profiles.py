@@ -36,8 +36,8 @@ SPEECH_COMMANDS_WORDS = (
 ).split()
 
 SCHEMA: dict[str, Parameter] = {
-    "PROFILE": Parameter("str", "profile name; selects data/<PROFILE> and results/<PROFILE>",
-                         choices=("smoke", "demo", "paper")),
+    "PROFILE": Parameter("str", "profile name (smoke, demo, paper or a file of your own in "
+                         "notebooks/profiles); selects data/<PROFILE> and results/<PROFILE>"),
     "DATASETS": Parameter("list[str]", "datasets of the study", choices=KNOWN_DATASETS),
     # The offline keyword set (lib.keywords).
     "KEYWORDS": Parameter("list[str]", "SpeechCommands words to synthesise",
@@ -119,6 +119,8 @@ def check(source: str = "parameters", **values: Any) -> dict[str, Any]:
         if name not in SCHEMA:
             raise ProfileError(f"{source}: unknown parameter {name!r}")
         problem = _type_problem(name, value)
+        if not problem and name == "PROFILE" and not paths.profile_file(value).is_file():
+            problem = f"names no profile file ({paths.relative(paths.profile_file(value))})"
         if problem:
             raise ProfileError(f"{source}: parameter {name} {problem}")
     return values

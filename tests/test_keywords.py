@@ -1,0 +1,102 @@
+"""The offline keyword set: layout, determinism, injections, voice-disjoint splits, reuse."""
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from lib import keywords, paths, profiles
+from lib.datasets import LAYOUTS, read_manifest
+
+TINY = keywords.KeywordSetSpec(
+    keywords=("yes", "no"), engines=("espeak", "piper"), train_voices=4, dev_voices=1,
+    test_voices=1, utterances_per_voice=2, snr_db=(0.0, 10.0), flip_fraction=0.25,
+    nonspeech_fraction=0.125, noise_sources=("dcase-util",), seed=3)
+
+
+@pytest.fixture(scope="module")
+def smoke_tree(smoke_data):
+    root = paths.dataset_dir("smoke", "OfflineKeywords")
+    return root, pd.read_csv(root / "metadata.csv")
+
+
+def test_layout_is_speech_commands(smoke_tree):
+    root, metadata = smoke_tree
+    for split in ("train", "dev", "test"):
+        table = pd.read_csv(root / f"{split}.csv")
+        assert list(table.columns) == ["path", "sample_rate", "label", "speaker_id",
+                                       "utterance_number"]
+        for path, label in zip(table["path"], table["label"]):
+            assert path.split("/")[0] == label  # default/<label>/<file>.wav
+            info = sf.info(str(root / "default" / path))
+            assert (info.samplerate, info.channels, info.frames) == (16000, 1, 16000)
+    assert set(metadata["split"]) == {"train", "dev", "test"}
+
+
+def test_splits_are_voice_disjoint(smoke_tree):
+    _, metadata = smoke_tree
+    voices = metadata.groupby("split")["speaker_id"].apply(set)
+    assert not voices["train"] & voices["dev"]
+    assert not voices["train"] & voices["test"]
+    assert not voices["dev"] & voices["test"]
+
+
+def test_injected_fractions_and_ground_truth(smoke_tree):
+    _, metadata = smoke_tree
+    smoke = profiles.load("smoke")
+    train = metadata[metadata["split"] == "train"]
+    assert train["label_flipped"].sum() == round(smoke["FLIP_FRACTION"] * len(train))
+    assert train["nonspeech"].sum() == round(smoke["NONSPEECH_FRACTION"] * len(train))
+    held_out = metadata[metadata["split"] != "train"]
+    assert not held_out["label_flipped"].any() and not held_out["nonspeech"].any()
+    flipped = metadata[metadata["label_flipped"]]
+    assert (flipped["label"] != flipped["spoken_word"]).all()
+    nonspeech = metadata[metadata["nonspeech"]]
+    assert nonspeech["spoken_word"].isna().all() and nonspeech["snr_db"].isna().all()
+    genuine = metadata[~metadata["label_flipped"] & ~metadata["nonspeech"]]
+    assert (genuine["label"] == genuine["spoken_word"]).all()
+    low, high = smoke["SNR_DB"]
+    assert genuine["snr_db"].between(low, high).all()
+
+
+def test_same_seed_same_bytes_and_other_seed_differs(tmp_path):
+    first = keywords.generate(TINY, tmp_path / "a", log=lambda _: None)
+    second = keywords.generate(TINY, tmp_path / "b", log=lambda _: None)
+    other = keywords.generate(dataclasses.replace(TINY, seed=4), tmp_path / "c",
+                              log=lambda _: None)
+    assert read_manifest(first)["audio_sha256"] == read_manifest(second)["audio_sha256"]
+    assert read_manifest(first)["tables_sha256"] == read_manifest(second)["tables_sha256"]
+    assert read_manifest(first)["audio_sha256"] != read_manifest(other)["audio_sha256"]
+    # 4 train voices x 2 words x 2 takes = 16 clips: 4 flipped, 2 non-speech.
+    assert read_manifest(first)["flipped"] == 4 and read_manifest(first)["nonspeech"] == 2
+
+
+def test_unchanged_spec_is_reused_and_changed_spec_replaces_whole(tmp_path):
+    root = keywords.generate(TINY, tmp_path / "set", log=lambda _: None)
+    stamp = (root / "manifest.json").stat().st_mtime_ns
+    messages = []
+    keywords.generate(TINY, root, log=messages.append)
+    assert (root / "manifest.json").stat().st_mtime_ns == stamp
+    assert "reusing" in messages[0]
+    keywords.generate(dataclasses.replace(TINY, keywords=("yes", "no", "up")), root,
+                      log=lambda _: None)
+    assert json.loads((root / "manifest.json").read_text())["spec"]["keywords"] == ["yes", "no", "up"]
+    assert not root.with_name("set.partial").exists()
+
+
+def test_interrupted_generation_keeps_the_previous_set(tmp_path, monkeypatch):
+    root = keywords.generate(TINY, tmp_path / "set", log=lambda _: None)
+    before = read_manifest(root)
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(keywords, "_render", crash)
+    with pytest.raises(KeyboardInterrupt):
+        keywords.generate(dataclasses.replace(TINY, seed=9), root, log=lambda _: None)
+    assert read_manifest(root) == before
+
+
+def test_layout_matches_what_autrainer_reads():
+    assert keywords.SPLIT_COLUMNS == list(LAYOUTS["SpeechCommands"].columns)

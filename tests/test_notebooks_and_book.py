@@ -1,0 +1,68 @@
+"""The smoke profile's notebooks through papermill, the runner's reuse and errors, the book."""
+import json
+import re
+
+import nbformat
+import papermill
+import pytest
+
+from lib import book, paths, run
+
+
+def test_smoke_notebooks_run_and_record_their_numbers(smoke_notebooks):
+    assert [r["notebook"] for r in smoke_notebooks] == [p.name for p in run.notebooks()]
+    assert all(r.get("status") == "ok" for r in smoke_notebooks)
+    summary = json.loads((paths.results_dir("smoke") / "data" / "summary.json").read_text())
+    keyword_set = summary["OfflineKeywords"]
+    assert keyword_set["clips_per_split"] == {"train": 24, "dev": 8, "test": 8}
+    assert keyword_set["flipped"] == 2 and keyword_set["nonspeech"] == 2
+    executed = nbformat.read(paths.executed_notebooks_dir("smoke") / "00_data.ipynb", 4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    assert any("<audio" in o.get("data", {}).get("text/html", "") for o in outputs)
+
+
+def test_unchanged_notebooks_are_skipped(smoke_notebooks, capsys):
+    again = run.run_profile("smoke")
+    assert all(r["skipped"] for r in again)
+    assert "skip 00_data.ipynb (unchanged)" in capsys.readouterr().out
+
+
+def test_ill_typed_parameter_fails_the_notebook_with_its_name():
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        papermill.execute_notebook(str(paths.NOTEBOOKS / "00_data.ipynb"), None,
+                                   parameters={"PROFILE": "smoke", "DATASETS": "OfflineKeywords"},
+                                   kernel_name="python3", cwd=str(paths.NOTEBOOKS))
+    assert err.value.ename == "ProfileError"
+    assert "parameter DATASETS must be a non-empty list[str]" in err.value.evalue
+
+
+def test_failing_notebook_stops_the_run_with_one_line(smoke_data, tmp_path, monkeypatch):
+    broken = tmp_path / "99_broken.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('PROFILE = "demo"  # smoke | demo | paper')
+    cell.metadata["tags"] = ["parameters"]
+    notebook.cells = [cell, nbformat.v4.new_code_cell("raise ValueError('bad input here')")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, broken)
+    monkeypatch.setattr(run, "notebooks", lambda: [broken])
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    with pytest.raises(run.NotebookFailed) as err:
+        run.run_profile("smoke")
+    message = str(err.value)
+    assert "\n" not in message and "99_broken.ipynb failed: ValueError: bad input here" in message
+    saved = re.search(r"output saved to (\S+)\)", message).group(1)
+    assert (paths.ROOT / saved).is_file() or (tmp_path / "results").exists()
+
+
+def test_book_builds_with_warnings_as_errors(smoke_notebooks):
+    index = book.build("smoke")
+    html = paths.book_html_dir("smoke")
+    assert index.is_file()
+    chapter = (html / "book" / "executed" / "00_data.html").read_text()
+    assert chapter.count("<audio") >= 4 and "data:audio/wav;base64," in chapter
+    assert "_static/mathjax/tex-chtml.js" in chapter  # MathJax from the book, not a CDN
+    assert not re.search(r'<script[^>]+src="https?://', chapter)
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert "stand-in" in (html / "book" / "intro.html").read_text()

@@ -1,0 +1,76 @@
+"""Profiles: complete, well-typed, matching the notebooks and the published study."""
+import papermill
+import pytest
+import yaml
+
+from lib import paths, profiles, run
+
+
+@pytest.mark.parametrize("name", ["smoke", "demo", "paper"])
+def test_profiles_load(name):
+    assert profiles.load(name)["PROFILE"] == name
+
+
+def test_paper_profile_is_the_published_study():
+    paper = profiles.load("paper")
+    assert paper["DATASETS"] == ["DCASE2020Task1A", "SpeechCommands"]
+    assert paper["MODELS"] == ["Cnn10", "Cnn14"] and paper["SEEDS"] == [1, 2, 3]
+    assert (paper["EPOCHS"], paper["BATCH_SIZE"], paper["LEARNING_RATE"]) == (100, 32, 0.001)
+    assert (paper["OPTIMIZER"], paper["SCORING"], paper["SCORING_STOP"],
+            paper["SCORING_SUBSET"]) == ("Adam", "CumulativeAccuracy", "best", "train")
+
+
+def test_demo_profile_has_both_models_and_three_seeds():
+    demo = profiles.load("demo")
+    assert demo["MODELS"] == ["Cnn10", "Cnn14"] and len(demo["SEEDS"]) >= 3
+    assert demo["DATASETS"] == ["OfflineKeywords"]
+
+
+def test_unknown_profile_is_one_line_naming_the_file():
+    with pytest.raises(profiles.ProfileError) as err:
+        profiles.load("nonexistent")
+    message = str(err.value)
+    assert "\n" not in message and "notebooks/profiles/nonexistent.yaml" in message
+    assert "smoke" in message  # lists what exists
+
+
+def _write_profile(monkeypatch, tmp_path, values):
+    monkeypatch.setattr(paths, "PROFILES", tmp_path)
+    (tmp_path / "custom.yaml").write_text(yaml.safe_dump(values))
+
+
+def test_missing_parameter(monkeypatch, tmp_path):
+    values = {**profiles.load("smoke"), "PROFILE": "custom"}
+    del values["EPOCHS"]
+    _write_profile(monkeypatch, tmp_path, values)
+    with pytest.raises(profiles.ProfileError, match=r"custom.yaml: missing parameter EPOCHS$"):
+        profiles.load("custom")
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("EPOCHS", "three", "must be int"),
+    ("EPOCHS", 0, "must be >= 1"),
+    ("SEEDS", [1, "2"], "must be list[int]"),
+    ("MODELS", ["Cnn6"], "allows Cnn10, Cnn14"),
+    ("SNR_DB", [20, 0], "low <= high"),
+    ("FLIP_FRACTION", 0.9, "must be <= 0.5"),
+    ("TYPO_PARAMETER", 1, "unknown parameter"),
+])
+def test_ill_typed_parameter(monkeypatch, tmp_path, name, value, expected):
+    _write_profile(monkeypatch, tmp_path, {**profiles.load("smoke"), "PROFILE": "custom",
+                                           name: value})
+    with pytest.raises(profiles.ProfileError) as err:
+        profiles.load("custom")
+    assert expected in str(err.value) and "custom.yaml" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("notebook", run.notebooks(), ids=lambda p: p.stem)
+def test_notebook_parameters_are_in_the_schema_and_default_to_demo(notebook):
+    declared = papermill.inspect_notebook(str(notebook))
+    assert declared, f"{notebook.name} has no tagged parameters cell"
+    demo = profiles.load("demo")
+    for name, spec in declared.items():
+        assert name in profiles.SCHEMA
+        assert spec["help"], f"{name} in {notebook.name} needs a comment on allowed values"
+        assert eval(spec["default"]) == demo[name], f"{name} default differs from demo"
