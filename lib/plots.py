@@ -53,23 +53,10 @@ def draw_log_mel(ax: plt.Axes, spectrogram: np.ndarray, title: str = "") -> plt.
     return image
 
 
-def spectrogram_grid(examples: pd.Series, columns: int = 4) -> plt.Figure:
-    """One log-mel per class (class -> audio file), computed by autrainer's pipeline."""
-    rows = int(np.ceil(len(examples) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows), squeeze=False)
-    image = None
-    for ax, (label, file) in zip(axes.flat, examples.items()):
-        image = draw_log_mel(ax, toolkit.log_mel(Path(file)), str(label))
-    for ax in axes.flat[len(examples):]:
-        ax.set_visible(False)
-    if image is not None:
-        fig.colorbar(image, ax=axes, label="log power (dB)", shrink=0.8)
-    return fig
-
-
 def covariates(table: pd.DataFrame) -> plt.Figure:
     """The keyword set's known covariates: SNR, engine, speech length, injected samples."""
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.3))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    axes = axes.flat
     speech = table[~table["nonspeech"].astype(bool)]
     bins = np.linspace(speech["snr_db"].min(), speech["snr_db"].max(), 16)
     for split, part in speech.groupby("split"):
