@@ -28,7 +28,7 @@ from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
 
 #: Bump when the generator's output changes for the same spec (invalidates reuse).
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 CLIP_SECONDS = 1.0
 SPLIT_COLUMNS = list(LAYOUTS["OfflineKeywords"].columns)
 
@@ -64,7 +64,12 @@ def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame,
     """One row per clip: who says which word, and which training clips get injected."""
     counts = {"train": spec.train_voices, "dev": spec.dev_voices, "test": spec.test_voices}
     voices = voice_bank(list(spec.engines), sum(counts.values()), rng)
-    order = rng.permutation(len(voices))
+    # Spread each engine evenly along the order, so every split gets its share of each engine.
+    by_engine = {e: rng.permutation([i for i, v in enumerate(voices) if v.engine == e])
+                 for e in spec.engines}
+    order = [int(i) for _, _, i in sorted(((k + 0.5) / len(ids), e, i)
+                                          for e, ids in by_engine.items()
+                                          for k, i in enumerate(ids))]
     rows, start = [], 0
     for split, count in counts.items():
         for index in sorted(order[start:start + count]):

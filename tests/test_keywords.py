@@ -100,3 +100,12 @@ def test_interrupted_generation_keeps_the_previous_set(tmp_path, monkeypatch):
 
 def test_layout_matches_what_autrainer_reads():
     assert keywords.SPLIT_COLUMNS == list(LAYOUTS["SpeechCommands"].columns)
+
+
+def test_each_split_gets_its_share_of_each_engine(smoke_tree):
+    _, metadata = smoke_tree
+    voices = metadata.drop_duplicates("speaker_id")
+    piper_share = (voices["engine"] == "piper").mean()
+    for split, part in voices.groupby("split"):
+        expected = piper_share * len(part)
+        assert abs((part["engine"] == "piper").sum() - expected) <= 1, split
