@@ -73,7 +73,6 @@ def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame,
     rows, start = [], 0
     for split, count in counts.items():
         for index in sorted(order[start:start + count]):
-            voice = voices[index]
             for word in spec.keywords:
                 for take in range(spec.utterances_per_voice):
                     rows.append({"split": split, "voice_index": index, "spoken_word": word,
