@@ -128,3 +128,18 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+#: How the keyword set's injected hard samples are called in figures and tables.
+INJECTED_KINDS = ("flipped label", "non-speech")
+
+
+def sample_kinds(profile: str, name: str) -> pd.Series | None:
+    """Per sample id: ``genuine``, ``flipped label`` or ``non-speech``; None without covariates."""
+    table = samples(profile, name)
+    if "label_flipped" not in table:
+        return None
+    kinds = pd.Series("genuine", index=table.index, name="kind")
+    kinds[table["label_flipped"].astype(bool)] = "flipped label"
+    kinds[table["nonspeech"].astype(bool)] = "non-speech"
+    return kinds

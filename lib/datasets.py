@@ -38,6 +38,12 @@ class DatasetLayout:
     autrainer_args: dict[str, Any] = field(default_factory=dict)
     #: Covariates per sample (only for generated sets), keyed by the index column.
     metadata_file: str | None = None
+    #: The paper's dataset a generated set stands in for (its published numbers are the yardstick).
+    stands_in_for: str | None = None
+
+    @property
+    def paper_dataset(self) -> str:
+        return self.stands_in_for or self.name
 
 
 _SPEECH_COMMANDS_COLUMNS = ("path", "sample_rate", "label", "speaker_id", "utterance_number")
@@ -49,13 +55,14 @@ LAYOUTS: dict[str, DatasetLayout] = {
     "OfflineKeywords": DatasetLayout(
         "OfflineKeywords", "autrainer.datasets.SpeechCommands", "path", "label",
         ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 1.0, True,
-        metadata_file="metadata.csv"),
+        metadata_file="metadata.csv", stands_in_for="SpeechCommands"),
     "SpeechCommands": DatasetLayout(
         "SpeechCommands", "autrainer.datasets.SpeechCommands", "path", "label",
         ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 0.05, False),
     "SyntheticScenes": DatasetLayout(
         "SyntheticScenes", "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
-        ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, True, dict(_DCASE_ARGS)),
+        ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, True, dict(_DCASE_ARGS),
+        stands_in_for="DCASE2020Task1A"),
     "DCASE2020Task1A": DatasetLayout(
         "DCASE2020Task1A", "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, False, dict(_DCASE_ARGS)),

@@ -14,6 +14,8 @@ PROFILES = NOTEBOOKS / "profiles"
 BOOK = ROOT / "book"
 DATA = ROOT / "data"
 EXTERNAL = DATA / "external"
+#: Numbers transcribed from the paper's published results (in git, with their source).
+PUBLISHED = DATA / "published"
 RESULTS = ROOT / "results"
 #: Where the book build finds the executed notebooks (copied there from a profile's results).
 BOOK_EXECUTED = BOOK / "executed"
@@ -32,6 +34,16 @@ def dataset_dir(profile: str, dataset: str) -> Path:
 
 def results_dir(profile: str) -> Path:
     return RESULTS / profile
+
+
+def training_dir(profile: str) -> Path:
+    """Training overview tables and learning curves of a profile's ensemble."""
+    return results_dir(profile) / "training"
+
+
+def difficulty_dir(profile: str) -> Path:
+    """One difficulty ordering per dataset, and the scores behind it."""
+    return results_dir(profile) / "difficulty"
 
 
 def executed_notebooks_dir(profile: str) -> Path:

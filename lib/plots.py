@@ -113,3 +113,198 @@ def audio_table(examples: pd.Series, caption: str) -> str:
             f'style="width:210px"></audio></figcaption></figure>')
     return (f'<div class="audio-gallery"><p><em>{html.escape(caption)}</em></p>'
             + "".join(cells) + "</div>")
+
+
+# --- Training ------------------------------------------------------------------------------
+
+MODEL_COLOURS = {"Cnn10": "#1f77b4", "Cnn14": "#d62728"}
+#: Markers and colours of the keyword set's injected samples on difficulty figures.
+KIND_STYLE = {"flipped label": {"marker": "X", "color": "#d62728"},
+              "non-speech": {"marker": "s", "color": "#9467bd"}}
+
+
+def learning_curves(curves: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Loss and accuracy per epoch, train (solid) and dev (dashed), a line per seed."""
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for (model, seed), run in curves.groupby(["model", "seed"]):
+        colour = MODEL_COLOURS.get(model)
+        first = seed == curves[curves["model"] == model]["seed"].min()
+        loss_ax.plot(run["epoch"], run["train_loss"], "-", color=colour, alpha=0.8,
+                     label=f"{model} train" if first else None)
+        loss_ax.plot(run["epoch"], run["dev_loss"], "--", color=colour, alpha=0.8,
+                     label=f"{model} dev" if first else None)
+        acc_ax.plot(run["epoch"], run["train_accuracy"], "-", color=colour, alpha=0.8)
+        acc_ax.plot(run["epoch"], run["dev_accuracy"], "--", color=colour, alpha=0.8)
+    loss_ax.set_ylabel("loss (balanced cross-entropy, nats)")
+    acc_ax.set_ylabel("accuracy (fraction correct)")
+    acc_ax.set_ylim(0, 1)
+    for ax in (loss_ax, acc_ax):
+        ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+    loss_ax.legend(fontsize=8)
+    fig.suptitle(f"{dataset}: learning curves (one line per seed)")
+    fig.tight_layout()
+    return fig
+
+
+def against_published(ours: pd.DataFrame, published: pd.DataFrame, metric: str) -> plt.Figure:
+    """Per model: our runs' test metric next to the paper's, one dot per seed."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    groups = [("ours", ours), ("paper", published)]
+    labels = []
+    for i, ((dataset, model), part) in enumerate(
+            pd.concat([t.assign(source=s) for s, t in groups]).groupby(
+                ["dataset", "model"], sort=False)):
+        for source, marker in (("ours", "o"), ("paper", "D")):
+            values = part[part["source"] == source][metric]
+            ax.scatter(np.full(len(values), i) + (0.1 if source == "paper" else -0.1), values,
+                       marker=marker, color=MODEL_COLOURS.get(model),
+                       label=source if i == 0 else None)
+        labels.append(f"{dataset}\n{model}")
+    ax.set_xticks(range(len(labels)), labels, fontsize=8)
+    ax.set_ylabel(f"{metric.replace('_', ' ')} (fraction)")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("dataset and model (circles: our runs; diamonds: the paper's)")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+# --- Difficulty -----------------------------------------------------------------------------
+
+def _mark_injected(ax: plt.Axes, table: pd.DataFrame, x: str, y: str) -> None:
+    if "kind" not in table:
+        return
+    for kind, style in KIND_STYLE.items():
+        part = table[table["kind"] == kind]
+        if len(part):
+            ax.scatter(part[x], part[y], s=60, facecolors="none", edgecolors=style["color"],
+                       marker=style["marker"], linewidths=1.4, label=f"injected: {kind}",
+                       zorder=3)
+
+
+def score_histogram(ordering: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Ensemble CumulativeAccuracy of every sample, stacked by kind where known."""
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    bins = np.linspace(0, 1, 21)
+    if "kind" in ordering:
+        kinds = ["genuine", *KIND_STYLE]
+        ax.hist([ordering[ordering["kind"] == k]["score"] for k in kinds], bins=bins,
+                stacked=True, label=kinds,
+                color=["#7f7f7f", *(s["color"] for s in KIND_STYLE.values())])
+        ax.legend(title="sample")
+    else:
+        ax.hist(ordering["score"], bins=bins, color="#7f7f7f")
+    ax.set_xlabel("ensemble CumulativeAccuracy (fraction of checkpoints correct; 1 = easiest)")
+    ax.set_ylabel("training samples (count)")
+    ax.set_title(f"{dataset}: difficulty scores")
+    fig.tight_layout()
+    return fig
+
+
+def class_ranks(ordering: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Per class (easiest class first): the samples' normalised ranks, box plus points."""
+    order = ordering.groupby("label")["rank"].mean().sort_values().index
+    fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(order) + 2), 3.8))
+    ax.boxplot([ordering[ordering["label"] == c]["rank"] for c in order],
+               positions=range(len(order)), widths=0.6, showfliers=False)
+    jitter = np.random.default_rng(0)
+    positions = {c: i for i, c in enumerate(order)}
+    table = ordering.assign(x=ordering["label"].map(positions)
+                            + jitter.uniform(-0.2, 0.2, len(ordering)))
+    ax.scatter(table["x"], table["rank"], s=8, color="#7f7f7f", alpha=0.6)
+    _mark_injected(ax, table, "x", "rank")
+    ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
+    ax.set_xlabel("labelled class (ordered by mean rank)")
+    ax.set_ylabel("normalised rank (0 easiest, 1 hardest)")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_title(f"{dataset}: difficulty per class")
+    if "kind" in table:
+        ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def agreement_matrix(matrix: pd.DataFrame, title: str) -> plt.Figure:
+    """Spearman correlations between rankings, annotated."""
+    size = 1.0 + 0.7 * len(matrix)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    image = ax.imshow(matrix.to_numpy(dtype=float), vmin=-1, vmax=1, cmap="RdBu_r")
+    for (i, j), value in np.ndenumerate(matrix.to_numpy(dtype=float)):
+        ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(matrix)), matrix.columns, rotation=45, ha="right")
+    ax.set_yticks(range(len(matrix)), matrix.index)
+    ax.set_xlabel("ranking (run or ensemble)")
+    ax.set_ylabel("ranking (run or ensemble)")
+    fig.colorbar(image, ax=ax, label="Spearman correlation")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def convergence(table: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Spearman correlation of the k-run ensemble with the full one, over random run orders."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ax.fill_between(table["runs"], table["min"], table["max"], alpha=0.25, color="#1f77b4",
+                    label="range over random run orders")
+    ax.plot(table["runs"], table["mean"], "o-", color="#1f77b4", label="mean")
+    ax.set_xlabel("runs in the ensemble (count)")
+    ax.set_ylabel("Spearman correlation with all runs")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylim(min(0.0, float(table["min"].min())), 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    ax.set_title(f"{dataset}: how the ranking settles as runs are added")
+    fig.tight_layout()
+    return fig
+
+
+def data_map(dynamics: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Data map: mean true-class probability vs its variability, coloured by correctness."""
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    points = ax.scatter(dynamics["variability"], dynamics["confidence"],
+                        c=dynamics["correctness"], cmap="viridis", vmin=0, vmax=1, s=14)
+    _mark_injected(ax, dynamics, "variability", "confidence")
+    fig.colorbar(points, ax=ax, label="correctness (fraction of epochs right)")
+    ax.set_xlabel("variability (std of true-class probability over epochs)")
+    ax.set_ylabel("confidence (mean true-class probability)")
+    ax.set_ylim(-0.02, 1.02)
+    if "kind" in dynamics:
+        ax.legend(fontsize=8, loc="upper right")
+    ax.set_title(f"{dataset}: data map (mean over runs)")
+    fig.tight_layout()
+    return fig
+
+
+def forgetting(dynamics: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Forgetting events (right, then wrong at the next epoch) of every sample in every run."""
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    learned = dynamics[~dynamics["never_learned"].astype(bool)]
+    values = np.arange(int(dynamics["forgetting_events"].max()) + 1)
+    ax.bar(values, [(learned["forgetting_events"] == v).sum() for v in values], 0.6,
+           label="learned at least once", color="#1f77b4")
+    never = values.max() + 1
+    ax.bar([never], [int(dynamics["never_learned"].astype(bool).sum())], 0.6,
+           label="never learned", color="#d62728")
+    ax.set_xticks([*values, never], [*map(str, values), "never\nlearned"])
+    ax.set_xlabel("forgetting events in one run (count)")
+    ax.set_ylabel("sample-run pairs (count)")
+    ax.legend()
+    ax.set_title(f"{dataset}: forgetting events")
+    fig.tight_layout()
+    return fig
+
+
+def score_agreement(x: pd.Series, y: pd.Series, xlabel: str, ylabel: str,
+                    title: str) -> plt.Figure:
+    """Two scores of the same samples against each other, with their Spearman correlation."""
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    ax.scatter(x, y, s=12, alpha=0.6, color="#1f77b4")
+    ax.plot([0, 1], [0, 1], ":", color="#7f7f7f")
+    rho = x.corr(y, method="spearman")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{title}\nSpearman ρ = {rho:.2f}")
+    fig.tight_layout()
+    return fig

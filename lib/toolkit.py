@@ -8,13 +8,15 @@ Pinned to autrainer 0.4.0 / aucurriculum 0.1.1 (see README, "Environment").
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from lib import paths
@@ -73,19 +75,45 @@ def write_dataset_configs(profile: str, datasets: list[str]) -> Path:
     return work
 
 
-def run_cli(tool: str, args: list[str], work: Path, log_name: str) -> None:
-    """Run ``autrainer``/``aucurriculum`` in ``work``; its output goes to a log file."""
+def run_cli(tool: str, args: list[str], work: Path, log_name: str,
+            watch: Callable[[], None] | None = None) -> None:
+    """Run ``autrainer``/``aucurriculum`` in ``work``; its output goes to a log file.
+
+    ``watch`` is called every couple of seconds while the command runs (to report progress
+    from the files it writes) and once after it ends.
+    """
     log_file = work / "logs" / f"{log_name}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     executable = str(Path(sys.executable).with_name(tool))
     with log_file.open("w") as out:
-        code = subprocess.run([executable, *args], cwd=work, stdout=out,
-                              stderr=subprocess.STDOUT, env={**os.environ, "HYDRA_FULL_ERROR": "1"}
-                              ).returncode
+        process = subprocess.Popen([executable, *args], cwd=work, stdout=out,
+                                   stderr=subprocess.STDOUT,
+                                   env={**os.environ, "HYDRA_FULL_ERROR": "1"})
+        try:
+            while True:
+                try:
+                    code = process.wait(timeout=2)
+                    break
+                except subprocess.TimeoutExpired:
+                    if watch:
+                        watch()
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+    if watch:
+        watch()
     if code != 0:
-        lines = [l for l in log_file.read_text().splitlines() if l.strip()]
-        raise ToolkitError(f"`{tool} {' '.join(args)}` failed ({lines[-1] if lines else 'no output'}); "
+        raise ToolkitError(f"`{tool} {' '.join(args)}` failed ({_last_error(log_file)}); "
                            f"see {paths.relative(log_file)}")
+
+
+def _last_error(log_file: Path) -> str:
+    """The exception line of a failed command's log (Hydra adds lines after it)."""
+    lines = [line.strip() for line in log_file.read_text(errors="replace").splitlines()
+             if line.strip()]
+    errors = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b", line)]
+    return (errors or lines or ["no output"])[-1]
 
 
 def preprocess(profile: str, datasets: list[str]) -> None:
@@ -143,3 +171,194 @@ def log_mel(file: Path) -> np.ndarray:
     for transform in pipeline:
         data = transform(data)
     return data.squeeze(0).numpy()
+
+
+# --- Training: the paper's ``autrainer train`` sweep ------------------------------------------
+
+#: autrainer's experiment id, as the paper named it (``results/experiments/training/<run>``).
+EXPERIMENT = "experiments"
+
+
+def experiment_dir(profile: str) -> Path:
+    return workdir(profile) / "results" / EXPERIMENT
+
+
+def training_dir(profile: str) -> Path:
+    """autrainer's folder of training runs, one subfolder per run."""
+    return experiment_dir(profile) / "training"
+
+
+def resolve_device(device: str) -> str:
+    """``cpu``, ``cuda`` or ``auto`` as the torch device string autrainer expects.
+
+    autrainer's default ``cuda:0`` silently falls back to the CPU, so the device is always set.
+    """
+    if device == "auto":
+        import torch
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        import torch
+        if not torch.cuda.is_available():
+            raise ToolkitError("DEVICE is 'cuda' but torch sees no CUDA device; "
+                               "use 'cpu' or 'auto'")
+        return "cuda:0"
+    return "cpu"
+
+
+def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, batch_size: int,
+             epochs: int, seed: int) -> str:
+    """autrainer's run folder name (no scheduler, no augmentation, as in the paper)."""
+    return (f"{dataset_id(dataset)}_{model}_{optimizer}_{learning_rate}_{batch_size}"
+            f"_epoch_{epochs}_None_None_{seed}")
+
+
+def write_training_config(profile: str, datasets: list[str], models: list[str],
+                          seeds: list[int], epochs: int, batch_size: int,
+                          learning_rate: float, optimizer: str, device: str) -> Path:
+    """``conf/train.yaml``: the paper's ``conf/config.yaml`` with the profile's values."""
+    work = write_dataset_configs(profile, datasets)
+    _write_yaml(work / "conf" / "train.yaml", {
+        "defaults": ["_autrainer_", "_self_"],
+        "results_dir": "results", "experiment_id": EXPERIMENT, "iterations": epochs,
+        "device": resolve_device(device), "progress_bar": False,
+        "hydra": {"sweeper": {"params": {
+            "+seed": ", ".join(str(s) for s in seeds), "+batch_size": batch_size,
+            "+learning_rate": learning_rate,
+            "dataset": ", ".join(dataset_id(d) for d in datasets),
+            "model": ", ".join(models), "optimizer": optimizer}}}})
+    return work
+
+
+def train(profile: str, watch: Callable[[], None] | None = None) -> None:
+    """Run ``autrainer train`` on ``conf/train.yaml``.
+
+    autrainer skips every run that has its ``metrics.csv`` (written when a run finishes) and
+    trains the others from scratch, so an interrupted sweep resumes with the missing runs.
+    """
+    run_cli("autrainer", ["train", "-cn", "train"], workdir(profile), "train", watch)
+
+
+def prune_optimizer_states(run_dir: Path) -> int:
+    """Delete optimizer states a finished run no longer needs; returns the bytes freed.
+
+    Scoring reads only ``model.pt`` of every epoch. The last epoch's optimizer is kept so that
+    autrainer can continue the run if EPOCHS is raised later. For Cnn14 this halves the disk use
+    (the optimizer state is twice the model's 320 MB).
+    """
+    epochs = sorted((d for d in run_dir.glob("epoch_*") if d.is_dir()),
+                    key=lambda d: int(d.name.split("_")[-1]))
+    keep = epochs[-1] / "optimizer.pt" if epochs else None
+    freed = 0
+    for state in run_dir.glob("*/optimizer.pt"):
+        if state != keep:
+            freed += state.stat().st_size
+            state.unlink()
+    return freed
+
+
+def postprocess(profile: str) -> Path:
+    """``autrainer postprocess results experiments -a seed model`` (as in the paper)."""
+    run_cli("autrainer", ["postprocess", "results", EXPERIMENT, "-a", "seed", "model"],
+            workdir(profile), "postprocess")
+    return experiment_dir(profile) / "summary"
+
+
+# --- Scoring: aucurriculum's ``curriculum`` command -------------------------------------------
+
+def score_id(scoring: str, dataset: str) -> str:
+    """The paper's score ids: ``CumulativeAccuracySpeechCommands``."""
+    return f"{scoring}{dataset}"
+
+
+def scores_dir(profile: str, scoring: str, subset: str) -> Path:
+    """aucurriculum's output folder for one scoring function and subset.
+
+    aucurriculum names it after the scoring type only, and reuses any ``scores.csv`` it finds,
+    so the subset goes into the name or a changed subset would silently reuse old scores.
+    """
+    return experiment_dir(profile) / "curriculum" / f"{scoring}_{subset}"
+
+
+def score_run_dir(profile: str, scoring: str, subset: str, stop: str, run: str) -> Path:
+    """Where aucurriculum writes one run's ``scores.csv`` (run name + first letter of stop)."""
+    return scores_dir(profile, scoring, subset) / f"{run}_{stop[0]}"
+
+
+def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], stop: str,
+          subset: str, device: str, batch_size: int,
+          watch: Callable[[], None] | None = None) -> None:
+    """Score each dataset's runs with ``aucurriculum curriculum`` (one sweep over datasets).
+
+    Each dataset gets the paper's scoring config (``curriculum/scoring/<Score><Dataset>.yaml``)
+    listing its runs explicitly. A run whose training finished after its scores were written
+    (retrained) is scored again.
+    """
+    if scoring not in {"CumulativeAccuracy"}:
+        raise ToolkitError(f"unknown scoring function {scoring!r}; known: CumulativeAccuracy")
+    work = workdir(profile)
+    ids = []
+    for dataset, runs in runs_per_dataset.items():
+        if not runs:
+            raise ToolkitError(f"empty ensemble: no runs to score for {dataset}")
+        for run in runs:
+            scored = score_run_dir(profile, scoring, subset, stop, run) / "scores.csv"
+            trained = training_dir(profile) / run / "metrics.csv"
+            if scored.is_file() and trained.is_file() and \
+                    trained.stat().st_mtime > scored.stat().st_mtime:
+                shutil.rmtree(scored.parent)
+        ids.append(score_id(scoring, dataset))
+        _write_yaml(work / "conf" / "curriculum" / "scoring" / f"{ids[-1]}.yaml", {
+            "id": ids[-1], "type": scoring,
+            "_target_": f"aucurriculum.curricula.scoring.{scoring}",
+            "run_name": list(runs), "stop": stop, "subset": subset})
+    _write_yaml(work / "conf" / "score.yaml", {
+        "defaults": ["_aucurriculum_score_", "_self_"],
+        "results_dir": "results", "experiment_id": EXPERIMENT,
+        "device": resolve_device(device), "batch_size": batch_size, "progress_bar": False,
+        "correlation": {},
+        "hydra": {"sweep": {"dir": "${results_dir}/${experiment_id}/curriculum/",
+                            "subdir": f"{scoring}_{subset}"},
+                  "sweeper": {"params": {"curriculum/scoring": ", ".join(ids)}}}})
+    run_cli("aucurriculum", ["curriculum", "-cn", "score"], work, "score", watch)
+
+
+def run_split_table(run_dir: Path, subset: str = "train") -> pd.DataFrame:
+    """The rows of one split exactly as a run saw them, in the dataset's order.
+
+    autrainer saves per-epoch outputs with positions into this table (``*_indices.npy``), and
+    the split can depend on the run's seed (DCASE's dev split), so it is rebuilt from the run's
+    own saved config, as aucurriculum does when it scores the run.
+    """
+    import autrainer
+    from autrainer.datasets import AbstractDataset
+    from autrainer.transforms import TransformManager
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.to_container(OmegaConf.load(run_dir / ".hydra" / "config.yaml"),
+                                 resolve=True)
+    dataset = dict(cfg["dataset"])
+    for key in ("id", "criterion"):
+        dataset.pop(key, None)
+    transforms = TransformManager(model_transform=cfg["model"].get("transform"),
+                                  dataset_transform=dataset.pop("transform", None)
+                                  ).get_transforms()
+    seed = cfg["seed"]
+    data = autrainer.instantiate(config=dataset, instance_of=AbstractDataset,
+                                 train_transform=transforms[0], dev_transform=transforms[1],
+                                 test_transform=transforms[2],
+                                 seed=int(str(seed).split("-")[-1]),
+                                 batch_size=cfg["batch_size"])
+    return {"train": data.df_train, "dev": data.df_dev,
+            "test": data.df_test}[subset].reset_index(drop=True)
+
+
+def epoch_outputs_files(run_dir: Path, epoch: int, subset: str = "train") -> tuple[Path, ...]:
+    """autrainer's saved logits, targets and row positions of one epoch."""
+    folder = run_dir / f"epoch_{epoch}"
+    return tuple(folder / f"{subset}_{kind}.npy" for kind in ("outputs", "targets", "indices"))
+
+
+def aggregated_metrics(profile: str) -> pd.DataFrame:
+    """``autrainer postprocess -a seed model``'s table: mean and std over seeds and models per
+    dataset, in the format of the paper's ``aggregated_metrics.csv``."""
+    return pd.read_csv(experiment_dir(profile) / "agg_seed_model" / "metrics.csv")

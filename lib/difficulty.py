@@ -1,0 +1,281 @@
+"""Difficulty of training samples: ensemble scores joined per sample, ranks, training dynamics.
+
+aucurriculum scores each run on its own (``scores.csv``: per sample, the number of checkpoints
+that classified it correctly, ``sum``, out of ``count``). Its ensemble step then adds the runs'
+columns by row position, which is only right when every run saw the same samples in the same
+order. Here runs are joined on the sample's identity (its file path): a sample's ensemble score
+uses exactly the runs that saw it, and ``runs`` says how many did.
+
+The score is CumulativeAccuracy (higher = easier). Ranks are normalised to [0, 1] with
+0 = easiest and 1 = hardest, ties sharing their average rank.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lib import paths
+
+#: Columns every table of per-run scores must have (after renaming to our terms).
+RUN_SCORE_COLUMNS = ("sample_id", "label", "sum", "count")
+#: Columns aucurriculum writes after the dataset's own columns, in its ensemble files.
+PUBLISHED_COLUMNS = ("index", "encoded", "decoded", "sum", "count", "mean", "ranks")
+
+
+class DifficultyError(ValueError):
+    """Scores cannot be computed or read; one line naming the file or run and the problem."""
+
+
+class PositionJoinWarning(UserWarning):
+    """A published ensemble file whose ``count`` varies: its runs were joined by row position."""
+
+
+# --- Ranks ---------------------------------------------------------------------------------
+
+def normalised_rank(score: pd.Series, higher_is_easier: bool = True) -> pd.Series:
+    """Rank samples by difficulty on [0, 1]: 0 = easiest, 1 = hardest.
+
+    Ties share their average rank, so the result does not depend on row order (aucurriculum
+    breaks ties by row position; without ties the two agree exactly). A lone sample gets 0.
+    """
+    ranks = score.rank(ascending=not higher_is_easier, method="average")
+    n = int(ranks.notna().sum())
+    if n <= 1:
+        return ranks * 0.0
+    return (ranks - 1.0) / (n - 1.0)
+
+
+# --- Per-run scores and the per-sample ensemble -------------------------------------------------
+
+def read_run_scores(file: Path, id_column: str, label_column: str) -> pd.DataFrame:
+    """One run's aucurriculum ``scores.csv`` as ``sample_id, label, sum, count``."""
+    if not file.is_file():
+        raise DifficultyError(f"{paths.relative(file)}: scores file missing")
+    table = pd.read_csv(file)
+    missing = [c for c in (id_column, label_column, "sum", "count") if c not in table]
+    if missing:
+        raise DifficultyError(f"{paths.relative(file)}: missing column {', '.join(missing)}")
+    return table.rename(columns={id_column: "sample_id", label_column: "label"})[
+        list(RUN_SCORE_COLUMNS)]
+
+
+def ensemble(per_run: dict[str, pd.DataFrame], higher_is_easier: bool = True) -> pd.DataFrame:
+    """Join runs' scores on the sample id; one row per sample seen by at least one run.
+
+    Columns: ``sample_id, label, score_<run>...`` (each run's own score, empty where the run did
+    not see the sample), ``sum, count`` (added over the runs that saw it), ``runs`` (how many),
+    ``score`` (= sum / count, the ensemble CumulativeAccuracy) and ``rank``.
+    """
+    if not per_run:
+        raise DifficultyError("empty ensemble: no runs to join")
+    joined: pd.DataFrame | None = None
+    for run, table in per_run.items():
+        if table.empty:
+            raise DifficultyError(f"run {run}: no scored samples")
+        duplicated = table["sample_id"][table["sample_id"].duplicated()]
+        if not duplicated.empty:
+            raise DifficultyError(f"run {run}: sample {duplicated.iloc[0]!r} scored twice")
+        part = table.set_index("sample_id")[["label", "sum", "count"]].add_suffix(f"@{run}")
+        joined = part if joined is None else joined.join(part, how="outer")
+    assert joined is not None
+    runs = list(per_run)
+    labels = joined[[f"label@{r}" for r in runs]]
+    disagree = labels.nunique(axis=1, dropna=True) > 1
+    if disagree.any():
+        raise DifficultyError(f"sample {disagree.idxmax()!r} has different labels in different "
+                              "runs; the runs were trained on different datasets")
+    sums = joined[[f"sum@{r}" for r in runs]]
+    counts = joined[[f"count@{r}" for r in runs]]
+    out = pd.DataFrame({"label": labels.bfill(axis=1).iloc[:, 0]}, index=joined.index)
+    for run in runs:
+        out[f"score_{run}"] = joined[f"sum@{run}"] / joined[f"count@{run}"]
+    out["sum"] = sums.sum(axis=1)
+    out["count"] = counts.sum(axis=1).astype(int)
+    out["runs"] = counts.notna().sum(axis=1)
+    out["score"] = out["sum"] / out["count"]
+    out["rank"] = normalised_rank(out["score"], higher_is_easier)
+    out.index.name = "sample_id"
+    return out.reset_index().sort_values("rank", kind="stable").reset_index(drop=True)
+
+
+def run_columns(ordering: pd.DataFrame) -> list[str]:
+    """The per-run score columns of an ordering, in order."""
+    return [c for c in ordering.columns if c.startswith("score_")]
+
+
+def group_scores(per_run: dict[str, pd.DataFrame],
+                 groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Per sample (index), the ensemble score of each named group of runs (e.g. per model)."""
+    return pd.DataFrame({name: ensemble({r: per_run[r] for r in runs}).set_index("sample_id")
+                         ["score"] for name, runs in groups.items() if runs})
+
+
+def rank_agreement(scores: pd.DataFrame) -> pd.DataFrame:
+    """Spearman correlation between every pair of score columns (over shared samples)."""
+    return scores.corr(method="spearman", min_periods=3)
+
+
+def convergence(per_run: dict[str, pd.DataFrame], orders: int = 20,
+                seed: int = 0) -> pd.DataFrame:
+    """How close the ensemble of k runs ranks to the full ensemble, k = 1..R.
+
+    For ``orders`` random orders of the runs, the ensemble of the first k is compared with the
+    ensemble of all R by Spearman correlation; returns k, mean, min and max over orders.
+    """
+    names = list(per_run)
+    full = ensemble(per_run).set_index("sample_id")["score"]
+    generator = np.random.default_rng(seed)
+    rows = []
+    for _ in range(orders):
+        order = list(generator.permutation(names))
+        for k in range(1, len(names) + 1):
+            partial = ensemble({r: per_run[r] for r in order[:k]}).set_index("sample_id")["score"]
+            rows.append({"runs": k, "spearman": partial.corr(full.reindex(partial.index),
+                                                             method="spearman")})
+    table = pd.DataFrame(rows).groupby("runs")["spearman"]
+    return pd.DataFrame({"mean": table.mean(), "min": table.min(),
+                         "max": table.max()}).reset_index()
+
+
+def attach(table: pd.DataFrame, per_sample: pd.Series | None) -> pd.DataFrame:
+    """Add a per-sample column (a Series indexed by sample id) to a table, on the sample id."""
+    if per_sample is None:
+        return table
+    return table.join(per_sample, on="sample_id")
+
+
+def hardest_share(ordering: pd.DataFrame, flagged: pd.Series, fraction: float = 0.1) -> dict:
+    """How many flagged samples (by id) fall in the hardest ``fraction`` of the ordering."""
+    flagged_ids = set(flagged[flagged].index)
+    hardest = ordering[ordering["rank"] >= 1.0 - fraction]
+    inside = int(hardest["sample_id"].isin(flagged_ids).sum())
+    total = int(ordering["sample_id"].isin(flagged_ids).sum())
+    return {"flagged": total, "in_hardest": inside, "hardest_size": len(hardest),
+            "expected_by_chance": total * len(hardest) / max(len(ordering), 1)}
+
+
+# --- Training dynamics ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EpochOutputs:
+    """What one epoch of training saw, per sample: its id, the probability the model gave its
+    true class, and whether the prediction was right."""
+
+    epoch: int
+    sample_id: np.ndarray
+    true_probability: np.ndarray
+    correct: np.ndarray
+
+
+def epoch_outputs(epoch: int, sample_ids: np.ndarray, logits: np.ndarray,
+                  targets: np.ndarray) -> EpochOutputs:
+    """From autrainer's saved logits and targets (rows in the order the batches came)."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probabilities = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    rows = np.arange(len(targets))
+    return EpochOutputs(epoch, np.asarray(sample_ids),
+                        probabilities[rows, targets], logits.argmax(axis=1) == targets)
+
+
+def dynamics(epochs: list[EpochOutputs], stop_epoch: int | None = None) -> pd.DataFrame:
+    """Per-sample training dynamics of one run, joined across epochs on the sample id.
+
+    - ``confidence``, ``variability``: mean and std of the true-class probability over epochs
+      (the axes of a data map, Swayamdipta et al. 2020); ``correctness``: share of epochs right.
+    - ``forgetting_events``: times a sample went from right to wrong between consecutive epochs
+      (Toneva et al. 2019); ``never_learned``: never right.
+    - ``cumulative_accuracy``: share of epochs 1..``stop_epoch`` right (all epochs if None), the
+      score aucurriculum computes, but from the predictions made during training.
+    """
+    if not epochs:
+        raise DifficultyError("no epoch outputs to compute training dynamics from")
+    ordered = sorted(epochs, key=lambda e: e.epoch)
+    probability = pd.concat([pd.Series(e.true_probability, index=e.sample_id, name=e.epoch)
+                             for e in ordered], axis=1)
+    correct = pd.concat([pd.Series(e.correct.astype(float), index=e.sample_id, name=e.epoch)
+                         for e in ordered], axis=1)
+    stop = ordered[-1].epoch if stop_epoch is None else stop_epoch
+    right_then_wrong = (correct.shift(1, axis=1) == 1.0) & (correct == 0.0)
+    table = pd.DataFrame({
+        "confidence": probability.mean(axis=1),
+        "variability": probability.std(axis=1, ddof=0),
+        "correctness": correct.mean(axis=1),
+        "forgetting_events": right_then_wrong.sum(axis=1).astype(int),
+        "never_learned": correct.max(axis=1) == 0.0,
+        "cumulative_accuracy": correct.loc[:, [e for e in correct.columns if e <= stop]]
+        .mean(axis=1),
+        "epochs": correct.notna().sum(axis=1),
+    })
+    table.index.name = "sample_id"
+    return table.reset_index()
+
+
+def mean_over_runs(dynamics: pd.DataFrame) -> pd.DataFrame:
+    """Per sample, the runs' dynamics averaged (``never_learned``: in every run)."""
+    grouped = dynamics.groupby("sample_id")
+    table = grouped[["confidence", "variability", "correctness", "forgetting_events",
+                     "cumulative_accuracy"]].mean()
+    table["never_learned"] = grouped["never_learned"].all()
+    table["runs"] = grouped.size()
+    return table.reset_index()
+
+
+# --- Published ensemble files -------------------------------------------------------------
+
+def read_published(file: Path) -> pd.DataFrame:
+    """An aucurriculum ensemble score CSV (the format the paper published) as our table.
+
+    Header: ``index,<id column>,<label column>,<metadata...>,encoded,decoded,sum,count,mean,
+    ranks``. Returns ``sample_id, label, score, count, rank`` plus the metadata columns, and
+    warns (:class:`PositionJoinWarning`) when ``count`` is not the same for every sample: in
+    aucurriculum's ensembles that means runs of different lengths were added by row position,
+    so some samples' scores mix different samples.
+    """
+    file = Path(file)
+    try:
+        table = pd.read_csv(file)
+    except pd.errors.EmptyDataError:
+        raise DifficultyError(f"{paths.relative(file)}: empty file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DifficultyError(f"{paths.relative(file)}: not a CSV file ({error})") from None
+    missing = [c for c in PUBLISHED_COLUMNS if c not in table]
+    if missing:
+        raise DifficultyError(f"{paths.relative(file)}: missing column {', '.join(missing)}")
+    if table.empty:
+        raise DifficultyError(f"{paths.relative(file)}: no samples")
+    id_column = table.columns[1]
+    if id_column in PUBLISHED_COLUMNS:
+        raise DifficultyError(f"{paths.relative(file)}: no sample id column after 'index'")
+    if not table["ranks"].between(0.0, 1.0).all():
+        raise DifficultyError(
+            f"{paths.relative(file)}: column ranks has values outside [0, 1]")
+    duplicated = table[id_column][table[id_column].duplicated()]
+    if not duplicated.empty:
+        raise DifficultyError(
+            f"{paths.relative(file)}: sample {duplicated.iloc[0]!r} appears twice")
+    counts = table["count"].value_counts()
+    if len(counts) > 1:
+        warnings.warn(f"{paths.relative(file)}: 'count' differs between samples "
+                      f"({_count_summary(counts)}); its runs were joined by row position, "
+                      "so these scores mix samples",
+                      PositionJoinWarning, stacklevel=2)
+    metadata = [c for c in table.columns[2:] if c not in PUBLISHED_COLUMNS]
+    out = pd.DataFrame({"sample_id": table[id_column], "label": table["decoded"],
+                        "score": table["mean"], "count": table["count"], "rank": table["ranks"]})
+    return pd.concat([out, table[metadata].drop(columns=[table.columns[2]], errors="ignore")],
+                     axis=1)
+
+
+def _count_summary(counts: pd.Series) -> str:
+    return ", ".join(f"{n} samples with count {value:g}" for value, n in counts.items())
+
+
+def agreement_pairs(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The upper triangle of a correlation matrix as ``a, b, spearman`` rows."""
+    return pd.DataFrame([{"a": a, "b": b, "spearman": matrix.loc[a, b]}
+                         for a, b in combinations(matrix.columns, 2)])

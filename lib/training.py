@@ -1,0 +1,259 @@
+"""The ensemble: which runs a profile asks for, training them, and what they learned.
+
+A run is one (dataset, model, seed) training of the paper's sweep. Training goes through
+``autrainer train`` (see :mod:`lib.toolkit`); this module decides which runs are missing,
+reports progress while autrainer works, checks that every run left what scoring needs, and
+turns autrainer's run folders into tidy tables: metrics per run, mean ± std over seeds, and
+learning curves per epoch.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from lib import paths, toolkit
+from lib.datasets import LAYOUTS
+
+#: Metrics autrainer tracks on dev (every epoch) and test (model of the best epoch).
+METRICS = ("accuracy", "uar", "f1")
+#: Files autrainer writes for every epoch; scoring and training dynamics read them.
+EPOCH_FILES = ("model.pt", "train_outputs.npy", "train_targets.npy", "train_indices.npy")
+
+
+class RunError(RuntimeError):
+    """A run folder is missing or lacks what scoring needs; one line naming it."""
+
+
+@dataclass(frozen=True)
+class Run:
+    dataset: str
+    model: str
+    seed: int
+    name: str  # autrainer's run folder name
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset} {self.model} seed {self.seed}"
+
+
+def planned_runs(params: dict[str, Any]) -> list[Run]:
+    """Every (dataset, model, seed) run of a profile, in autrainer's naming."""
+    return [Run(dataset, model, seed,
+                toolkit.run_name(dataset, model, params["OPTIMIZER"], params["LEARNING_RATE"],
+                                 params["BATCH_SIZE"], params["EPOCHS"], seed))
+            for dataset in params["DATASETS"] for model in params["MODELS"]
+            for seed in params["SEEDS"]]
+
+
+def run_dir(profile: str, run: Run | str) -> Path:
+    return toolkit.training_dir(profile) / (run.name if isinstance(run, Run) else run)
+
+
+def is_complete(profile: str, run: Run) -> bool:
+    """autrainer writes ``metrics.csv`` last, when a run has finished all its epochs."""
+    return (run_dir(profile, run) / "metrics.csv").is_file()
+
+
+def epochs_saved(folder: Path) -> list[int]:
+    """Epochs whose model state a run folder holds, in order."""
+    return sorted(int(d.name.split("_")[-1]) for d in folder.glob("epoch_*")
+                  if (d / "model.pt").is_file())
+
+
+def check_run(profile: str, run: Run, epochs: int) -> None:
+    """Fail with one line unless the run finished and kept every epoch's outputs."""
+    folder = run_dir(profile, run)
+    where = paths.relative(folder)
+    if not folder.is_dir():
+        raise RunError(f"{where}: run folder missing (train it with notebooks/01_training)")
+    if not (folder / "metrics.csv").is_file():
+        raise RunError(f"{where}: run incomplete (no metrics.csv); re-run the training step")
+    for epoch in range(1, epochs + 1):
+        missing = [f for f in EPOCH_FILES if not (folder / f"epoch_{epoch}" / f).is_file()]
+        if missing:
+            raise RunError(f"{where}: epoch {epoch} outputs missing ({', '.join(missing)})")
+    if not (folder / "_best" / "dev.yaml").is_file():
+        raise RunError(f"{where}: best-epoch record _best/dev.yaml missing")
+
+
+class _Progress:
+    """Reads the run folders while autrainer trains: a line per finished run, and a line per
+    epoch at most every ``every`` seconds for long runs."""
+
+    def __init__(self, profile: str, runs: list[Run], epochs: int,
+                 log: Callable[[str], None], every: float = 30.0) -> None:
+        self.profile, self.runs, self.epochs, self.log, self.every = \
+            profile, runs, epochs, log, every
+        self.reported: set[str] = {r.name for r in runs if is_complete(profile, r)}
+        self.epoch_seen: dict[str, int] = {}
+        self.last_line = time.monotonic()
+
+    def __call__(self) -> None:
+        for run in self.runs:
+            if run.name in self.reported:
+                continue
+            folder = run_dir(self.profile, run)
+            if is_complete(self.profile, run):
+                self.reported.add(run.name)
+                seconds = _train_seconds(folder)
+                best = yaml.safe_load((folder / "_best" / "dev.yaml").read_text())
+                self.log(f"[{len(self.reported)}/{len(self.runs)}] {run.label}: "
+                         f"{self.epochs} epochs in {seconds:.0f} s, best dev accuracy "
+                         f"{best['accuracy']['all']:.3f} at epoch {best['iteration']}")
+                self.last_line = time.monotonic()
+                continue
+            done = len(epochs_saved(folder)) if folder.is_dir() else 0
+            if done > self.epoch_seen.get(run.name, 0) and \
+                    time.monotonic() - self.last_line >= self.every:
+                self.log(f"    {run.label}: epoch {done}/{self.epochs}")
+                self.last_line = time.monotonic()
+            self.epoch_seen[run.name] = done
+
+
+def _train_seconds(folder: Path) -> float:
+    timer = yaml.safe_load((folder / "timer.yaml").read_text())
+    return float(timer["train"]["total_seconds"])
+
+
+def train_ensemble(profile: str, params: dict[str, Any],
+                   log: Callable[[str], None] = print) -> list[Run]:
+    """Train the profile's runs that are missing, then summarise all of them like the paper.
+
+    Finished runs are never retrained. A run interrupted earlier (folder without
+    ``metrics.csv``) is removed and trained again from its first epoch, as autrainer would.
+    """
+    runs = planned_runs(params)
+    epochs = params["EPOCHS"]
+    todo = [r for r in runs if not is_complete(profile, r)]
+    log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
+        f"training {len(todo)} on {toolkit.resolve_device(params['DEVICE'])} "
+        f"(log: {paths.relative(toolkit.workdir(profile) / 'logs' / 'train.log')})")
+    for run in todo:
+        if run_dir(profile, run).is_dir():
+            log(f"    {run.label}: removing an incomplete earlier attempt")
+            shutil.rmtree(run_dir(profile, run))
+    if todo:
+        toolkit.write_training_config(
+            profile, params["DATASETS"], params["MODELS"], params["SEEDS"], epochs,
+            params["BATCH_SIZE"], params["LEARNING_RATE"], params["OPTIMIZER"], params["DEVICE"])
+        toolkit.train(profile, _Progress(profile, runs, epochs, log))
+    for run in runs:
+        check_run(profile, run, epochs)
+        toolkit.prune_optimizer_states(run_dir(profile, run))
+    if todo or not (toolkit.experiment_dir(profile) / "summary" / "metrics.csv").is_file():
+        toolkit.postprocess(profile)
+    return runs
+
+
+# --- Tables ------------------------------------------------------------------------------------
+
+def run_metrics(profile: str, runs: list[Run]) -> pd.DataFrame:
+    """One row per run: dev metrics at the best epoch, best epoch, test metrics, train time.
+
+    Read from each run's own files (``_best/dev.yaml``, ``_test/test_holistic.yaml``), the
+    same numbers ``autrainer postprocess`` puts in its ``summary/metrics.csv``.
+    """
+    rows = []
+    for run in runs:
+        folder = run_dir(profile, run)
+        best = yaml.safe_load((folder / "_best" / "dev.yaml").read_text())
+        test = yaml.safe_load((folder / "_test" / "test_holistic.yaml").read_text())
+        rows.append({"dataset": run.dataset, "model": run.model, "seed": run.seed,
+                     **{f"dev_{m}": best[m]["all"] for m in METRICS},
+                     "best_epoch": int(best["iteration"]),
+                     **{f"test_{m}": test[m]["all"] for m in METRICS},
+                     "train_seconds": _train_seconds(folder), "run": run.name})
+    return pd.DataFrame(rows)
+
+
+def mean_std(metrics: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Mean ± std over seeds of every metric, grouped by ``by`` (sample std, as autrainer)."""
+    columns = [c for c in metrics.columns if c.startswith(("dev_", "test_"))]
+    grouped = metrics.groupby(by, sort=False)[columns]
+    table = grouped.mean().join(grouped.std(), rsuffix="_std")
+    table.insert(0, "runs", grouped.size())
+    return table.reset_index()
+
+
+def formatted(table: pd.DataFrame) -> pd.DataFrame:
+    """Metrics as ``0.812 ± 0.014`` strings, for display."""
+    out = table[[c for c in table.columns if not c.endswith("_std")]].copy()
+    for column in out.columns:
+        if f"{column}_std" in table:
+            out[column] = [f"{m:.3f} ± {s:.3f}" if pd.notna(s) else f"{m:.3f}"
+                           for m, s in zip(table[column], table[f"{column}_std"])]
+    return out
+
+
+def autrainer_aggregate(profile: str, runs: list[Run]) -> pd.DataFrame:
+    """autrainer's aggregate over seeds and models (``..._#_..._#``) for these runs only.
+
+    Its ``postprocess`` aggregates every run folder it finds, including runs of earlier
+    parameter choices, so the rows are picked by this ensemble's aggregated names.
+    """
+    names = {"_".join([r.name.split("_")[0], "#", *r.name.split("_")[2:-1], "#"]) for r in runs}
+    table = toolkit.aggregated_metrics(profile)
+    return table[table["run_name"].isin(names)].reset_index(drop=True)
+
+
+def learning_curves(profile: str, runs: list[Run]) -> pd.DataFrame:
+    """Per run and epoch: train/dev loss, dev metrics, and train accuracy.
+
+    Train accuracy is computed from the outputs autrainer saved during each epoch
+    (``train_outputs.npy``), i.e. on the fly while the weights moved, as is usual.
+    """
+    frames = []
+    for run in runs:
+        folder = run_dir(profile, run)
+        curve = pd.read_csv(folder / "metrics.csv").rename(
+            columns={"iteration": "epoch", **{m: f"dev_{m}" for m in METRICS}})
+        curve["train_accuracy"] = [
+            float(np.mean(np.load(folder / f"epoch_{e}" / "train_outputs.npy").argmax(1)
+                          == np.load(folder / f"epoch_{e}" / "train_targets.npy")))
+            for e in curve["epoch"]]
+        curve.insert(0, "seed", run.seed)
+        curve.insert(0, "model", run.model)
+        curve.insert(0, "dataset", run.dataset)
+        frames.append(curve)
+    return pd.concat(frames, ignore_index=True)
+
+
+def published_runs(datasets: list[str] | None = None) -> pd.DataFrame:
+    """The paper's 12 runs, transcribed (``data/published/paper_training_runs.csv``).
+
+    With ``datasets``, only the paper's datasets those stand in for (``OfflineKeywords`` ->
+    ``SpeechCommands``), in that order.
+    """
+    table = pd.read_csv(paths.PUBLISHED / "paper_training_runs.csv")
+    if datasets is None:
+        return table
+    wanted = list(dict.fromkeys(LAYOUTS[d].paper_dataset for d in datasets))
+    table = table[table["dataset"].isin(wanted)]
+    return table.sort_values("dataset", key=lambda c: c.map(wanted.index), kind="stable")
+
+
+def on_paper_datasets(table: pd.DataFrame) -> pd.DataFrame:
+    """A table of our runs with each dataset renamed to the paper's one it stands in for."""
+    return table.assign(dataset=table["dataset"].map(lambda d: LAYOUTS[d].paper_dataset))
+
+
+def write_summary(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame) -> dict[str, Any]:
+    """Save the chapter's tables and key numbers (``results/<profile>/training``)."""
+    out = paths.training_dir(profile)
+    out.mkdir(parents=True, exist_ok=True)
+    metrics.to_csv(out / "runs.csv", index=False)
+    curves.to_csv(out / "learning_curves.csv", index=False)
+    by_model = mean_std(metrics, ["dataset", "model"])
+    summary = {"runs": len(metrics), "train_seconds": float(metrics["train_seconds"].sum()),
+               "test_accuracy": {f"{r.dataset} {r.model}": round(float(r.test_accuracy), 4)
+                                 for r in by_model.itertuples()}}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
