@@ -53,6 +53,19 @@ class NotebookFailed(RuntimeError):
     pass
 
 
+class _Indented:
+    """Streams a notebook's printed progress to the terminal, indented under its name."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        self.stream.write("".join(f"    {line}" for line in text.splitlines(keepends=True)))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def run_profile(profile: str, only: list[str] | None = None, force: bool = False) -> list[dict]:
     params = profiles.load(profile)
     out_dir = paths.executed_notebooks_dir(profile)
@@ -86,7 +99,7 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
         try:
             papermill.execute_notebook(str(notebook), str(running), parameters=given,
                                        cwd=str(paths.NOTEBOOKS), kernel_name="python3",
-                                       progress_bar=True)
+                                       progress_bar=False, stdout_file=_Indented(sys.stdout))
         except papermill.PapermillExecutionError as err:
             failed = out_dir / "failed" / notebook.name
             failed.parent.mkdir(exist_ok=True)

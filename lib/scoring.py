@@ -69,10 +69,11 @@ def score_ensemble(profile: str, params: dict[str, Any],
     grouped = _runs_by_dataset(runs)
     log(f"scoring {len(runs)} runs with {params['SCORING']} (stop={params['SCORING_STOP']}, "
         f"subset={params['SCORING_SUBSET']}) on {toolkit.resolve_device(params['DEVICE'])}")
-    toolkit.score(profile, params["SCORING"],
-                  {dataset: [r.name for r in rs] for dataset, rs in grouped.items()},
-                  params["SCORING_STOP"], params["SCORING_SUBSET"], params["DEVICE"],
-                  params["BATCH_SIZE"], _ScoreProgress(profile, params, runs, log))
+    with toolkit.exclusive(profile):
+        toolkit.score(profile, params["SCORING"],
+                      {dataset: [r.name for r in rs] for dataset, rs in grouped.items()},
+                      params["SCORING_STOP"], params["SCORING_SUBSET"], params["DEVICE"],
+                      params["BATCH_SIZE"], _ScoreProgress(profile, params, runs, log))
     orderings = {dataset: difficulty.ensemble(run_scores(profile, params, dataset_runs))
                  for dataset, dataset_runs in grouped.items()}
     for dataset, ordering in orderings.items():

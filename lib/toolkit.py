@@ -7,13 +7,15 @@ Pinned to autrainer 0.4.0 / aucurriculum 0.1.1 (see README, "Environment").
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -60,6 +62,27 @@ def dataset_config(layout: DatasetLayout, root: Path) -> dict[str, Any]:
 def workdir(profile: str) -> Path:
     """Where the toolkits run for a profile: ``conf/`` in, ``results/`` out."""
     return paths.results_dir(profile) / "autrainer"
+
+
+@contextmanager
+def exclusive(profile: str) -> Iterator[None]:
+    """Hold the profile's toolkit folder alone while training or scoring.
+
+    Two processes training the same profile would delete and overwrite each other's runs, so a
+    second one stops at once with one line instead.
+    """
+    work = workdir(profile)
+    work.mkdir(parents=True, exist_ok=True)
+    with (work / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ToolkitError(f"{paths.relative(work)} is in use by another training or "
+                               "scoring process of this profile; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _write_yaml(file: Path, content: dict[str, Any]) -> None:

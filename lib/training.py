@@ -130,6 +130,11 @@ def train_ensemble(profile: str, params: dict[str, Any],
     Finished runs are never retrained. A run interrupted earlier (folder without
     ``metrics.csv``) is removed and trained again from its first epoch, as autrainer would.
     """
+    with toolkit.exclusive(profile):
+        return _train_missing(profile, params, log)
+
+
+def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], None]) -> list[Run]:
     runs = planned_runs(params)
     epochs = params["EPOCHS"]
     todo = [r for r in runs if not is_complete(profile, r)]

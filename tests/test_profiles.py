@@ -1,4 +1,7 @@
 """Profiles: complete, well-typed, matching the notebooks and the published study."""
+import re
+
+import nbformat
 import papermill
 import pytest
 import yaml
@@ -74,3 +77,13 @@ def test_notebook_parameters_are_in_the_schema_and_default_to_demo(notebook):
         assert name in profiles.SCHEMA
         assert spec["help"], f"{name} in {notebook.name} needs a comment on allowed values"
         assert eval(spec["default"]) == demo[name], f"{name} default differs from demo"
+
+
+@pytest.mark.parametrize("notebook", run.notebooks(), ids=lambda p: p.stem)
+def test_papermill_sees_every_parameter_of_the_cell(notebook):
+    """papermill silently drops a parameter whose comment it cannot parse (e.g. one with
+    '>='), and the runner would then never pass the profile's value to it."""
+    cell = next(c for c in nbformat.read(notebook, 4).cells
+                if "parameters" in c.metadata.get("tags", []))
+    assigned = re.findall(r"^([A-Z_]+)\s*=", cell.source, flags=re.M)
+    assert list(papermill.inspect_notebook(str(notebook))) == assigned

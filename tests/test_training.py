@@ -1,0 +1,148 @@
+"""The smoke ensemble: trained through autrainer, reused, resumed, scored and checked."""
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lib import difficulty, paths, profiles, scoring, toolkit, training
+
+
+@pytest.fixture(scope="module")
+def smoke():
+    return profiles.load("smoke")
+
+
+@pytest.fixture()
+def private_results(smoke_notebooks, tmp_path, monkeypatch) -> Path:
+    """A copy of the smoke profile's toolkit folder and orderings that a test may damage."""
+    source = paths.results_dir("smoke")
+    target = tmp_path / "results" / "smoke"
+    for part in ("autrainer", "difficulty"):
+        shutil.copytree(source / part, target / part,
+                        ignore=shutil.ignore_patterns(".lock"))
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    return target
+
+
+def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke):
+    runs = training.planned_runs(smoke)
+    assert len(runs) == len(smoke["DATASETS"]) * len(smoke["MODELS"]) * len(smoke["SEEDS"])
+    for run in runs:
+        training.check_run("smoke", run, smoke["EPOCHS"])
+    metrics = pd.read_csv(paths.training_dir("smoke") / "runs.csv")
+    assert sorted(metrics["run"]) == sorted(r.name for r in runs)
+    assert metrics["best_epoch"].between(1, smoke["EPOCHS"]).all()
+
+
+def test_unchanged_parameters_do_not_retrain(smoke_notebooks, smoke):
+    finished = {r.name: training.run_dir("smoke", r).joinpath("metrics.csv").stat().st_mtime_ns
+                for r in training.planned_runs(smoke)}
+    lines = []
+    training.train_ensemble("smoke", smoke, log=lines.append)
+    assert lines[0].startswith(f"{len(finished)} of {len(finished)} runs already trained")
+    assert finished == {r: training.run_dir("smoke", r).joinpath("metrics.csv").stat()
+                        .st_mtime_ns for r in finished}
+
+
+def test_interrupted_sweep_trains_only_the_incomplete_run(private_results, smoke):
+    runs = training.planned_runs(smoke)
+    keywords = [r for r in runs if r.dataset == "OfflineKeywords"]
+    interrupted = keywords[-1]
+    (training.run_dir("smoke", interrupted) / "metrics.csv").unlink()  # as if killed mid-run
+    before = {r.name: (training.run_dir("smoke", r) / "metrics.csv").stat().st_mtime_ns
+              for r in runs if r != interrupted}
+    params = {**smoke, "DATASETS": ["OfflineKeywords"]}
+    lines = []
+    training.train_ensemble("smoke", params, log=lines.append)
+    assert lines[0].startswith(f"{len(keywords) - 1} of {len(keywords)} runs already trained; "
+                               "training 1")
+    assert any(interrupted.label in line and "epochs in" in line for line in lines)
+    training.check_run("smoke", interrupted, smoke["EPOCHS"])
+    assert before == {r: (training.run_dir("smoke", r) / "metrics.csv").stat().st_mtime_ns
+                      for r in before}
+    # Only the last epoch keeps an optimizer state (scoring needs only the models).
+    states = sorted(p.parent.name for p in
+                    training.run_dir("smoke", interrupted).glob("*/optimizer.pt"))
+    assert states == [f"epoch_{smoke['EPOCHS']}"]
+
+
+def test_orderings_join_runs_that_saw_different_training_sets(smoke_notebooks, smoke):
+    """autrainer's DCASE dev split depends on the seed, so the scene runs saw different
+    training samples: each sample's score counts only the runs that saw it."""
+    ordering = scoring.read_ordering("smoke", "SyntheticScenes")
+    per_run = scoring.run_scores("smoke", smoke, [r for r in training.planned_runs(smoke)
+                                                  if r.dataset == "SyntheticScenes"])
+    seen = {run: set(table["sample_id"]) for run, table in per_run.items()}
+    assert len(set.union(*seen.values())) > len(set.intersection(*seen.values()))
+    for row in ordering.itertuples():
+        assert row.runs == sum(row.sample_id in ids for ids in seen.values())
+        saw = [t[t["sample_id"] == row.sample_id] for t in per_run.values()]
+        assert row.count == sum(int(s["count"].iloc[0]) for s in saw if len(s))
+    assert ordering["rank"].between(0, 1).all()
+    assert ordering["rank"].is_monotonic_increasing
+
+
+def test_keyword_ordering_equals_aucurriculums_where_runs_agree(smoke_notebooks, smoke):
+    ours = scoring.read_ordering("smoke", "OfflineKeywords").set_index("sample_id")
+    theirs = scoring.aucurriculum_ensemble("smoke", smoke, "OfflineKeywords")
+    theirs = theirs.set_index("sample_id")
+    assert set(ours.index) == set(theirs.index)
+    assert (ours["score"] - theirs["score"].reindex(ours.index)).abs().max() < 1e-12
+
+
+def test_dynamics_cover_every_training_sample_of_every_run(smoke_notebooks, smoke):
+    table = pd.read_csv(scoring.dynamics_file("smoke", "OfflineKeywords"))
+    ordering = scoring.read_ordering("smoke", "OfflineKeywords")
+    assert set(table["sample_id"]) == set(ordering["sample_id"])
+    assert (table.groupby("sample_id").size() == len(smoke["MODELS"]) * len(smoke["SEEDS"])).all()
+    assert (table["epochs"] == smoke["EPOCHS"]).all()
+
+
+def test_missing_run_folder_is_one_line(private_results, smoke):
+    ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
+    run = training.planned_runs(smoke)[0]
+    shutil.rmtree(training.run_dir("smoke", run))
+    with pytest.raises(training.RunError) as err:
+        scoring.score_ensemble("smoke", smoke, log=lambda line: None)
+    assert "run folder missing" in str(err.value) and run.name in str(err.value)
+    assert "\n" not in str(err.value)
+    assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
+
+
+def test_missing_epoch_outputs_are_one_line(private_results, smoke):
+    ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
+    run = training.planned_runs(smoke)[1]
+    (training.run_dir("smoke", run) / "epoch_2" / "train_outputs.npy").unlink()
+    with pytest.raises(training.RunError) as err:
+        scoring.score_ensemble("smoke", smoke, log=lambda line: None)
+    assert "epoch 2 outputs missing (train_outputs.npy)" in str(err.value)
+    assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
+    with pytest.raises(training.RunError, match="epoch 2 outputs missing"):
+        scoring.run_dynamics("smoke", run, smoke["EPOCHS"], "best")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"SCORING": "Confidence"}, "unknown scoring function 'Confidence'"),
+    ({"SEEDS": []}, "empty ensemble"),
+])
+def test_bad_scoring_request_is_one_line_and_keeps_the_ordering(private_results, smoke,
+                                                                change, message):
+    ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
+    with pytest.raises(difficulty.DifficultyError) as err:
+        scoring.score_ensemble("smoke", {**smoke, **change}, log=lambda line: None)
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
+
+
+def test_second_process_on_the_same_profile_is_refused(private_results):
+    with toolkit.exclusive("smoke"):
+        with pytest.raises(toolkit.ToolkitError, match="in use by another"):
+            with toolkit.exclusive("smoke"):
+                pass
+
+
+def test_unknown_scoring_is_refused_by_the_toolkit_layer_too():
+    with pytest.raises(toolkit.ToolkitError, match="unknown scoring function"):
+        toolkit.score("smoke", "Confidence", {"OfflineKeywords": ["run"]}, "best", "train",
+                      "cpu", 8)
