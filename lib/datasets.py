@@ -83,6 +83,9 @@ def read_split(root: Path, layout: DatasetLayout, split: str) -> pd.DataFrame:
         raise DatasetError(f"{paths.relative(file)}: missing column {missing[0]!r}")
     if table.empty:
         raise DatasetError(f"{paths.relative(file)}: no rows")
+    repeated = table[layout.index_column][table[layout.index_column].duplicated()]
+    if not repeated.empty:
+        raise DatasetError(f"{paths.relative(file)}: sample {repeated.iloc[0]!r} listed twice")
     return table
 
 
@@ -90,6 +93,13 @@ def read_tables(root: Path, layout: DatasetLayout) -> dict[str, pd.DataFrame]:
     """All split tables; dev/test classes must be known from train."""
     tables = {split: read_split(root, layout, split) for split in layout.splits}
     known = set(tables["train"][layout.target_column])
+    seen: dict[str, str] = {}
+    for split, table in tables.items():
+        for sample in table[layout.index_column]:
+            if sample in seen:
+                raise DatasetError(f"{paths.relative(root / f'{split}.csv')}: sample {sample!r} "
+                                   f"is also in {seen[sample]}.csv")
+            seen[sample] = split
     for split, table in tables.items():
         unknown = sorted(set(table[layout.target_column]) - known)
         if unknown:

@@ -28,7 +28,7 @@ from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
 
 #: Bump when the generator's output changes for the same spec (invalidates reuse).
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 CLIP_SECONDS = 1.0
 SPLIT_COLUMNS = list(LAYOUTS["OfflineKeywords"].columns)
 
@@ -92,10 +92,11 @@ def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame,
     for row in chosen[n_flip:]:
         plan.at[row, "spoken_word"] = ""
         plan.at[row, "nonspeech"] = True
-    # An injected clip is an extra take of its voice, so its file name never collides with
-    # the voice's genuine clip of the same label.
+    # An injected clip is an extra take of its voice, numbered after the genuine takes and
+    # after any other injected clip of the same voice and label, so file names never collide.
     injected = plan["label_flipped"] | plan["nonspeech"]
-    plan.loc[injected, "utterance_number"] += spec.utterances_per_voice
+    extra_take = plan[injected].groupby(["voice_index", "label"]).cumcount()
+    plan.loc[injected, "utterance_number"] = spec.utterances_per_voice + extra_take
     return plan, voices
 
 

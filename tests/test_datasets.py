@@ -38,6 +38,20 @@ def test_missing_column_is_named(keyword_copy):
         check_tree(keyword_copy, LAYOUT, progress=False)
 
 
+def test_sample_listed_twice_is_named(keyword_copy):
+    table = pd.read_csv(keyword_copy / "train.csv")
+    pd.concat([table, table.iloc[[3]]]).to_csv(keyword_copy / "train.csv", index=False)
+    with pytest.raises(DatasetError, match=rf"train.csv: sample '{table['path'][3]}' listed twice$"):
+        check_tree(keyword_copy, LAYOUT, progress=False)
+
+
+def test_sample_in_two_splits_is_named(keyword_copy):
+    train, test = (pd.read_csv(keyword_copy / f"{s}.csv") for s in ("train", "test"))
+    pd.concat([test, train.iloc[[0]]]).to_csv(keyword_copy / "test.csv", index=False)
+    with pytest.raises(DatasetError, match=r"test.csv: sample .* is also in train.csv$"):
+        check_tree(keyword_copy, LAYOUT, progress=False)
+
+
 def test_unknown_class_is_named(keyword_copy):
     table = pd.read_csv(keyword_copy / "test.csv")
     table.loc[0, "label"] = "banana"

@@ -2,6 +2,7 @@
 import dataclasses
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
@@ -109,3 +110,14 @@ def test_each_split_gets_its_share_of_each_engine(smoke_tree):
     for split, part in voices.groupby("split"):
         expected = piper_share * len(part)
         assert abs((part["engine"] == "piper").sum() - expected) <= 1, split
+
+
+@pytest.mark.parametrize("profile", ["smoke", "demo"])
+def test_every_planned_clip_gets_its_own_file(profile):
+    """Two injected clips of one voice with the same label once shared a file name."""
+    spec = keywords.KeywordSetSpec.from_profile(profiles.load(profile))
+    for seed in range(5):
+        plan, voices = keywords._plan(spec, np.random.default_rng(seed))
+        names = [f"{row.label}/{voices[row.voice_index].speaker_id}_nohash_"
+                 f"{row.utterance_number}" for row in plan.itertuples()]
+        assert len(set(names)) == len(names)

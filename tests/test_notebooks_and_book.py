@@ -66,3 +66,14 @@ def test_book_builds_with_warnings_as_errors(smoke_notebooks):
     assert not re.search(r'<script[^>]+src="https?://', chapter)
     assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
     assert "stand-in" in (html / "book" / "intro.html").read_text()
+
+
+def test_training_and_difficulty_chapters_are_in_the_book(smoke_notebooks):
+    html = paths.book_html_dir("smoke")
+    if not (html / "book" / "executed" / "02_difficulty.html").is_file():
+        book.build("smoke")
+    training = (html / "book" / "executed" / "01_training.html").read_text()
+    assert training.count("<img") >= 2 and "Beside the paper" in training
+    scores = (html / "book" / "executed" / "02_difficulty.html").read_text()
+    assert scores.count("<img") >= 8 and "joined by row position" in scores
+    assert "ProfileError" not in scores and "Traceback" not in scores

@@ -1,4 +1,5 @@
 """The smoke ensemble: trained through autrainer, reused, resumed, scored and checked."""
+import json
 import shutil
 from pathlib import Path
 
@@ -146,3 +147,17 @@ def test_unknown_scoring_is_refused_by_the_toolkit_layer_too():
     with pytest.raises(toolkit.ToolkitError, match="unknown scoring function"):
         toolkit.score("smoke", "Confidence", {"OfflineKeywords": ["run"]}, "best", "train",
                       "cpu", 8)
+
+
+def test_chapters_record_their_key_numbers(smoke_notebooks, smoke):
+
+    trained = json.loads((paths.training_dir("smoke") / "summary.json").read_text())
+    assert trained["runs"] == len(training.planned_runs(smoke))
+    assert set(trained["test_accuracy"]) == {f"{d} {m}" for d in smoke["DATASETS"]
+                                             for m in smoke["MODELS"]}
+    scored = json.loads((paths.difficulty_dir("smoke") / "summary.json").read_text())
+    assert scored["OfflineKeywords"]["samples"] == 24
+    assert scored["OfflineKeywords"]["max_difference_to_aucurriculum"] == 0.0
+    assert scored["SyntheticScenes"]["max_difference_to_aucurriculum"] > 0.0
+    share = scored["OfflineKeywords"]["flipped label in hardest 10%"]
+    assert share["flagged"] == 2 and 0 <= share["in_hardest"] <= 2
