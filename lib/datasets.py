@@ -69,6 +69,16 @@ LAYOUTS: dict[str, DatasetLayout] = {
 }
 
 
+def data_fingerprint(profile: str, name: str) -> str:
+    """What a dataset looks like now: a generated set by its manifest, a real one by its
+    tables (name, size, modification time). Runs and notebooks are redone when it changes."""
+    root = paths.dataset_dir(profile, name)
+    manifest = read_manifest(root) or {}
+    tables = sorted(root.glob("*.csv"))
+    return json.dumps([manifest.get("fingerprint"),
+                       [(t.name, t.stat().st_size, t.stat().st_mtime_ns) for t in tables]])
+
+
 def read_split(root: Path, layout: DatasetLayout, split: str) -> pd.DataFrame:
     """One split's table, with a one-line error for a missing file or column."""
     file = root / f"{split}.csv"

@@ -22,7 +22,7 @@ from typing import Any
 import papermill
 
 from lib import paths, profiles
-from lib.datasets import read_manifest
+from lib.datasets import data_fingerprint
 
 
 def notebooks() -> list[Path]:
@@ -34,15 +34,7 @@ def declared_parameters(notebook: Path) -> list[str]:
 
 
 def _data_fingerprint(profile: str, datasets: list[str]) -> str:
-    """What the data looks like now: generated sets by manifest, real ones by their tables."""
-    parts = []
-    for name in datasets:
-        root = paths.dataset_dir(profile, name)
-        manifest = read_manifest(root) or {}
-        tables = sorted(root.glob("*.csv"))
-        parts.append([name, manifest.get("fingerprint"),
-                      [(t.name, t.stat().st_size, t.stat().st_mtime_ns) for t in tables]])
-    return json.dumps(parts)
+    return json.dumps([[name, data_fingerprint(profile, name)] for name in datasets])
 
 
 def _key(*parts: Any) -> str:

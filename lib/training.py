@@ -20,12 +20,16 @@ import pandas as pd
 import yaml
 
 from lib import paths, toolkit
-from lib.datasets import LAYOUTS
+from lib.datasets import LAYOUTS, data_fingerprint
 
 #: Metrics autrainer tracks on dev (every epoch) and test (model of the best epoch).
 METRICS = ("accuracy", "uar", "f1")
 #: Files autrainer writes for every epoch; scoring and training dynamics read them.
 EPOCH_FILES = ("model.pt", "train_outputs.npy", "train_targets.npy", "train_indices.npy")
+
+
+#: Written into each finished run: the fingerprint of the data it was trained on.
+DATA_RECORD = "data_fingerprint.json"
 
 
 class RunError(RuntimeError):
@@ -115,7 +119,7 @@ class _Progress:
                     time.monotonic() - self.last_line >= self.every:
                 self.log(f"    {run.label}: epoch {done}/{self.epochs}")
                 self.last_line = time.monotonic()
-            self.epoch_seen[run.name] = done
+                self.epoch_seen[run.name] = done
 
 
 def _train_seconds(folder: Path) -> float:
@@ -127,7 +131,8 @@ def train_ensemble(profile: str, params: dict[str, Any],
                    log: Callable[[str], None] = print) -> list[Run]:
     """Train the profile's runs that are missing, then summarise all of them like the paper.
 
-    Finished runs are never retrained. A run interrupted earlier (folder without
+    Finished runs are never retrained unless their dataset has changed since (each run records
+    the fingerprint of the data it saw). A run interrupted earlier (folder without
     ``metrics.csv``) is removed and trained again from its first epoch, as autrainer would.
     """
     with toolkit.exclusive(profile):
@@ -137,6 +142,13 @@ def train_ensemble(profile: str, params: dict[str, Any],
 def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], None]) -> list[Run]:
     runs = planned_runs(params)
     epochs = params["EPOCHS"]
+    data_now = {d: data_fingerprint(profile, d) for d in params["DATASETS"]}
+    for run in runs:
+        record = run_dir(profile, run) / DATA_RECORD
+        if is_complete(profile, run) and record.is_file() and \
+                record.read_text() != data_now[run.dataset]:
+            log(f"    {run.label}: trained on data that has changed since; training it again")
+            shutil.rmtree(run_dir(profile, run))
     todo = [r for r in runs if not is_complete(profile, r)]
     log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
         f"training {len(todo)} on {toolkit.resolve_device(params['DEVICE'])} "
@@ -153,6 +165,9 @@ def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], No
     for run in runs:
         check_run(profile, run, epochs)
         toolkit.prune_optimizer_states(run_dir(profile, run))
+        record = run_dir(profile, run) / DATA_RECORD
+        if not record.is_file():
+            record.write_text(data_now[run.dataset])
     if todo or not (toolkit.experiment_dir(profile) / "summary" / "metrics.csv").is_file():
         toolkit.postprocess(profile)
     return runs

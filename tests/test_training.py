@@ -46,20 +46,23 @@ def test_unchanged_parameters_do_not_retrain(smoke_notebooks, smoke):
                         .st_mtime_ns for r in finished}
 
 
-def test_interrupted_sweep_trains_only_the_incomplete_run(private_results, smoke):
+def test_interrupted_or_outdated_runs_are_the_only_ones_trained_again(private_results, smoke):
     runs = training.planned_runs(smoke)
     keywords = [r for r in runs if r.dataset == "OfflineKeywords"]
-    interrupted = keywords[-1]
+    interrupted, outdated = keywords[-1], keywords[0]
     (training.run_dir("smoke", interrupted) / "metrics.csv").unlink()  # as if killed mid-run
+    (training.run_dir("smoke", outdated) / training.DATA_RECORD).write_text("older data")
     before = {r.name: (training.run_dir("smoke", r) / "metrics.csv").stat().st_mtime_ns
-              for r in runs if r != interrupted}
+              for r in runs if r not in (interrupted, outdated)}
     params = {**smoke, "DATASETS": ["OfflineKeywords"]}
     lines = []
     training.train_ensemble("smoke", params, log=lines.append)
-    assert lines[0].startswith(f"{len(keywords) - 1} of {len(keywords)} runs already trained; "
-                               "training 1")
-    assert any(interrupted.label in line and "epochs in" in line for line in lines)
-    training.check_run("smoke", interrupted, smoke["EPOCHS"])
+    assert any(outdated.label in line and "data that has changed" in line for line in lines)
+    assert any(line.startswith(f"{len(keywords) - 2} of {len(keywords)} runs already trained; "
+                               "training 2") for line in lines)
+    for run in (interrupted, outdated):
+        assert any(run.label in line and "epochs in" in line for line in lines)
+        training.check_run("smoke", run, smoke["EPOCHS"])
     assert before == {r: (training.run_dir("smoke", r) / "metrics.csv").stat().st_mtime_ns
                       for r in before}
     # Only the last epoch keeps an optimizer state (scoring needs only the models).
