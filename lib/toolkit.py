@@ -126,6 +126,9 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str,
             raise
     if watch:
         watch()
+    if code < 0:
+        raise ToolkitError(f"`{tool} {' '.join(args)}` was killed (signal {-code}); "
+                           f"see {paths.relative(log_file)}")
     if code != 0:
         raise ToolkitError(f"`{tool} {' '.join(args)}` failed ({_last_error(log_file)}); "
                            f"see {paths.relative(log_file)}")
