@@ -149,6 +149,15 @@ def attach(table: pd.DataFrame, per_sample: pd.Series | None) -> pd.DataFrame:
     return table.join(per_sample, on="sample_id")
 
 
+def mean_rank_by(ordering: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Samples, mean score and mean rank per value of ``column`` (a class, a kind, an engine),
+    hardest group first."""
+    grouped = ordering.groupby(column)
+    table = pd.DataFrame({"samples": grouped.size(), "mean_score": grouped["score"].mean(),
+                          "mean_rank": grouped["rank"].mean()})
+    return table.sort_values("mean_rank", ascending=False)
+
+
 def hardest_share(ordering: pd.DataFrame, flagged: pd.Series, fraction: float = 0.1) -> dict:
     """How many flagged samples (by id) fall in the hardest ``fraction`` of the ordering."""
     flagged_ids = set(flagged[flagged].index)

@@ -260,6 +260,20 @@ def convergence(table: pd.DataFrame, dataset: str) -> plt.Figure:
     return fig
 
 
+def rank_vs_snr(table: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Each genuine sample's normalised rank against the SNR it was mixed at."""
+    genuine = table[table["kind"] == "genuine"]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.scatter(genuine["snr_db"], genuine["rank"], s=12, alpha=0.6, color="#7f7f7f")
+    rho = genuine["snr_db"].corr(genuine["rank"], method="spearman")
+    ax.set_xlabel("signal-to-noise ratio of the clip (dB)")
+    ax.set_ylabel("normalised rank (0 easiest, 1 hardest)")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_title(f"{dataset}: difficulty vs SNR (genuine clips; Spearman ρ = {rho:.2f})")
+    fig.tight_layout()
+    return fig
+
+
 def data_map(dynamics: pd.DataFrame, dataset: str) -> plt.Figure:
     """Data map: mean true-class probability vs its variability, coloured by correctness."""
     fig, ax = plt.subplots(figsize=(6.5, 5))
