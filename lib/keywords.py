@@ -28,7 +28,7 @@ from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
 
 #: Bump when the generator's output changes for the same spec (invalidates reuse).
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 CLIP_SECONDS = 1.0
 SPLIT_COLUMNS = list(LAYOUTS["OfflineKeywords"].columns)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import keywords, paths, profiles
+from lib import keywords, paths, profiles, speech
 from lib.datasets import LAYOUTS, read_manifest
 
 TINY = keywords.KeywordSetSpec(
@@ -121,3 +121,12 @@ def test_every_planned_clip_gets_its_own_file(profile):
         names = [f"{row.label}/{voices[row.voice_index].speaker_id}_nohash_"
                  f"{row.utterance_number}" for row in plan.itertuples()]
         assert len(set(names)) == len(names)
+
+
+def test_every_espeak_variant_speaks_the_same_bytes_each_time():
+    """Breathy eSpeak variants add random noise; the voice bank must not use them."""
+    requests = [("tree", speech.Voice("espeak", f"en-us+{variant}", 50, 175))
+                for variant in speech.ESPEAK_VARIANTS]
+    first, second = speech.synthesize(requests), speech.synthesize(requests)
+    differ = [r[1].name for r, a, b in zip(requests, first, second) if a.tobytes() != b.tobytes()]
+    assert differ == []
