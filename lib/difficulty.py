@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -282,9 +281,3 @@ def read_published(file: Path) -> pd.DataFrame:
 
 def _count_summary(counts: pd.Series) -> str:
     return ", ".join(f"{n} samples with count {value:g}" for value, n in counts.items())
-
-
-def agreement_pairs(matrix: pd.DataFrame) -> pd.DataFrame:
-    """The upper triangle of a correlation matrix as ``a, b, spearman`` rows."""
-    return pd.DataFrame([{"a": a, "b": b, "spearman": matrix.loc[a, b]}
-                         for a, b in combinations(matrix.columns, 2)])

@@ -13,14 +13,10 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from lib import difficulty, paths, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.training import Run
-
-KNOWN_SCORES = ("CumulativeAccuracy",)
-
 
 def ordering_file(profile: str, dataset: str) -> Path:
     return paths.difficulty_dir(profile) / f"{dataset}_ordering.csv"
@@ -58,9 +54,9 @@ def score_ensemble(profile: str, params: dict[str, Any],
     Checks first that every run finished with all its epochs (one-line error otherwise), so a
     broken run never half-updates the orderings.
     """
-    if params["SCORING"] not in KNOWN_SCORES:
+    if params["SCORING"] not in toolkit.SCORES:
         raise difficulty.DifficultyError(f"unknown scoring function {params['SCORING']!r}; "
-                                         f"known: {', '.join(KNOWN_SCORES)}")
+                                         f"known: {', '.join(toolkit.SCORES)}")
     runs = training.planned_runs(params)
     if not runs:
         raise difficulty.DifficultyError("empty ensemble: the profile names no runs")
@@ -145,11 +141,6 @@ def aucurriculum_ensemble(profile: str, params: dict[str, Any], dataset: str) ->
 
 # --- Training dynamics from autrainer's per-epoch outputs ------------------------------------
 
-def best_epoch(profile: str, run: Run) -> int:
-    best = yaml.safe_load((training.run_dir(profile, run) / "_best" / "dev.yaml").read_text())
-    return int(best["iteration"])
-
-
 def run_dynamics(profile: str, run: Run, epochs: int, stop: str) -> pd.DataFrame:
     """Training dynamics of one run, per training sample (see :func:`difficulty.dynamics`)."""
     folder = training.run_dir(profile, run)
@@ -164,7 +155,7 @@ def run_dynamics(profile: str, run: Run, epochs: int, stop: str) -> pd.DataFrame
                                     f"({', '.join(missing)})")
         logits, targets, positions = (np.load(f) for f in files)
         outputs.append(difficulty.epoch_outputs(epoch, ids[positions], logits, targets))
-    stop_epoch = best_epoch(profile, run) if stop == "best" else epochs
+    stop_epoch = int(training.best_record(folder)["iteration"]) if stop == "best" else epochs
     table = difficulty.dynamics(outputs, stop_epoch)
     table.insert(1, "run", short_run(run))
     return table

@@ -167,21 +167,27 @@ def preprocess(profile: str, datasets: list[str]) -> None:
         (folder / ".complete").touch()
 
 
-def load_dataset(profile: str, name: str, seed: int = 0, batch_size: int = 32) -> Any:
-    """autrainer's own dataset object for a preprocessed tree (the class training uses)."""
+def _instantiate_dataset(config: dict[str, Any], model_transform: Any, seed: int,
+                         batch_size: int) -> Any:
+    """autrainer's dataset object from a dataset config, the way training builds it."""
     import autrainer
     from autrainer.datasets import AbstractDataset
     from autrainer.transforms import TransformManager
 
-    config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name))
-    config.pop("id")
-    config.pop("criterion")
-    transforms = TransformManager(model_transform={"type": "grayscale"},
-                                  dataset_transform=config.pop("transform")).get_transforms()
+    config = {k: v for k, v in config.items() if k not in ("id", "criterion")}
+    transforms = TransformManager(model_transform=model_transform,
+                                  dataset_transform=config.pop("transform", None)
+                                  ).get_transforms()
     return autrainer.instantiate(config=config, instance_of=AbstractDataset,
                                  train_transform=transforms[0], dev_transform=transforms[1],
                                  test_transform=transforms[2], seed=seed,
                                  batch_size=batch_size)
+
+
+def load_dataset(profile: str, name: str, seed: int = 0, batch_size: int = 32) -> Any:
+    """autrainer's own dataset object for a preprocessed tree (the class training uses)."""
+    config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name))
+    return _instantiate_dataset(config, {"type": "grayscale"}, seed, batch_size)
 
 
 def log_mel(file: Path) -> np.ndarray:
@@ -264,8 +270,8 @@ def train(profile: str, watch: Callable[[], None] | None = None) -> None:
     run_cli("autrainer", ["train", "-cn", "train"], workdir(profile), "train", watch)
 
 
-def prune_optimizer_states(run_dir: Path) -> int:
-    """Delete optimizer states a finished run no longer needs; returns the bytes freed.
+def prune_optimizer_states(run_dir: Path) -> None:
+    """Delete optimizer states a finished run no longer needs.
 
     Scoring reads only ``model.pt`` of every epoch. The last epoch's optimizer is kept so that
     autrainer can continue the run if EPOCHS is raised later. For Cnn14 this halves the disk use
@@ -274,22 +280,22 @@ def prune_optimizer_states(run_dir: Path) -> int:
     epochs = sorted((d for d in run_dir.glob("epoch_*") if d.is_dir()),
                     key=lambda d: int(d.name.split("_")[-1]))
     keep = epochs[-1] / "optimizer.pt" if epochs else None
-    freed = 0
     for state in run_dir.glob("*/optimizer.pt"):
         if state != keep:
-            freed += state.stat().st_size
             state.unlink()
-    return freed
 
 
-def postprocess(profile: str) -> Path:
+def postprocess(profile: str) -> None:
     """``autrainer postprocess results experiments -a seed model`` (as in the paper)."""
     run_cli("autrainer", ["postprocess", "results", EXPERIMENT, "-a", "seed", "model"],
             workdir(profile), "postprocess")
-    return experiment_dir(profile) / "summary"
 
 
 # --- Scoring: aucurriculum's ``curriculum`` command -------------------------------------------
+
+#: aucurriculum scoring functions this project drives.
+SCORES = ("CumulativeAccuracy",)
+
 
 def score_id(scoring: str, dataset: str) -> str:
     """The paper's score ids: ``CumulativeAccuracySpeechCommands``."""
@@ -319,8 +325,8 @@ def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], st
     listing its runs explicitly. A run whose training finished after its scores were written
     (retrained) is scored again.
     """
-    if scoring not in {"CumulativeAccuracy"}:
-        raise ToolkitError(f"unknown scoring function {scoring!r}; known: CumulativeAccuracy")
+    if scoring not in SCORES:
+        raise ToolkitError(f"unknown scoring function {scoring!r}; known: {', '.join(SCORES)}")
     work = workdir(profile)
     ids = []
     for dataset, runs in runs_per_dataset.items():
@@ -355,25 +361,13 @@ def run_split_table(run_dir: Path, subset: str = "train") -> pd.DataFrame:
     the split can depend on the run's seed (DCASE's dev split), so it is rebuilt from the run's
     own saved config, as aucurriculum does when it scores the run.
     """
-    import autrainer
-    from autrainer.datasets import AbstractDataset
-    from autrainer.transforms import TransformManager
     from omegaconf import OmegaConf
 
     cfg = OmegaConf.to_container(OmegaConf.load(run_dir / ".hydra" / "config.yaml"),
                                  resolve=True)
-    dataset = dict(cfg["dataset"])
-    for key in ("id", "criterion"):
-        dataset.pop(key, None)
-    transforms = TransformManager(model_transform=cfg["model"].get("transform"),
-                                  dataset_transform=dataset.pop("transform", None)
-                                  ).get_transforms()
-    seed = cfg["seed"]
-    data = autrainer.instantiate(config=dataset, instance_of=AbstractDataset,
-                                 train_transform=transforms[0], dev_transform=transforms[1],
-                                 test_transform=transforms[2],
-                                 seed=int(str(seed).split("-")[-1]),
-                                 batch_size=cfg["batch_size"])
+    # A seed "training-dataset" (aucurriculum's form) splits the data by its second part.
+    data = _instantiate_dataset(cfg["dataset"], cfg["model"].get("transform"),
+                                int(str(cfg["seed"]).split("-")[-1]), cfg["batch_size"])
     return {"train": data.df_train, "dev": data.df_dev,
             "test": data.df_test}[subset].reset_index(drop=True)
 

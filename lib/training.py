@@ -108,7 +108,7 @@ class _Progress:
             if is_complete(self.profile, run):
                 self.reported.add(run.name)
                 seconds = _train_seconds(folder)
-                best = yaml.safe_load((folder / "_best" / "dev.yaml").read_text())
+                best = best_record(folder)
                 self.log(f"[{len(self.reported)}/{len(self.runs)}] {run.label}: "
                          f"{self.epochs} epochs in {seconds:.0f} s, best dev accuracy "
                          f"{best['accuracy']['all']:.3f} at epoch {best['iteration']}")
@@ -120,6 +120,11 @@ class _Progress:
                 self.log(f"    {run.label}: epoch {done}/{self.epochs}")
                 self.last_line = time.monotonic()
                 self.epoch_seen[run.name] = done
+
+
+def best_record(folder: Path) -> dict[str, Any]:
+    """autrainer's record of a run's best epoch (``_best/dev.yaml``): iteration and metrics."""
+    return yaml.safe_load((folder / "_best" / "dev.yaml").read_text())
 
 
 def _train_seconds(folder: Path) -> float:
@@ -184,7 +189,7 @@ def run_metrics(profile: str, runs: list[Run]) -> pd.DataFrame:
     rows = []
     for run in runs:
         folder = run_dir(profile, run)
-        best = yaml.safe_load((folder / "_best" / "dev.yaml").read_text())
+        best = best_record(folder)
         test = yaml.safe_load((folder / "_test" / "test_holistic.yaml").read_text())
         rows.append({"dataset": run.dataset, "model": run.model, "seed": run.seed,
                      **{f"dev_{m}": best[m]["all"] for m in METRICS},
