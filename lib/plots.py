@@ -37,10 +37,11 @@ def class_counts(counts: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
-def draw_log_mel(ax: plt.Axes, spectrogram: np.ndarray, title: str = "") -> plt.cm.ScalarMappable:
+def draw_log_mel(ax: plt.Axes, spectrogram: np.ndarray, title: str = "",
+                 cmap: str = "magma") -> plt.cm.ScalarMappable:
     """A log-mel (frames x mel bins) with time in s and mel-bin centre frequency in Hz."""
     seconds = spectrogram.shape[0] * toolkit.MEL["hop_size"] / toolkit.MEL["sample_rate"]
-    image = ax.imshow(spectrogram.T, origin="lower", aspect="auto", cmap="magma",
+    image = ax.imshow(spectrogram.T, origin="lower", aspect="auto", cmap=cmap,
                       extent=(0, seconds, 0, spectrogram.shape[1]))
     centres = audio.mel_bin_centres_hz(toolkit.MEL["mel_bins"], toolkit.MEL["fmin"],
                                        toolkit.MEL["fmax"])
@@ -320,5 +321,154 @@ def score_agreement(x: pd.Series, y: pd.Series, xlabel: str, ylabel: str,
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(f"{title}\nSpearman ρ = {rho:.2f}")
+    fig.tight_layout()
+    return fig
+
+
+# --- Selection and explanations ----------------------------------------------------------------
+
+#: The paper's colours for the difficulty bands.
+BAND_COLOURS = {"easy": "#2ca02c", "medium": "#1f77b4", "hard": "#d62728"}
+
+
+def sample_explanations(spectrogram: np.ndarray, cams: dict[str, np.ndarray],
+                        title: str) -> plt.Figure:
+    """A sample's log-mel, then its Grad-CAM of each run over the spectrogram in grey."""
+    fig, axes = plt.subplots(1, 1 + len(cams), figsize=(3.2 * (1 + len(cams)), 2.8),
+                             squeeze=False)
+    image = draw_log_mel(axes[0, 0], spectrogram, "log-mel")
+    fig.colorbar(image, ax=axes[0, 0], label="log power (dB)")
+    seconds = spectrogram.shape[0] * toolkit.MEL["hop_size"] / toolkit.MEL["sample_rate"]
+    for ax, (run, cam) in zip(axes[0, 1:], cams.items()):
+        draw_log_mel(ax, spectrogram, f"Grad-CAM {run}", cmap="gray")
+        heat = ax.imshow(cam.T / cam.max() if cam.max() > 0 else cam.T, origin="lower",
+                         aspect="auto", cmap="jet", alpha=0.45, vmin=0, vmax=1,
+                         extent=(0, seconds, 0, spectrogram.shape[1]))
+        ax.set_ylabel("")
+    if cams:
+        fig.colorbar(heat, ax=axes[0, -1], label="importance (of max)")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def band_profiles(table: pd.DataFrame, axis: str, title: str) -> plt.Figure:
+    """The paper's figure: mean log power (dots, left) and mean Grad-CAM importance share
+    (crosses, dashed, right) of the easy, medium and hard samples, over frequency or time.
+
+    ``table`` is :func:`lib.explain.profiles`' frequency or time table with a ``band`` column;
+    ``axis`` is ``hz`` or ``seconds``.
+    """
+    fig, left = plt.subplots(figsize=(6.4, 4.2))
+    right = left.twinx()
+    means = table.groupby(["band", axis])[["log_power", "importance"]].mean().reset_index()
+    for band, colour in BAND_COLOURS.items():
+        rows = means[means["band"] == band]
+        if rows.empty:
+            continue
+        left.plot(rows[axis], rows["log_power"], "o-", ms=3, color=colour, alpha=0.8,
+                  label=f"{band}: log power")
+        right.plot(rows[axis], rows["importance"], "x--", ms=4, color=colour, alpha=0.7,
+                   label=f"{band}: importance")
+    if axis == "hz":
+        left.set_xscale("log")
+        left.set_xlabel("frequency (Hz, mel-bin centre)")
+        right.set_ylabel("importance (share of Grad-CAM per mel bin)")
+    else:
+        left.set_xlabel("time (s)")
+        right.set_ylabel("importance (share of Grad-CAM per frame)")
+    left.set_ylabel("mean log power (dB)")
+    handles = [h for ax in (left, right) for h in ax.get_legend_handles_labels()[0]]
+    left.legend(handles, [h.get_label() for h in handles], fontsize=7, ncol=2,
+                loc="lower left")
+    left.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def edge_focus(table: pd.DataFrame, fraction: float, title: str) -> plt.Figure:
+    """Share of Grad-CAM importance in the first and last ``fraction`` of the time axis, per
+    band (a point per sample and run), against what a map ignoring time would give."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.6))
+    bands = [b for b in BAND_COLOURS if b in set(table["band"])]
+    ax.boxplot([table[table["band"] == b]["edge_share"] for b in bands],
+               positions=range(len(bands)), widths=0.5, showfliers=False)
+    jitter = np.random.default_rng(0)
+    for i, band in enumerate(bands):
+        values = table[table["band"] == band]["edge_share"]
+        ax.scatter(i + jitter.uniform(-0.15, 0.15, len(values)), values, s=9, alpha=0.5,
+                   color=BAND_COLOURS[band])
+    ax.axhline(2 * fraction, ls=":", color="#7f7f7f", label="uniform over time")
+    ax.set_xticks(range(len(bands)), bands)
+    ax.set_xlabel("difficulty band")
+    ax.set_ylabel(f"importance share in first + last {fraction:.0%} of time")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def faithfulness(table: pd.DataFrame, title: str) -> plt.Figure:
+    """Mean drop in the explained class's probability when the top Grad-CAM cells are masked,
+    against as many random cells, per band and masked share."""
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    means = table.groupby(["band", "fraction"])[["drop_gradcam", "drop_random"]].mean()
+    for band, colour in BAND_COLOURS.items():
+        if band not in means.index.get_level_values(0):
+            continue
+        rows = means.loc[band]
+        ax.plot(rows.index * 100, rows["drop_gradcam"], "o-", color=colour,
+                label=f"{band}: top Grad-CAM cells")
+        ax.plot(rows.index * 100, rows["drop_random"], "s:", color=colour, alpha=0.6,
+                label=f"{band}: random cells")
+    ax.axhline(0, color="#7f7f7f", lw=0.8)
+    ax.set_xlabel("spectrogram cells masked (% of all)")
+    ax.set_ylabel("drop in explained-class probability")
+    ax.legend(fontsize=7, ncol=2)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+# --- Classes and inference ---------------------------------------------------------------------
+
+def difficulty_recall(overview: pd.DataFrame, band: tuple[np.ndarray, np.ndarray, np.ndarray,
+                      np.ndarray], title: str, ax: plt.Axes | None = None) -> plt.Figure:
+    """Class mean difficulty against test recall: labelled points, least-squares line and its
+    95 % confidence band (``band``: grid, fit, low, high), as the paper's scatter."""
+    fig = ax.figure if ax is not None else plt.subplots(figsize=(6.5, 4.3))[0]
+    ax = ax if ax is not None else fig.axes[0]
+    grid, fitted, low, high = band
+    ax.fill_between(grid, low, high, color="#0000ff", alpha=0.15, label="95 % confidence band")
+    ax.plot(grid, fitted, color="#0000ff", label="least-squares line")
+    ax.scatter(overview["mean_difficulty"], overview["test_recall"], s=50, color="#ff6666",
+               edgecolor="black", zorder=3)
+    for label, row in overview.iterrows():
+        ax.annotate(str(label), (row["mean_difficulty"], row["test_recall"]), fontsize=8,
+                    xytext=(4, 4), textcoords="offset points",
+                    bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "#aaaaaa",
+                          "alpha": 0.8})
+    ax.set_xlabel("class mean difficulty (mean normalised rank; 1 = hardest)")
+    ax.set_ylabel("test recall (fraction)")
+    ax.grid(ls="--", alpha=0.4)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def inference_probabilities(table: pd.DataFrame, labels: list[str], title: str) -> plt.Figure:
+    """Class probabilities of every classified file (rows) as a heat map."""
+    rows = table[table["error"] == ""]
+    values = rows[labels].to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.7 * len(labels), 0.9 + 0.3 * len(rows)))
+    image = ax.imshow(values, vmin=0, vmax=1, cmap="Blues", aspect="auto")
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_yticks(range(len(rows)), rows["filename"])
+    ax.set_xlabel("class")
+    ax.set_ylabel("input file")
+    fig.colorbar(image, ax=ax, label="probability")
+    ax.set_title(title)
     fig.tight_layout()
     return fig

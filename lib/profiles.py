@@ -22,7 +22,7 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class Parameter:
-    kind: str  # int | float | str | bool | list[str] | list[int] | range
+    kind: str  # int | float | str | bool | list[str] | list[int] | list[float] | range
     doc: str
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
@@ -74,6 +74,24 @@ SCHEMA: dict[str, Parameter] = {
                               choices=("best", "last")),
     "SCORING_SUBSET": Parameter("str", "split whose samples are scored",
                                 choices=("train", "dev", "test")),
+    # Selection, explanations, classes, inference (notebooks/03_selection on).
+    "SELECTION_K": Parameter("int", "samples per class in each of the easy, medium and hard "
+                             "bands (the paper: 10)", minimum=1),
+    "GALLERY_PER_BAND": Parameter("int", "thumbnails per class and band in the book's static "
+                                  "gallery (all selected samples are on disk)", minimum=1),
+    "EXPLAIN_MODEL": Parameter("str", "architecture whose seeds are explained with Grad-CAM",
+                               choices=("Cnn10", "Cnn14")),
+    "EXPLAIN_LAYER": Parameter("str", "layer Grad-CAM reads (Cnn10: conv_block4.conv2, the "
+                               "paper's; Cnn14: conv_block6.conv2)"),
+    "EXPLAIN_TARGET": Parameter("str", "class Grad-CAM explains", choices=("predicted", "true")),
+    "FAITHFULNESS_TOP": Parameter("list[float]", "shares of the spectrogram masked where "
+                                  "Grad-CAM is highest", minimum=0.0, maximum=1.0),
+    "EDGE_FRACTION": Parameter("float", "share of the time axis at each end counted as edge",
+                               minimum=0.01, maximum=0.49),
+    "INFERENCE_INPUTS": Parameter("str", "folder of wav files to classify; empty: the "
+                                  "generated examples in data/<PROFILE>/inference_examples"),
+    "INFERENCE_RUN": Parameter("str", "run used for inference, as Cnn10_s1; empty: the run "
+                               "with the best dev accuracy"),
 }
 
 
@@ -94,7 +112,7 @@ def _type_problem(name: str, value: Any) -> str | None:
             return f"must be [low, high] with low <= high, got {value!r}"
         return None
     else:
-        item_type = {"list[str]": str, "list[int]": int}[spec.kind]
+        item_type = {"list[str]": str, "list[int]": int, "list[float]": (int, float)}[spec.kind]
         if not isinstance(value, list) or not value:
             return f"must be a non-empty {spec.kind}, got {value!r}"
         bad = [v for v in value if not isinstance(v, item_type) or isinstance(v, bool)]

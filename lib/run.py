@@ -41,6 +41,14 @@ def _key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def record_key_numbers(profile: str, chapter: str, numbers: dict[str, Any]) -> Path:
+    """Save a chapter's key numbers (``results/<profile>/<chapter>/summary.json``) for tests."""
+    file = paths.results_dir(profile) / chapter / "summary.json"
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(numbers, indent=2, default=float) + "\n")
+    return file
+
+
 class NotebookFailed(RuntimeError):
     pass
 

@@ -4,10 +4,27 @@ The paper shows, per class, the 10 easiest, 10 middle and 10 hardest samples by 
 Samples are ordered within their class by rank, ties broken by sample id, so the selection
 does not depend on row order. A class too small for three bands of k gets smaller bands
 (a third of the class each), and no sample is in two bands.
+
+:func:`build` then saves, per selected sample, what the paper published: the raw wav, the
+log-mel spectrogram (npy and png) and a Grad-CAM per seed (npy and overlay png), under
+``results/<profile>/selection/<dataset>/<class>/<band>_<place>/``, with ``selection.csv`` (a row
+per sample) and ``explanations.csv`` (a row per sample and run) beside them.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
 import pandas as pd
+from matplotlib import colormaps
+
+from lib import explain, paths, scoring, toolkit, training
+from lib.training import Run
 
 BANDS = ("easy", "medium", "hard")
 
@@ -44,3 +61,173 @@ def select(ordering: pd.DataFrame, k: int = 10) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)
     return table[["label", "band", "place", *[c for c in table.columns
                                             if c not in ("label", "band", "place")]]]
+
+
+def selection_dir(profile: str, dataset: str) -> Path:
+    return paths.results_dir(profile) / "selection" / dataset
+
+
+def sample_folder(label: str, band: str, place: int) -> str:
+    """A selected sample's folder, relative to the dataset's selection folder."""
+    return f"{label}/{band}_{place:02d}"
+
+
+def explained_runs(params: dict[str, Any], dataset: str) -> list[Run]:
+    """The runs whose Grad-CAM is saved: every seed of ``EXPLAIN_MODEL`` (the paper: Cnn10)."""
+    runs = [run for run in training.planned_runs(params)
+            if run.dataset == dataset and run.model == params["EXPLAIN_MODEL"]]
+    if not runs:
+        raise ValueError(f"EXPLAIN_MODEL {params['EXPLAIN_MODEL']!r} is not among MODELS "
+                         f"{params['MODELS']}")
+    return runs
+
+
+def _key(profile: str, params: dict[str, Any], dataset: str, runs: list[Run]) -> str:
+    """What a saved selection depends on: parameters, the ordering and the checkpoints."""
+    checkpoints = [[run.name, (training.run_dir(profile, run) / "_best" / "model.pt")
+                    .stat().st_mtime_ns] for run in runs]
+    ordering = hashlib.sha256(scoring.ordering_file(profile, dataset).read_bytes()).hexdigest()
+    wanted = {name: params[name] for name in
+              ("SELECTION_K", "EXPLAIN_MODEL", "EXPLAIN_LAYER", "EXPLAIN_TARGET")}
+    return json.dumps([wanted, ordering, checkpoints], sort_keys=True)
+
+
+def image(array: np.ndarray, cmap: str = "magma") -> np.ndarray:
+    """An RGB image (bins x frames, low frequencies at the bottom) of a frames x bins array."""
+    values = array.T[::-1].astype(float)
+    span = values.max() - values.min()
+    values = (values - values.min()) / span if span > 0 else np.zeros_like(values)
+    return colormaps[cmap](values)[..., :3]
+
+
+def overlay(spectrogram: np.ndarray, cam: np.ndarray) -> np.ndarray:
+    """Grad-CAM over a grey spectrogram: colour where the map is high, grey elsewhere."""
+    grey = image(spectrogram, "gray")
+    heat = image(cam, "jet")
+    weight = (cam.T[::-1] / cam.max() if cam.max() > 0 else np.zeros_like(cam.T))[..., None]
+    return (1 - 0.6 * weight) * grey + 0.6 * weight * heat
+
+
+def _save_png(file: Path, rgb: np.ndarray) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.imsave(file, np.clip(rgb, 0, 1))
+
+
+def build(profile: str, params: dict[str, Any], dataset: str,
+          log: Callable[[str], None] = print) -> pd.DataFrame:
+    """Select a dataset's samples and save their audio, spectrogram and Grad-CAMs.
+
+    Reuses a saved selection made with the same parameters, ordering and checkpoints. A new
+    one is built in a side folder and swapped in only when complete, so a failure keeps the
+    old selection whole.
+    """
+    runs = explained_runs(params, dataset)
+    for run in runs:
+        training.check_run(profile, run, params["EPOCHS"])
+    folder = selection_dir(profile, dataset)
+    key = _key(profile, params, dataset, runs)
+    if (folder / "key.json").is_file() and (folder / "key.json").read_text() == key:
+        log(f"{dataset}: selection unchanged, reusing {paths.relative(folder)}")
+        return read(profile, dataset)
+    chosen = select(scoring.read_ordering(profile, dataset), params["SELECTION_K"])
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    device = toolkit.resolve_device(params["DEVICE"])
+    models = {scoring.short_run(run): toolkit.RunModel(training.run_dir(profile, run),
+                                                       device=device) for run in runs}
+    audio_root = paths.dataset_dir(profile, dataset) / "default"
+    rows, explanations, started = [], [], time.time()
+    for number, row in enumerate(chosen.itertuples(index=False), start=1):
+        relative = sample_folder(row.label, row.band, row.place)
+        target = partial / relative
+        target.mkdir(parents=True)
+        shutil.copy2(audio_root / row.sample_id, target / "audio.wav")
+        features = np.load(toolkit.features_file(profile, dataset, row.sample_id))
+        first = next(iter(models.values()))
+        spectrogram = first.input(features)[0, 0].cpu().numpy()
+        np.save(target / "log_mel.npy", spectrogram)
+        _save_png(target / "log_mel.png", image(spectrogram))
+        for run_label, model in models.items():
+            true_index = model.labels.index(str(row.label))
+            wanted = true_index if params["EXPLAIN_TARGET"] == "true" else None
+            cam, explained, probabilities = explain.gradcam(model, features,
+                                                            params["EXPLAIN_LAYER"], wanted)
+            np.save(target / f"gradcam_{run_label}.npy", cam.astype(np.float32))
+            _save_png(target / f"gradcam_{run_label}.png", overlay(spectrogram, cam))
+            explanations.append({
+                "sample_id": row.sample_id, "run": run_label,
+                "explained": model.labels[explained],
+                "predicted": model.labels[int(probabilities.argmax())],
+                "p_explained": float(probabilities[explained]),
+                "p_true": float(probabilities[true_index])})
+        rows.append({**row._asdict(), "folder": relative})
+        if number % 25 == 0 or number == len(chosen):
+            log(f"{dataset}: {number}/{len(chosen)} samples explained by {len(models)} runs "
+                f"({time.time() - started:.0f} s)")
+    pd.DataFrame(rows).to_csv(partial / "selection.csv", index=False)
+    pd.DataFrame(explanations).to_csv(partial / "explanations.csv", index=False)
+    (partial / "key.json").write_text(key)
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    partial.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return read(profile, dataset)
+
+
+def read(profile: str, dataset: str) -> pd.DataFrame:
+    """A saved selection: a row per sample with its band, place, rank and folder."""
+    file = selection_dir(profile, dataset) / "selection.csv"
+    if not file.is_file():
+        raise FileNotFoundError(f"{paths.relative(file)}: no selection; run "
+                                "notebooks/03_selection first")
+    return pd.read_csv(file)
+
+
+def read_explanations(profile: str, dataset: str) -> pd.DataFrame:
+    """A row per selected sample and explained run: explained and predicted class, probabilities."""
+    return pd.read_csv(selection_dir(profile, dataset) / "explanations.csv")
+
+
+def load_cams(profile: str, dataset: str, selection: pd.DataFrame
+              ) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray]]:
+    """The saved spectrograms (by sample id) and Grad-CAMs (by sample id and run)."""
+    folder = selection_dir(profile, dataset)
+    spectrograms, cams = {}, {}
+    for row in selection.itertuples(index=False):
+        sample = folder / row.folder
+        spectrograms[row.sample_id] = np.load(sample / "log_mel.npy")
+        for file in sorted(sample.glob("gradcam_*.npy")):
+            cams[(row.sample_id, file.stem.removeprefix("gradcam_"))] = np.load(file)
+    return spectrograms, cams
+
+
+def explanation_checks(profile: str, params: dict[str, Any], dataset: str,
+                       chosen: pd.DataFrame, log: Callable[[str], None] = print
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Edge focus (a row per sample and run) and faithfulness (a row per sample, run and
+    masked share) of the saved Grad-CAMs, with each sample's band."""
+    spectrograms, cams = load_cams(profile, dataset, chosen)
+    explained = read_explanations(profile, dataset).set_index(["sample_id", "run"])
+    bands = chosen.set_index("sample_id")["band"]
+    device = toolkit.resolve_device(params["DEVICE"])
+    models = {scoring.short_run(run): toolkit.RunModel(training.run_dir(profile, run),
+                                                       device=device)
+              for run in explained_runs(params, dataset)}
+    edges, faithful, started = [], [], time.time()
+    for number, ((sample_id, run), cam) in enumerate(cams.items(), start=1):
+        model = models[run]
+        index = model.labels.index(str(explained.loc[(sample_id, run), "explained"]))
+        edges.append({"sample_id": sample_id, "run": run, "band": bands[sample_id],
+                      "edge_share": explain.edge_share(cam, params["EDGE_FRACTION"])})
+        for row in explain.faithfulness(model, spectrograms[sample_id][None], cam, index,
+                                        params["FAITHFULNESS_TOP"], seed=number):
+            faithful.append({"sample_id": sample_id, "run": run, "band": bands[sample_id],
+                             **row})
+        if number % 100 == 0 or number == len(cams):
+            log(f"{dataset}: masked {number}/{len(cams)} Grad-CAMs "
+                f"({time.time() - started:.0f} s)")
+    return pd.DataFrame(edges), pd.DataFrame(faithful)

@@ -382,3 +382,78 @@ def aggregated_metrics(profile: str) -> pd.DataFrame:
     """``autrainer postprocess -a seed model``'s table: mean and std over seeds and models per
     dataset, in the format of the paper's ``aggregated_metrics.csv``."""
     return pd.read_csv(experiment_dir(profile) / "agg_seed_model" / "metrics.csv")
+
+
+# --- Trained models: a run's checkpoint, and ``autrainer inference`` ---------------------------
+
+class RunModel:
+    """A run's best checkpoint with the transform and labels autrainer saved beside it.
+
+    Features go in as autrainer stores them (``log_mel_16k`` npy: 1 x frames x 64) and pass the
+    run's own ``inference_transform`` (the same one ``autrainer inference`` applies), so
+    predictions here equal autrainer's.
+    """
+
+    def __init__(self, run_dir: Path, checkpoint: str = "_best", device: str = "cpu") -> None:
+        import audobject
+        import torch
+
+        self.run_dir = Path(run_dir)
+        self.device = device
+        self.model = audobject.from_yaml(str(self.run_dir / "model.yaml"))
+        state = torch.load(self.run_dir / checkpoint / "model.pt", map_location="cpu",
+                           weights_only=True)
+        self.model.load_state_dict(state)
+        self.model.to(device).eval()
+        self.transform = audobject.from_yaml(str(self.run_dir / "inference_transform.yaml"))
+        encoder = yaml.safe_load((self.run_dir / "target_transform.yaml").read_text())
+        #: Class names in the order of the model's outputs.
+        self.labels: list[str] = [str(label) for label in next(iter(encoder.values()))["labels"]]
+
+    def layer(self, name: str) -> Any:
+        """A named layer of the model (e.g. Cnn10's ``conv_block4.conv2``)."""
+        modules = dict(self.model.named_modules())
+        if name not in modules or not name:
+            raise ValueError(f"{type(self.model).__name__} has no layer {name!r} "
+                             f"(e.g. {', '.join(n for n in modules if n.endswith('conv2'))})")
+        return modules[name]
+
+    def input(self, features: np.ndarray) -> Any:
+        """One sample's model input (1 x 1 x frames x 64) from its stored features."""
+        import torch
+
+        x = self.transform(torch.as_tensor(np.asarray(features, dtype=np.float32)), 0)
+        return x.unsqueeze(0).to(self.device)
+
+    def probabilities(self, features: list[np.ndarray], batch_size: int = 32) -> np.ndarray:
+        """Softmax outputs (samples x classes) for stored features of equal length."""
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(features), batch_size):
+                batch = torch.cat([self.input(f) for f in features[start:start + batch_size]])
+                out.append(torch.softmax(self.model(batch), dim=1).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, len(self.labels)))
+
+
+def features_file(profile: str, dataset: str, sample_id: str) -> Path:
+    """Where ``autrainer preprocess`` stored a sample's log-mel features."""
+    return paths.dataset_dir(profile, dataset) / FEATURES / Path(sample_id).with_suffix(".npy")
+
+
+def load_audio(file: Path) -> np.ndarray:
+    """A clip as ``autrainer inference`` reads it (channels x samples, resampled to 16 kHz)."""
+    from autrainer.datasets.utils import AudioFileHandler
+
+    return AudioFileHandler(target_sample_rate=MEL["sample_rate"]).load(str(file)).numpy()
+
+
+def inference(run_dir: Path, inputs: Path, outputs: Path, device: str, work: Path) -> Path:
+    """``autrainer inference <run> <inputs> <outputs> -p log_mel_16k`` (the paper's command).
+
+    Returns autrainer's ``results.csv`` (filename, prediction, output, one column per class).
+    """
+    run_cli("autrainer", ["inference", str(run_dir), str(inputs), str(outputs),
+                          "-p", FEATURES, "-d", device, "-u", "0"], work, "inference")
+    return outputs / "results.csv"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import data, paths, run
+from lib import data, paths, profiles, run
 
 
 @pytest.fixture(scope="session")
@@ -26,4 +26,22 @@ def keyword_copy(smoke_data, tmp_path: Path) -> Path:
     target = tmp_path / "OfflineKeywords"
     shutil.copytree(paths.dataset_dir("smoke", "OfflineKeywords"), target,
                     ignore=shutil.ignore_patterns("log_mel_16k"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def smoke() -> dict:
+    return profiles.load("smoke")
+
+
+@pytest.fixture()
+def private_results(smoke_notebooks, tmp_path, monkeypatch) -> Path:
+    """A copy of the smoke profile's toolkit folder, orderings and selection that a test may
+    damage (``paths.RESULTS`` points at it)."""
+    source = paths.results_dir("smoke")
+    target = tmp_path / "results" / "smoke"
+    for part in ("autrainer", "difficulty", "selection"):
+        shutil.copytree(source / part, target / part,
+                        ignore=shutil.ignore_patterns(".lock"))
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     return target

@@ -77,3 +77,18 @@ def test_training_and_difficulty_chapters_are_in_the_book(smoke_notebooks):
     scores = (html / "book" / "executed" / "02_difficulty.html").read_text()
     assert scores.count("<img") >= 8 and "joined by row position" in scores
     assert "ProfileError" not in scores and "Traceback" not in scores
+
+
+def test_selection_explanation_class_and_inference_chapters_are_in_the_book(smoke_notebooks):
+    html = paths.book_html_dir("smoke") / "book" / "executed"
+    if not (html / "06_inference.html").is_file():
+        book.build("smoke")
+    pages = {name: (html / f"{name}.html").read_text()
+             for name in ("03_selection", "04_explanations", "05_classes", "06_inference")}
+    for name, page in pages.items():
+        assert "Traceback" not in page and "ProfileError" not in page, name
+    assert pages["03_selection"].count("<audio") >= 2 * 3 * 2  # classes x bands x thumbnails
+    assert pages["04_explanations"].count("<img") >= 4
+    assert "the paper" in pages["05_classes"] and pages["05_classes"].count("<img") >= 2
+    assert "corrupt.wav: corrupt or not an audio file" in pages["06_inference"]
+    assert "empty.wav: empty file (0 bytes)" in pages["06_inference"]

@@ -54,3 +54,69 @@ def test_bad_k_or_ordering_is_refused():
         selection.select(ordering({"yes": 3}), k=0)
     with pytest.raises(ValueError, match="lacks column 'rank'"):
         selection.select(ordering({"yes": 3}).drop(columns="rank"))
+
+
+# --- Saved selection, gallery and explorer on the smoke ensemble ------------------------------
+
+def test_every_selected_sample_has_audio_spectrogram_and_a_gradcam_per_seed(smoke_notebooks,
+                                                                            smoke):
+    from lib import gallery
+
+    for dataset in smoke["DATASETS"]:
+        chosen = selection.read("smoke", dataset)
+        runs = [f"Cnn10_s{s}" for s in smoke["SEEDS"]]
+        assert set(chosen["band"]) == set(selection.BANDS)
+        folder = selection.selection_dir("smoke", dataset)
+        for row in chosen.itertuples():
+            sample = folder / row.folder
+            names = {"audio.wav", "log_mel.npy", "log_mel.png",
+                     *(f"gradcam_{r}.{ext}" for r in runs for ext in ("npy", "png"))}
+            assert names <= {p.name for p in sample.iterdir()}, sample
+            assert np.load(sample / f"gradcam_{runs[0]}.npy").shape == \
+                np.load(sample / "log_mel.npy").shape
+        explained = selection.read_explanations("smoke", dataset)
+        assert len(explained) == len(chosen) * len(runs)
+        html = gallery.gallery_html("smoke", dataset, chosen, 1)
+        assert html.count("<audio") == chosen["label"].nunique() * 3
+        assert html.count("data:image/png;base64,") == html.count("<audio")
+
+
+def test_explorer_follows_its_controls(smoke_notebooks, smoke):
+    from lib import gallery
+
+    explorer = gallery.Explorer("smoke", smoke["DATASETS"])
+    first_view, first_sample = explorer.view.value, explorer.current()["sample_id"]
+    assert "<audio" in first_view and "data:image/png;base64," in first_view
+    explorer.band.value = "hard"
+    assert explorer.current()["band"] == "hard"
+    assert explorer.current()["sample_id"] != first_sample
+    assert explorer.view.value != first_view
+    explorer.label.value = explorer.label.options[-1]
+    assert explorer.current()["label"] == explorer.label.options[-1]
+    explorer.place.value = explorer.place.max
+    assert explorer.current()["place"] == explorer.place.max
+    explorer.dataset.value = smoke["DATASETS"][-1]
+    row = explorer.current()
+    assert row["sample_id"] in explorer.view.value
+
+
+def test_selection_is_reused_and_a_failed_rebuild_keeps_the_old_one(private_results, smoke,
+                                                                     monkeypatch):
+    from lib import explain
+
+    dataset = "OfflineKeywords"
+    key = selection.selection_dir("smoke", dataset) / "key.json"
+    before = key.stat().st_mtime_ns
+    lines = []
+    selection.build("smoke", smoke, dataset, log=lines.append)
+    assert key.stat().st_mtime_ns == before and "unchanged" in lines[0]
+    saved = selection.read("smoke", dataset)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Grad-CAM failed")
+
+    monkeypatch.setattr(explain, "gradcam", broken)
+    with pytest.raises(RuntimeError, match="Grad-CAM failed"):
+        selection.build("smoke", {**smoke, "SELECTION_K": 1}, dataset, log=lines.append)
+    pd.testing.assert_frame_equal(selection.read("smoke", dataset), saved)
+    assert key.stat().st_mtime_ns == before

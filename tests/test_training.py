@@ -9,23 +9,6 @@ import pytest
 from lib import difficulty, paths, profiles, scoring, toolkit, training
 
 
-@pytest.fixture(scope="module")
-def smoke():
-    return profiles.load("smoke")
-
-
-@pytest.fixture()
-def private_results(smoke_notebooks, tmp_path, monkeypatch) -> Path:
-    """A copy of the smoke profile's toolkit folder and orderings that a test may damage."""
-    source = paths.results_dir("smoke")
-    target = tmp_path / "results" / "smoke"
-    for part in ("autrainer", "difficulty"):
-        shutil.copytree(source / part, target / part,
-                        ignore=shutil.ignore_patterns(".lock"))
-    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
-    return target
-
-
 def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke):
     runs = training.planned_runs(smoke)
     assert len(runs) == len(smoke["DATASETS"]) * len(smoke["MODELS"]) * len(smoke["SEEDS"])

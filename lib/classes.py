@@ -1,0 +1,148 @@
+"""Class-level analysis: how hard each class is, against how well it is recognised.
+
+Per class and run, recall on the training split (the run's best checkpoint, evaluated in eval
+mode on the training samples) and on the test split (autrainer's own test predictions of that
+checkpoint). Mean difficulty is the mean ensemble rank of the class's training samples (0 =
+easiest, 1 = hardest). The correlations are the paper's ``class_correlation.csv``: Spearman
+over classes between train and test recall (on the recalls averaged over runs, and per run as
+mean ± std), and between mean difficulty and test recall.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from lib import paths, scoring, toolkit, training
+from lib.datasets import LAYOUTS
+from lib.training import Run
+
+CORRELATIONS = ("Train - Test correlation",
+                "Train - Test correlation (over single train recalls)",
+                "Difficulty Test")
+
+
+def predictions_file(profile: str, run: Run, subset: str) -> Path:
+    return paths.results_dir(profile) / "classes" / "predictions" / f"{run.name}_{subset}.csv"
+
+
+def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.DataFrame:
+    """Per sample of a split: ``sample_id``, ``label`` and the best checkpoint's ``predicted``.
+
+    The test split comes from autrainer's saved test outputs; other splits are evaluated here
+    with the same checkpoint and transform. Cached per run, and recomputed when the checkpoint
+    is newer than the cache.
+    """
+    folder = training.run_dir(profile, run)
+    cache = predictions_file(profile, run, subset)
+    checkpoint = folder / "_best" / "model.pt"
+    if cache.is_file() and cache.stat().st_mtime_ns > checkpoint.stat().st_mtime_ns:
+        return pd.read_csv(cache, keep_default_na=False)
+    layout = LAYOUTS[run.dataset]
+    table = toolkit.run_split_table(folder, subset)
+    model = toolkit.RunModel(folder, device=device)
+    if subset == "test":
+        logits = np.load(folder / "_test" / "test_outputs.npy")
+        positions = np.load(folder / "_test" / "test_indices.npy")
+        predicted = pd.Series(np.asarray(model.labels)[logits.argmax(axis=1)], index=positions)
+        predicted = predicted.sort_index().to_numpy()
+    else:
+        features = [np.load(toolkit.features_file(profile, run.dataset, sample_id))
+                    for sample_id in table[layout.index_column]]
+        predicted = np.asarray(model.labels)[model.probabilities(features).argmax(axis=1)]
+    result = pd.DataFrame({"sample_id": table[layout.index_column].to_numpy(),
+                           "label": table[layout.target_column].astype(str).to_numpy(),
+                           "predicted": predicted})
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(cache.with_suffix(".partial"), index=False)
+    cache.with_suffix(".partial").replace(cache)
+    return result
+
+
+def recall_per_class(predictions: pd.DataFrame) -> pd.Series:
+    """Recall of each class: the share of its samples predicted as that class."""
+    hits = predictions["predicted"].astype(str) == predictions["label"].astype(str)
+    return hits.groupby(predictions["label"].astype(str)).mean().rename("recall")
+
+
+def run_recalls(profile: str, runs: list[Run], device: str = "cpu",
+                log: Callable[[str], None] = print) -> pd.DataFrame:
+    """Long table: ``run``, ``subset``, ``label``, ``recall`` for every run and split."""
+    rows = []
+    for run in runs:
+        for subset in ("train", "test"):
+            recall = recall_per_class(predictions(profile, run, subset, device))
+            rows.append(pd.DataFrame({"run": scoring.short_run(run), "subset": subset,
+                                      "label": recall.index, "recall": recall.to_numpy()}))
+        log(f"{run.label}: recall per class on train and test")
+    return pd.concat(rows, ignore_index=True)
+
+
+def overview(recalls: pd.DataFrame, ordering: pd.DataFrame) -> pd.DataFrame:
+    """Per class: mean train and test recall over runs (with std), and mean difficulty.
+
+    Columns follow the paper's ``class_overview.csv`` (``labels`` as the index name).
+    """
+    table = recalls.pivot_table(index="label", columns="subset", values="recall",
+                                aggfunc=["mean", "std"])
+    result = pd.DataFrame({
+        "train_recall": table[("mean", "train")], "test_recall": table[("mean", "test")],
+        "mean_difficulty": ordering.assign(label=ordering["label"].astype(str))
+        .groupby("label")["rank"].mean(),
+        "train_recall_std": table[("std", "train")], "test_recall_std": table[("std", "test")],
+        "train_samples": ordering.assign(label=ordering["label"].astype(str))
+        .groupby("label").size()})
+    result.index.name = "labels"
+    return result.sort_index()
+
+
+def correlations(overview: pd.DataFrame, recalls: pd.DataFrame) -> pd.DataFrame:
+    """The paper's ``class_correlation.csv`` (``Base``, ``Spearmanr``, ``STD``).
+
+    "over single train recalls" pairs each run's train recall with the same run's test recall
+    and reports mean ± std over runs.
+    """
+    def spearman(a: pd.Series, b: pd.Series) -> float:
+        return float(stats.spearmanr(a, b.reindex(a.index)).statistic)
+
+    single = []
+    for _, per_run in recalls.groupby("run"):
+        table = per_run.pivot(index="label", columns="subset", values="recall")
+        single.append(spearman(table["train"], table["test"]))
+    return pd.DataFrame({
+        "Base": list(CORRELATIONS),
+        "Spearmanr": [spearman(overview["train_recall"], overview["test_recall"]),
+                      float(np.mean(single)),
+                      spearman(overview["mean_difficulty"], overview["test_recall"])],
+        "STD": [0.0, float(np.std(single)), 0.0]})
+
+
+def regression_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray, level: float = 0.95
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Least-squares line of y on x over ``grid``, with the confidence band of its mean."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    slope, intercept = np.polyfit(x, y, 1)
+    fitted = intercept + slope * grid
+    n = len(x)
+    if n < 3:
+        return fitted, fitted, fitted
+    residual = np.sqrt(np.sum((y - (intercept + slope * x)) ** 2) / (n - 2))
+    spread = residual * np.sqrt(1 / n + (grid - x.mean()) ** 2 / np.sum((x - x.mean()) ** 2))
+    half = stats.t.ppf(0.5 + level / 2, n - 2) * spread
+    return fitted, fitted - half, fitted + half
+
+
+def published_overview(dataset: str) -> pd.DataFrame:
+    """The paper's per-class table for one of its datasets (transcribed in data/published)."""
+    table = pd.read_csv(paths.PUBLISHED / "paper_class_overview.csv", keep_default_na=False)
+    table = table[table["dataset"] == dataset].drop(columns="dataset")
+    return table.set_index("labels")
+
+
+def published_correlations(dataset: str) -> pd.DataFrame:
+    """The paper's ``class_correlation.csv`` for one of its datasets."""
+    table = pd.read_csv(paths.PUBLISHED / "paper_class_correlation.csv")
+    return table[table["dataset"] == dataset].drop(columns="dataset").reset_index(drop=True)

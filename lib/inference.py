@@ -1,0 +1,153 @@
+"""Classify new audio with a trained run: the paper's ``autrainer inference`` step.
+
+autrainer reads every file of a folder, resamples it to 16 kHz, mixes it to mono and pads short
+spectrograms, so other sample rates, stereo and other lengths need nothing from us. But one
+unreadable file stops its whole run, so each file is checked first; a bad one gets a one-line
+error in the table and the others are still classified.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lib import audio, paths, scoring, toolkit, training
+from lib.datasets import LAYOUTS
+from lib.training import Run
+
+
+def examples_dir(profile: str) -> Path:
+    return paths.DATA / profile / "inference_examples"
+
+
+def output_dir(profile: str, run: Run) -> Path:
+    return paths.results_dir(profile) / "inference" / run.name
+
+
+def write_examples(profile: str, dataset: str) -> Path:
+    """A folder of test clips made awkward on purpose, plus two broken files.
+
+    Per class (up to four classes): the clip at 44.1 kHz stereo, at 8 kHz, 2.5 times as long
+    (centred in silence) and cut to its middle 0.5 s; then ``corrupt.wav`` (not audio) and
+    ``empty.wav`` (0 bytes). ``truth.csv`` lists the true class of each clip.
+    """
+    folder = examples_dir(profile)
+    if (folder / "truth.csv").is_file():
+        return folder
+    layout = LAYOUTS[dataset]
+    test = pd.read_csv(paths.dataset_dir(profile, dataset) / "test.csv",
+                       keep_default_na=False).sort_values(layout.index_column)
+    first = test.groupby(layout.target_column, sort=True).head(1).head(4)
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    truth = []
+    for sample_id, label in zip(first[layout.index_column], first[layout.target_column]):
+        signal, rate = audio.read(paths.dataset_dir(profile, dataset) / "default" / sample_id)
+        mono = audio.to_mono(signal)
+        pad = np.zeros(int(0.75 * len(mono)), dtype=np.float32)
+        middle = len(mono) // 2
+        variants = {
+            "44k_stereo": (np.stack([mono, 0.8 * mono], axis=1), rate, 44100),
+            "8k": (mono, rate, 8000),
+            "long": (np.concatenate([pad, mono, pad]), rate, rate),
+            "short": (mono[max(0, middle - rate // 4):middle + rate // 4], rate, rate)}
+        for variant, (signal_, source, target) in variants.items():
+            name = f"{label}_{variant}.wav"
+            audio.write(partial / name, audio.resample(signal_, source, target), target)
+            truth.append({"filename": name, "label": label, "variant": variant})
+    (partial / "corrupt.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEnot audio at all" * 4)
+    (partial / "empty.wav").write_bytes(b"")
+    truth += [{"filename": "corrupt.wav", "label": "", "variant": "corrupt"},
+              {"filename": "empty.wav", "label": "", "variant": "empty"}]
+    pd.DataFrame(truth).to_csv(partial / "truth.csv", index=False)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return folder
+
+
+def check_inputs(folder: Path) -> tuple[list[Path], pd.DataFrame]:
+    """The readable wav files of a folder, and a table of the others with their one-line error."""
+    files = sorted(Path(folder).glob("*.wav"))
+    if not files:
+        raise FileNotFoundError(f"{paths.relative(folder)}: no .wav files to classify")
+    good, bad = [], []
+    for file in files:
+        try:
+            audio.check(file)
+            toolkit.load_audio(file)  # decodes as autrainer will
+            good.append(file)
+        except audio.AudioError as err:
+            bad.append({"filename": file.name, "error": str(err)})
+        except Exception as err:  # a decoder error autrainer would stop on
+            bad.append({"filename": file.name, "error": f"{paths.relative(file)}: cannot be "
+                        f"decoded ({str(err).splitlines()[0][:80]})"})
+    return good, pd.DataFrame(bad, columns=["filename", "error"])
+
+
+def choose_run(profile: str, params: dict[str, Any], dataset: str, name: str = "") -> Run:
+    """The run named like ``Cnn10_s1``, or the dataset's run with the best dev accuracy."""
+    runs = [run for run in training.planned_runs(params) if run.dataset == dataset]
+    if name:
+        for run in runs:
+            if scoring.short_run(run) == name:
+                return run
+        raise ValueError(f"INFERENCE_RUN {name!r} is not a run of {dataset} "
+                         f"({', '.join(scoring.short_run(r) for r in runs)})")
+    metrics = training.run_metrics(profile, runs)
+    best = metrics.sort_values(["dev_accuracy", "seed"], ascending=[False, True]).iloc[0]
+    return next(run for run in runs if run.model == best["model"] and run.seed == best["seed"])
+
+
+def _key(run_dir: Path, files: list[Path], device: str) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode() + file.read_bytes())
+    checkpoint = (run_dir / "_best" / "model.pt").stat().st_mtime_ns
+    return json.dumps([str(run_dir), checkpoint, digest.hexdigest(), device])
+
+
+def predict(profile: str, run: Run, inputs: Path, device: str = "cpu") -> pd.DataFrame:
+    """Classify every wav in ``inputs`` with ``autrainer inference``; a row per file.
+
+    Columns: ``filename``, ``prediction``, ``probability`` (of the prediction), one column
+    per class, and ``error`` (empty for classified files). The good files are staged in the
+    run's inference folder so autrainer never sees a bad one; results with the same inputs,
+    run and device are reused.
+    """
+    good, bad = check_inputs(inputs)
+    folder = output_dir(profile, run)
+    run_dir = training.run_dir(profile, run)
+    key = _key(run_dir, good, device)
+    table_file = folder / "predictions.csv"
+    if table_file.is_file() and (folder / "key.json").is_file() \
+            and (folder / "key.json").read_text() == key:
+        return pd.read_csv(table_file, keep_default_na=False)
+    staged, outputs = folder / "inputs", folder / "outputs"
+    for stale in (staged, outputs):
+        shutil.rmtree(stale, ignore_errors=True)
+    staged.mkdir(parents=True)
+    for file in good:
+        shutil.copy2(file, staged / file.name)
+    labels = toolkit.RunModel(run_dir).labels
+    if good:
+        results = pd.read_csv(toolkit.inference(run_dir, staged, outputs,
+                                                toolkit.resolve_device(device),
+                                                toolkit.workdir(profile)),
+                              keep_default_na=False)
+        results = results.drop(columns="output")
+    else:
+        results = pd.DataFrame(columns=["filename", "prediction", *labels])
+    results["probability"] = [row[str(row["prediction"])] for _, row in results.iterrows()]
+    table = pd.concat([results.assign(error=""), bad], ignore_index=True)
+    table = table[["filename", "prediction", "probability", *labels, "error"]]
+    table = table.sort_values("filename", ignore_index=True).fillna("")
+    table.to_csv(table_file.with_suffix(".partial"), index=False)
+    table_file.with_suffix(".partial").replace(table_file)
+    (folder / "key.json").write_text(key)
+    return table

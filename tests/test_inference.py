@@ -1,0 +1,77 @@
+"""``autrainer inference`` on awkward and broken files."""
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from lib import inference, paths, training
+
+
+@pytest.fixture(scope="module")
+def keyword_run(smoke_notebooks, smoke):
+    return inference.choose_run("smoke", smoke, "OfflineKeywords")
+
+
+def test_examples_cover_rates_channels_lengths_and_broken_files(smoke_notebooks):
+    folder = inference.write_examples("smoke", "OfflineKeywords")
+    truth = pd.read_csv(folder / "truth.csv", keep_default_na=False)
+    infos = {row.filename: sf.info(str(folder / row.filename)) for row in truth.itertuples()
+             if row.variant not in ("corrupt", "empty")}
+    assert {i.samplerate for i in infos.values()} == {44100, 16000, 8000}
+    assert {i.channels for i in infos.values()} == {1, 2}
+    durations = [i.duration for i in infos.values()]
+    assert min(durations) == pytest.approx(0.5, abs=0.01) and max(durations) > 2
+    assert (folder / "empty.wav").stat().st_size == 0
+
+
+def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, tmp_path):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(inference.write_examples("smoke", "OfflineKeywords"), inputs)
+    sf.write(str(inputs / "no_samples.wav"), np.zeros((0, 1)), 16000)
+    table = inference.predict("smoke", keyword_run, inputs).set_index("filename")
+    bad = table[table["error"] != ""]
+    assert sorted(bad.index) == ["corrupt.wav", "empty.wav", "no_samples.wav"]
+    assert "corrupt.wav: corrupt or not an audio file" in bad.loc["corrupt.wav", "error"]
+    assert "empty.wav: empty file (0 bytes)" in bad.loc["empty.wav", "error"]
+    assert "no_samples.wav: no audio samples" in bad.loc["no_samples.wav", "error"]
+    assert all("\n" not in e for e in bad["error"])
+    good = table[table["error"] == ""]
+    assert len(good) == len(list(inputs.glob("*.wav"))) - 3
+    labels = training.run_dir("smoke", keyword_run).joinpath("target_transform.yaml")
+    assert set(good["prediction"]) <= set(audio_labels(labels))
+    probabilities = good[audio_labels(labels)].astype(float)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    results = inference.output_dir("smoke", keyword_run) / "outputs" / "results.csv"
+    assert len(pd.read_csv(results)) == len(good)  # autrainer's own file
+
+
+def audio_labels(target_transform):
+    import yaml
+
+    return [str(x) for x in next(iter(yaml.safe_load(target_transform.read_text()).values()))
+            ["labels"]]
+
+
+def test_same_inputs_reuse_the_predictions(keyword_run):
+    folder = inference.write_examples("smoke", "OfflineKeywords")
+    inference.predict("smoke", keyword_run, folder)
+    table_file = inference.output_dir("smoke", keyword_run) / "predictions.csv"
+    before = table_file.stat().st_mtime_ns
+    inference.predict("smoke", keyword_run, folder)
+    assert table_file.stat().st_mtime_ns == before
+
+
+def test_folder_without_wavs_and_unknown_run_fail_in_one_line(smoke, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no .wav files"):
+        inference.check_inputs(tmp_path)
+    with pytest.raises(ValueError, match="INFERENCE_RUN 'Cnn99_s1' is not a run"):
+        inference.choose_run("smoke", smoke, "OfflineKeywords", "Cnn99_s1")
+
+
+def test_inference_chapter_records_its_numbers(smoke_notebooks):
+    summary = json.loads((paths.results_dir("smoke") / "inference" / "summary.json").read_text())
+    assert summary["errors"] == ["corrupt.wav", "empty.wav"]
+    assert summary["classified"] == summary["files"] - 2
