@@ -64,12 +64,16 @@ def profiles(spectrograms: dict[str, np.ndarray], cams: dict[tuple[str, str], np
     and ``importance`` (the sample's share, averaged over runs).
     """
     frequency, time = [], []
+    hz = mel_bin_centres_hz(MEL["mel_bins"], MEL["fmin"], MEL["fmax"])
+    by_sample: dict[str, list[np.ndarray]] = {}
+    for (sample_id, _), cam in cams.items():
+        by_sample.setdefault(sample_id, []).append(as_share(cam))
     for sample_id, spectrogram in spectrograms.items():
-        shares = [as_share(cam) for (sid, _), cam in cams.items() if sid == sample_id]
+        shares = by_sample.get(sample_id, [])
         share = np.mean(shares, axis=0) if shares else np.full(spectrogram.shape, np.nan)
         frames, bins = spectrogram.shape
         frequency.append(pd.DataFrame({
-            "sample_id": sample_id, "mel_bin": np.arange(bins), "hz": mel_bin_centres_hz(bins, MEL["fmin"], MEL["fmax"]),
+            "sample_id": sample_id, "mel_bin": np.arange(bins), "hz": hz[:bins],
             "log_power": spectrogram.mean(axis=0), "importance": share.sum(axis=0)}))
         time.append(pd.DataFrame({
             "sample_id": sample_id, "frame": np.arange(frames),

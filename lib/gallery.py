@@ -29,7 +29,8 @@ def _tile(folder: Path, row: pd.Series, image: str = "log_mel.png") -> str:
             f'height="92" title="{html.escape(title)}" alt="log-mel spectrogram of '
             f'{html.escape(title)}" style="image-rendering:auto"/>'
             f'<figcaption style="font-size:11px">rank {row["rank"]:.2f}<br/>'
-            f'<audio controls preload="none" src="{_uri(folder / row["folder"] / "audio.wav", "audio/wav")}" '
+            f'<audio controls preload="none" '
+            f'src="{_uri(folder / row["folder"] / "audio.wav", "audio/wav")}" '
             f'style="width:146px;height:28px"></audio></figcaption></figure>')
 
 
