@@ -88,13 +88,12 @@ def overview(recalls: pd.DataFrame, ordering: pd.DataFrame) -> pd.DataFrame:
     """
     table = recalls.pivot_table(index="label", columns="subset", values="recall",
                                 aggfunc=["mean", "std"])
+    ranks = ordering["rank"].groupby(ordering["label"].astype(str))
     result = pd.DataFrame({
         "train_recall": table[("mean", "train")], "test_recall": table[("mean", "test")],
-        "mean_difficulty": ordering.assign(label=ordering["label"].astype(str))
-        .groupby("label")["rank"].mean(),
+        "mean_difficulty": ranks.mean(),
         "train_recall_std": table[("std", "train")], "test_recall_std": table[("std", "test")],
-        "train_samples": ordering.assign(label=ordering["label"].astype(str))
-        .groupby("label").size()})
+        "train_samples": ranks.size()})
     result.index.name = "labels"
     return result.sort_index()
 

@@ -107,8 +107,7 @@ class Explorer:
         dataset = self.dataset.value
         folder = selection.selection_dir(self.profile, dataset) / row["folder"]
         spectrogram = np.load(folder / "log_mel.npy")
-        cams = {file.stem.removeprefix("gradcam_"): np.load(file)
-                for file in sorted(folder.glob("gradcam_*.npy"))}
+        cams = selection.sample_cams(folder)
         figure = plots.sample_explanations(spectrogram, cams, f"{row['label']}, {row['band']} "
                                            f"{row['place']}: {row['sample_id']}")
         png = base64.b64encode(plots.figure_png(figure)).decode()

@@ -134,7 +134,7 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu") -> pd.Dat
     staged.mkdir(parents=True)
     for file in good:
         shutil.copy2(file, staged / file.name)
-    labels = toolkit.RunModel(run_dir).labels
+    labels = toolkit.run_labels(run_dir)
     if good:
         results = pd.read_csv(toolkit.inference(run_dir, staged, outputs,
                                                 toolkit.resolve_device(device),

@@ -82,6 +82,13 @@ def explained_runs(params: dict[str, Any], dataset: str) -> list[Run]:
     return runs
 
 
+def _models(profile: str, params: dict[str, Any], runs: list[Run]) -> dict[str, toolkit.RunModel]:
+    """The explained runs' best checkpoints on the profile's device, keyed ``Cnn10_s1``."""
+    device = toolkit.resolve_device(params["DEVICE"])
+    return {scoring.short_run(run): toolkit.RunModel(training.run_dir(profile, run), device=device)
+            for run in runs}
+
+
 def _key(profile: str, params: dict[str, Any], dataset: str, runs: list[Run]) -> str:
     """What a saved selection depends on: parameters, the ordering and the checkpoints."""
     checkpoints = [[run.name, (training.run_dir(profile, run) / "_best" / "model.pt")
@@ -134,9 +141,7 @@ def build(profile: str, params: dict[str, Any], dataset: str,
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    device = toolkit.resolve_device(params["DEVICE"])
-    models = {scoring.short_run(run): toolkit.RunModel(training.run_dir(profile, run),
-                                                       device=device) for run in runs}
+    models = _models(profile, params, runs)
     audio_root = paths.dataset_dir(profile, dataset) / "default"
     rows, explanations, started = [], [], time.time()
     for number, row in enumerate(chosen.itertuples(index=False), start=1):
@@ -198,11 +203,16 @@ def load_cams(profile: str, dataset: str, selection: pd.DataFrame
     folder = selection_dir(profile, dataset)
     spectrograms, cams = {}, {}
     for row in selection.itertuples(index=False):
-        sample = folder / row.folder
-        spectrograms[row.sample_id] = np.load(sample / "log_mel.npy")
-        for file in sorted(sample.glob("gradcam_*.npy")):
-            cams[(row.sample_id, file.stem.removeprefix("gradcam_"))] = np.load(file)
+        spectrograms[row.sample_id] = np.load(folder / row.folder / "log_mel.npy")
+        for run, cam in sample_cams(folder / row.folder).items():
+            cams[(row.sample_id, run)] = cam
     return spectrograms, cams
+
+
+def sample_cams(sample: Path) -> dict[str, np.ndarray]:
+    """One saved sample's Grad-CAMs, keyed by run (``Cnn10_s1``)."""
+    return {file.stem.removeprefix("gradcam_"): np.load(file)
+            for file in sorted(sample.glob("gradcam_*.npy"))}
 
 
 def explanation_checks(profile: str, params: dict[str, Any], dataset: str,
@@ -213,10 +223,7 @@ def explanation_checks(profile: str, params: dict[str, Any], dataset: str,
     spectrograms, cams = load_cams(profile, dataset, chosen)
     explained = read_explanations(profile, dataset).set_index(["sample_id", "run"])
     bands = chosen.set_index("sample_id")["band"]
-    device = toolkit.resolve_device(params["DEVICE"])
-    models = {scoring.short_run(run): toolkit.RunModel(training.run_dir(profile, run),
-                                                       device=device)
-              for run in explained_runs(params, dataset)}
+    models = _models(profile, params, explained_runs(params, dataset))
     edges, faithful, started = [], [], time.time()
     for number, ((sample_id, run), cam) in enumerate(cams.items(), start=1):
         model = models[run]

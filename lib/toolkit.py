@@ -386,6 +386,12 @@ def aggregated_metrics(profile: str) -> pd.DataFrame:
 
 # --- Trained models: a run's checkpoint, and ``autrainer inference`` ---------------------------
 
+def run_labels(run_dir: Path) -> list[str]:
+    """A run's class names in the order of its outputs (its saved label encoder)."""
+    encoder = yaml.safe_load((Path(run_dir) / "target_transform.yaml").read_text())
+    return [str(label) for label in next(iter(encoder.values()))["labels"]]
+
+
 class RunModel:
     """A run's best checkpoint with the transform and labels autrainer saved beside it.
 
@@ -406,9 +412,8 @@ class RunModel:
         self.model.load_state_dict(state)
         self.model.to(device).eval()
         self.transform = audobject.from_yaml(str(self.run_dir / "inference_transform.yaml"))
-        encoder = yaml.safe_load((self.run_dir / "target_transform.yaml").read_text())
         #: Class names in the order of the model's outputs.
-        self.labels: list[str] = [str(label) for label in next(iter(encoder.values()))["labels"]]
+        self.labels = run_labels(self.run_dir)
 
     def layer(self, name: str) -> Any:
         """A named layer of the model (e.g. Cnn10's ``conv_block4.conv2``)."""

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import inference, paths, training
+from lib import inference, paths, toolkit, training
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +40,12 @@ def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, t
     assert all("\n" not in e for e in bad["error"])
     good = table[table["error"] == ""]
     assert len(good) == len(list(inputs.glob("*.wav"))) - 3
-    labels = training.run_dir("smoke", keyword_run).joinpath("target_transform.yaml")
-    assert set(good["prediction"]) <= set(audio_labels(labels))
-    probabilities = good[audio_labels(labels)].astype(float)
+    labels = toolkit.run_labels(training.run_dir("smoke", keyword_run))
+    assert set(good["prediction"]) <= set(labels)
+    probabilities = good[labels].astype(float)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     results = inference.output_dir("smoke", keyword_run) / "outputs" / "results.csv"
     assert len(pd.read_csv(results)) == len(good)  # autrainer's own file
-
-
-def audio_labels(target_transform):
-    import yaml
-
-    return [str(x) for x in next(iter(yaml.safe_load(target_transform.read_text()).values()))
-            ["labels"]]
 
 
 def test_same_inputs_reuse_the_predictions(keyword_run):
