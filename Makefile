@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: book test venv vendor data notebooks html serve clean-results
+.PHONY: book test venv vendor data notebooks html serve check-book clean-results
 
 book: venv vendor data notebooks html
 
@@ -42,6 +42,11 @@ html: venv vendor
 serve:
 	@echo "serving results/$(PROFILE)/_build/html on http://localhost:$(PORT)/book/intro.html"
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 -d results/$(PROFILE)/_build/html
+
+# Open the index and every chapter in headless Chromium: math typeset, images and audio load,
+# nothing requested from outside the machine; screenshots in results/$(PROFILE)/_build/screenshots.
+check-book: venv
+	$(PY) -m lib.browser --profile $(PROFILE)
 
 test: venv vendor
 	$(PY) -m pytest

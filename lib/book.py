@@ -2,16 +2,24 @@
 
 ``python -m lib.book --profile demo`` copies ``results/<profile>/notebooks/*.ipynb`` to
 ``book/executed/`` and runs ``jupyter-book build`` with warnings as errors; the HTML goes to
-``results/<profile>/_build/html``. ``--vendor`` copies the offline JavaScript (MathJax,
-require.js, the widget manager) from ``book/_vendor/node_modules`` into its static folder.
+``results/<profile>/_build/html``. While copying, each chapter gets a box with the parameters
+it ran with and the papermill command that re-runs it (papermill's own parameter cells are
+hidden), and ``book/executed/status.md`` lists every notebook's last execution. ``--vendor``
+copies the offline JavaScript (MathJax, require.js, the widget manager) from
+``book/_vendor/node_modules`` into its static folder.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
 
 from lib import paths
 
@@ -49,8 +57,98 @@ def vendor() -> None:
     print(f"offline scripts ready in {paths.relative(static)}")
 
 
+def _stamps(profile: str) -> dict[str, dict[str, Any]]:
+    """The runner's record of each notebook's last execution, the newest when it both
+    succeeded once and failed later."""
+    latest: dict[str, dict[str, Any]] = {}
+    for file in sorted((paths.executed_notebooks_dir(profile) / ".stamps").glob("*.json")):
+        record = json.loads(file.read_text())
+        name = record.get("notebook", "")
+        if name and record.get("started", "") >= latest.get(name, {}).get("started", ""):
+            latest[name] = record
+    return latest
+
+
+def _cell_text(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rerun_box(notebook: str, profile: str, stamp: dict[str, Any]) -> str:
+    """Markdown for the top of a chapter: what it ran with, and how to run it again."""
+    declared = papermill.inspect_notebook(str(paths.NOTEBOOKS / notebook))
+    used = stamp.get("parameters", {})
+    rows = [f"| `{name}` | `{_cell_text(json.dumps(used.get(name)))}` | "
+            f"{_cell_text(info.get('help') or '')} |" for name, info in declared.items()]
+    when = f"{stamp.get('started', '?')} in {stamp.get('seconds', '?')} s" if stamp else "never"
+    return "\n".join([
+        ":::{admonition} Parameters and re-run",
+        ":class: tip",
+        f"This chapter is `notebooks/{notebook}` executed by papermill with the profile "
+        f"`{profile}` ({when}, status: {stamp.get('status', 'not run')}). Its parameters:",
+        "",
+        "| parameter | value | allowed values |",
+        "|---|---|---|",
+        *rows,
+        "",
+        "Re-run it with these values (`-p NAME VALUE` overrides one), from the repository root:",
+        "",
+        "```bash",
+        f".venv/bin/papermill notebooks/{notebook} results/{profile}/notebooks/{notebook} \\",
+        f"    -f notebooks/profiles/{profile}.yaml --cwd notebooks",
+        "```",
+        "",
+        f"or through the runner, which skips it when nothing changed: "
+        f"`.venv/bin/python -m lib.run --profile {profile} --only {Path(notebook).stem}`.",
+        ":::",
+    ])
+
+
+def present(executed: Path, profile: str, stamp: dict[str, Any]) -> nbformat.NotebookNode:
+    """An executed notebook as the book shows it: papermill's parameter cells hidden, the
+    re-run box after the title."""
+    notebook = nbformat.read(executed, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    box = nbformat.v4.new_markdown_cell(rerun_box(executed.name, profile, stamp))
+    box.id = f"rerun-{executed.stem}"
+    title = next((i for i, cell in enumerate(notebook.cells)
+                  if cell.cell_type == "markdown" and cell.source.startswith("# ")), -1)
+    notebook.cells.insert(title + 1, box)
+    return notebook
+
+
+def status_page(profile: str, staged: list[str]) -> str:
+    """Markdown listing every notebook's last execution, for the book's status page."""
+    stamps = _stamps(profile)
+    rows = []
+    for notebook in sorted(path.name for path in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        stamp = stamps.get(notebook, {})
+        name = (f"[{Path(notebook).stem}]({notebook})" if notebook in staged
+                else f"`{Path(notebook).stem}`")
+        rows.append(f"| {name} | {stamp.get('status', 'not run')} | "
+                    f"{stamp.get('started', '—')} | {stamp.get('seconds', '—')} | "
+                    f"`{stamp.get('key', '—')}` |")
+    return "\n".join([
+        "# Execution status",
+        "",
+        f"The last execution of every notebook of the profile `{profile}` by the runner "
+        "(`python -m lib.run`), as recorded in "
+        f"`results/{profile}/notebooks/.stamps/`. A notebook is executed again only when its "
+        "source, its parameters or anything upstream changed (the key is a hash of those).",
+        "",
+        "| notebook | status | started (UTC) | seconds | key |",
+        "|---|---|---|---:|---|",
+        *rows,
+        "",
+    ])
+
+
 def stage(profile: str) -> list[Path]:
-    """Copy the profile's executed notebooks where ``_toc.yml`` expects them."""
+    """Copy the profile's executed notebooks where ``_toc.yml`` expects them, as the book
+    shows them, and write the status page."""
     executed = sorted(paths.executed_notebooks_dir(profile).glob("[0-9][0-9]_*.ipynb"))
     if not executed:
         raise BookError(f"no executed notebooks in "
@@ -58,8 +156,12 @@ def stage(profile: str) -> list[Path]:
                         f"run `make notebooks PROFILE={profile}` first")
     shutil.rmtree(paths.BOOK_EXECUTED, ignore_errors=True)
     paths.BOOK_EXECUTED.mkdir(parents=True)
+    stamps = _stamps(profile)
     for notebook in executed:
-        shutil.copy2(notebook, paths.BOOK_EXECUTED / notebook.name)
+        nbformat.write(present(notebook, profile, stamps.get(notebook.name, {})),
+                       paths.BOOK_EXECUTED / notebook.name)
+    (paths.BOOK_EXECUTED / "status.md").write_text(
+        status_page(profile, [notebook.name for notebook in executed]))
     return executed
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import data, paths, profiles, run
+from lib import book, data, paths, profiles, run
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +18,13 @@ def smoke_data() -> dict:
 @pytest.fixture(scope="session")
 def smoke_notebooks(smoke_data) -> list[dict]:
     return run.run_profile("smoke")
+
+
+@pytest.fixture(scope="session")
+def smoke_book(smoke_notebooks) -> Path:
+    """The smoke profile's book, built once with warnings as errors; its HTML folder."""
+    book.build("smoke")
+    return paths.book_html_dir("smoke")
 
 
 @pytest.fixture()

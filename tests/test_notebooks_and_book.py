@@ -56,10 +56,9 @@ def test_failing_notebook_stops_the_run_with_one_line(smoke_data, tmp_path, monk
     assert (paths.ROOT / saved).is_file() or (tmp_path / "results").exists()
 
 
-def test_book_builds_with_warnings_as_errors(smoke_notebooks):
-    index = book.build("smoke")
-    html = paths.book_html_dir("smoke")
-    assert index.is_file()
+def test_book_builds_with_warnings_as_errors(smoke_book):
+    html = smoke_book
+    assert (html / "index.html").is_file()
     chapter = (html / "book" / "executed" / "00_data.html").read_text()
     assert chapter.count("<audio") >= 4 and "data:audio/wav;base64," in chapter
     assert "_static/mathjax/tex-chtml.js" in chapter  # MathJax from the book, not a CDN
@@ -68,10 +67,8 @@ def test_book_builds_with_warnings_as_errors(smoke_notebooks):
     assert "stand-in" in (html / "book" / "intro.html").read_text()
 
 
-def test_training_and_difficulty_chapters_are_in_the_book(smoke_notebooks):
-    html = paths.book_html_dir("smoke")
-    if not (html / "book" / "executed" / "02_difficulty.html").is_file():
-        book.build("smoke")
+def test_training_and_difficulty_chapters_are_in_the_book(smoke_book):
+    html = smoke_book
     training = (html / "book" / "executed" / "01_training.html").read_text()
     assert training.count("<img") >= 2 and "Beside the paper" in training
     scores = (html / "book" / "executed" / "02_difficulty.html").read_text()
@@ -79,10 +76,8 @@ def test_training_and_difficulty_chapters_are_in_the_book(smoke_notebooks):
     assert "ProfileError" not in scores and "Traceback" not in scores
 
 
-def test_selection_explanation_class_and_inference_chapters_are_in_the_book(smoke_notebooks):
-    html = paths.book_html_dir("smoke") / "book" / "executed"
-    if not (html / "06_inference.html").is_file():
-        book.build("smoke")
+def test_selection_explanation_class_and_inference_chapters_are_in_the_book(smoke_book):
+    html = smoke_book / "book" / "executed"
     pages = {name: (html / f"{name}.html").read_text()
              for name in ("03_selection", "04_explanations", "05_classes", "06_inference")}
     for name, page in pages.items():
@@ -92,3 +87,29 @@ def test_selection_explanation_class_and_inference_chapters_are_in_the_book(smok
     assert "the paper" in pages["05_classes"] and pages["05_classes"].count("<img") >= 2
     assert "corrupt.wav: corrupt or not an audio file" in pages["06_inference"]
     assert "empty.wav: empty file (0 bytes)" in pages["06_inference"]
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+
+
+def test_each_chapter_shows_its_parameters_and_rerun_command(smoke_book):
+    page = (smoke_book / "book" / "executed" / "03_selection.html").read_text()
+    text = _text(page)
+    assert "Parameters and re-run" in text and "SELECTION_K" in text
+    assert ("papermill notebooks/03_selection.ipynb results/smoke/notebooks/03_selection.ipynb"
+            in text)
+    assert "-f notebooks/profiles/smoke.yaml --cwd notebooks" in text
+    assert "# Parameters" not in text  # papermill's injected cell is hidden
+    status = _text((smoke_book / "book" / "executed" / "status.html").read_text())
+    for notebook in run.notebooks():
+        assert f"{notebook.stem} ok" in status
+
+
+def test_results_chapter_sets_our_numbers_beside_the_papers(smoke_book):
+    summary = json.loads((paths.results_dir("smoke") / "results" / "summary.json").read_text())
+    assert summary["compared_with_paper"] == 8  # 2 datasets x (accuracy + 3 correlations)
+    assert set(summary["difficulty_test_same_sign"]) == {"OfflineKeywords", "SyntheticScenes"}
+    text = _text((smoke_book / "book" / "executed" / "90_results.html").read_text())
+    assert "What the paper also reports" in text and "Beyond the paper" in text
+    assert "SpeechCommands" in text and "DCASE2020Task1A" in text

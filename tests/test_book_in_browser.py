@@ -1,0 +1,52 @@
+"""The built book as a reader sees it: every page in headless Chromium, offline."""
+import shutil
+
+import pytest
+
+from lib import browser
+
+
+@pytest.fixture(scope="module")
+def reports(smoke_book):
+    return browser.inspect_book(smoke_book, screenshots=smoke_book.parent / "screenshots")
+
+
+def test_index_and_every_chapter_open_without_problems(smoke_book, reports):
+    pages = [report.page for report in reports]
+    assert pages[0] == "index.html -> book/intro.html"
+    for chapter in ("book/methods.html", "book/executed/00_data.html",
+                    "book/executed/90_results.html", "book/executed/status.html",
+                    "book/references.html"):
+        assert chapter in pages, chapter
+    assert len(pages) == len(browser.chapters(smoke_book))
+    problems = [f"{r.page}: {p}" for r in reports for p in r.problems]
+    assert not problems, problems[:5]
+
+
+def test_math_images_and_audio_are_really_there(reports):
+    by_page = {report.page: report for report in reports}
+    assert by_page["book/methods.html"].math >= 10  # typeset: no untypeset math above
+    assert by_page["book/executed/00_data.html"].audio >= 4
+    selection = by_page["book/executed/03_selection.html"]
+    assert selection.audio >= 12 and selection.images >= 12
+    assert sum(report.images for report in reports) >= 30
+
+
+def test_screenshots_of_the_index_and_the_results_are_kept_with_the_build(smoke_book, reports):
+    for name in browser.SCREENSHOTS:
+        shot = smoke_book.parent / "screenshots" / f"{name}.png"
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_the_check_finds_a_broken_image_and_an_outside_request(smoke_book, tmp_path):
+    broken = tmp_path / "html"
+    shutil.copytree(smoke_book, broken)
+    page = broken / "book" / "intro.html"
+    page.write_text(page.read_text().replace(
+        "</body>", '<img src="missing.png"><script src="https://cdn.example.org/x.js"></script>'
+        '<span class="math">\\(x^2\\)</span></body>'))
+    report, = browser.inspect_book(broken, pages=["book/intro.html"])
+    assert any(p.startswith("image does not load") for p in report.problems)
+    assert "request outside the machine: https://cdn.example.org/x.js" in report.problems
+    assert any(p.startswith("request failed: 404") for p in report.problems)
+    assert "math not typeset: \\(x^2\\)" in report.problems
