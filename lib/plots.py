@@ -479,18 +479,19 @@ def inference_probabilities(table: pd.DataFrame, labels: list[str], title: str) 
 def beside_paper(table: pd.DataFrame) -> plt.Figure:
     """Our value and the paper's for each quantity both report, on one scale."""
     rows = table.dropna(subset=["ours"]).reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.4))
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) + 1.4))
     y = np.arange(len(rows))[::-1]
     for yi, row in zip(y, rows.itertuples()):
         if pd.notna(row.paper):
             ax.plot([row.ours, row.paper], [yi, yi], color="0.75", zorder=1)
     ax.scatter(rows["ours"], y, marker="o", color="#1f77b4", label="ours", zorder=2)
     ax.scatter(rows["paper"], y, marker="D", color="#d62728", label="paper", zorder=2)
-    ax.set_yticks(y, [f"{r.dataset}: {r.quantity}" for r in rows.itertuples()], fontsize=8)
+    ax.set_yticks(y, [f"{r.quantity.removeprefix('Spearman over classes: ')}\n({r.dataset})"
+                      for r in rows.itertuples()], fontsize=8)
     ax.axvline(0, color="0.5", lw=0.8)
     ax.set_xlim(-1.05, 1.05)
     ax.set_xlabel("value (accuracy as a fraction, or Spearman correlation)")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -6,7 +6,7 @@ import nbformat
 import papermill
 import pytest
 
-from lib import book, paths, run
+from lib import paths, run
 
 
 def test_smoke_notebooks_run_and_record_their_numbers(smoke_notebooks):

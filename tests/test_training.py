@@ -1,12 +1,11 @@
 """The smoke ensemble: trained through autrainer, reused, resumed, scored and checked."""
 import json
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from lib import difficulty, paths, profiles, scoring, toolkit, training
+from lib import difficulty, paths, scoring, toolkit, training
 
 
 def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke):

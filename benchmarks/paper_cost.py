@@ -1,0 +1,409 @@
+"""Estimate, from measurements on this device, the compute time and disk the `paper` profile needs.
+
+The `paper` profile (notebooks/profiles/paper.yaml) trains autrainer's Cnn10 and Cnn14 on
+DCASE2020Task1A (10 s clips) and SpeechCommands (1 s clips) with 3 seeds for 100 epochs, then
+aucurriculum's CumulativeAccuracy evaluates every epoch's checkpoint of every run on the
+training set. Far too slow to run here, so this script measures the parts and multiplies out.
+
+Measured, per (dataset, model), on synthetic log-mel input of the exact shape autrainer's
+`log_mel_16k` preprocessing produces (autrainer's own PannMel with that preprocessing's
+parameters; the models take (batch, 1, frames, 64)):
+  - training-step throughput: forward + cross-entropy backward + Adam step, samples/s;
+  - evaluation throughput: no_grad forward, samples/s;
+  - forward FLOPs per clip (torch.utils.flop_counter: convolutions and matmuls, 2 per MAC);
+  - peak GPU memory (cuda only);
+  - bytes autrainer writes: model.pt and optimizer.pt (torch.save of the state_dicts), and the
+    per-sample outputs its OutputsTracker saves for the train and dev set every epoch;
+  - bytes of one clip's features (.npy) and of its 16-bit 16 kHz wav.
+Not measured: data loading from disk, the one-off download and feature extraction.
+
+Per run: training = epochs x (n_train / train_rate + n_dev / eval_rate) + n_test / eval_rate;
+scoring = epochs x n_train / eval_rate (an upper bound: with SCORING_STOP best, only the epochs
+up to the best one are scored). Disk per run = epochs (+ _initial, _best) x model.pt + per-epoch
+outputs, plus the optimizer states; lib/training.py prunes all but the last optimizer.pt only
+after the whole sweep, so the peak holds one per epoch. Features and audio count once.
+
+Run:  .venv/bin/python benchmarks/paper_cost.py [--device cpu|cuda|auto] [--batches N]
+Writes results/benchmarks/paper_cost.json.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import json
+import math
+import os
+import platform
+import statistics
+import tempfile
+import time
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import autrainer
+import numpy as np
+import torch
+import torch.nn.functional as F
+from autrainer.core.utils import Bookkeeping
+from autrainer.datasets.dcase_2020_t1a import SCENE_CATEGORIES
+from autrainer.datasets.utils import LabelEncoder
+from autrainer.models import Cnn10, Cnn14
+from autrainer.training import OutputsTracker
+from autrainer.transforms import PannMel
+from omegaconf import OmegaConf
+from torch.utils.flop_counter import FlopCounterMode
+
+from lib import paths, profiles
+
+OUTPUT = paths.RESULTS / "benchmarks" / "paper_cost.json"
+#: The preprocessing both datasets' `-16k` configurations use (features_subdir: log_mel_16k).
+LOG_MEL = Path(autrainer.__file__).parent.parent / "autrainer-configurations" / \
+    "preprocessing" / "log_mel_16k.yaml"
+MODELS = {"Cnn10": Cnn10, "Cnn14": Cnn14}
+SAMPLE_RATE = 16_000
+WARMUP_BATCHES = 2
+#: Batch size for 10 s clips on CPU: one Cnn14 training step at batch 32 takes ~20 s on 2 cores.
+#: Per-sample throughput barely depends on it there (Cnn10, 10 s: 2.2 samples/s at 8 and at 32).
+CPU_LONG_CLIP_BATCH = 8
+#: Rows of fake outputs handed to autrainer's OutputsTracker to measure bytes per sample.
+OUTPUT_ROWS = 1000
+
+#: The 35 words of SpeechCommands v0.02 (Warden 2018, arXiv:1804.03209, and the dataset's README).
+SPEECH_COMMANDS_WORDS = [
+    "backward", "bed", "bird", "cat", "dog", "down", "eight", "five", "follow", "forward",
+    "four", "go", "happy", "house", "learn", "left", "marvin", "nine", "no", "off", "on", "one",
+    "right", "seven", "sheila", "six", "stop", "three", "tree", "two", "up", "visual", "wow",
+    "yes", "zero",
+]
+
+#: DCASE2020 Task 1A, fold 1 of the TAU Urban Acoustic Scenes 2020 Mobile development set:
+#: evaluation_setup/fold1_train.csv has 13965 clips, fold1_evaluate.csv 2970 (task description,
+#: dcase.community/challenge2020/task-acoustic-scene-classification; the development set has
+#: 23040 clips in all). autrainer's download turns these into train.csv and test.csv.
+DCASE_FOLD1_TRAIN = 13_965
+DCASE_FOLD1_EVALUATE = 2_970
+#: autrainer's DCASE2020Task1A-16k.yaml sets dev_split 0.1: whole recording locations move from
+#: train to dev until dev holds >= 10 % of fold1_train (_split_train_dataset), so dev is this
+#: lower bound plus part of one location; the exact number needs the metadata.
+DCASE_DEV = math.ceil(0.1 * DCASE_FOLD1_TRAIN)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset as autrainer splits it: clip length, classes and split sizes."""
+
+    seconds: int
+    labels: list[str]
+    train: int
+    dev: int
+    test: int
+
+    @property
+    def clips(self) -> int:
+        return self.train + self.dev + self.test
+
+
+DATASETS = {
+    "DCASE2020Task1A": DatasetSpec(
+        seconds=10,
+        labels=sorted(label for group in SCENE_CATEGORIES.values() for label in group),
+        train=DCASE_FOLD1_TRAIN - DCASE_DEV,
+        dev=DCASE_DEV,
+        test=DCASE_FOLD1_EVALUATE,  # autrainer loads test.csv as test (and as dev w/o dev_split)
+    ),
+    # autrainer's SpeechCommands.download keeps torchaudio's SPEECHCOMMANDS subsets "training",
+    # "validation", "testing" (from the archive's validation_list.txt and testing_list.txt) as
+    # train/dev/test. Counts as widely reported for v0.02 with 35 words (e.g. Berg et al. 2021,
+    # Keyword Transformer, arXiv:2104.00769); they sum to the README's 105,829 utterances.
+    "SpeechCommands": DatasetSpec(
+        seconds=1, labels=SPEECH_COMMANDS_WORDS, train=84_843, dev=9_981, test=11_005),
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="auto",
+                        help="where to measure; auto takes cuda when available")
+    parser.add_argument("--batches", type=int, default=3,
+                        help=f"timed batches per measurement (after {WARMUP_BATCHES} warm-up)")
+    parser.add_argument("--assumed-tflops", type=float, default=20.0,
+                        help="effective sustained fp32 TFLOP/s for the GPU projection printed "
+                             "when measuring on CPU; 20 is a plausible rate for an A100/H100-"
+                             "class GPU on these small CNNs. An assumption, not a measurement")
+    return parser.parse_args()
+
+
+def device_name(device: torch.device) -> str:
+    """Name the hardware the rates belong to, so the JSON is interpretable later."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                  if line.startswith("model name")]
+        cpu = models[0] if models else cpu
+    return f"{cpu}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads"
+
+
+def log_mel(seconds: int) -> torch.Tensor:
+    """One clip's features as `autrainer preprocess` stores them: (1, frames, 64) float32."""
+    pipeline = OmegaConf.to_container(OmegaConf.load(LOG_MEL))["pipeline"]
+    params = next(step["autrainer.transforms.PannMel"] for step in pipeline
+                  if isinstance(step, dict) and "autrainer.transforms.PannMel" in step)
+    return PannMel(**params)(torch.zeros(1, SAMPLE_RATE * seconds))
+
+
+def npy_bytes(array: np.ndarray) -> int:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getbuffer().nbytes
+
+
+def wav_bytes(seconds: int) -> int:
+    """Size of a mono 16-bit 16 kHz wav, the format the datasets are resampled to."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes(bytes(2 * SAMPLE_RATE * seconds))
+    return buffer.getbuffer().nbytes
+
+
+def state_bytes(state: dict[str, Any]) -> int:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getbuffer().nbytes
+
+
+def output_bytes_per_sample(logits: torch.Tensor, labels: list[str]) -> float:
+    """Bytes autrainer's OutputsTracker writes per sample (4 .npy and a results CSV).
+
+    It writes them for the whole train and dev set every epoch, which adds up. Measured as the
+    difference between OUTPUT_ROWS and 2 x OUTPUT_ROWS rows, so file headers cancel out.
+    """
+    data = SimpleNamespace(output_dim=len(labels), target_transform=LabelEncoder(labels))
+    sizes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in (OUTPUT_ROWS, 2 * OUTPUT_ROWS):
+            folder = Path(tmp, str(rows))
+            tracker = OutputsTracker(export=True, prefix="train", data=data,
+                                     criterion=torch.nn.CrossEntropyLoss(),
+                                     bookkeeping=Bookkeeping(str(folder), os.devnull))
+            tracker.update(logits.repeat(math.ceil(rows / len(logits)), 1)[:rows],
+                           torch.randint(len(labels), (rows,)), torch.arange(rows))
+            tracker.save("epoch_1")
+            sizes.append(sum(f.stat().st_size for f in folder.glob("epoch_1/train_*")))
+    return (sizes[1] - sizes[0]) / OUTPUT_ROWS
+
+
+def timed(step: Callable[[], None], device: torch.device, batches: int) -> list[float]:
+    """Seconds of each of `batches` calls of `step`, after warm-up calls (first calls allocate).
+
+    Per batch, so that the caller can take the median: on a shared machine another process
+    can stall a single batch.
+    """
+    for _ in range(WARMUP_BATCHES):
+        step()
+    seconds = []
+    for _ in range(batches):
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        start = time.perf_counter()
+        step()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def measure(model_name: str, spec: DatasetSpec, device: torch.device, batch: int,
+            batches: int, learning_rate: float) -> dict[str, Any]:
+    """Rates, FLOPs, memory and file sizes of one model on one dataset's input shape."""
+    torch.manual_seed(0)
+    model = MODELS[model_name](output_dim=len(spec.labels)).to(device)
+    x = torch.randn(batch, *log_mel(spec.seconds).shape, device=device)
+    y = torch.randint(len(spec.labels), (batch,), device=device)
+
+    model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(x[:1])
+    flops = counter.get_total_flops()
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+
+    def train_step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    logits: list[torch.Tensor] = []
+
+    def eval_step() -> None:
+        logits.append(model(x).cpu())
+
+    result: dict[str, Any] = {"batch_size": batch, "timed_batches": batches,
+                              "input_shape": list(x.shape)}
+    for phase, step, mode in (("train", train_step, True), ("eval", eval_step, False)):
+        model.train(mode)
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        with torch.set_grad_enabled(mode):
+            seconds = timed(step, device, batches)
+        result[f"{phase}_batch_seconds"] = seconds
+        result[f"{phase}_samples_per_s"] = batch / statistics.median(seconds)
+        if device.type == "cuda":
+            result[f"{phase}_peak_gpu_mib"] = torch.cuda.max_memory_allocated(device) / 2**20
+    result.update(
+        forward_flops_per_clip=flops,
+        checkpoint_bytes=state_bytes(model.state_dict()),
+        optimizer_bytes=state_bytes(optimizer.state_dict()),
+        output_bytes_per_sample=output_bytes_per_sample(torch.cat(logits), spec.labels),
+    )
+    return result
+
+
+def per_run(m: dict[str, Any], spec: DatasetSpec, epochs: int) -> dict[str, float]:
+    """Time, FLOPs and disk of one training run and its scoring, from the measured parts."""
+    train_s = epochs * (spec.train / m["train_samples_per_s"]
+                        + spec.dev / m["eval_samples_per_s"]) \
+        + spec.test / m["eval_samples_per_s"]
+    score_s = epochs * spec.train / m["eval_samples_per_s"]
+    f = m["forward_flops_per_clip"]
+    # Train and dev outputs every epoch, the best epoch's dev outputs again, the test outputs once.
+    outputs = (epochs * (spec.train + spec.dev) + spec.dev + spec.test) \
+        * m["output_bytes_per_sample"]
+    models = (epochs + 2) * m["checkpoint_bytes"]  # epoch_1..epoch_N, _initial, _best
+    return {
+        "train_hours": train_s / 3600,
+        "score_hours_upper_bound": score_s / 3600,
+        "train_flops": epochs * (3 * f * spec.train + f * spec.dev) + f * spec.test,
+        "score_flops": epochs * f * spec.train,
+        "outputs_bytes": outputs,
+        "kept_bytes": models + m["optimizer_bytes"] + outputs,
+        "peak_bytes": models + (epochs + 2) * m["optimizer_bytes"] + outputs,
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA device here")
+    device = torch.device("cuda" if args.device == "cuda" or (
+        args.device == "auto" and torch.cuda.is_available()) else "cpu")
+    profile = profiles.load("paper")
+    epochs, seeds = profile["EPOCHS"], len(profile["SEEDS"])
+    pairs = [(d, m) for d in profile["DATASETS"] for m in profile["MODELS"]]
+    started = time.perf_counter()
+    print(f"Measuring on {device_name(device)} (torch {torch.__version__}, "
+          f"autrainer {autrainer.__version__}); {WARMUP_BATCHES} warm-up + {args.batches} "
+          f"timed batches each (rate = batch / median batch time)")
+    load = os.getloadavg()[0]
+    if load > 1.0:
+        print(f"Note: 1-minute load average {load:.1f} before starting; if other processes "
+              f"are still busy, they share the CPU and the rates come out low.")
+
+    rows = []
+    for i, (dataset, model) in enumerate(pairs, 1):
+        spec = DATASETS[dataset]
+        batch = profile["BATCH_SIZE"]
+        if device.type == "cpu" and spec.seconds > 1:
+            batch = CPU_LONG_CLIP_BATCH
+        print(f"[{i}/{len(pairs)}] {dataset} {model}: batch {batch} of {spec.seconds} s clips ...",
+              flush=True)
+        m = measure(model, spec, device, batch, args.batches, profile["LEARNING_RATE"])
+        print(f"      train {m['train_samples_per_s']:.1f}/s, eval {m['eval_samples_per_s']:.1f}/s,"
+              f" {m['forward_flops_per_clip'] / 1e9:.2f} GFLOP/clip "
+              f"({time.perf_counter() - started:.0f} s so far)", flush=True)
+        rows.append({"dataset": dataset, "model": model, **m, **per_run(m, spec, epochs)})
+
+    data = {}
+    for dataset in profile["DATASETS"]:
+        spec = DATASETS[dataset]
+        feature = npy_bytes(log_mel(spec.seconds).numpy())
+        audio = wav_bytes(spec.seconds)
+        data[dataset] = {
+            "seconds": spec.seconds, "classes": len(spec.labels), "train": spec.train,
+            "dev": spec.dev, "test": spec.test, "feature_bytes_per_clip": feature,
+            "wav16k_bytes_per_clip": audio, "bytes": spec.clips * (feature + audio),
+        }
+    totals = {
+        "runs": seeds * len(pairs),
+        "train_hours": seeds * sum(r["train_hours"] for r in rows),
+        "score_hours_upper_bound": seeds * sum(r["score_hours_upper_bound"] for r in rows),
+        "data_gb": sum(d["bytes"] for d in data.values()) / 1e9,
+        "kept_gb": (seeds * sum(r["kept_bytes"] for r in rows)
+                    + sum(d["bytes"] for d in data.values())) / 1e9,
+        "peak_gb": (seeds * sum(r["peak_bytes"] for r in rows)
+                    + sum(d["bytes"] for d in data.values())) / 1e9,
+    }
+    totals["device_hours"] = totals["train_hours"] + totals["score_hours_upper_bound"]
+
+    gpu = "  peak GPU MiB" if device.type == "cuda" else ""
+    header = (f"{'dataset':<16}{'model':<7}{'batch':>6}{'train/s':>9}{'eval/s':>9}"
+              f"{'GFLOP':>8}{'ckpt MB':>9}{'optim MB':>9}{'train h':>9}{'score h':>9}"
+              f"{'GB kept':>9}{'GB peak':>9}{gpu}")
+    print(f"\nMeasured on {device_name(device)}; per run, {epochs} epochs "
+          f"(GFLOP: forward per clip; score h: upper bound, every epoch scored)")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        line = (f"{r['dataset']:<16}{r['model']:<7}{r['batch_size']:>6}"
+                f"{r['train_samples_per_s']:>9.1f}{r['eval_samples_per_s']:>9.1f}"
+                f"{r['forward_flops_per_clip'] / 1e9:>8.2f}{r['checkpoint_bytes'] / 1e6:>9.1f}"
+                f"{r['optimizer_bytes'] / 1e6:>9.1f}{r['train_hours']:>9.1f}"
+                f"{r['score_hours_upper_bound']:>9.1f}{r['kept_bytes'] / 1e9:>9.1f}"
+                f"{r['peak_bytes'] / 1e9:>9.1f}")
+        if device.type == "cuda":
+            line += f"{r['train_peak_gpu_mib']:>14.0f}"
+        print(line)
+    for dataset, d in data.items():
+        print(f"{dataset}: {d['train']} train / {d['dev']} dev / {d['test']} test clips; "
+              f"features {d['feature_bytes_per_clip'] / 1e3:.0f} kB + 16 kHz wav "
+              f"{d['wav16k_bytes_per_clip'] / 1e3:.0f} kB per clip = {d['bytes'] / 1e9:.1f} GB")
+    print(f"\nSweep ({totals['runs']} runs = {seeds} seeds x {len(profile['MODELS'])} models x "
+          f"{len(profile['DATASETS'])} datasets), measured on this device:")
+    print(f"  training {totals['train_hours']:.0f} h + scoring <= "
+          f"{totals['score_hours_upper_bound']:.0f} h = {totals['device_hours']:.0f} "
+          f"device-hours ({totals['device_hours'] / 24:.1f} days on one such device)")
+    print(f"  disk: {totals['kept_gb']:.0f} GB kept for scoring ({totals['data_gb']:.0f} GB of "
+          f"it features + audio), {totals['peak_gb']:.0f} GB peak before the optimizer states "
+          f"are pruned")
+
+    projection = None
+    if device.type == "cpu":
+        flops = seeds * sum(r["train_flops"] + r["score_flops"] for r in rows)
+        hours = flops / (args.assumed_tflops * 1e12) / 3600
+        projection = {"assumed_tflops": args.assumed_tflops, "sweep_flops": flops,
+                      "gpu_hours": hours}
+        print(f"\nPROJECTION, not a measurement: the sweep's {flops:.2e} FLOPs (training 3x and "
+              f"evaluation 1x the measured forward FLOPs) at an assumed {args.assumed_tflops:g} "
+              f"TFLOP/s sustained = {hours:.1f} GPU-hours. Re-run with --device cuda on the GPU "
+              f"to measure instead.")
+
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(json.dumps({
+        "device": device_name(device), "device_type": device.type,
+        "torch": torch.__version__, "autrainer": autrainer.__version__,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "profile": {"epochs": epochs, "seeds": seeds, "models": profile["MODELS"],
+                    "datasets": profile["DATASETS"], "batch_size": profile["BATCH_SIZE"]},
+        "warmup_batches": WARMUP_BATCHES, "timed_batches": args.batches,
+        "load_average_at_start": load,
+        "datasets": data, "measurements": rows, "totals": totals,
+        "gpu_projection": projection,
+        "script_seconds": time.perf_counter() - started,
+    }, indent=2))
+    print(f"\nWrote {paths.relative(OUTPUT)} ({time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
