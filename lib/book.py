@@ -80,7 +80,8 @@ def rerun_box(notebook: str, profile: str, stamp: dict[str, Any]) -> str:
     used = stamp.get("parameters", {})
     rows = [f"| `{name}` | `{_cell_text(json.dumps(used.get(name)))}` | "
             f"{_cell_text(info.get('help') or '')} |" for name, info in declared.items()]
-    when = f"{stamp.get('started', '?')} in {stamp.get('seconds', '?')} s" if stamp else "never"
+    when = (f"{stamp.get('started', '?').replace('T', ' ')[:16]} UTC, {stamp.get('seconds', '?')} s"
+            if stamp else "never")
     return "\n".join([
         ":::{admonition} Parameters and re-run",
         ":class: tip",
@@ -128,19 +129,21 @@ def status_page(profile: str, staged: list[str]) -> str:
         stamp = stamps.get(notebook, {})
         name = (f"[{Path(notebook).stem}]({notebook})" if notebook in staged
                 else f"`{Path(notebook).stem}`")
-        rows.append(f"| {name} | {stamp.get('status', 'not run')} | "
-                    f"{stamp.get('started', '—')} | {stamp.get('seconds', '—')} | "
-                    f"`{stamp.get('key', '—')}` |")
+        status = stamp.get("status", "not run")
+        if status == "failed":
+            status += f" (output: `results/{profile}/notebooks/failed/{notebook}`)"
+        started = stamp.get("started", "—").replace("T", " ")[:16]
+        rows.append(f"| {name} | {status} | {started} | {stamp.get('seconds', '—')} |")
     return "\n".join([
         "# Execution status",
         "",
         f"The last execution of every notebook of the profile `{profile}` by the runner "
         "(`python -m lib.run`), as recorded in "
         f"`results/{profile}/notebooks/.stamps/`. A notebook is executed again only when its "
-        "source, its parameters or anything upstream changed (the key is a hash of those).",
+        "source, its parameters or anything upstream changed.",
         "",
-        "| notebook | status | started (UTC) | seconds | key |",
-        "|---|---|---|---:|---|",
+        "| notebook | status | started (UTC) | seconds |",
+        "|---|---|---|---:|",
         *rows,
         "",
     ])

@@ -6,7 +6,7 @@ import nbformat
 import papermill
 import pytest
 
-from lib import paths, run
+from lib import book, paths, run
 
 
 def test_smoke_notebooks_run_and_record_their_numbers(smoke_notebooks):
@@ -113,3 +113,20 @@ def test_results_chapter_sets_our_numbers_beside_the_papers(smoke_book):
     text = _text((smoke_book / "book" / "executed" / "90_results.html").read_text())
     assert "What the paper also reports" in text and "Beyond the paper" in text
     assert "SpeechCommands" in text and "DCASE2020Task1A" in text
+
+
+def test_status_page_shows_the_latest_run_of_every_notebook(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    stamps = paths.executed_notebooks_dir("smoke") / ".stamps"
+    stamps.mkdir(parents=True)
+    ok = {"notebook": "00_data.ipynb", "status": "ok", "started": "2026-01-01T10:00:00",
+          "seconds": 3.5, "parameters": {"PROFILE": "smoke"}}
+    (stamps / "00_data.json").write_text(json.dumps(ok))
+    (stamps / "00_data.failed.json").write_text(json.dumps(
+        {**ok, "status": "failed", "started": "2026-01-02T10:00:00"}))
+    page = book.status_page("smoke", staged=["00_data.ipynb"])
+    assert ("| [00_data](00_data.ipynb) | failed (output: "
+            "`results/smoke/notebooks/failed/00_data.ipynb`) | 2026-01-02 10:00 | 3.5 |") in page
+    assert "| `01_training` | not run | — | — |" in page
+    box = book.rerun_box("00_data.ipynb", "smoke", ok)
+    assert "| `PROFILE` | `\"smoke\"` | smoke \\| demo \\| paper" in box

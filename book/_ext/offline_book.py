@@ -3,18 +3,22 @@
 - Jupyter Book 1 loads sphinx-thebe, whose configuration script ends up twice on every page
   (a script error in the browser) and names a CDN. This book has no live-code buttons, so the
   thebe scripts are dropped from every page.
-- The widget manager (``embed-amd.js``) is an AMD module that loads its icon fonts from
-  beside its own URL, which require.js derives from the *page's* folder. A require.js
-  configuration, set before require.js loads, maps the module to ``_static/`` so the fonts
-  load from the book on every page.
+- The widget manager (``embed-amd.js``) defines AMD modules (``@jupyter-widgets/base``,
+  ``.../controls``, ``.../html-manager/dist/libembed-amd``...) that each load their icon fonts
+  from beside their own URL, which require.js derives from the *page's* folder. A require.js
+  configuration, set before require.js loads, maps every one of them into ``_static/`` so the
+  fonts load from the book on every page.
 """
 from __future__ import annotations
 
 from typing import Any
 
-WIDGET_ASSETS = ("var require = {paths: {'@jupyter-widgets/html-manager/dist': new URL("
-                 "document.documentElement.dataset.content_root + '_static', "
-                 "document.baseURI).href}};")
+WIDGET_ASSETS = ("(function () {"
+                 "var assets = new URL(document.documentElement.dataset.content_root + '_static',"
+                 " document.baseURI).href;"
+                 "window.require = {paths: {'@jupyter-widgets': assets,"
+                 " '@jupyter-widgets/html-manager/dist': assets}};"
+                 "})();")
 
 
 def _is_thebe(script: Any) -> bool:
