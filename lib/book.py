@@ -71,7 +71,8 @@ def _stamps(profile: str) -> dict[str, dict[str, Any]]:
 
 def _cell_text(text: str) -> str:
     """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    return (text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+            .replace(">", "&gt;"))
 
 
 def rerun_box(notebook: str, profile: str, stamp: dict[str, Any]) -> str:

@@ -38,15 +38,18 @@ def test_screenshots_of_the_index_and_the_results_are_kept_with_the_build(smoke_
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
-def test_the_check_finds_a_broken_image_and_an_outside_request(smoke_book, tmp_path):
+def test_the_check_finds_a_broken_image_an_outside_request_and_untypeset_math(smoke_book,
+                                                                             tmp_path):
     broken = tmp_path / "html"
     shutil.copytree(smoke_book, broken)
     page = broken / "book" / "intro.html"
     page.write_text(page.read_text().replace(
         "</body>", '<img src="missing.png"><script src="https://cdn.example.org/x.js"></script>'
-        '<span class="math">\\(x^2\\)</span></body>'))
-    report, = browser.inspect_book(broken, pages=["book/intro.html"])
-    assert any(p.startswith("image does not load") for p in report.problems)
-    assert "request outside the machine: https://cdn.example.org/x.js" in report.problems
-    assert any(p.startswith("request failed: 404") for p in report.problems)
-    assert "math not typeset: \\(x^2\\)" in report.problems
+        "</body>"))
+    (broken / "_static" / "mathjax" / "tex-chtml.js").unlink()  # a book built without MathJax
+    intro, methods = browser.inspect_book(broken, pages=["book/intro.html", "book/methods.html"])
+    assert any(p.startswith("image does not load") for p in intro.problems)
+    assert "request outside the machine: https://cdn.example.org/x.js" in intro.problems
+    assert any(p.startswith("request failed: 404") for p in intro.problems)
+    assert len([p for p in methods.problems if p.startswith("math not typeset")]) == methods.math
+    assert methods.math >= 10
