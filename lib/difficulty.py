@@ -199,6 +199,7 @@ def dynamics(epochs: list[EpochOutputs], stop_epoch: int | None = None) -> pd.Da
       (Toneva et al. 2019); ``never_learned``: never right.
     - ``cumulative_accuracy``: share of epochs 1..``stop_epoch`` right (all epochs if None), the
       score aucurriculum computes, but from the predictions made during training.
+    - ``loss``: the mean cross-entropy of the true class over epochs (-log p).
     """
     if not epochs:
         raise DifficultyError("no epoch outputs to compute training dynamics from")
@@ -217,6 +218,7 @@ def dynamics(epochs: list[EpochOutputs], stop_epoch: int | None = None) -> pd.Da
         "never_learned": correct.max(axis=1) == 0.0,
         "cumulative_accuracy": correct.loc[:, [e for e in correct.columns if e <= stop]]
         .mean(axis=1),
+        "loss": -np.log(probability.clip(lower=1e-12)).mean(axis=1),
         "epochs": correct.notna().sum(axis=1),
     })
     table.index.name = "sample_id"
@@ -227,7 +229,7 @@ def mean_over_runs(dynamics: pd.DataFrame) -> pd.DataFrame:
     """Per sample, the runs' dynamics averaged (``never_learned``: in every run)."""
     grouped = dynamics.groupby("sample_id")
     table = grouped[["confidence", "variability", "correctness", "forgetting_events",
-                     "cumulative_accuracy"]].mean()
+                     "cumulative_accuracy", "loss"]].mean()
     table["never_learned"] = grouped["never_learned"].all()
     table["runs"] = grouped.size()
     return table.reset_index()

@@ -92,6 +92,14 @@ SCHEMA: dict[str, Parameter] = {
                                   "generated examples in data/<PROFILE>/inference_examples"),
     "INFERENCE_RUN": Parameter("str", "run used for inference, as Cnn10_s1; empty: the run "
                                "with the best dev accuracy"),
+    # Validation against the keyword set's ground truth (notebooks/07_validation).
+    "CLEANLAB_FOLDS": Parameter("int", "cross-validation folds of the probe whose out-of-sample "
+                                "probabilities feed cleanlab", minimum=2),
+    "BOOTSTRAP_DRAWS": Parameter("int", "resamplings of the runs for each sample's rank "
+                                 "interval", minimum=10),
+    "RANK_INTERVAL": Parameter("float", "coverage of the bootstrap rank interval",
+                               minimum=0.5, maximum=0.99),
+    "SNR_BINS": Parameter("int", "SNR quantile bins of the difficulty-vs-SNR plot", minimum=2),
 }
 
 

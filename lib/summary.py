@@ -17,7 +17,10 @@ from lib.datasets import LAYOUTS
 
 #: The chapters whose numbers the summary reads, in pipeline order.
 CHAPTERS = ("data", "training", "difficulty", "selection", "explanations", "classes",
-            "inference")
+            "inference", "validation")
+#: The validation chapter's scores the summary repeats (the rest are in that chapter).
+VALIDATION_SCORES = ("CumulativeAccuracy (aucurriculum)", "CumulativeAccuracy (dynamics log)",
+                     "cleanlab (label quality)")
 #: The paper's qualitative findings the book compares with (its figures, read by eye).
 PAPER_FINDINGS = {
     "edge": "hard samples' importance towards the clip's edges (SpeechCommands time figure)",
@@ -108,6 +111,16 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
             rows.append(_row(dataset, f"probability drop, top {float(top):.0%} Grad-CAM "
                              "cells masked", drops["drop_gradcam"], None,
                              f"random cells: {drops['drop_random']:.3f}"))
+    for dataset in datasets:
+        validation = numbers["validation"].get(dataset, {})
+        for flag, found in validation.get("detection", {}).items():
+            for score in VALIDATION_SCORES:
+                rows.append(_row(dataset, f"AUROC for {flag} samples: {score}",
+                                 found[score]["auroc"], None, "chance: 0.5"))
+        if "stability" in validation:
+            rows.append(_row(dataset, "Spearman between disjoint halves of the runs",
+                             validation["stability"]["split_halves_spearman"], None,
+                             "1: the ordering does not depend on which runs made it"))
     inference = numbers["inference"]
     if inference.get("accuracy") is not None:
         rows.append(_row("new audio", f"accuracy of {inference['run']} on the examples",

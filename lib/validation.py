@@ -1,0 +1,265 @@
+"""How far a difficulty score can be trusted: detection of known-bad samples, and stability.
+
+The keyword set knows which training samples carry a flipped label and which hold no speech.
+A score that measures difficulty should rank those as hard: that is a detection problem, judged
+here by AUROC, average precision and precision at k (k = the number injected). Stability asks
+how much an ordering depends on which runs made it. Every per-sample input is a Series indexed
+by sample id, and every function aligns on that index, never on row order.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from lib import data, difficulty, scoring, toolkit, training
+from lib.datasets import LAYOUTS
+from lib.difficulty import DifficultyError, ensemble
+
+#: The scores compared, each oriented so that higher = harder: name -> (column, sign).
+SCORES = {
+    "CumulativeAccuracy (aucurriculum)": ("score", -1),
+    "CumulativeAccuracy (dynamics log)": ("cumulative_accuracy", -1),
+    "mean confidence": ("confidence", -1),
+    "variability": ("variability", 1),
+    "forgetting events": ("forgetting_events", 1),
+    "per-sample loss": ("loss", 1),
+}
+#: The injected kinds of bad sample the keyword set records, and their metadata column.
+FLAGS = {"flipped label": "label_flipped", "non-speech": "nonspeech"}
+
+
+def _aligned(score: pd.Series, truth: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Score and truth of the samples both know, as arrays (truth as bool)."""
+    joined = pd.concat({"score": score, "truth": truth}, axis=1, join="inner").dropna()
+    if joined.empty:
+        raise DifficultyError("score and ground truth share no sample ids")
+    return joined["score"].to_numpy(float), joined["truth"].to_numpy(bool)
+
+
+def auroc(score: pd.Series, truth: pd.Series) -> float:
+    """Probability that a flagged sample scores higher (harder) than an unflagged one, ties
+    counting half (Mann-Whitney U / (n_pos n_neg)): 1 perfect, 0.5 chance, 0 reversed."""
+    values, flagged = _aligned(score, truth)
+    positives, negatives = int(flagged.sum()), int((~flagged).sum())
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = stats.rankdata(values)
+    u = ranks[flagged].sum() - positives * (positives + 1) / 2
+    return float(u / (positives * negatives))
+
+
+def average_precision(score: pd.Series, truth: pd.Series) -> float:
+    """Mean precision at the rank of each flagged sample, hardest first; tied scores share
+    the precision of their whole tied group (so a constant score gets the base rate)."""
+    values, flagged = _aligned(score, truth)
+    if not flagged.any():
+        return float("nan")
+    order = np.argsort(-values, kind="stable")
+    values, flagged = values[order], flagged[order]
+    precisions = []
+    seen = hits = 0
+    for value in np.unique(values)[::-1]:
+        group = values == value
+        seen += int(group.sum())
+        hits += int(flagged[group].sum())
+        precisions += [hits / seen] * int(flagged[group].sum())
+    return float(np.mean(precisions))
+
+
+def precision_at_k(score: pd.Series, truth: pd.Series, k: int | None = None) -> float:
+    """Share of flagged samples among the k hardest (k = the number flagged by default);
+    a tie at the cut-off counts the tied group's expected share."""
+    values, flagged = _aligned(score, truth)
+    k = int(flagged.sum()) if k is None else k
+    if k <= 0:
+        return float("nan")
+    threshold = np.sort(values)[::-1][k - 1]
+    above = values > threshold
+    at = values == threshold
+    expected = flagged[above].sum() + (k - above.sum()) * flagged[at].mean()
+    return float(expected / k)
+
+
+def roc_curve(score: pd.Series, truth: pd.Series) -> pd.DataFrame:
+    """False and true positive rates at every threshold, hardest first (ties move together)."""
+    values, flagged = _aligned(score, truth)
+    thresholds = np.unique(values)[::-1]
+    positives, negatives = max(int(flagged.sum()), 1), max(int((~flagged).sum()), 1)
+    rows = [{"threshold": np.inf, "fpr": 0.0, "tpr": 0.0}]
+    for threshold in thresholds:
+        chosen = values >= threshold
+        rows.append({"threshold": threshold, "fpr": (chosen & ~flagged).sum() / negatives,
+                     "tpr": (chosen & flagged).sum() / positives})
+    return pd.DataFrame(rows)
+
+
+def detection(scores: pd.DataFrame, truth: pd.Series) -> pd.DataFrame:
+    """AUROC, average precision and precision at k of each column of ``scores`` (higher =
+    harder, indexed by sample id) for the flagged samples of ``truth``."""
+    rows = [{"score": name, "auroc": auroc(scores[name], truth),
+             "average_precision": average_precision(scores[name], truth),
+             "precision_at_k": precision_at_k(scores[name], truth),
+             "k": int(truth.reindex(scores[name].dropna().index).fillna(False).sum()),
+             "base_rate": float(truth.reindex(scores[name].dropna().index).mean())}
+            for name in scores.columns]
+    return pd.DataFrame(rows)
+
+
+# --- Stability -------------------------------------------------------------------------------
+
+def split_halves(per_run: dict[str, pd.DataFrame], splits: int = 20,
+                 seed: int = 0) -> pd.DataFrame:
+    """Spearman between the ensemble orderings of two disjoint halves of the runs, for
+    ``splits`` random halvings (all distinct ones when there are fewer)."""
+    names = sorted(per_run)
+    if len(names) < 2:
+        raise DifficultyError("split halves need at least two runs")
+    generator = np.random.default_rng(seed)
+    half = len(names) // 2
+    seen, rows = set(), []
+    for _ in range(splits * 5):
+        first = tuple(sorted(generator.choice(names, size=half, replace=False)))
+        second = tuple(sorted(set(names) - set(first)))[:half]
+        key = frozenset([first, second])
+        if key in seen:
+            continue
+        seen.add(key)
+        a = ensemble({r: per_run[r] for r in first}).set_index("sample_id")["score"]
+        b = ensemble({r: per_run[r] for r in second}).set_index("sample_id")["score"]
+        rows.append({"first": " + ".join(first), "second": " + ".join(second),
+                     "spearman": a.corr(b.reindex(a.index), method="spearman")})
+        if len(rows) == splits:
+            break
+    return pd.DataFrame(rows)
+
+
+def bootstrap_ranks(per_run: dict[str, pd.DataFrame], draws: int = 200, level: float = 0.9,
+                    seed: int = 0) -> pd.DataFrame:
+    """Each sample's rank interval when the runs are resampled with replacement.
+
+    Per draw, R runs are drawn with replacement and their ensemble is ranked (0 easiest,
+    1 hardest); returns per sample id the full ensemble's rank and the ``level`` interval.
+    """
+    names = sorted(per_run)
+    generator = np.random.default_rng(seed)
+    full = ensemble(per_run).set_index("sample_id")["rank"]
+    draws_ranks = []
+    for _ in range(draws):
+        picked = generator.choice(names, size=len(names), replace=True)
+        resampled = {f"{name}#{i}": per_run[name] for i, name in enumerate(picked)}
+        draws_ranks.append(ensemble(resampled).set_index("sample_id")["rank"]
+                           .reindex(full.index))
+    table = pd.concat(draws_ranks, axis=1)
+    tail = (1 - level) / 2
+    result = pd.DataFrame({"rank": full, "low": table.quantile(tail, axis=1),
+                           "high": table.quantile(1 - tail, axis=1)})
+    result["width"] = result["high"] - result["low"]
+    return result.rename_axis("sample_id").reset_index()
+
+
+# --- The keyword set's ground truth and the scores to judge ----------------------------------
+
+def training_truth(profile: str, dataset: str) -> pd.DataFrame:
+    """Per training sample id: its label, injected flags and covariates (SNR, engine, voice)."""
+    table = data.samples(profile, dataset)
+    table = table[table["split"] == "train"]
+    if "label_flipped" not in table:
+        raise DifficultyError(f"{dataset} records no ground truth (no metadata.csv with "
+                              "label_flipped); validation needs the offline keyword set")
+    table = table.rename(columns={LAYOUTS[dataset].target_column: "label"})
+    for column in FLAGS.values():
+        table[column] = table[column].astype(bool)
+    return table
+
+
+def sample_scores(profile: str, params: dict[str, Any], dataset: str) -> pd.DataFrame:
+    """Every score of :data:`SCORES` per training sample id, oriented higher = harder.
+
+    CumulativeAccuracy comes from the scored ordering; the others from the runs' training
+    dynamics, recomputed from autrainer's saved epoch outputs and averaged over runs.
+    """
+    runs = [run for run in training.planned_runs(params) if run.dataset == dataset]
+    dynamics = pd.concat([scoring.run_dynamics(profile, run, params["EPOCHS"],
+                                               params["SCORING_STOP"]) for run in runs])
+    per_sample = difficulty.mean_over_runs(dynamics).set_index("sample_id")
+    per_sample = per_sample.join(scoring.read_ordering(profile, dataset)
+                                 .set_index("sample_id")[["score"]], how="outer")
+    return pd.DataFrame({name: sign * per_sample[column]
+                         for name, (column, sign) in SCORES.items()})
+
+
+def pooled_features(profile: str, dataset: str, sample_ids: pd.Index) -> np.ndarray:
+    """Per sample: the mean and standard deviation of each mel band over time (2 x 64 values),
+    a model-free description for the cleanlab baseline's probe."""
+    rows = []
+    for sample_id in sample_ids:
+        features = np.load(toolkit.features_file(profile, dataset, sample_id)).reshape(-1, 64)
+        rows.append(np.concatenate([features.mean(axis=0), features.std(axis=0)]))
+    return np.asarray(rows)
+
+
+def out_of_sample_probabilities(features: np.ndarray, labels: pd.Series, folds: int,
+                                seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """Class probabilities for every sample from a probe that never saw it: a standardised
+    logistic regression, ``folds``-fold cross-validated and stratified by class."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    classes = sorted(labels.unique())
+    smallest = int(labels.value_counts().min())
+    if smallest < folds:
+        raise DifficultyError(f"class {labels.value_counts().idxmin()!r} has {smallest} training "
+                              f"samples, fewer than CLEANLAB_FOLDS={folds}")
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
+    probabilities = cross_val_predict(
+        probe, features, labels.map(classes.index).to_numpy(),
+        cv=StratifiedKFold(folds, shuffle=True, random_state=seed), method="predict_proba")
+    return probabilities, classes
+
+
+def cleanlab_scores(labels: pd.Series, probabilities: np.ndarray,
+                    classes: list[str]) -> pd.DataFrame:
+    """cleanlab's label-issue detection per sample id: ``label_issue`` (its
+    ``find_label_issues``) and ``score`` = 1 - label quality (higher = more likely an issue)."""
+    from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
+
+    encoded = labels.map(classes.index).to_numpy()
+    return pd.DataFrame({
+        "score": 1 - get_label_quality_scores(encoded, probabilities),
+        "label_issue": find_label_issues(encoded, probabilities),
+    }, index=labels.index)
+
+
+# --- Covariates ----------------------------------------------------------------------------
+
+def snr_bins(rank: pd.Series, snr_db: pd.Series, bins: int = 5) -> pd.DataFrame:
+    """Mean rank (and its standard error) of the samples in each SNR quantile bin."""
+    joined = pd.concat({"rank": rank, "snr_db": snr_db}, axis=1, join="inner").dropna()
+    joined["bin"] = pd.qcut(joined["snr_db"], bins, duplicates="drop")
+    grouped = joined.groupby("bin", observed=True)
+    return pd.DataFrame({"snr_db": grouped["snr_db"].median(),
+                         "mean_rank": grouped["rank"].mean(),
+                         "sem": grouped["rank"].sem(), "samples": grouped.size()}).reset_index()
+
+
+def confusion(predictions: list[pd.DataFrame]) -> pd.DataFrame:
+    """Share of each true class (rows) predicted as each class (columns), pooled over the runs'
+    predictions (``sample_id, label, predicted`` tables)."""
+    pooled = pd.concat(predictions, ignore_index=True)
+    counts = pd.crosstab(pooled["label"], pooled["predicted"])
+    classes = sorted(set(counts.index) | set(counts.columns))
+    counts = counts.reindex(index=classes, columns=classes, fill_value=0)
+    return counts.div(counts.sum(axis=1), axis=0)
+
+
+def confused_pairs(matrix: pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """The ``top`` off-diagonal (true, predicted) pairs by share."""
+    pairs = matrix.stack().rename("share").rename_axis(["true", "predicted"]).reset_index()
+    pairs = pairs[pairs["true"] != pairs["predicted"]]
+    return pairs.sort_values("share", ascending=False).head(top).reset_index(drop=True)

@@ -1,0 +1,86 @@
+"""Detection metrics and stability on hand-made cases."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import paths, validation
+
+IDS = [f"s{i}" for i in range(6)]
+TRUTH = pd.Series([True, True, False, False, False, False], index=IDS)
+
+
+def scored(values):
+    return pd.Series(values, index=IDS, dtype=float)
+
+
+def test_a_perfect_score_a_reversed_one_and_a_constant_one():
+    perfect, reversed_, constant = scored([9, 8, 3, 2, 1, 0]), scored([0, 1, 5, 6, 7, 8]), \
+        scored([1] * 6)
+    assert validation.auroc(perfect, TRUTH) == 1.0
+    assert validation.auroc(reversed_, TRUTH) == 0.0
+    assert validation.auroc(constant, TRUTH) == 0.5
+    assert validation.average_precision(perfect, TRUTH) == 1.0
+    assert validation.average_precision(constant, TRUTH) == pytest.approx(2 / 6)
+    assert validation.precision_at_k(perfect, TRUTH) == 1.0
+    assert validation.precision_at_k(reversed_, TRUTH) == 0.0
+    assert validation.precision_at_k(constant, TRUTH) == pytest.approx(2 / 6)
+
+
+def test_metrics_join_on_sample_ids_not_row_order():
+    score = scored([9, 8, 3, 2, 1, 0]).iloc[::-1]  # same scores, rows reversed
+    assert validation.auroc(score, TRUTH) == 1.0
+    assert validation.precision_at_k(score, TRUTH.iloc[::-1]) == 1.0
+
+
+def test_a_hand_computed_mixed_case():
+    score = scored([5, 2, 4, 3, 1, 0])  # flagged at positions 1 and 4 of the order
+    assert validation.auroc(score, TRUTH) == pytest.approx(6 / 8)
+    assert validation.average_precision(score, TRUTH) == pytest.approx((1 / 1 + 2 / 4) / 2)
+    assert validation.precision_at_k(score, TRUTH) == 0.5
+    curve = validation.roc_curve(score, TRUTH)
+    assert curve[["fpr", "tpr"]].iloc[-1].tolist() == [1.0, 1.0]
+    area = np.sum(np.diff(curve["fpr"]) * (curve["tpr"].iloc[1:].to_numpy()
+                                           + curve["tpr"].iloc[:-1].to_numpy()) / 2)
+    assert area == pytest.approx(6 / 8)
+
+
+def test_detection_table_has_one_row_per_score():
+    table = validation.detection(pd.DataFrame({"good": scored([9, 8, 3, 2, 1, 0]),
+                                               "none": scored([1] * 6)}), TRUTH)
+    assert table.set_index("score")["auroc"].to_dict() == {"good": 1.0, "none": 0.5}
+    assert table["k"].tolist() == [2, 2] and table["base_rate"].tolist() == [2 / 6, 2 / 6]
+
+
+def _run(sums):
+    return pd.DataFrame({"sample_id": IDS, "label": ["a"] * 6, "sum": sums, "count": [4] * 6})
+
+
+def test_identical_runs_are_perfectly_stable():
+    per_run = {f"r{i}": _run([4, 3, 3, 2, 1, 0]) for i in range(4)}
+    halves = validation.split_halves(per_run)
+    assert len(halves) == 3 and (halves["spearman"] == 1.0).all()
+    intervals = validation.bootstrap_ranks(per_run, draws=20)
+    assert (intervals["width"] == 0).all()
+    assert intervals.set_index("sample_id").loc["s0", "rank"] == 0.0
+
+
+def test_disagreeing_runs_give_wide_rank_intervals():
+    per_run = {"r0": _run([4, 3, 2, 1, 0, 0]), "r1": _run([0, 0, 1, 2, 3, 4])}
+    intervals = validation.bootstrap_ranks(per_run, draws=50).set_index("sample_id")
+    assert intervals.loc["s0", "width"] == pytest.approx(0.9)  # easiest in r0, tied hardest in r1
+    assert validation.split_halves(per_run)["spearman"].iloc[0] < 0
+
+
+def test_validation_chapter_records_detection_covariates_and_stability(smoke_notebooks):
+    numbers = json.loads((paths.results_dir("smoke") / "validation" / "summary.json").read_text())
+    keywords = numbers["OfflineKeywords"]
+    for flag in validation.FLAGS:
+        found = keywords["detection"][flag]
+        assert set(found) == {*validation.SCORES, "cleanlab (label quality)"}
+        assert all(0.0 <= metrics["auroc"] <= 1.0 for metrics in found.values())
+    assert -1.0 <= keywords["rank_vs_snr"] <= 1.0 and " -> " in keywords["most_confused"]
+    assert set(numbers["SyntheticScenes"]) == {"stability"}  # no ground truth: stability only
+    for dataset in numbers.values():
+        assert 0.0 <= dataset["stability"]["median_interval_width"] <= 1.0
