@@ -89,8 +89,9 @@ def check_run(profile: str, run: Run, epochs: int) -> None:
 
 
 class _Progress:
-    """Reads the run folders while autrainer trains: a line per finished run, and a line per
-    epoch at most every ``every`` seconds for long runs."""
+    """Reads the run folders while autrainer trains: a line per finished run (whose spare
+    optimizer states it deletes at once), and a line per epoch at most every ``every`` seconds
+    for long runs."""
 
     def __init__(self, profile: str, runs: list[Run], epochs: int,
                  log: Callable[[str], None], every: float = 30.0) -> None:
@@ -107,6 +108,7 @@ class _Progress:
             folder = run_dir(self.profile, run)
             if is_complete(self.profile, run):
                 self.reported.add(run.name)
+                toolkit.prune_optimizer_states(folder)  # at once: the sweep's peak disk is one run's
                 seconds = _train_seconds(folder)
                 best = best_record(folder)
                 self.log(f"[{len(self.reported)}/{len(self.runs)}] {run.label}: "
