@@ -27,6 +27,12 @@ def profile_file(profile: str) -> Path:
     return PROFILES / f"{profile}.yaml"
 
 
+def sweep_profile(profile: str, flip_fraction: float) -> str:
+    """The profile name of one point of the label-noise sweep, nested in its parent's folders
+    (``data/<profile>/sweep/flip10/``, ``results/<profile>/sweep/flip10/``)."""
+    return f"{profile}/sweep/flip{round(flip_fraction * 100):02d}"
+
+
 def dataset_dir(profile: str, dataset: str) -> Path:
     """Root of one dataset as autrainer reads it (``train.csv``..., audio under ``default/``)."""
     return DATA / profile / dataset

@@ -578,3 +578,29 @@ def rank_intervals(table: pd.DataFrame, level: float, title: str) -> plt.Figure:
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def noise_sweep(table: pd.DataFrame, title: str) -> plt.Figure:
+    """Left: each score's AUROC for the flipped labels against the share flipped. Right: the
+    share of samples cleanlab flags, against the share actually flipped."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8),
+                                      gridspec_kw={"width_ratios": [1.6, 1]})
+    for name, part in table.groupby("score", sort=False):
+        left.plot(part["flip_fraction"] * 100, part["auroc"], "o-", label=name)
+    left.axhline(0.5, color="0.5", ls=":", label="chance")
+    left.set_xlabel("training labels flipped (%)")
+    left.set_ylabel("AUROC for the flipped labels")
+    left.set_xlim(-1, float(table["flip_fraction"].max()) * 100 + 1)
+    left.set_ylim(0, 1)
+    left.legend(fontsize=7, loc="lower right")
+    points = table.drop_duplicates("flip_fraction")
+    right.plot(points["flip_fraction"] * 100, points["flagged_by_cleanlab"] * 100, "o-",
+               color="#e377c2", label="flagged by cleanlab")
+    top = float(max(points["flip_fraction"].max(), points["flagged_by_cleanlab"].max())) * 100
+    right.plot([0, top], [0, top], ":", color="0.5", label="flagged = flipped")
+    right.set_xlabel("training labels flipped (%)")
+    right.set_ylabel("training samples flagged (%)")
+    right.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -100,6 +100,11 @@ SCHEMA: dict[str, Parameter] = {
     "RANK_INTERVAL": Parameter("float", "coverage of the bootstrap rank interval",
                                minimum=0.5, maximum=0.99),
     "SNR_BINS": Parameter("int", "SNR quantile bins of the difficulty-vs-SNR plot", minimum=2),
+    "SWEEP_FLIP_FRACTIONS": Parameter("list[float]", "flipped-label shares of the label-noise "
+                                      "sweep; each gets a keyword set and a small ensemble of "
+                                      "its own", minimum=0.0, maximum=0.5),
+    "SWEEP_SEEDS": Parameter("list[int]", "seeds of the first of MODELS trained at each sweep "
+                             "point"),
 }
 
 

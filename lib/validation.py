@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lib import data, difficulty, scoring, toolkit, training
+from lib import data, difficulty, keywords, paths, scoring, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError, ensemble
 
@@ -263,3 +263,41 @@ def confused_pairs(matrix: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     pairs = matrix.stack().rename("share").rename_axis(["true", "predicted"]).reset_index()
     pairs = pairs[pairs["true"] != pairs["predicted"]]
     return pairs.sort_values("share", ascending=False).head(top).reset_index(drop=True)
+
+
+
+# --- The label-noise sweep ---------------------------------------------------------------
+
+def cleanlab_for(profile: str, truth: pd.DataFrame, folds: int) -> pd.DataFrame:
+    """cleanlab's scores for a keyword set's training samples (out-of-sample probe)."""
+    labels = truth["label"]
+    probabilities, names = out_of_sample_probabilities(
+        pooled_features(profile, "OfflineKeywords", labels.index), labels, folds)
+    return cleanlab_scores(labels, probabilities, names)
+
+
+def sweep_point(profile: str, params: dict[str, Any], flip_fraction: float,
+                log: Any = print) -> pd.DataFrame:
+    """Detection of the flipped labels by every score on the profile's keyword set relabelled
+    with ``flip_fraction`` of them (same audio), from its own small ensemble (the first of
+    MODELS x SWEEP_SEEDS).
+
+    The point is a profile nested in the parent's folders (:func:`paths.sweep_profile`), so
+    its labels, runs and scores are reused when nothing changed, like the main ensemble's.
+    """
+    point = paths.sweep_profile(profile, flip_fraction)
+    settings = {**params, "PROFILE": point, "DATASETS": ["OfflineKeywords"],
+                "MODELS": params["MODELS"][:1], "SEEDS": params["SWEEP_SEEDS"]}
+    log(f"sweep point: {flip_fraction:.0%} flipped labels ({point})")
+    keywords.relabelled(paths.dataset_dir(profile, "OfflineKeywords"),
+                        paths.dataset_dir(point, "OfflineKeywords"), flip_fraction,
+                        params["DATA_SEED"], log)
+    training.train_ensemble(point, settings, log)
+    scoring.score_ensemble(point, settings, log)
+    truth = training_truth(point, "OfflineKeywords")
+    scores = sample_scores(point, settings, "OfflineKeywords")
+    cleanlab = cleanlab_for(point, truth, params["CLEANLAB_FOLDS"])
+    scores["cleanlab (label quality)"] = cleanlab["score"]
+    table = detection(scores, truth["label_flipped"])
+    return table.assign(flip_fraction=flip_fraction,
+                        flagged_by_cleanlab=float(cleanlab["label_issue"].mean()))

@@ -130,3 +130,28 @@ def test_every_espeak_variant_speaks_the_same_bytes_each_time():
     first, second = speech.synthesize(requests), speech.synthesize(requests)
     differ = [r[1].name for r, a, b in zip(requests, first, second) if a.tobytes() != b.tobytes()]
     assert differ == []
+
+
+def test_relabelled_set_differs_from_its_source_only_in_labels(smoke_data, tmp_path):
+    source = paths.dataset_dir("smoke", "OfflineKeywords")
+    clean = keywords.relabelled(source, tmp_path / "flip00", 0.0, seed=0, log=lambda _: None)
+    noisy = keywords.relabelled(source, tmp_path / "flip25", 0.25, seed=0, log=lambda _: None)
+    original = pd.read_csv(source / "metadata.csv", keep_default_na=False).set_index("path")
+    for root in (clean, noisy):
+        assert (root / "default").resolve() == (source / "default").resolve()
+        assert (root / "log_mel_16k").resolve() == (source / "log_mel_16k").resolve()
+    restored = pd.read_csv(clean / "metadata.csv", keep_default_na=False).set_index("path")
+    speech = restored["spoken_word"] != ""
+    assert (restored.loc[speech, "label"] == restored.loc[speech, "spoken_word"]).all()
+    assert not restored["label_flipped"].any()
+    flipped = pd.read_csv(noisy / "metadata.csv", keep_default_na=False).set_index("path")
+    train = pd.read_csv(noisy / "train.csv").set_index("path")
+    assert int(flipped["label_flipped"].sum()) == round(0.25 * len(train))
+    assert (train["label"] == flipped.loc[train.index, "label"]).all()  # tables agree by id
+    assert not (flipped["label_flipped"] & (flipped["spoken_word"] == "")).any()
+    assert (flipped.loc[flipped["label_flipped"], "label"]
+            != flipped.loc[flipped["label_flipped"], "spoken_word"]).all()
+    assert original.index.equals(flipped.index)
+    stamp = (noisy / "manifest.json").stat().st_mtime_ns
+    keywords.relabelled(source, tmp_path / "flip25", 0.25, seed=0, log=lambda _: None)
+    assert (noisy / "manifest.json").stat().st_mtime_ns == stamp  # reused

@@ -82,5 +82,10 @@ def test_validation_chapter_records_detection_covariates_and_stability(smoke_not
         assert all(0.0 <= metrics["auroc"] <= 1.0 for metrics in found.values())
     assert -1.0 <= keywords["rank_vs_snr"] <= 1.0 and " -> " in keywords["most_confused"]
     assert set(numbers["SyntheticScenes"]) == {"stability"}  # no ground truth: stability only
+    sweep = keywords["sweep"]  # smoke: 0 % and 25 % flipped, each with its own small ensemble
+    assert set(sweep) == {"0", "0.25"}
+    assert all(auroc is None for auroc in sweep["0"]["auroc"].values())  # nothing to find
+    assert all(0.0 <= auroc <= 1.0 for auroc in sweep["0.25"]["auroc"].values())
+    assert (paths.DATA / "smoke" / "sweep" / "flip25" / "OfflineKeywords" / "train.csv").is_file()
     for dataset in numbers.values():
         assert 0.0 <= dataset["stability"]["median_interval_width"] <= 1.0
