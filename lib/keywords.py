@@ -23,7 +23,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from lib import audio, paths
-from lib.datasets import LAYOUTS, build_once
+from lib.datasets import LAYOUTS, build_once, read_manifest
 from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
 
@@ -183,9 +183,8 @@ def relabelled(source: Path, target: Path, flip_fraction: float, seed: int,
     its spoken word back; then ``flip_fraction`` of the training clips (never a non-speech
     one) get another word, drawn with ``seed``. Reused when built before with the same inputs.
     """
-    source_manifest = json.loads((source / "manifest.json").read_text())
     fingerprint = hashlib.sha256(json.dumps(
-        [source_manifest["fingerprint"], flip_fraction, seed]).encode()).hexdigest()[:16]
+        [read_manifest(source)["fingerprint"], flip_fraction, seed]).encode()).hexdigest()[:16]
 
     def build(partial: Path) -> dict[str, Any]:
         metadata = pd.read_csv(source / "metadata.csv", keep_default_na=False)

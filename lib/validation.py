@@ -99,12 +99,13 @@ def roc_curve(score: pd.Series, truth: pd.Series) -> pd.DataFrame:
 def detection(scores: pd.DataFrame, truth: pd.Series) -> pd.DataFrame:
     """AUROC, average precision and precision at k of each column of ``scores`` (higher =
     harder, indexed by sample id) for the flagged samples of ``truth``."""
-    rows = [{"score": name, "auroc": auroc(scores[name], truth),
-             "average_precision": average_precision(scores[name], truth),
-             "precision_at_k": precision_at_k(scores[name], truth),
-             "k": int(truth.reindex(scores[name].dropna().index).fillna(False).sum()),
-             "base_rate": float(truth.reindex(scores[name].dropna().index).mean())}
-            for name in scores.columns]
+    rows = []
+    for name in scores.columns:
+        flagged = truth.reindex(scores[name].dropna().index).fillna(False).astype(bool)
+        rows.append({"score": name, "auroc": auroc(scores[name], truth),
+                     "average_precision": average_precision(scores[name], truth),
+                     "precision_at_k": precision_at_k(scores[name], truth),
+                     "k": int(flagged.sum()), "base_rate": float(flagged.mean())})
     return pd.DataFrame(rows)
 
 
@@ -268,11 +269,11 @@ def confused_pairs(matrix: pd.DataFrame, top: int = 5) -> pd.DataFrame:
 
 # --- The label-noise sweep ---------------------------------------------------------------
 
-def cleanlab_for(profile: str, truth: pd.DataFrame, folds: int) -> pd.DataFrame:
-    """cleanlab's scores for a keyword set's training samples (out-of-sample probe)."""
+def cleanlab_for(profile: str, dataset: str, truth: pd.DataFrame, folds: int) -> pd.DataFrame:
+    """cleanlab's scores for a dataset's training samples (out-of-sample probe)."""
     labels = truth["label"]
     probabilities, names = out_of_sample_probabilities(
-        pooled_features(profile, "OfflineKeywords", labels.index), labels, folds)
+        pooled_features(profile, dataset, labels.index), labels, folds)
     return cleanlab_scores(labels, probabilities, names)
 
 
@@ -296,7 +297,7 @@ def sweep_point(profile: str, params: dict[str, Any], flip_fraction: float,
     scoring.score_ensemble(point, settings, log)
     truth = training_truth(point, "OfflineKeywords")
     scores = sample_scores(point, settings, "OfflineKeywords")
-    cleanlab = cleanlab_for(point, truth, params["CLEANLAB_FOLDS"])
+    cleanlab = cleanlab_for(point, "OfflineKeywords", truth, params["CLEANLAB_FOLDS"])
     scores["cleanlab (label quality)"] = cleanlab["score"]
     table = detection(scores, truth["label_flipped"])
     return table.assign(flip_fraction=flip_fraction,
