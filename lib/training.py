@@ -135,18 +135,21 @@ def _train_seconds(folder: Path) -> float:
 
 
 def train_ensemble(profile: str, params: dict[str, Any],
-                   log: Callable[[str], None] = print) -> list[Run]:
-    """Train the profile's runs that are missing, then summarise all of them like the paper.
+                   log: Callable[[str], None] = print, summarise: bool = True) -> list[Run]:
+    """Train the profile's runs that are missing, then (``summarise``) aggregate all of them
+    with ``autrainer postprocess`` like the paper; ensembles nobody reads tables of, such as
+    the validation sweep's, skip that step (about 9 s on a CPU).
 
     Finished runs are never retrained unless their dataset has changed since (each run records
     the fingerprint of the data it saw). A run interrupted earlier (folder without
     ``metrics.csv``) is removed and trained again from its first epoch, as autrainer would.
     """
     with toolkit.exclusive(profile):
-        return _train_missing(profile, params, log)
+        return _train_missing(profile, params, log, summarise)
 
 
-def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], None]) -> list[Run]:
+def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], None],
+                   summarise: bool) -> list[Run]:
     runs = planned_runs(params)
     epochs = params["EPOCHS"]
     data_now = {d: data_fingerprint(profile, d) for d in params["DATASETS"]}
@@ -175,7 +178,8 @@ def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], No
         record = run_dir(profile, run) / DATA_RECORD
         if not record.is_file():
             record.write_text(data_now[run.dataset])
-    if todo or not (toolkit.experiment_dir(profile) / "summary" / "metrics.csv").is_file():
+    if summarise and (todo or not
+                      (toolkit.experiment_dir(profile) / "summary" / "metrics.csv").is_file()):
         toolkit.postprocess(profile)
     return runs
 

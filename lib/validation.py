@@ -293,7 +293,7 @@ def sweep_point(profile: str, params: dict[str, Any], flip_fraction: float,
     keywords.relabelled(paths.dataset_dir(profile, "OfflineKeywords"),
                         paths.dataset_dir(point, "OfflineKeywords"), flip_fraction,
                         params["DATA_SEED"], log)
-    training.train_ensemble(point, settings, log)
+    training.train_ensemble(point, settings, log, summarise=False)
     scoring.score_ensemble(point, settings, log)
     truth = training_truth(point, "OfflineKeywords")
     scores = sample_scores(point, settings, "OfflineKeywords")
