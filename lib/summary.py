@@ -115,8 +115,10 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
         validation = numbers["validation"].get(dataset, {})
         for flag, found in validation.get("detection", {}).items():
             for score in VALIDATION_SCORES:
+                low, high = found[score]["auroc_interval"]
                 rows.append(_row(dataset, f"AUROC for {flag} samples: {score}",
-                                 found[score]["auroc"], None, "chance: 0.5"))
+                                 found[score]["auroc"], None,
+                                 f"90% interval {low:.2f}–{high:.2f}; chance: 0.5"))
         if "stability" in validation:
             rows.append(_row(dataset, "Spearman between disjoint halves of the runs",
                              validation["stability"]["split_halves_spearman"], None,

@@ -50,8 +50,44 @@ def test_detection_table_has_one_row_per_score():
     table = validation.detection(pd.DataFrame({"good": scored([9, 8, 3, 2, 1, 0]),
                                                "none": scored([1] * 6)}), TRUTH)
     assert table.set_index("score")["auroc"].to_dict() == {"good": 1.0, "none": 0.5}
+    assert table.set_index("score").loc["good", ["auroc_low", "auroc_high"]].tolist() == [1, 1]
     assert table["k"].tolist() == [2, 2] and table["base_rate"].tolist() == [2 / 6, 2 / 6]
+    shown = validation.presented(table)
+    assert shown.loc["good", "AUROC [90% interval]"] == "1.000 [1.00, 1.00]"
+    assert shown.loc["none", "base rate"] == "0.333"
 
+
+def test_auroc_interval_brackets_the_estimate_and_narrows_with_more_samples():
+    perfect, constant = scored([9, 8, 3, 2, 1, 0]), scored([1] * 6)
+    assert validation.auroc_interval(perfect, TRUTH) == (1.0, 1.0)
+    assert validation.auroc_interval(constant, TRUTH) == (0.5, 0.5)
+    generator = np.random.default_rng(0)
+
+    def noisy(samples: int) -> tuple[pd.Series, pd.Series]:
+        truth = pd.Series(np.arange(samples) < samples // 10,
+                          index=[f"s{i}" for i in range(samples)])
+        return pd.Series(truth.to_numpy() + generator.normal(0, 1, samples),
+                         index=truth.index), truth
+
+    small, large = noisy(60), noisy(2000)
+    low, high = validation.auroc_interval(*small)
+    assert low < validation.auroc(*small) < high
+    assert validation.auroc_interval(*small) == (low, high)  # seeded: reproducible
+    large_low, large_high = validation.auroc_interval(*large)
+    assert large_high - large_low < (high - low) / 2
+
+
+def test_verdict_names_the_scores_above_and_below_chance():
+    table = validation.detection(pd.DataFrame({"good": scored([9, 8, 3, 2, 1, 0]),
+                                               "reversed": scored([0, 1, 3, 4, 5, 6]),
+                                               "none": scored([1] * 6)}), TRUTH)
+    text = validation.verdict(table, "flipped label")
+    assert "With 2 flipped label samples" in text
+    assert "Better than chance: good (1.00" in text
+    assert "*easier* than the rest: reversed (0.00" in text
+    assert "The other scores cannot be told from chance" in text
+    alone = validation.verdict(table[table["score"] == "none"], "flipped label")
+    assert alone.endswith("No score can be told from chance here.")
 
 def _run(sums):
     return pd.DataFrame({"sample_id": IDS, "label": ["a"] * 6, "sum": sums, "count": [4] * 6})
