@@ -8,7 +8,7 @@ by sample id, and every function aligns on that index, never on row order.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -137,7 +137,6 @@ def detection(scores: pd.DataFrame, truth: pd.Series, draws: int = 1000,
     return pd.DataFrame(rows)
 
 
-
 def presented(table: pd.DataFrame, level: float = 0.9) -> pd.DataFrame:
     """A :func:`detection` table as the book shows it: the interval beside its AUROC, short
     headers, three decimals (narrow enough for the page)."""
@@ -148,6 +147,7 @@ def presented(table: pd.DataFrame, level: float = 0.9) -> pd.DataFrame:
         "average precision": table["average_precision"].map("{:.3f}".format),
         "precision at k": table["precision_at_k"].map("{:.3f}".format),
         "base rate": table["base_rate"].map("{:.3f}".format)}).set_index("score")
+
 
 def verdict(table: pd.DataFrame, flag: str, level: float = 0.9) -> str:
     """One sentence on a :func:`detection` table: which scores find the flagged samples, which
@@ -170,6 +170,7 @@ def verdict(table: pd.DataFrame, flag: str, level: float = 0.9) -> str:
     elif len(above) + len(below) < len(table):
         parts.append("The other scores cannot be told from chance here.")
     return " ".join(parts)
+
 
 # --- Stability -------------------------------------------------------------------------------
 
@@ -328,7 +329,6 @@ def confused_pairs(matrix: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     return pairs.sort_values("share", ascending=False).head(top).reset_index(drop=True)
 
 
-
 # --- The label-noise sweep ---------------------------------------------------------------
 
 def cleanlab_for(profile: str, dataset: str, truth: pd.DataFrame, folds: int) -> pd.DataFrame:
@@ -340,7 +340,7 @@ def cleanlab_for(profile: str, dataset: str, truth: pd.DataFrame, folds: int) ->
 
 
 def sweep_point(profile: str, params: dict[str, Any], flip_fraction: float,
-                log: Any = print) -> pd.DataFrame:
+                log: Callable[[str], None] = print) -> pd.DataFrame:
     """Detection of the flipped labels by every score on the profile's keyword set relabelled
     with ``flip_fraction`` of them (same audio), from its own small ensemble (the first of
     MODELS x SWEEP_SEEDS).
