@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lib import paths, scoring, toolkit, training
+from lib import data, paths, scoring, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.training import Run
 
@@ -59,6 +59,19 @@ def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.
     cache.parent.mkdir(parents=True, exist_ok=True)
     result.to_csv(cache.with_suffix(".partial"), index=False)
     cache.with_suffix(".partial").replace(cache)
+    return result
+
+
+def train_accuracy(profile: str, run: Run, device: str = "cpu") -> dict[str, float]:
+    """Accuracy of the run's best checkpoint (eval mode) on its own training samples: on all of
+    them, and on the genuine ones only where the set records injected samples (a flipped label
+    or a non-speech clip "recognised" correctly would be memorised, not learned)."""
+    table = predictions(profile, run, "train", device).set_index("sample_id")
+    hits = table["predicted"].astype(str) == table["label"].astype(str)
+    result = {"all": float(hits.mean())}
+    kinds = data.sample_kinds(profile, run.dataset)
+    if kinds is not None:
+        result["genuine"] = float(hits[kinds.reindex(hits.index) == "genuine"].mean())
     return result
 
 

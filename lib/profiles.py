@@ -22,7 +22,7 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class Parameter:
-    kind: str  # int | float | str | bool | list[str] | list[int] | list[float] | range
+    kind: str  # int | float | str | bool | list[str] | list[int] | list[float] | range | seeds
     doc: str
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
@@ -62,12 +62,21 @@ SCHEMA: dict[str, Parameter] = {
     # Training and scoring (the paper's sweep; used from notebooks/01_training on).
     "MODELS": Parameter("list[str]", "PANNs architectures", choices=("Cnn10", "Cnn14")),
     "SEEDS": Parameter("list[int]", "training seeds; one run per dataset x model x seed"),
+    "SEEDS_BY_MODEL": Parameter("seeds", "seeds of single models instead of SEEDS, as "
+                                "{Cnn14: [1, 2]} (a model of MODELS -> a list of seeds); {}: "
+                                "SEEDS for every model"),
     "EPOCHS": Parameter("int", "training epochs per run", minimum=1),
     "BATCH_SIZE": Parameter("int", "training batch size", minimum=1),
     "LEARNING_RATE": Parameter("float", "Adam learning rate", minimum=0.0),
     "OPTIMIZER": Parameter("str", "optimizer", choices=("Adam", "SGD")),
+    "SCHEDULER": Parameter("str", "learning-rate schedule: none (constant, the paper's) or "
+                           "cosine (annealed to 0 over EPOCHS, stepped per epoch)",
+                           choices=("none", "cosine")),
     "DEVICE": Parameter("str", "torch device: cpu, cuda or auto (cuda when present)",
                         choices=("cpu", "cuda", "auto")),
+    "PRECISION": Parameter("str", "arithmetic of training, scoring and inference: fp32 (the "
+                           "paper's), bf16 autocast (CPUs with AVX-512 BF16, GPUs) or fp16 "
+                           "autocast (CUDA only)", choices=("fp32", "bf16", "fp16")),
     "SCORING": Parameter("str", "difficulty score computed by aucurriculum",
                          choices=("CumulativeAccuracy",)),
     "SCORING_STOP": Parameter("str", "last checkpoint that enters the score",
@@ -118,6 +127,16 @@ def _type_problem(name: str, value: Any) -> str | None:
         if not isinstance(value, scalar[spec.kind]):
             return f"must be {spec.kind}, got {type(value).__name__} {value!r}"
         items = [value]
+    elif spec.kind == "seeds":
+        if not isinstance(value, dict):
+            return f"must be a mapping of model to seeds, got {value!r}"
+        for model, seeds in value.items():
+            if model not in SCHEMA["MODELS"].choices:
+                return f"names an unknown model {model!r}"
+            if not isinstance(seeds, list) or not seeds or len(set(seeds)) != len(seeds) or \
+                    not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+                return f"must give {model} a non-empty list of distinct int seeds, got {seeds!r}"
+        return None
     elif spec.kind == "range":
         if (not isinstance(value, list) or len(value) != 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)

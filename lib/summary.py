@@ -138,8 +138,10 @@ def setup(profile: str, params: dict[str, Any]) -> str:
     clips = ", ".join(f"{dataset}: {n['clips_per_split']['train']} training clips"
                       for dataset, n in numbers["data"].items() if "clips_per_split" in n)
     return (f"This build trained {numbers['training']['runs']} runs "
-            f"({', '.join(params['MODELS'])} x seeds {params['SEEDS']}) for {params['EPOCHS']} "
-            f"epochs at learning rate {params['LEARNING_RATE']} and batch {params['BATCH_SIZE']}"
+            f"({', '.join(f'{m} x seeds {training.seeds_of(params, m)}' for m in params['MODELS'])}) for {params['EPOCHS']} "
+            f"epochs at learning rate {params['LEARNING_RATE']}"
+            f"{' (cosine-annealed)' if params['SCHEDULER'] == 'cosine' else ''}, batch "
+            f"{params['BATCH_SIZE']}, in {params['PRECISION']}"
             f"{' (' + clips + ')' if clips else ''}; the paper trained 12 runs (Cnn10 and Cnn14 x "
-            "3 seeds x 2 datasets) for 100 epochs at 0.001 and batch 32 on the full "
-            "DCASE2020 Task 1A and SpeechCommands training sets.")
+            "3 seeds x 2 datasets) for 100 epochs at a constant 0.001, batch 32, in fp32 on the "
+            "full DCASE2020 Task 1A and SpeechCommands training sets.")

@@ -237,27 +237,84 @@ def resolve_device(device: str) -> str:
     return "cpu"
 
 
+#: Precisions a run can train in; ``fp32`` is autrainer's own model classes, as published.
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+def model_id(model: str, precision: str) -> str:
+    """autrainer's model config id: ``Cnn10`` in fp32 (the paper's), ``Cnn10-bf16`` otherwise,
+    so runs of different precisions never share a folder."""
+    return model if precision == "fp32" else f"{model}-{precision}"
+
+
+def _write_model_configs(work: Path, models: list[str], precision: str) -> None:
+    """``conf/model/<Model>-<precision>.yaml``: autrainer's Cnn10/Cnn14 config with the
+    autocast subclass of :mod:`lib.models` as its target (fp32 uses autrainer's own)."""
+    if precision not in PRECISIONS:
+        raise ToolkitError(f"unknown precision {precision!r}; known: {', '.join(PRECISIONS)}")
+    if precision == "fp32":
+        return
+    for model in models:
+        _write_yaml(work / "conf" / "model" / f"{model_id(model, precision)}.yaml", {
+            "id": model_id(model, precision), "_target_": f"lib.models.{model}",
+            "precision": precision,
+            "transform": {"type": "grayscale", "base": [{"autrainer.transforms.Normalize": None}]}})
+
+
+#: Learning-rate schedules: profile name -> autrainer scheduler id (``None``: constant, the
+#: paper's). ``cosine`` anneals the rate to zero over the run's epochs, stepped once per epoch.
+SCHEDULERS = {"none": "None", "cosine": "Cosine"}
+
+
+def _write_scheduler_config(work: Path, scheduler: str, epochs: int) -> None:
+    if scheduler not in SCHEDULERS:
+        raise ToolkitError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
+    if scheduler == "cosine":
+        _write_yaml(work / "conf" / "scheduler" / "Cosine.yaml", {
+            "id": "Cosine", "_target_": "torch.optim.lr_scheduler.CosineAnnealingLR",
+            "T_max": epochs, "step_frequency": "evaluation"})
+
+
 def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, batch_size: int,
-             epochs: int, seed: int) -> str:
-    """autrainer's run folder name (no scheduler, no augmentation, as in the paper)."""
-    return (f"{dataset_id(dataset)}_{model}_{optimizer}_{learning_rate}_{batch_size}"
-            f"_epoch_{epochs}_None_None_{seed}")
+             epochs: int, seed: int, precision: str = "fp32", scheduler: str = "none") -> str:
+    """autrainer's run folder name (no augmentation, as in the paper)."""
+    return (f"{dataset_id(dataset)}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
+            f"_{batch_size}_epoch_{epochs}_{SCHEDULERS[scheduler]}_None_{seed}")
 
 
-def write_training_config(profile: str, datasets: list[str], models: list[str],
-                          seeds: list[int], epochs: int, batch_size: int,
-                          learning_rate: float, optimizer: str, device: str) -> Path:
-    """``conf/train.yaml``: the paper's ``conf/config.yaml`` with the profile's values."""
+def write_training_config(profile: str, datasets: list[str], seeds: dict[str, list[int]],
+                          epochs: int, batch_size: int, learning_rate: float, optimizer: str,
+                          device: str, precision: str = "fp32",
+                          scheduler: str = "none") -> Path:
+    """``conf/train.yaml``: the paper's ``conf/config.yaml`` with the profile's values.
+
+    ``seeds`` maps each model to its seeds. autrainer sweeps the grid of every model and seed;
+    the (model, seed) pairs outside a model's seeds are excluded with the sweeper's own
+    filters, beside its filter that skips finished runs.
+    """
+    models = list(seeds)
+    all_seeds = sorted({s for model_seeds in seeds.values() for s in model_seeds})
+    excluded = [{"type": "expr",
+                 "expr": f"model.id == '{model_id(m, precision)}' and seed == {s}"}
+                for m in models for s in all_seeds if s not in seeds[m]]
     work = write_dataset_configs(profile, datasets)
+    device = resolve_device(device)
+    if precision == "fp16" and not device.startswith("cuda"):
+        raise ToolkitError("PRECISION fp16 needs a CUDA device; use bf16 or fp32 on a CPU")
+    _write_model_configs(work, models, precision)
+    _write_scheduler_config(work, scheduler, epochs)
+    sweep = {"+seed": ", ".join(str(s) for s in all_seeds), "+batch_size": batch_size,
+             "+learning_rate": learning_rate,
+             "dataset": ", ".join(dataset_id(d) for d in datasets),
+             "model": ", ".join(model_id(m, precision) for m in models), "optimizer": optimizer}
+    if scheduler != "none":
+        sweep["scheduler"] = SCHEDULERS[scheduler]
     _write_yaml(work / "conf" / "train.yaml", {
         "defaults": ["_autrainer_", "_self_"],
         "results_dir": "results", "experiment_id": EXPERIMENT, "iterations": epochs,
-        "device": resolve_device(device), "progress_bar": False,
-        "hydra": {"sweeper": {"params": {
-            "+seed": ", ".join(str(s) for s in seeds), "+batch_size": batch_size,
-            "+learning_rate": learning_rate,
-            "dataset": ", ".join(dataset_id(d) for d in datasets),
-            "model": ", ".join(models), "optimizer": optimizer}}}})
+        "device": device, "progress_bar": False,
+        "hydra": {"sweeper": {"filters": [{"type": "exists", "path": "metrics.csv"}, *excluded],
+                              "params": sweep}}})
     return work
 
 

@@ -48,13 +48,19 @@ class Run:
         return f"{self.dataset} {self.model} seed {self.seed}"
 
 
+def seeds_of(params: dict[str, Any], model: str) -> list[int]:
+    """The seeds one model is trained with: SEEDS, unless SEEDS_BY_MODEL names the model."""
+    return params["SEEDS_BY_MODEL"].get(model, params["SEEDS"])
+
+
 def planned_runs(params: dict[str, Any]) -> list[Run]:
     """Every (dataset, model, seed) run of a profile, in autrainer's naming."""
     return [Run(dataset, model, seed,
                 toolkit.run_name(dataset, model, params["OPTIMIZER"], params["LEARNING_RATE"],
-                                 params["BATCH_SIZE"], params["EPOCHS"], seed))
+                                 params["BATCH_SIZE"], params["EPOCHS"], seed,
+                                 params["PRECISION"], params["SCHEDULER"]))
             for dataset in params["DATASETS"] for model in params["MODELS"]
-            for seed in params["SEEDS"]]
+            for seed in seeds_of(params, model)]
 
 
 def run_dir(profile: str, run: Run | str) -> Path:
@@ -169,8 +175,9 @@ def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], No
             shutil.rmtree(run_dir(profile, run))
     if todo:
         toolkit.write_training_config(
-            profile, params["DATASETS"], params["MODELS"], params["SEEDS"], epochs,
-            params["BATCH_SIZE"], params["LEARNING_RATE"], params["OPTIMIZER"], params["DEVICE"])
+            profile, params["DATASETS"], {m: seeds_of(params, m) for m in params["MODELS"]},
+            epochs, params["BATCH_SIZE"], params["LEARNING_RATE"], params["OPTIMIZER"],
+            params["DEVICE"], params["PRECISION"], params["SCHEDULER"])
         toolkit.train(profile, _Progress(profile, runs, epochs, log))
     for run in runs:
         check_run(profile, run, epochs)
@@ -276,8 +283,13 @@ def on_paper_datasets(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(dataset=table["dataset"].map(lambda d: LAYOUTS[d].paper_dataset))
 
 
-def write_summary(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame) -> dict[str, Any]:
-    """Save the chapter's tables and key numbers (``results/<profile>/training``)."""
+def write_summary(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame,
+                  train_accuracy: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Save the chapter's tables and key numbers (``results/<profile>/training``).
+
+    ``train_accuracy`` is each run's best checkpoint on its training split (keyed by run name,
+    see :func:`lib.classes.train_accuracy`), recorded per dataset and model as the mean over
+    seeds."""
     out = paths.training_dir(profile)
     out.mkdir(parents=True, exist_ok=True)
     metrics.to_csv(out / "runs.csv", index=False)
@@ -285,6 +297,11 @@ def write_summary(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame) -> 
     by_model = mean_std(metrics, ["dataset", "model"])
     summary = {"runs": len(metrics), "train_seconds": float(metrics["train_seconds"].sum()),
                "test_accuracy": {f"{r.dataset} {r.model}": round(float(r.test_accuracy), 4)
-                                 for r in by_model.itertuples()}}
+                                 for r in by_model.itertuples()},
+               "train_accuracy": {}}
+    for (dataset, model), group in metrics.groupby(["dataset", "model"], sort=False):
+        records = [train_accuracy[name] for name in group["run"]]
+        summary["train_accuracy"][f"{dataset} {model}"] = {
+            part: round(float(np.mean([r[part] for r in records])), 4) for part in records[0]}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary

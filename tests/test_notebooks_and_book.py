@@ -130,3 +130,28 @@ def test_status_page_shows_the_latest_run_of_every_notebook(tmp_path, monkeypatc
     assert "| `01_training` | not run | — | — |" in page
     box = book.rerun_box("00_data.ipynb", "smoke", ok)
     assert "| `PROFILE` | `\"smoke\"` | smoke \\| demo \\| paper" in box
+
+
+def test_notebooks_record_the_learned_regime_figures(smoke_notebooks):
+    """The figures that say whether the models learned (issue: the demo learns) are recorded
+    as numbers: test and genuine training accuracy per model, detection AUROC with its interval
+    for both injected kinds, split-half stability, the class difficulty-recall correlation and
+    accuracy on real speech. Their values are the demo's business, not the smoke profile's."""
+    def number(value):  # NaN counts: a correlation over constant recalls is undefined
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    def load(chapter):
+        return json.loads((paths.results_dir("smoke") / chapter / "summary.json").read_text())
+
+    training_numbers = load("training")
+    for key, accuracy in training_numbers["test_accuracy"].items():
+        assert number(accuracy), key
+        assert number(training_numbers["train_accuracy"][key]["all"]), key
+    assert number(training_numbers["train_accuracy"]["OfflineKeywords Cnn10"]["genuine"])
+    keywords = load("validation")["OfflineKeywords"]
+    for flag in ("flipped label", "non-speech"):
+        found = keywords["detection"][flag]["CumulativeAccuracy (aucurriculum)"]
+        assert number(found["auroc"]) and all(map(number, found["auroc_interval"]))
+    assert number(keywords["stability"]["split_halves_spearman"])
+    assert number(load("classes")["OfflineKeywords"]["correlations"]["Difficulty Test"])
+    assert number(load("inference")["real_speech"]["accuracy"])

@@ -58,6 +58,11 @@ def test_missing_parameter(monkeypatch, tmp_path):
     ("SNR_DB", [20, 0], "low <= high"),
     ("FLIP_FRACTION", 0.9, "must be <= 0.5"),
     ("TYPO_PARAMETER", 1, "unknown parameter"),
+    ("SEEDS_BY_MODEL", {"Cnn6": [1]}, "names an unknown model 'Cnn6'"),
+    ("SEEDS_BY_MODEL", {"Cnn14": []}, "must give Cnn14 a non-empty list"),
+    ("SEEDS_BY_MODEL", [1, 2], "must be a mapping of model to seeds"),
+    ("PRECISION", "fp8", "allows fp32, bf16, fp16"),
+    ("SCHEDULER", "onecycle", "allows none, cosine"),
 ])
 def test_ill_typed_parameter(monkeypatch, tmp_path, name, value, expected):
     _write_profile(monkeypatch, tmp_path, {**profiles.load("smoke"), "PROFILE": "custom",
@@ -87,3 +92,31 @@ def test_papermill_sees_every_parameter_of_the_cell(notebook):
                 if "parameters" in c.metadata.get("tags", []))
     assigned = re.findall(r"^([A-Z_]+)\s*=", cell.source, flags=re.M)
     assert list(papermill.inspect_notebook(str(notebook))) == assigned
+
+
+def test_seeds_by_model_trains_fewer_seeds_of_one_model():
+    from lib import training
+
+    params = {**profiles.load("demo"), "MODELS": ["Cnn10", "Cnn14"], "SEEDS": [1, 2, 3],
+              "SEEDS_BY_MODEL": {"Cnn14": [1, 2]}}
+    runs = [(r.model, r.seed) for r in training.planned_runs(params)]
+    assert runs == [("Cnn10", 1), ("Cnn10", 2), ("Cnn10", 3), ("Cnn14", 1), ("Cnn14", 2)]
+
+
+def test_training_config_excludes_the_seeds_a_model_is_not_trained_with(tmp_path, monkeypatch):
+    from lib import toolkit
+
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    work = toolkit.write_training_config("smoke", ["OfflineKeywords"],
+                                         {"Cnn10": [1, 2, 3], "Cnn14": [1, 2]}, 2, 8, 1e-4,
+                                         "Adam", "cpu", "bf16", "cosine")
+    config = yaml.safe_load((work / "conf" / "train.yaml").read_text())["hydra"]["sweeper"]
+    assert config["params"]["+seed"] == "1, 2, 3"
+    assert config["params"]["model"] == "Cnn10-bf16, Cnn14-bf16"
+    assert config["params"]["scheduler"] == "Cosine"
+    assert config["filters"] == [{"type": "exists", "path": "metrics.csv"},
+                                 {"type": "expr", "expr": "model.id == 'Cnn14-bf16' and seed == 3"}]
+    model = yaml.safe_load((work / "conf" / "model" / "Cnn14-bf16.yaml").read_text())
+    assert model["_target_"] == "lib.models.Cnn14" and model["precision"] == "bf16"
+    scheduler = yaml.safe_load((work / "conf" / "scheduler" / "Cosine.yaml").read_text())
+    assert scheduler["T_max"] == 2
