@@ -11,12 +11,12 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from lib import audio, paths, scoring, toolkit, training
+from lib import audio, paths, realspeech, scoring, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.training import Run
 
@@ -25,8 +25,9 @@ def examples_dir(profile: str) -> Path:
     return paths.DATA / profile / "inference_examples"
 
 
-def output_dir(profile: str, run: Run) -> Path:
-    return paths.results_dir(profile) / "inference" / run.name
+def output_dir(profile: str, run: Run, batch: str = "examples") -> Path:
+    """Where one batch of inputs (``examples``, ``real_speech``) classified by a run goes."""
+    return paths.results_dir(profile) / "inference" / batch / run.name
 
 
 def write_examples(profile: str, dataset: str) -> Path:
@@ -112,7 +113,8 @@ def _key(run_dir: Path, files: list[Path], device: str) -> str:
     return json.dumps([str(run_dir), checkpoint, digest.hexdigest(), device])
 
 
-def predict(profile: str, run: Run, inputs: Path, device: str = "cpu") -> pd.DataFrame:
+def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
+            batch: str = "examples") -> pd.DataFrame:
     """Classify every wav in ``inputs`` with ``autrainer inference``; a row per file.
 
     Columns: ``filename``, ``prediction``, ``probability`` (of the prediction), one column
@@ -121,7 +123,7 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu") -> pd.Dat
     run and device are reused.
     """
     good, bad = check_inputs(inputs)
-    folder = output_dir(profile, run)
+    folder = output_dir(profile, run, batch)
     run_dir = training.run_dir(profile, run)
     key = _key(run_dir, good, device)
     table_file = folder / "predictions.csv"
@@ -151,3 +153,53 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu") -> pd.Dat
     table_file.with_suffix(".partial").replace(table_file)
     (folder / "key.json").write_text(key)
     return table
+
+
+def real_speech(profile: str, runs: list[Run], words: list[str], device: str = "cpu",
+                log: Callable[[str], None] = print) -> tuple[pd.DataFrame, list[str]]:
+    """The ensemble on real human recordings of the keyword set's words (out of domain).
+
+    Every run classifies the recordings of :mod:`lib.realspeech` with ``autrainer inference``;
+    the ensemble's prediction is the class of highest mean probability over runs. One row per
+    word: ``filename``, ``label``, ``prediction``, ``probability`` (the ensemble's, of the true
+    word), ``runs_correct`` out of ``runs``, ``correct``, then the ensemble's mean probability
+    of every class. The notes say which words or packages could not be had.
+    """
+    folder, notes = realspeech.write_inputs(profile, words, log)
+    columns = ["filename", "label", "sample_rate", "prediction", "probability",
+               "runs_correct", "runs", "correct"]
+    if folder is None:
+        return pd.DataFrame(columns=columns), notes
+    truth = pd.read_csv(folder / "truth.csv", keep_default_na=False).set_index("filename")
+    per_run = [predict(profile, run, folder, device, batch="real_speech").set_index("filename")
+               for run in runs]
+    labels = toolkit.run_labels(training.run_dir(profile, runs[0]))
+    mean = sum(table.loc[truth.index, labels].astype(float) for table in per_run) / len(per_run)
+    hits = sum((table.loc[truth.index, "prediction"].astype(str) == truth["label"]).astype(int)
+               for table in per_run)
+    result = truth[["label", "sample_rate"]].assign(
+        prediction=mean.idxmax(axis=1),
+        probability=[mean.at[name, label] for name, label in truth["label"].items()],
+        runs_correct=hits, runs=len(per_run))
+    result["correct"] = result["prediction"] == result["label"]
+    return result.join(mean).reset_index()[columns + labels], notes
+
+
+def real_speech_finding(real: pd.DataFrame, synthetic_accuracy: float, notes: list[str]) -> str:
+    """The chapter's sentence on real speech, from the numbers (never a fixed claim)."""
+    missing = "".join(f"\n- {note}" for note in notes)
+    if not len(real):
+        return "No real recording of this vocabulary could be had here:" + missing
+    right = int(real["correct"].sum())
+    wrong = ", ".join(f"*{r.label}* (heard as *{r.prediction}*)"
+                      for r in real.itertuples() if not r.correct)
+    text = (f"**The ensemble names {right} of {len(real)} real recordings correctly "
+            f"({right / len(real):.0%}), against a test accuracy of {synthetic_accuracy:.0%} on "
+            f"held-out synthetic voices.** ")
+    if right == len(real):
+        text += ("Every word transfers from synthetic to human speech here; with one "
+                 "recording per word that is encouraging, not a measurement.")
+    else:
+        text += (f"Missed: {wrong}. The gap is the synthetic-to-real gap (one human voice, "
+                 "telephone bandwidth), which no figure of the synthetic test split shows.")
+    return text + ("\n\nNot checked:" + missing if notes else "")

@@ -24,12 +24,14 @@ from lib import audio, paths
 RATE = 16000
 
 
-class NoiseSourceError(RuntimeError):
-    """A noise source could not be fetched; one line naming the source and why."""
+class SourceError(RuntimeError):
+    """A registry source could not be fetched; one line naming the source and why."""
 
 
 @dataclass(frozen=True)
-class NoiseSource:
+class RegistrySource:
+    """Recordings inside one registry package: which files of it to keep, and their licence."""
+
     name: str
     kind: str            # "pypi-sdist" or "debian"
     package: str         # registry name, pinned for pypi (name==version)
@@ -38,12 +40,12 @@ class NoiseSource:
 
 
 SOURCES = {
-    "dcase-util": NoiseSource("dcase-util", "pypi-sdist", "dcase-util==0.2.20",
+    "dcase-util": RegistrySource("dcase-util", "pypi-sdist", "dcase-util==0.2.20",
                               ("*/dcase_util/utils/example_data/acoustic_scene.wav",), "MIT"),
-    "lincity-ng-data": NoiseSource("lincity-ng-data", "debian", "lincity-ng-data",
+    "lincity-ng-data": RegistrySource("lincity-ng-data", "debian", "lincity-ng-data",
                                    ("usr/share/games/lincity-ng/sounds/*.wav",),
                                    "GPL-2+ / CC-BY-SA-2.0"),
-    "minetest-data": NoiseSource(
+    "minetest-data": RegistrySource(
         "minetest-data", "debian", "minetest-data",
         tuple(f"usr/share/games/minetest/games/minetest_game/mods/{mod}/sounds/*.ogg"
               for mod in ("env_sounds", "fire", "carts")), "CC-BY-SA-3.0"),
@@ -54,15 +56,15 @@ def _run(command: list[str], cwd: Path, source: str) -> None:
     try:
         subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
     except FileNotFoundError:
-        raise NoiseSourceError(f"{source}: needs `{command[0]}`, which is not installed") from None
+        raise SourceError(f"{source}: needs `{command[0]}`, which is not installed") from None
     except subprocess.CalledProcessError as err:
         last = (err.stderr or err.stdout or "").strip().splitlines()[-1:] or ["no output"]
-        raise NoiseSourceError(f"{source}: `{' '.join(command)}` failed ({last[0]})") from None
+        raise SourceError(f"{source}: `{' '.join(command)}` failed ({last[0]})") from None
 
 
-def fetch(name: str) -> Path:
+def fetch(source: RegistrySource) -> Path:
     """Unpack one source under ``data/external/<name>`` once; later calls reuse it."""
-    source = SOURCES[name]
+    name = source.name
     target = paths.EXTERNAL / name
     if (target / ".complete").is_file():
         return target
@@ -85,7 +87,7 @@ def fetch(name: str) -> Path:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(file, destination)
         if not staged.is_dir():
-            raise NoiseSourceError(f"{name}: package has no files matching {source.patterns}")
+            raise SourceError(f"{name}: package has no files matching {source.patterns}")
         (staged / ".complete").write_text(source.package + "\n")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(target, ignore_errors=True)
@@ -107,8 +109,8 @@ class NoiseBank:
         self.sources: dict[str, str] = {}
         for name in names:
             try:
-                folder = fetch(name)
-            except NoiseSourceError as err:
+                folder = fetch(SOURCES[name])
+            except SourceError as err:
                 log(f"warning: skipping noise source {err}")
                 continue
             digest = hashlib.sha256()
@@ -120,7 +122,7 @@ class NoiseBank:
                                                 signal / audio.rms(signal)))
             self.sources[name] = digest.hexdigest()[:16]
         if not self.clips:
-            raise NoiseSourceError(f"noise sources {names}: none could be fetched")
+            raise SourceError(f"noise sources {names}: none could be fetched")
 
     def draw(self, rng: np.random.Generator, samples: int) -> tuple[np.ndarray, str]:
         """A random excerpt of ``samples`` samples from a random clip (looped if short)."""

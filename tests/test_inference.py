@@ -68,3 +68,21 @@ def test_inference_chapter_records_its_numbers(smoke_notebooks):
     summary = json.loads((paths.results_dir("smoke") / "inference" / "summary.json").read_text())
     assert summary["errors"] == ["corrupt.wav", "empty.wav"]
     assert summary["classified"] == summary["files"] - 2
+
+
+def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smoke):
+    """The smoke words tree and three have real recordings in Debian; off and up have none."""
+    summary = json.loads((paths.results_dir("smoke") / "inference" / "summary.json")
+                         .read_text())["real_speech"]
+    assert sorted(summary["per_word"]) == ["three", "tree"] and summary["words"] == 2
+    assert 0.0 <= summary["accuracy"] <= 1.0
+    assert 0.0 <= summary["synthetic_test_accuracy"] <= 1.0
+    assert sorted(note.split(":")[0] for note in summary["missing"]) == ["off", "up"]
+    for word in summary["per_word"].values():
+        assert 0.0 <= word["probability"] <= 1.0 and 0 <= word["runs_correct"] <= 2
+    truth = pd.read_csv(paths.DATA / "smoke" / "real_speech" / "truth.csv").set_index("label")
+    assert truth.loc["three", "sample_rate"] == 8000  # a telephone prompt, resampled by autrainer
+    for run in training.planned_runs(smoke):
+        if run.dataset == "OfflineKeywords":
+            assert (inference.output_dir("smoke", run, "real_speech") / "outputs"
+                    / "results.csv").is_file()

@@ -1,0 +1,155 @@
+"""Train candidate `demo` configurations side by side through the real autrainer path.
+
+Each candidate is a keyword set (its size, SNR range and injected samples) and one training
+configuration (model, seeds, epochs, batch, learning rate, precision). For each, this script
+generates the set (reused when it exists), extracts features with `autrainer preprocess`,
+trains the runs with `autrainer train`, scores them with aucurriculum's CumulativeAccuracy
+(`aucurriculum curriculum`, stop: best) and prints, per candidate:
+  - the learning curve: dev accuracy per epoch (mean over seeds);
+  - test accuracy and training accuracy on the genuine (not injected) clips at the best epoch;
+  - the minutes of training and of scoring;
+  - the detection AUROC of the flipped labels and of the non-speech clips by the ensemble's
+    CumulativeAccuracy (runs of one candidate only).
+The table is written to results/benchmarks/demo_configs.json. Everything lives under
+data/benchmarks/ and results/benchmarks/; a second call reuses trained and scored runs.
+
+Run:  .venv/bin/python benchmarks/demo_configs.py [--candidates NAME ...] [--list]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lib import classes, keywords, paths, profiles, scoring, toolkit, training, validation  # noqa: E402
+
+#: The keyword sets the candidates train on. Every word has a real recording in a Debian
+#: package (lib.realspeech); three/tree is SpeechCommands' classic confusable pair.
+WORDS = ("zero", "one", "three", "tree", "no", "seven")
+DATA = {
+    # name: (train voices, SNR range in dB); dev 10 voices, test 20 voices, 4 % flipped and
+    # 4 % non-speech training clips (24 of each at 100 voices).
+    "v100-snr0-20": (100, (0.0, 20.0)),
+    "v100-snr5-25": (100, (5.0, 25.0)),
+    "v80-snr5-25": (80, (5.0, 25.0)),
+}
+
+
+def _candidate(data: str, model: str, lr: float, scheduler: str = "cosine", batch: int = 16,
+               epochs: int = 8, precision: str = "bf16") -> dict[str, Any]:
+    return {"data": data, "MODELS": [model], "LEARNING_RATE": lr, "SCHEDULER": scheduler,
+            "BATCH_SIZE": batch, "EPOCHS": epochs, "PRECISION": precision}
+
+
+CANDIDATES: dict[str, dict[str, Any]] = {
+    "cnn10-3e-4-const": _candidate("v100-snr0-20", "Cnn10", 3e-4, "none"),
+    "cnn10-3e-4-cos": _candidate("v100-snr0-20", "Cnn10", 3e-4),
+    "cnn10-1e-4-cos": _candidate("v100-snr0-20", "Cnn10", 1e-4),
+    "cnn10-2e-4-cos": _candidate("v100-snr0-20", "Cnn10", 2e-4),
+    "cnn10-3e-4-cos-fp32": _candidate("v100-snr0-20", "Cnn10", 3e-4, precision="fp32"),
+    "cnn14-1e-4-cos": _candidate("v100-snr0-20", "Cnn14", 1e-4),
+    "cnn14-2e-4-cos": _candidate("v100-snr0-20", "Cnn14", 2e-4),
+    "cnn14-3e-4-const": _candidate("v100-snr0-20", "Cnn14", 3e-4, "none"),
+    "cnn14-1e-4-cos-snr5": _candidate("v100-snr5-25", "Cnn14", 1e-4),
+    "cnn14-1e-4-cos-b8": _candidate("v100-snr0-20", "Cnn14", 1e-4, batch=8),
+    "cnn14-1e-4-cos-b8-snr5": _candidate("v100-snr5-25", "Cnn14", 1e-4, batch=8),
+    "cnn10-1e-4-cos-b8-snr5": _candidate("v100-snr5-25", "Cnn10", 1e-4, batch=8),
+}
+BASE = {**profiles.load("demo"), "DATASETS": ["OfflineKeywords"], "SEEDS": [1],
+        "OPTIMIZER": "Adam", "DEVICE": "auto"}
+
+
+def data_profile(name: str) -> str:
+    return f"benchmarks/{name}"
+
+
+def spec(name: str) -> keywords.KeywordSetSpec:
+    voices, snr = DATA[name]
+    base = keywords.KeywordSetSpec.from_profile(BASE)
+    return replace(base, keywords=WORDS, train_voices=voices, dev_voices=10, test_voices=20,
+                   snr_db=snr, flip_fraction=0.04, nonspeech_fraction=0.04)
+
+
+def prepare(name: str) -> str:
+    profile = data_profile(name)
+    keywords.generate(spec(name), paths.dataset_dir(profile, "OfflineKeywords"))
+    toolkit.preprocess(profile, ["OfflineKeywords"])
+    return profile
+
+
+def evaluate(name: str, candidate: dict[str, Any]) -> dict[str, Any]:
+    profile = prepare(candidate["data"])
+    params = {**BASE, **{k: v for k, v in candidate.items() if k != "data"},
+              "PROFILE": profile}
+    started = time.monotonic()
+    runs = training.train_ensemble(profile, params, summarise=False)
+    trained = time.monotonic()
+    scoring.score_ensemble(profile, params)
+    scored = time.monotonic()
+    metrics = training.run_metrics(profile, runs)
+    curves = training.learning_curves(profile, runs)
+    truth = validation.training_truth(profile, "OfflineKeywords")
+    ordering = scoring.read_ordering(profile, "OfflineKeywords").set_index("sample_id")
+    harder = 1 - ordering["score"]
+    genuine = truth.index[~(truth["label_flipped"] | truth["nonspeech"])]
+    train_genuine = []
+    for run in runs:  # the best checkpoint in eval mode on the genuine training clips
+        predicted = classes.predictions(profile, run, "train").set_index("sample_id")
+        predicted = predicted.loc[predicted.index.intersection(genuine)]
+        train_genuine.append(float((predicted["predicted"] == predicted["label"]).mean()))
+    dev_curve = curves.groupby("epoch")["dev_accuracy"].mean().round(3).tolist()
+    result = {
+        "candidate": name, "data": candidate["data"], "models": params["MODELS"],
+        "seeds": params["SEEDS"], "epochs": params["EPOCHS"], "batch": params["BATCH_SIZE"],
+        "lr": params["LEARNING_RATE"], "scheduler": params["SCHEDULER"],
+        "precision": params["PRECISION"],
+        "train_clips": int(len(truth)),
+        "dev_accuracy_by_epoch": dev_curve,
+        "test_accuracy": round(float(metrics["test_accuracy"].mean()), 3),
+        "train_accuracy_genuine_best_epoch": round(float(np.mean(train_genuine)), 3),
+        "train_minutes": round(float(metrics["train_seconds"].sum()) / 60, 2),
+        "wall_minutes_train": round((trained - started) / 60, 2),
+        "wall_minutes_score": round((scored - trained) / 60, 2),
+        "auroc_flipped": round(validation.auroc(harder, truth["label_flipped"]), 3),
+        "auroc_nonspeech": round(validation.auroc(harder, truth["nonspeech"]), 3),
+    }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES),
+                        help=f"any of {', '.join(CANDIDATES)}")
+    parser.add_argument("--list", action="store_true", help="list the candidates and stop")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, candidate in CANDIDATES.items():
+            print(f"{name}: {candidate}")
+        return 0
+    out = paths.RESULTS / "benchmarks" / "demo_configs.json"
+    done = json.loads(out.read_text()) if out.is_file() else {}
+    for name in args.candidates:
+        print(f"== {name}: {CANDIDATES[name]}", flush=True)
+        done[name] = evaluate(name, CANDIDATES[name])
+        print(json.dumps(done[name]), flush=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(done, indent=2) + "\n")
+    table = pd.DataFrame([done[n] for n in args.candidates])
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print(table.drop(columns=["dev_accuracy_by_epoch"]).to_string(index=False))
+        for row in table.itertuples():
+            print(f"{row.candidate}: dev accuracy by epoch {row.dev_accuracy_by_epoch}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

