@@ -69,9 +69,11 @@ SCHEMA: dict[str, Parameter] = {
     "BATCH_SIZE": Parameter("int", "training batch size", minimum=1),
     "LEARNING_RATE": Parameter("float", "Adam learning rate", minimum=0.0),
     "OPTIMIZER": Parameter("str", "optimizer", choices=("Adam", "SGD")),
-    "SCHEDULER": Parameter("str", "learning-rate schedule: none (constant, the paper's) or "
-                           "cosine (annealed to 0 over EPOCHS, stepped per epoch)",
-                           choices=("none", "cosine")),
+    "SCHEDULER": Parameter("str", "learning-rate schedule: none (constant, the paper's), "
+                           "cosine (annealed to 0 over EPOCHS, stepped per epoch) or onecycle "
+                           "(warm-up to LEARNING_RATE over the first quarter of the steps, "
+                           "then cosine annealing, stepped per batch)",
+                           choices=("none", "cosine", "onecycle")),
     "DEVICE": Parameter("str", "torch device: cpu, cuda or auto (cuda when present)",
                         choices=("cpu", "cuda", "auto")),
     "PRECISION": Parameter("str", "arithmetic of training, scoring and inference: fp32 (the "

@@ -262,17 +262,33 @@ def _write_model_configs(work: Path, models: list[str], precision: str) -> None:
 
 
 #: Learning-rate schedules: profile name -> autrainer scheduler id (``None``: constant, the
-#: paper's). ``cosine`` anneals the rate to zero over the run's epochs, stepped once per epoch.
-SCHEDULERS = {"none": "None", "cosine": "Cosine"}
+#: paper's). ``cosine`` anneals the rate to zero over the run's epochs, stepped once per epoch;
+#: ``onecycle`` warms it up from LEARNING_RATE / 25 to LEARNING_RATE over the first quarter of
+#: the steps, then anneals it (cosine) towards zero, stepped every batch.
+SCHEDULERS = {"none": "None", "cosine": "Cosine", "onecycle": "OneCycle"}
 
 
-def _write_scheduler_config(work: Path, scheduler: str, epochs: int) -> None:
+def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
+                            steps_per_epoch: int) -> None:
     if scheduler not in SCHEDULERS:
         raise ToolkitError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
     if scheduler == "cosine":
         _write_yaml(work / "conf" / "scheduler" / "Cosine.yaml", {
             "id": "Cosine", "_target_": "torch.optim.lr_scheduler.CosineAnnealingLR",
             "T_max": epochs, "step_frequency": "evaluation"})
+    elif scheduler == "onecycle":
+        # max_lr is interpolated from the run's learning_rate, so the sweep's value is used.
+        _write_yaml(work / "conf" / "scheduler" / "OneCycle.yaml", {
+            "id": "OneCycle", "_target_": "torch.optim.lr_scheduler.OneCycleLR",
+            "max_lr": "${learning_rate}", "epochs": epochs, "steps_per_epoch": steps_per_epoch,
+            "pct_start": 0.25, "cycle_momentum": False, "step_frequency": "batch"})
+
+
+def _steps_per_epoch(profile: str, datasets: list[str], batch_size: int) -> int:
+    """Optimiser steps of an epoch on the largest training split (autrainer keeps the last,
+    partial batch); an upper bound where a dev split is carved out of train.csv."""
+    rows = [len(pd.read_csv(paths.dataset_dir(profile, d) / "train.csv")) for d in datasets]
+    return max(-(-n // batch_size) for n in rows)
 
 
 def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, batch_size: int,
@@ -302,7 +318,8 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
     if precision == "fp16" and not device.startswith("cuda"):
         raise ToolkitError("PRECISION fp16 needs a CUDA device; use bf16 or fp32 on a CPU")
     _write_model_configs(work, models, precision)
-    _write_scheduler_config(work, scheduler, epochs)
+    _write_scheduler_config(work, scheduler, epochs,
+                            _steps_per_epoch(profile, datasets, batch_size))
     sweep = {"+seed": ", ".join(str(s) for s in all_seeds), "+batch_size": batch_size,
              "+learning_rate": learning_rate,
              "dataset": ", ".join(dataset_id(d) for d in datasets),

@@ -305,3 +305,38 @@ def write_summary(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame,
             part: round(float(np.mean([r[part] for r in records])), 4) for part in records[0]}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def regime(profile: str, runs: list[Run], summary: dict[str, Any]) -> str:
+    """The chapter's opening finding: how good each model is against chance, from the numbers.
+
+    Later chapters read orderings, bands and Grad-CAM maps that only mean what they say when
+    the models have learned; this sentence says which regime the build is in, and it is
+    written from the recorded accuracies, never fixed text.
+    """
+    sentences, learned = [], True
+    for dataset in dict.fromkeys(r.dataset for r in runs):
+        first = next(r for r in runs if r.dataset == dataset)
+        classes = len(toolkit.run_labels(run_dir(profile, first)))
+        test_clips = len(np.load(run_dir(profile, first) / "_test" / "test_targets.npy"))
+        chance = 1 / classes
+        parts = []
+        for key, accuracy in summary["test_accuracy"].items():
+            if not key.startswith(f"{dataset} "):
+                continue
+            model = key.split(" ", 1)[1]
+            train = summary["train_accuracy"][key]
+            seen = train.get("genuine", train["all"])
+            which = "genuine training clips" if "genuine" in train else "training clips"
+            parts.append(f"{model} {accuracy:.2f} ({which}: {seen:.2f})")
+            learned &= accuracy >= max(0.8, 3 * chance)
+        sentences.append(f"**{dataset}**: test accuracy {', '.join(parts)}, mean over seeds, on "
+                         f"{test_clips} test clips of {classes} classes, where chance is "
+                         f"{chance:.2f}.")
+    verdict = ("These models have learned: the orderings, bands and Grad-CAM maps of the later "
+               "chapters come from the regime the paper's method is meant for."
+               if learned else
+               "These models have **not** learned enough for the later chapters to show the "
+               "method working: read their orderings, bands and maps as a test of the pipeline, "
+               "not as findings.")
+    return " ".join(sentences) + " " + verdict

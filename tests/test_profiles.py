@@ -62,7 +62,7 @@ def test_missing_parameter(monkeypatch, tmp_path):
     ("SEEDS_BY_MODEL", {"Cnn14": []}, "must give Cnn14 a non-empty list"),
     ("SEEDS_BY_MODEL", [1, 2], "must be a mapping of model to seeds"),
     ("PRECISION", "fp8", "allows fp32, bf16, fp16"),
-    ("SCHEDULER", "onecycle", "allows none, cosine"),
+    ("SCHEDULER", "warmup", "allows none, cosine, onecycle"),
 ])
 def test_ill_typed_parameter(monkeypatch, tmp_path, name, value, expected):
     _write_profile(monkeypatch, tmp_path, {**profiles.load("smoke"), "PROFILE": "custom",
