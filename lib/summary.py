@@ -129,6 +129,12 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
                          inference["accuracy"], None,
                          f"{inference['classified']} of {inference['files']} files classified, "
                          f"{len(inference['errors'])} rejected with a named error"))
+    real = inference.get("real_speech") or {}
+    if real.get("accuracy") is not None:
+        rows.append(_row("real speech", "ensemble accuracy on real human recordings",
+                         real["accuracy"], None,
+                         f"{real['words']} words, one recording each (out of domain); "
+                         f"synthetic test accuracy {real['synthetic_test_accuracy']:.2f}"))
     return pd.DataFrame(rows)
 
 
