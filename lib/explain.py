@@ -43,7 +43,9 @@ def gradcam(model: RunModel, features: np.ndarray, layer: str,
         probabilities = torch.softmax(model.model(x), dim=1)[0].cpu().numpy()
     explained = int(probabilities.argmax()) if target is None else int(target)
     cam = LayerGradCam(model.model, model.layer(layer))
-    coarse = cam.attribute(x, target=explained, relu_attributions=True)
+    # A bf16 run's layer activations and gradients are bf16: the map is computed in the run's
+    # precision, then upsampled in float32.
+    coarse = cam.attribute(x, target=explained, relu_attributions=True).float()
     fine = LayerAttribution.interpolate(coarse, tuple(x.shape[-2:]), interpolate_mode="bilinear")
     return fine[0, 0].detach().cpu().numpy().clip(min=0), explained, probabilities
 

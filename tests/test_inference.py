@@ -86,3 +86,14 @@ def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smo
         if run.dataset == "OfflineKeywords":
             assert (inference.output_dir("smoke", run, "real_speech") / "outputs"
                     / "results.csv").is_file()
+
+
+def test_real_speech_finding_follows_the_numbers():
+    table = pd.DataFrame({"label": ["three", "tree"], "prediction": ["three", "three"],
+                          "correct": [True, False]})
+    text = inference.real_speech_finding(table, 0.93, ["off: no real recording"])
+    assert "1 of 2 real recordings" in text and "93%" in text
+    assert "*tree* (heard as *three*)" in text and "off: no real recording" in text
+    perfect = inference.real_speech_finding(table.assign(correct=True), 0.9, [])
+    assert "Every word transfers" in perfect and "Not checked" not in perfect
+    assert "No real recording" in inference.real_speech_finding(table.iloc[:0], 0.9, ["x"])
