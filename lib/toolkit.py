@@ -286,7 +286,9 @@ def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
 
 def _steps_per_epoch(profile: str, datasets: list[str], batch_size: int) -> int:
     """Optimiser steps of an epoch on the largest training split (autrainer keeps the last,
-    partial batch); an upper bound where a dev split is carved out of train.csv."""
+    partial batch). Sized on ``train.csv``: where autrainer carves the dev split out of it
+    (DCASE), the cycle is a little longer than the run and ends just short of its minimum,
+    the same for every seed."""
     rows = [len(pd.read_csv(paths.dataset_dir(profile, d) / "train.csv")) for d in datasets]
     return max(-(-n // batch_size) for n in rows)
 
@@ -335,13 +337,14 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
     return work
 
 
-def train(profile: str, watch: Callable[[], None] | None = None) -> None:
-    """Run ``autrainer train`` on ``conf/train.yaml``.
+def train(profile: str, watch: Callable[[], None] | None = None,
+          log_name: str = "train") -> None:
+    """Run ``autrainer train`` on ``conf/train.yaml``; its output goes to ``logs/<log_name>.log``.
 
     autrainer skips every run that has its ``metrics.csv`` (written when a run finishes) and
     trains the others from scratch, so an interrupted sweep resumes with the missing runs.
     """
-    run_cli("autrainer", ["train", "-cn", "train"], workdir(profile), "train", watch)
+    run_cli("autrainer", ["train", "-cn", "train"], workdir(profile), log_name, watch)
 
 
 def prune_optimizer_states(run_dir: Path) -> None:

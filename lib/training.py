@@ -168,17 +168,20 @@ def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], No
     todo = [r for r in runs if not is_complete(profile, r)]
     log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
         f"training {len(todo)} on {toolkit.resolve_device(params['DEVICE'])} "
-        f"(log: {paths.relative(toolkit.workdir(profile) / 'logs' / 'train.log')})")
+        f"(logs: {paths.relative(toolkit.workdir(profile) / 'logs')}/train-<dataset>.log)")
     for run in todo:
         if run_dir(profile, run).is_dir():
             log(f"    {run.label}: removing an incomplete earlier attempt")
             shutil.rmtree(run_dir(profile, run))
-    if todo:
+    progress = _Progress(profile, runs, epochs, log)
+    # One sweep per dataset: a schedule sized in optimiser steps (onecycle) then depends only
+    # on the run's own dataset, never on which other datasets the profile lists.
+    for dataset in dict.fromkeys(r.dataset for r in todo):
         toolkit.write_training_config(
-            profile, params["DATASETS"], {m: seeds_of(params, m) for m in params["MODELS"]},
+            profile, [dataset], {m: seeds_of(params, m) for m in params["MODELS"]},
             epochs, params["BATCH_SIZE"], params["LEARNING_RATE"], params["OPTIMIZER"],
             params["DEVICE"], params["PRECISION"], params["SCHEDULER"])
-        toolkit.train(profile, _Progress(profile, runs, epochs, log))
+        toolkit.train(profile, progress, log_name=f"train-{dataset}")
     for run in runs:
         check_run(profile, run, epochs)
         toolkit.prune_optimizer_states(run_dir(profile, run))
