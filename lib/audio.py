@@ -50,6 +50,38 @@ def read(path: Path, **expect: object) -> tuple[np.ndarray, int]:
     return data, rate
 
 
+#: A clip whose RMS level is below this (dB relative to full scale) is flagged as silent.
+SILENCE_DBFS = -60.0
+#: A clip shorter than this is flagged as too short (a SpeechCommands word lasts about 1 s).
+SHORT_SECONDS = 0.25
+
+
+def inspect(path: Path, **expect: object) -> list[str]:
+    """Decode a file and check every sample: the one audio check of data builds and inference.
+
+    Raises :class:`AudioError` (one line, naming the file) for what cannot be classified:
+    missing, empty, corrupt or not audio, no samples after decoding, non-finite samples (NaN,
+    Inf), or a header that breaks ``expect`` (see :func:`check`). Returns warnings for what can
+    be classified but deserves a word: a silent clip (below :data:`SILENCE_DBFS`) and a very
+    short one (below :data:`SHORT_SECONDS`).
+    """
+    data, rate = read(path, **expect)
+    name = paths.relative(path)
+    if data.size == 0:
+        raise AudioError(f"{name}: no audio samples after decoding")
+    bad = int(np.count_nonzero(~np.isfinite(data)))
+    if bad:
+        raise AudioError(f"{name}: {bad} of {data.size} samples are not finite (NaN or Inf)")
+    warnings = []
+    level = 20 * np.log10(rms(data))
+    if level < SILENCE_DBFS:
+        warnings.append(f"silent ({level:.0f} dBFS, below {SILENCE_DBFS:g} dBFS)")
+    seconds = len(data) / rate
+    if seconds < SHORT_SECONDS:
+        warnings.append(f"too short ({seconds:.2f} s, below {SHORT_SECONDS:g} s)")
+    return warnings
+
+
 def to_mono(data: np.ndarray) -> np.ndarray:
     return data.mean(axis=1) if data.ndim == 2 else data
 

@@ -118,18 +118,25 @@ def read_tables(root: Path, layout: DatasetLayout) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def check_tree(root: Path, layout: DatasetLayout, progress: bool = True) -> dict[str, int]:
-    """Check tables and every audio header of a tree; return the clip count per split."""
+def check_tree(root: Path, layout: DatasetLayout, progress: bool = True,
+               log: Callable[[str], None] = print) -> dict[str, int]:
+    """Check tables and decode every clip of a tree (:func:`lib.audio.inspect`: unreadable or
+    non-finite audio fails with one line naming the file; silent clips are counted in one
+    warning line); return the clip count per split."""
     if not root.is_dir():
         raise DatasetError(f"{paths.relative(root)}: dataset folder does not exist "
                            f"(run `make data`)")
     tables = read_tables(root, layout)
     files = [f for table in tables.values() for f in table[layout.index_column]]
+    flagged = []
     for file in tqdm(files, desc=f"checking {layout.name} audio", disable=not progress,
                      unit="clip", mininterval=2):
-        audio.check(root / "default" / file, min_seconds=layout.seconds,
-                    **({"sample_rate": layout.sample_rate, "channels": 1}
-                       if layout.generated else {}))
+        warnings = audio.inspect(root / "default" / file, min_seconds=layout.seconds,
+                                 **({"sample_rate": layout.sample_rate, "channels": 1}
+                                    if layout.generated else {}))
+        flagged += [f"{file}: {warning}" for warning in warnings]
+    if flagged:
+        log(f"warning: {layout.name}: {len(flagged)} clips flagged, e.g. {flagged[0]}")
     return {split: len(table) for split, table in tables.items()}
 
 

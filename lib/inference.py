@@ -15,10 +15,15 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import soundfile as sf
 
 from lib import audio, paths, realspeech, scoring, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.training import Run
+
+
+#: Bump when the generated examples change, so an older folder is made again.
+EXAMPLES_VERSION = "3"
 
 
 def examples_dir(profile: str) -> Path:
@@ -31,14 +36,17 @@ def output_dir(profile: str, run: Run, batch: str = "examples") -> Path:
 
 
 def write_examples(profile: str, dataset: str) -> Path:
-    """A folder of test clips made awkward on purpose, plus two broken files.
+    """A folder of test clips made awkward on purpose, plus odd and broken files.
 
     Per class (up to four classes): the clip at 44.1 kHz stereo, at 8 kHz, 2.5 times as long
-    (centred in silence) and cut to its middle 0.5 s; then ``corrupt.wav`` (not audio) and
-    ``empty.wav`` (0 bytes). ``truth.csv`` lists the true class of each clip.
+    (centred in silence) and cut to its middle 0.5 s; the first class's clip also cut to
+    0.05 s (``blip``, flagged as too short). Then ``silent.wav`` (1 s of noise at -75 dBFS,
+    flagged as silent, no true class), ``nan.wav`` (32-bit float samples that are all NaN),
+    ``corrupt.wav`` (not audio) and ``empty.wav`` (0 bytes), which are rejected with one line
+    each. ``truth.csv`` lists the true class of each clip.
     """
     folder = examples_dir(profile)
-    if (folder / "truth.csv").is_file():
+    if (folder / ".version").is_file() and (folder / ".version").read_text() == EXAMPLES_VERSION:
         return folder
     layout = LAYOUTS[dataset]
     test = pd.read_csv(paths.dataset_dir(profile, dataset) / "test.csv",
@@ -62,33 +70,50 @@ def write_examples(profile: str, dataset: str) -> Path:
             name = f"{label}_{variant}.wav"
             audio.write(partial / name, audio.resample(signal_, source, target), target)
             truth.append({"filename": name, "label": label, "variant": variant})
+    signal, rate = audio.read(paths.dataset_dir(profile, dataset) / "default"
+                              / first[layout.index_column].iloc[0])
+    mono = audio.to_mono(signal)
+    blip = mono[len(mono) // 2 - rate // 40:len(mono) // 2 + rate // 40]
+    audio.write(partial / f"{first[layout.target_column].iloc[0]}_blip.wav", blip, rate)
+    truth.append({"filename": f"{first[layout.target_column].iloc[0]}_blip.wav",
+                  "label": first[layout.target_column].iloc[0], "variant": "blip"})
+    faint = np.random.default_rng(0).standard_normal(rate).astype(np.float32) * 10 ** (-75 / 20)
+    audio.write(partial / "silent.wav", faint, rate)  # -75 dBFS of noise: flagged, classified
+    sf.write(str(partial / "nan.wav"), np.full(rate, np.nan, dtype=np.float32), rate,
+             subtype="FLOAT")
     (partial / "corrupt.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEnot audio at all" * 4)
     (partial / "empty.wav").write_bytes(b"")
-    truth += [{"filename": "corrupt.wav", "label": "", "variant": "corrupt"},
-              {"filename": "empty.wav", "label": "", "variant": "empty"}]
+    truth += [{"filename": name, "label": "", "variant": name.removesuffix(".wav")}
+              for name in ("silent.wav", "nan.wav", "corrupt.wav", "empty.wav")]
     pd.DataFrame(truth).to_csv(partial / "truth.csv", index=False)
+    (partial / ".version").write_text(EXAMPLES_VERSION)
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
     return folder
 
 
-def check_inputs(folder: Path) -> tuple[list[Path], pd.DataFrame]:
-    """The readable wav files of a folder, and a table of the others with their one-line error."""
+def check_inputs(folder: Path) -> tuple[list[Path], pd.DataFrame, dict[str, str]]:
+    """The classifiable wav files of a folder, a table of the others with their one-line error,
+    and the warnings (silent, too short) of classifiable files, by file name."""
     files = sorted(Path(folder).glob("*.wav"))
     if not files:
         raise FileNotFoundError(f"{paths.relative(folder)}: no .wav files to classify")
-    good, bad = [], []
+    good, bad, warnings = [], [], {}
     for file in files:
         try:
-            audio.check(file)
+            found = audio.inspect(file)
             toolkit.load_audio(file)  # decodes as autrainer will
-            good.append(file)
         except audio.AudioError as err:
             bad.append({"filename": file.name, "error": str(err)})
+            continue
         except Exception as err:  # a decoder error autrainer would stop on
             bad.append({"filename": file.name, "error": f"{paths.relative(file)}: cannot be "
                         f"decoded ({str(err).splitlines()[0][:80]})"})
-    return good, pd.DataFrame(bad, columns=["filename", "error"])
+            continue
+        good.append(file)
+        if found:
+            warnings[file.name] = "; ".join(found)
+    return good, pd.DataFrame(bad, columns=["filename", "error"]), warnings
 
 
 def choose_run(profile: str, params: dict[str, Any], dataset: str, name: str = "") -> Run:
@@ -110,7 +135,8 @@ def _key(run_dir: Path, files: list[Path], device: str) -> str:
     for file in files:
         digest.update(file.name.encode() + file.read_bytes())
     checkpoint = (run_dir / "_best" / "model.pt").stat().st_mtime_ns
-    return json.dumps([str(run_dir), checkpoint, digest.hexdigest(), device])
+    # "warning": the table's format (a column was added), so older tables are not reused.
+    return json.dumps([str(run_dir), checkpoint, digest.hexdigest(), device, "warning"])
 
 
 def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
@@ -118,11 +144,12 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     """Classify every wav in ``inputs`` with ``autrainer inference``; a row per file.
 
     Columns: ``filename``, ``prediction``, ``probability`` (of the prediction), one column
-    per class, and ``error`` (empty for classified files). The good files are staged in the
+    per class, ``warning`` (a silent or very short file is classified, and says so) and
+    ``error`` (empty for classified files). The good files are staged in the
     run's inference folder so autrainer never sees a bad one; results with the same inputs,
     run and device are reused.
     """
-    good, bad = check_inputs(inputs)
+    good, bad, warnings = check_inputs(inputs)
     folder = output_dir(profile, run, batch)
     run_dir = training.run_dir(profile, run)
     key = _key(run_dir, good, device)
@@ -146,8 +173,9 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     else:
         results = pd.DataFrame(columns=["filename", "prediction", *labels])
     results["probability"] = [row[str(row["prediction"])] for _, row in results.iterrows()]
+    results["warning"] = [warnings.get(name, "") for name in results["filename"]]
     table = pd.concat([results.assign(error=""), bad], ignore_index=True)
-    table = table[["filename", "prediction", "probability", *labels, "error"]]
+    table = table[["filename", "prediction", "probability", *labels, "warning", "error"]]
     table = table.sort_values("filename", ignore_index=True).fillna("")
     table.to_csv(table_file.with_suffix(".partial"), index=False)
     table_file.with_suffix(".partial").replace(table_file)

@@ -22,24 +22,47 @@ def test_examples_cover_rates_channels_lengths_and_broken_files(smoke_notebooks)
              if row.variant not in ("corrupt", "empty")}
     assert {i.samplerate for i in infos.values()} == {44100, 16000, 8000}
     assert {i.channels for i in infos.values()} == {1, 2}
-    durations = [i.duration for i in infos.values()]
-    assert min(durations) == pytest.approx(0.5, abs=0.01) and max(durations) > 2
+    durations = sorted(i.duration for i in infos.values())
+    assert durations[0] == pytest.approx(0.05, abs=0.005) and durations[-1] > 2
+    assert pytest.approx(0.5, abs=0.01) in durations
     assert (folder / "empty.wav").stat().st_size == 0
+
+
+def _odd_files(folder):
+    """A battery of files a user might hand in, beside the generated examples."""
+    sf.write(str(folder / "no_samples.wav"), np.zeros((0, 1)), 16000)
+    sf.write(str(folder / "inf.wav"), np.r_[np.zeros(8000), np.inf, np.zeros(7999)]
+             .astype(np.float32), 16000, subtype="FLOAT")
+    (folder / "text.wav").write_text("these are not the samples you are looking for\n")
+    sf.write(str(folder / "quiet.wav"), 1e-5 * np.random.default_rng(1).standard_normal(16000),
+             16000, subtype="FLOAT")
+    sf.write(str(folder / "zeros.wav"), np.zeros(16000), 16000, subtype="PCM_16")
+
+
+ERRORS = {"corrupt.wav": "corrupt or not an audio file", "empty.wav": "empty file (0 bytes)",
+          "no_samples.wav": "no audio samples", "text.wav": "corrupt or not an audio file",
+          "nan.wav": "16000 of 16000 samples are not finite (NaN or Inf)",
+          "inf.wav": "1 of 16000 samples are not finite (NaN or Inf)"}
 
 
 def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, tmp_path):
     inputs = tmp_path / "inputs"
     shutil.copytree(inference.write_examples("smoke", "OfflineKeywords"), inputs)
-    sf.write(str(inputs / "no_samples.wav"), np.zeros((0, 1)), 16000)
+    _odd_files(inputs)
     table = inference.predict("smoke", keyword_run, inputs).set_index("filename")
     bad = table[table["error"] != ""]
-    assert sorted(bad.index) == ["corrupt.wav", "empty.wav", "no_samples.wav"]
-    assert "corrupt.wav: corrupt or not an audio file" in bad.loc["corrupt.wav", "error"]
-    assert "empty.wav: empty file (0 bytes)" in bad.loc["empty.wav", "error"]
-    assert "no_samples.wav: no audio samples" in bad.loc["no_samples.wav", "error"]
+    assert sorted(bad.index) == sorted(ERRORS)
+    for name, problem in ERRORS.items():
+        assert bad.loc[name, "error"].endswith(f"{name}: {problem}") or \
+            f"{name}: {problem}" in bad.loc[name, "error"], bad.loc[name, "error"]
     assert all("\n" not in e for e in bad["error"])
+    warned = table[table["warning"] != ""]["warning"]
+    assert sorted(warned.index) == sorted(["quiet.wav", "silent.wav", "zeros.wav",
+                                           next(n for n in table.index if "_blip" in n)])
+    assert warned["silent.wav"].startswith("silent (") and "too short (0.05 s" in \
+        warned[[n for n in warned.index if "_blip" in n][0]]
     good = table[table["error"] == ""]
-    assert len(good) == len(list(inputs.glob("*.wav"))) - 3
+    assert len(good) == len(list(inputs.glob("*.wav"))) - len(ERRORS)
     labels = toolkit.run_labels(training.run_dir("smoke", keyword_run))
     assert set(good["prediction"]) <= set(labels)
     probabilities = good[labels].astype(float)
@@ -66,8 +89,9 @@ def test_folder_without_wavs_and_unknown_run_fail_in_one_line(smoke, tmp_path):
 
 def test_inference_chapter_records_its_numbers(smoke_notebooks):
     summary = json.loads((paths.results_dir("smoke") / "inference" / "summary.json").read_text())
-    assert summary["errors"] == ["corrupt.wav", "empty.wav"]
-    assert summary["classified"] == summary["files"] - 2
+    assert summary["errors"] == ["corrupt.wav", "empty.wav", "nan.wav"]
+    assert summary["classified"] == summary["files"] - 3
+    assert "silent.wav" in summary["warnings"] and len(summary["warnings"]) == 2
 
 
 def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smoke):
@@ -97,3 +121,27 @@ def test_real_speech_finding_follows_the_numbers():
     perfect = inference.real_speech_finding(table.assign(correct=True), 0.9, [])
     assert "Every word transfers" in perfect and "Not checked" not in perfect
     assert "No real recording" in inference.real_speech_finding(table.iloc[:0], 0.9, ["x"])
+
+
+def test_the_data_build_rejects_non_finite_audio_in_one_line(keyword_copy):
+    from lib import datasets
+
+    layout = datasets.LAYOUTS["OfflineKeywords"]
+    clip = pd.read_csv(keyword_copy / "train.csv")["path"].iloc[0]
+    sf.write(str(keyword_copy / "default" / clip), np.full(16000, np.nan, dtype=np.float32),
+             16000, subtype="FLOAT")
+    with pytest.raises(Exception) as err:
+        datasets.check_tree(keyword_copy, layout, progress=False)
+    message = str(err.value)
+    assert f"{clip}: 16000 of 16000 samples are not finite" in message and "\n" not in message
+
+
+def test_the_data_build_counts_silent_clips_in_one_warning(keyword_copy):
+    from lib import datasets
+
+    layout = datasets.LAYOUTS["OfflineKeywords"]
+    clip = pd.read_csv(keyword_copy / "train.csv")["path"].iloc[0]
+    sf.write(str(keyword_copy / "default" / clip), np.zeros(16000), 16000, subtype="PCM_16")
+    lines = []
+    datasets.check_tree(keyword_copy, layout, progress=False, log=lines.append)
+    assert len(lines) == 1 and "1 clips flagged" in lines[0] and clip in lines[0]
