@@ -269,7 +269,8 @@ SCHEDULERS = {"none": "None", "cosine": "Cosine", "onecycle": "OneCycle"}
 
 
 def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
-                            steps_per_epoch: Callable[[], int]) -> None:
+                            steps_per_epoch: int | None) -> None:
+    """``conf/scheduler/<id>.yaml``; ``steps_per_epoch`` is needed by ``onecycle`` only."""
     if scheduler not in SCHEDULERS:
         raise ToolkitError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
     if scheduler == "cosine":
@@ -280,7 +281,7 @@ def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
         # max_lr is interpolated from the run's learning_rate, so the sweep's value is used.
         _write_yaml(work / "conf" / "scheduler" / "OneCycle.yaml", {
             "id": "OneCycle", "_target_": "torch.optim.lr_scheduler.OneCycleLR",
-            "max_lr": "${learning_rate}", "epochs": epochs, "steps_per_epoch": steps_per_epoch(),
+            "max_lr": "${learning_rate}", "epochs": epochs, "steps_per_epoch": steps_per_epoch,
             "pct_start": 0.25, "cycle_momentum": False, "step_frequency": "batch"})
 
 
@@ -320,8 +321,8 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
     if precision == "fp16" and not device.startswith("cuda"):
         raise ToolkitError("PRECISION fp16 needs a CUDA device; use bf16 or fp32 on a CPU")
     _write_model_configs(work, models, precision)
-    _write_scheduler_config(work, scheduler, epochs,
-                            lambda: _steps_per_epoch(profile, datasets, batch_size))
+    steps = _steps_per_epoch(profile, datasets, batch_size) if scheduler == "onecycle" else None
+    _write_scheduler_config(work, scheduler, epochs, steps)
     sweep = {"+seed": ", ".join(str(s) for s in all_seeds), "+batch_size": batch_size,
              "+learning_rate": learning_rate,
              "dataset": ", ".join(dataset_id(d) for d in datasets),
