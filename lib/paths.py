@@ -2,13 +2,16 @@
 
 Raw third-party inputs go to ``data/external``, generated or downloaded datasets to
 ``data/<profile>/<dataset>``, and everything a profile computes to ``results/<profile>``.
-All of it is outside git; deleting ``data/`` and ``results/`` resets the project.
+All of it is outside git; deleting ``data/`` and ``results/`` resets the project. On a
+cluster, ``COMPENDIUM_RESULTS`` moves ``results/`` elsewhere (a scratch file system, say).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LIB = ROOT / "lib"
 NOTEBOOKS = ROOT / "notebooks"
 PROFILES = NOTEBOOKS / "profiles"
 BOOK = ROOT / "book"
@@ -16,7 +19,7 @@ DATA = ROOT / "data"
 EXTERNAL = DATA / "external"
 #: Numbers transcribed from the paper's published results (in git, with their source).
 PUBLISHED = DATA / "published"
-RESULTS = ROOT / "results"
+RESULTS = Path(os.environ.get("COMPENDIUM_RESULTS") or ROOT / "results").resolve()
 #: Where the book build finds the executed notebooks (copied there from a profile's results).
 BOOK_EXECUTED = BOOK / "executed"
 #: Offline copies of MathJax, require.js and the widget manager (built by ``make vendor``).

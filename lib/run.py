@@ -3,9 +3,12 @@
 ``python -m lib.run --profile demo`` executes ``notebooks/NN_*.ipynb`` into
 ``results/<profile>/notebooks/``, never into ``notebooks/``. Each notebook gets exactly the
 profile parameters it declares in its ``parameters`` cell. A notebook is skipped when its
-source, its parameters, the profile's data and every earlier notebook are as they were at its
-last successful run. The first failure stops the run with one line naming the notebook and
-its saved output; the previous good output is kept.
+source, its parameters, the profile's data, the code of ``lib/`` and every earlier notebook are
+as they were at its last successful run, and the artefacts it declares (:data:`ARTEFACTS`) are
+all still there. The first failure stops the run with one line naming the notebook and its
+saved output; the previous good output is kept. Ctrl-C and SIGTERM (what SLURM and CI send)
+end a run the same way: the interrupted notebook's partial output is discarded, its ok stamp
+is already gone, and the next run starts it again (finished training runs are kept).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import argparse
 import hashlib
 import json
 import shutil
+import signal
 import sys
 import time
 from datetime import datetime, timezone
@@ -23,6 +27,32 @@ import papermill
 
 from lib import paths, profiles
 from lib.datasets import data_fingerprint
+
+
+#: What each notebook writes under ``results/<profile>/`` (glob patterns), checked after it
+#: runs and before it is skipped: a notebook whose artefacts were deleted runs again.
+ARTEFACTS: dict[str, tuple[str, ...]] = {
+    "00_data": ("data/summary.json",),
+    "01_training": ("training/summary.json", "training/runs.csv", "training/learning_curves.csv",
+                    "autrainer/results/*/training/*/metrics.csv"),
+    "02_difficulty": ("difficulty/summary.json", "difficulty/*_ordering.csv",
+                      "difficulty/*_dynamics.csv"),
+    "03_selection": ("selection/summary.json", "selection/*/selection.csv",
+                     "selection/*/explanations.csv"),
+    "04_explanations": ("explanations/summary.json",),
+    "05_classes": ("classes/summary.json", "classes/predictions/*.csv"),
+    "06_inference": ("inference/summary.json",),
+    "07_validation": ("validation/summary.json",),
+    "90_results": ("results/summary.json",),
+}
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGTERM), handled like Ctrl-C."""
 
 
 def notebooks() -> list[Path]:
@@ -37,6 +67,39 @@ def _data_fingerprint(profile: str, datasets: list[str]) -> str:
     return json.dumps([[name, data_fingerprint(profile, name)] for name in datasets])
 
 
+def lib_fingerprint() -> str:
+    """The source of every ``lib`` module: a change in the code a notebook calls re-runs it."""
+    digest = hashlib.sha256()
+    for module in sorted(paths.LIB.rglob("*.py")):
+        digest.update(f"{module.relative_to(paths.LIB)}\0".encode() + module.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def artefacts(profile: str, notebook: Path) -> tuple[list[str], list[str]]:
+    """The files a notebook's declared patterns match now, and the patterns matching none."""
+    root = paths.results_dir(profile)
+    found, missing = [], []
+    for pattern in ARTEFACTS.get(notebook.stem, ()):
+        matches = sorted(str(p.relative_to(root)) for p in root.glob(pattern) if p.is_file())
+        found.extend(matches)
+        if not matches:
+            missing.append(pattern)
+    return found, missing
+
+
+def _reason_to_run(profile: str, notebook: Path, key: str, stamp: dict, output: Path) -> str:
+    """Why a selected notebook must run (empty: it is unchanged and may be skipped)."""
+    if stamp.get("key") != key or stamp.get("status") != "ok":
+        return "changed" if stamp else "no earlier successful run"
+    if not output.is_file():
+        return f"its output {paths.relative(output)} is missing"
+    found, missing = artefacts(profile, notebook)
+    gone = missing or [f for f in stamp.get("artefacts", []) if f not in found]
+    if gone:
+        return f"artefact {gone[0]} is missing"
+    return ""
+
+
 def _key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -45,12 +108,10 @@ def record_key_numbers(profile: str, chapter: str, numbers: dict[str, Any]) -> P
     """Save a chapter's key numbers (``results/<profile>/<chapter>/summary.json``) for tests."""
     file = paths.results_dir(profile) / chapter / "summary.json"
     file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(json.dumps(numbers, indent=2, default=float) + "\n")
+    partial = file.with_suffix(".partial")
+    partial.write_text(json.dumps(numbers, indent=2, default=float) + "\n")
+    partial.replace(file)  # an interrupted write never leaves half a summary
     return file
-
-
-class NotebookFailed(RuntimeError):
-    pass
 
 
 class _Indented:
@@ -71,7 +132,7 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
     out_dir = paths.executed_notebooks_dir(profile)
     stamps = out_dir / ".stamps"
     stamps.mkdir(parents=True, exist_ok=True)
-    upstream = _key(_data_fingerprint(profile, params["DATASETS"]))
+    upstream = _key(_data_fingerprint(profile, params["DATASETS"]), lib_fingerprint())
     log: list[dict] = []
     for notebook in notebooks():
         declared = declared_parameters(notebook)
@@ -85,37 +146,73 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
         output = out_dir / notebook.name
         stamp_file = stamps / f"{notebook.stem}.json"
         stamp = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}
-        selected = only is None or notebook.stem in only or notebook.name in only
-        if not selected or (not force and stamp.get("key") == key and output.is_file()):
-            print(f"  skip {notebook.name} ({'unchanged' if selected else 'not selected'})")
+        if not (only is None or notebook.stem in only or notebook.name in only):
+            print(f"  skip {notebook.name} (not selected)")
             log.append({**stamp, "notebook": notebook.name, "skipped": True})
             continue
-        print(f"  run  {notebook.name} ({len(given)} parameters)", flush=True)
-        running = out_dir / ".running" / notebook.name
-        running.parent.mkdir(exist_ok=True)
-        started = time.time()
-        record = {"notebook": notebook.name, "key": key, "parameters": given,
-                  "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        try:
-            papermill.execute_notebook(str(notebook), str(running), parameters=given,
-                                       cwd=str(paths.NOTEBOOKS), kernel_name="python3",
-                                       progress_bar=False, stdout_file=_Indented(sys.stdout))
-        except papermill.PapermillExecutionError as err:
-            failed = out_dir / "failed" / notebook.name
-            failed.parent.mkdir(exist_ok=True)
-            shutil.move(running, failed)
-            record.update(status="failed", seconds=round(time.time() - started, 1))
-            stamp_file.with_suffix(".failed.json").write_text(json.dumps(record, indent=2))
-            raise NotebookFailed(f"{paths.relative(notebook)} failed: {err.ename}: "
-                                 f"{err.evalue.splitlines()[0] if err.evalue else ''} "
-                                 f"(output saved to {paths.relative(failed)})") from None
-        shutil.move(running, output)
-        record.update(status="ok", seconds=round(time.time() - started, 1))
-        stamp_file.write_text(json.dumps(record, indent=2))
-        stamp_file.with_suffix(".failed.json").unlink(missing_ok=True)
-        print(f"  done {notebook.name} in {record['seconds']} s")
-        log.append(record)
+        reason = "forced" if force else _reason_to_run(profile, notebook, key, stamp, output)
+        if not reason:
+            print(f"  skip {notebook.name} (unchanged)")
+            log.append({**stamp, "notebook": notebook.name, "skipped": True})
+            continue
+        print(f"  run  {notebook.name} ({reason}; {len(given)} parameters)", flush=True)
+        log.append(_execute(profile, notebook, given, key, out_dir, stamp_file))
     return log
+
+
+def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_dir: Path,
+             stamp_file: Path) -> dict:
+    """Run one notebook; only a run that finished and wrote its artefacts leaves an ok stamp."""
+    stamp_file.unlink(missing_ok=True)  # until this run has finished, nothing is up to date
+    output = out_dir / notebook.name
+    running = out_dir / ".running" / notebook.name
+    running.parent.mkdir(exist_ok=True)
+    started = time.time()
+    record = {"notebook": notebook.name, "key": key, "parameters": given,
+              "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+    def failed(status: str) -> Path:
+        kept = out_dir / "failed" / notebook.name
+        kept.parent.mkdir(exist_ok=True)
+        if running.is_file():
+            shutil.move(running, kept)
+        record.update(status=status, seconds=round(time.time() - started, 1))
+        stamp_file.with_suffix(".failed.json").write_text(json.dumps(record, indent=2))
+        return kept
+
+    try:
+        papermill.execute_notebook(str(notebook), str(running), parameters=given,
+                                   cwd=str(paths.NOTEBOOKS), kernel_name="python3",
+                                   progress_bar=False, stdout_file=_Indented(sys.stdout))
+    except papermill.PapermillExecutionError as err:
+        kept = failed("failed")
+        raise NotebookFailed(f"{paths.relative(notebook)} failed: {err.ename}: "
+                             f"{err.evalue.splitlines()[0] if err.evalue else ''} "
+                             f"(output saved to {paths.relative(kept)})") from None
+    except KeyboardInterrupt as err:
+        running.unlink(missing_ok=True)
+        record.update(status="interrupted", seconds=round(time.time() - started, 1))
+        stamp_file.with_suffix(".failed.json").write_text(json.dumps(record, indent=2))
+        how = "by SIGTERM" if isinstance(err, Interrupted) else "by Ctrl-C"
+        raise Interrupted(f"{paths.relative(notebook)} was interrupted {how} after "
+                          f"{record['seconds']} s; its partial output was discarded and the "
+                          "next run starts it again") from None
+    found, missing = artefacts(profile, notebook)
+    if missing:
+        kept = failed("failed")
+        raise NotebookFailed(f"{paths.relative(notebook)} ran but wrote nothing matching "
+                             f"results/{profile}/{missing[0]} (output saved to "
+                             f"{paths.relative(kept)})")
+    shutil.move(running, output)
+    record.update(status="ok", seconds=round(time.time() - started, 1), artefacts=found)
+    stamp_file.write_text(json.dumps(record, indent=2))
+    stamp_file.with_suffix(".failed.json").unlink(missing_ok=True)
+    print(f"  done {notebook.name} in {record['seconds']} s")
+    return record
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Interrupted("SIGTERM")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,11 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="notebook names to run (e.g. 00_data)")
     parser.add_argument("--force", action="store_true", help="run even if unchanged")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         run_profile(args.profile, args.only, args.force)
     except (profiles.ProfileError, NotebookFailed) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as err:
+        print(f"interrupted: {err or 'before any notebook started'}", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -11,6 +11,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -64,12 +65,19 @@ def workdir(profile: str) -> Path:
     return paths.results_dir(profile) / "autrainer"
 
 
+#: Open lock files of the profiles this process holds, by toolkit folder: a command started
+#: while one is held inherits it, so the lock lasts until the command itself has exited.
+_HELD: dict[Path, int] = {}
+
+
 @contextmanager
 def exclusive(profile: str) -> Iterator[None]:
     """Hold the profile's toolkit folder alone while training or scoring.
 
     Two processes training the same profile would delete and overwrite each other's runs, so a
-    second one stops at once with one line instead.
+    second one stops at once with one line instead. The lock is an ``flock`` that the toolkit
+    commands inherit (see :func:`run_cli`): it is free only when this process and every
+    command it started have ended, however they ended.
     """
     work = workdir(profile)
     work.mkdir(parents=True, exist_ok=True)
@@ -79,9 +87,11 @@ def exclusive(profile: str) -> Iterator[None]:
         except BlockingIOError:
             raise ToolkitError(f"{paths.relative(work)} is in use by another training or "
                                "scoring process of this profile; wait for it to finish") from None
+        _HELD[work.resolve()] = handle.fileno()
         try:
             yield
         finally:
+            del _HELD[work.resolve()]
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -98,19 +108,55 @@ def write_dataset_configs(profile: str, datasets: list[str]) -> Path:
     return work
 
 
+#: Started in front of every toolkit command on Linux: asks the kernel to SIGKILL the command
+#: when the process that started it dies (``prctl(PR_SET_PDEATHSIG)``, kept across ``exec``),
+#: so that no ``autrainer train`` goes on writing run folders after a ``kill -9`` of its runner.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit('toolkit command not started: its parent has already exited')\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n")
+
+
+def _command(tool: str, args: list[str]) -> list[str]:
+    executable = str(Path(sys.executable).with_name(tool))
+    if not sys.platform.startswith("linux"):
+        return [executable, *args]
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), executable, *args]
+
+
+def _end_group(process: subprocess.Popen, grace: float = 5.0) -> None:
+    """End a command and everything it started: SIGTERM to its process group, then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run_cli(tool: str, args: list[str], work: Path, log_name: str,
             watch: Callable[[], None] | None = None) -> None:
     """Run ``autrainer``/``aucurriculum`` in ``work``; its output goes to a log file.
 
     ``watch`` is called every couple of seconds while the command runs (to report progress
-    from the files it writes) and once after it ends.
+    from the files it writes) and once after it ends. The command runs in its own process
+    group, which is ended with it when this call is interrupted (Ctrl-C, SIGTERM, an error in
+    ``watch``); if this process is killed outright, the kernel kills the command (Linux). A
+    profile lock held here is inherited by the command and so outlives neither.
     """
     log_file = work / "logs" / f"{log_name}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    executable = str(Path(sys.executable).with_name(tool))
+    lock = _HELD.get(work.resolve())
     with log_file.open("w") as out:
-        process = subprocess.Popen([executable, *args], cwd=work, stdout=out,
-                                   stderr=subprocess.STDOUT,
+        process = subprocess.Popen(_command(tool, args), cwd=work, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True,
+                                   pass_fds=() if lock is None else (lock,),
                                    env={**os.environ, "HYDRA_FULL_ERROR": "1"})
         try:
             while True:
@@ -121,8 +167,7 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str,
                     if watch:
                         watch()
         except BaseException:
-            process.kill()
-            process.wait()
+            _end_group(process)
             raise
     if watch:
         watch()

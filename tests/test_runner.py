@@ -1,0 +1,205 @@
+"""The notebook runner under interruption: killed runs, stale stamps, deleted artefacts, code
+changes. Small notebooks written here stand in for the chapters, except in the last test,
+which kills the real runner in the middle of the smoke profile's real training."""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lib import paths, run, scoring, toolkit
+
+#: A notebook that holds the profile lock around a long toolkit command when SLEEP is set in
+#: its environment (the kernel inherits the runner's), and writes one declared artefact.
+NOTEBOOK = '''\
+import os
+from lib import paths, toolkit
+if os.environ.get("SLEEP"):
+    with toolkit.exclusive(PROFILE):
+        toolkit.run_cli("python", ["-c", "import time; time.sleep(120)  # {marker}"],
+                        toolkit.workdir(PROFILE), "sleep")
+(paths.results_dir(PROFILE) / "tiny").mkdir(parents=True, exist_ok=True)
+(paths.results_dir(PROFILE) / "tiny" / "out.txt").write_text("done")
+'''
+
+#: Runs the runner on that one notebook in its own process, as `python -m lib.run` would.
+DRIVER = '''\
+import sys
+from pathlib import Path
+from lib import run
+notebook = Path(sys.argv[1])
+run.notebooks = lambda: [notebook]
+run.ARTEFACTS = {notebook.stem: ("tiny/out.txt",)}
+sys.exit(run.main(["--profile", "smoke", *sys.argv[2:]]))
+'''
+
+
+def _notebook(folder: Path, marker: str) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('PROFILE = "smoke"  # smoke | demo | paper')
+    cell.metadata["tags"] = ["parameters"]
+    notebook.cells = [cell, nbformat.v4.new_code_cell(NOTEBOOK.format(marker=marker))]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    file = folder / "50_tiny.ipynb"
+    nbformat.write(notebook, file)
+    return file
+
+
+@pytest.fixture()
+def tiny(smoke_data, tmp_path, monkeypatch) -> dict:
+    """The tiny notebook, a private results folder, and how to run the runner on them."""
+    marker = f"runner-test-{tmp_path.name}"
+    notebook = _notebook(tmp_path, marker)
+    (tmp_path / "driver.py").write_text(DRIVER)
+    env = {**os.environ, "COMPENDIUM_RESULTS": str(tmp_path / "results")}
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setenv("COMPENDIUM_RESULTS", str(tmp_path / "results"))  # for the kernels
+    monkeypatch.setattr(run, "notebooks", lambda: [notebook])
+    monkeypatch.setattr(run, "ARTEFACTS", {"50_tiny": ("tiny/out.txt",)})
+
+    def start(*args: str, sleep: bool = False) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(notebook),
+                                 *args], cwd=paths.ROOT, env={**env, "SLEEP": "1" if sleep else ""},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return {"notebook": notebook, "marker": marker, "start": start,
+            "stamp": paths.executed_notebooks_dir("smoke") / ".stamps" / "50_tiny.json"}
+
+
+def _processes(pattern: str) -> list[int]:
+    """Processes whose command line contains ``pattern`` (not this test's own)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int(entry.name) != os.getpid() and \
+                    pattern.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def _lock_is_free(profile: str) -> bool:
+    with (toolkit.workdir(profile) / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def test_kill_9_of_the_runner_ends_its_toolkit_command_and_frees_the_lock(tiny):
+    runner = tiny["start"](sleep=True)
+    assert _wait_for(lambda: _processes(tiny["marker"]), 60), "toolkit command never started"
+    assert not _lock_is_free("smoke")  # held while the command runs
+    runner.kill()
+    runner.wait()
+    assert _wait_for(lambda: not _processes(tiny["marker"]), 5), "toolkit command outlived it"
+    assert _lock_is_free("smoke")
+    assert not tiny["stamp"].exists()
+
+
+@pytest.mark.parametrize("sig, how", [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "Ctrl-C")])
+def test_sigterm_and_ctrl_c_end_a_step_alike(tiny, sig, how):
+    runner = tiny["start"](sleep=True)
+    assert _wait_for(lambda: _processes(tiny["marker"]), 60), "toolkit command never started"
+    runner.send_signal(sig)
+    _, err = runner.communicate(timeout=60)
+    assert runner.returncode == 130
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted: ") and f"50_tiny.ipynb was interrupted by {how}" in last
+    assert "next run starts it again" in last
+    assert not _processes(tiny["marker"])
+    out_dir = paths.executed_notebooks_dir("smoke")
+    assert not (out_dir / ".running" / "50_tiny.ipynb").exists()  # half-written: discarded
+    assert not tiny["stamp"].exists()
+    assert run.run_profile("smoke")[0]["status"] == "ok"  # the next run resumes
+
+
+def test_a_killed_forced_run_is_not_taken_for_done(tiny):
+    assert run.run_profile("smoke")[0]["status"] == "ok"
+    runner = tiny["start"]("--force", sleep=True)
+    assert _wait_for(lambda: _processes(tiny["marker"]), 60)
+    runner.kill()
+    runner.wait()
+    again = run.run_profile("smoke")
+    assert not again[0].get("skipped") and again[0]["status"] == "ok"
+
+
+def test_deleted_artefacts_and_missing_ones_are_noticed(tiny, capsys):
+    run.run_profile("smoke")
+    assert run.run_profile("smoke")[0]["skipped"]
+    (paths.results_dir("smoke") / "tiny" / "out.txt").unlink()
+    capsys.readouterr()
+    assert run.run_profile("smoke")[0]["status"] == "ok"
+    assert "run  50_tiny.ipynb (artefact tiny/out.txt is missing" in capsys.readouterr().out
+    run.ARTEFACTS["50_tiny"] = ("tiny/out.txt", "tiny/never-written.csv")
+    with pytest.raises(run.NotebookFailed, match="wrote nothing matching .*never-written.csv"):
+        run.run_profile("smoke", force=True)
+    assert not tiny["stamp"].exists()
+
+
+def test_a_change_in_lib_re_runs_the_notebooks(tiny, tmp_path, monkeypatch, capsys):
+    code = tmp_path / "lib"
+    shutil.copytree(paths.LIB, code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(paths, "LIB", code)
+    run.run_profile("smoke")
+    assert run.run_profile("smoke")[0]["skipped"]
+    with (code / "selection.py").open("a") as module:
+        module.write("\n# a change in the code a chapter calls\n")
+    capsys.readouterr()
+    assert run.run_profile("smoke")[0]["status"] == "ok"
+    assert "run  50_tiny.ipynb (changed" in capsys.readouterr().out
+
+
+def test_every_chapter_declares_its_artefacts():
+    assert sorted(run.ARTEFACTS) == [n.stem for n in run.notebooks()]
+
+
+def test_kill_9_mid_training_then_rerun_gives_the_same_orderings(smoke_notebooks, tmp_path):
+    """The real thing: the runner killed while ``autrainer train`` writes the smoke runs."""
+    results = tmp_path / "results"
+    env = {**os.environ, "COMPENDIUM_RESULTS": str(results)}
+    command = [sys.executable, "-m", "lib.run", "--profile", "smoke",
+               "--only", "01_training", "02_difficulty"]
+    training = results / "smoke" / "autrainer" / "results"
+    runner = subprocess.Popen(command, cwd=paths.ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    work = str(results / "smoke" / "autrainer")
+
+    def autrainer_here() -> list[int]:
+        return [pid for pid in _processes("autrainer")
+                if os.path.realpath(f"/proc/{pid}/cwd").startswith(work)]
+    assert _wait_for(lambda: any(training.glob("*/training/*/epoch_1/model.pt")), 240), \
+        "training never reached its first epoch"
+    assert autrainer_here(), "no autrainer process of this profile seen mid-training"
+    runner.kill()
+    runner.wait()
+    assert _wait_for(lambda: not autrainer_here(), 5), "autrainer outlived the runner"
+
+    finished = subprocess.run(command, cwd=paths.ROOT, env=env, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "removing an incomplete earlier attempt" in finished.stdout
+    for dataset in ("OfflineKeywords", "SyntheticScenes"):
+        reference = scoring.ordering_file("smoke", dataset)
+        rerun = results / "smoke" / reference.relative_to(paths.results_dir("smoke"))
+        assert rerun.read_bytes() == reference.read_bytes(), dataset
