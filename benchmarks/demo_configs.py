@@ -97,9 +97,10 @@ def evaluate(name: str, candidate: dict[str, Any]) -> dict[str, Any]:
     params = {**BASE, **{k: v for k, v in candidate.items() if k != "data"},
               "PROFILE": profile}
     started = time.monotonic()
-    runs = training.train_ensemble(profile, params, summarise=False)
+    ensemble = training.Ensemble.from_parameters(params)
+    runs = training.train_ensemble(profile, ensemble, summarise=False)
     trained = time.monotonic()
-    scoring.score_ensemble(profile, params)
+    scoring.score_ensemble(profile, ensemble, scoring.Scoring.from_parameters(params))
     scored = time.monotonic()
     metrics = training.run_metrics(profile, runs)
     curves = training.learning_curves(profile, runs)

@@ -1,5 +1,46 @@
 """The compendium's library: notebooks stay thin and call into these modules.
 
 Modules speak in the study's terms: profile, dataset, run, seed, epoch, sample, class, score.
-Only :mod:`lib.toolkit` touches autrainer/aucurriculum internals.
+A notebook checks its parameters once (:func:`lib.profiles.check_cell`), builds the typed
+records it needs (:class:`lib.training.Ensemble`, :class:`lib.scoring.Scoring`,
+:class:`lib.selection.Selection`) and passes those, never the parameter dict, into ``lib``.
+
+The map, by layer (the notebook each module serves in brackets):
+
+Plumbing
+    ``paths``      every folder and file name of data/ and results/ (all)
+    ``profiles``   SCHEMA of all parameters, the tiers smoke | demo | paper, parameters cells
+    ``record``     each chapter's key numbers, ``results/<profile>/<chapter>/summary.json``
+    ``run``        runs the notebooks with papermill, skips unchanged ones (``make notebooks``)
+    ``book``       stages executed notebooks and builds the Jupyter Book (``make html``)
+    ``browser``    looks at the built book in headless Chromium (tests, ``make check-book``)
+
+Data
+    ``audio``      reads, checks and writes audio; one-line errors naming the file
+    ``datasets``   on-disk layouts as autrainer reads them, and checks of a tree
+    ``speech``     speech synthesis (eSpeak NG, Piper) for the keyword set
+    ``noise``      real recorded noise from package registries
+    ``keywords``   the offline keyword set with its ground truth (00_data)
+    ``scenes``     a tiny tree in the DCASE2020 Task 1A layout (00_data)
+    ``realspeech`` real human recordings of some words, out of domain (06_inference)
+    ``data``       prepares a profile's datasets and describes them (``make data``, 00_data)
+
+Toolkit (the only contact with autrainer and aucurriculum)
+    ``toolkit``    Hydra configs, the real command-line tools, their classes and files
+    ``models``     autrainer's Cnn10/Cnn14 under mixed precision, named by ``_target_``
+
+The study, a module per chapter
+    ``training``   the ensemble: runs, training, metrics, learning curves (01_training)
+    ``difficulty`` per-sample scores joined over runs, ranks, dynamics (02_difficulty)
+    ``scoring``    aucurriculum's CumulativeAccuracy per run and the orderings (02_difficulty)
+    ``selection``  easy, medium and hard samples with their Grad-CAMs (03_selection)
+    ``explain``    Grad-CAM, its frequency and time profiles, faithfulness (04_explanations)
+    ``classes``    class difficulty against recall (05_classes)
+    ``inference``  new audio through ``autrainer inference`` (06_inference)
+    ``validation`` detection of known-bad samples, stability, the noise sweep (07_validation)
+    ``summary``    every chapter's numbers beside the paper's (90_results)
+
+Figures
+    ``plots``      the figures of every chapter; no computation beyond drawing
+    ``gallery``    the static gallery and the live explorer of selected samples (03_selection)
 """

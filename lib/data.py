@@ -6,11 +6,11 @@ their parameters have not changed; real sets are downloaded by autrainer's own `
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lib import keywords, paths, profiles, scenes, toolkit
@@ -23,13 +23,10 @@ class DownloadError(RuntimeError):
 
 def _download(name: str, root: Path) -> None:
     """autrainer's real download: needs the internet (Zenodo / torchaudio's mirror)."""
-    import autrainer.datasets as autrainer_datasets
-
     if (root / "default").is_dir():
         return
-    cls = getattr(autrainer_datasets, LAYOUTS[name].autrainer_class.rsplit(".", 1)[1])
     try:
-        cls.download(str(root))
+        toolkit.download(LAYOUTS[name], root)
     except Exception as err:  # network errors come in many types
         raise DownloadError(f"{paths.relative(root)}: downloading {name} failed "
                             f"({type(err).__name__}: {str(err).splitlines()[0][:120]}); "
@@ -95,8 +92,13 @@ def examples_per_class(profile: str, name: str, split: str = "train") -> pd.Seri
                       for sample_id, label in first[layout.target_column].items()}).sort_index()
 
 
-def write_summary(profile: str, datasets: list[str]) -> dict[str, Any]:
-    """Key numbers of the data chapter, saved for tests and the book."""
+def log_mels(examples: pd.Series) -> dict[str, np.ndarray]:
+    """The log-mel of each example clip (class -> wav file), as autrainer extracts it."""
+    return {label: toolkit.log_mel(Path(file)) for label, file in examples.items()}
+
+
+def key_numbers(profile: str, datasets: list[str]) -> dict[str, Any]:
+    """Key numbers of the data chapter: clips per split, classes, injected samples, voices."""
     summary: dict[str, Any] = {}
     for name in datasets:
         table = samples(profile, name)
@@ -107,9 +109,6 @@ def write_summary(profile: str, datasets: list[str]) -> dict[str, Any]:
                          nonspeech=int(table["nonspeech"].sum()),
                          voices=int(table["speaker_id"].nunique()))
         summary[name] = entry
-    out = paths.results_dir(profile) / "data" / "summary.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 

@@ -84,6 +84,12 @@ def profiles(spectrograms: dict[str, np.ndarray], cams: dict[tuple[str, str], np
     return pd.concat(frequency, ignore_index=True), pd.concat(time, ignore_index=True)
 
 
+def band_means(table: pd.DataFrame, axis: str) -> pd.DataFrame:
+    """Mean log power and importance per band and ``axis`` value (``hz`` or ``seconds``) of a
+    :func:`profiles` table joined with each sample's band: the paper's band figure."""
+    return table.groupby(["band", axis])[["log_power", "importance"]].mean().reset_index()
+
+
 def edge_share(cam: np.ndarray, fraction: float = 0.1) -> float:
     """Share of a map's importance in the first and last ``fraction`` of its frames.
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lib import plots, selection
+from lib.plots.explanations import sample_explanations
 from lib.selection import BANDS
 
 
@@ -108,8 +109,8 @@ class Explorer:
         folder = selection.selection_dir(self.profile, dataset) / row["folder"]
         spectrogram = np.load(folder / "log_mel.npy")
         cams = selection.sample_cams(folder)
-        figure = plots.sample_explanations(spectrogram, cams, f"{row['label']}, {row['band']} "
-                                           f"{row['place']}: {row['sample_id']}")
+        figure = sample_explanations(spectrogram, cams, f"{row['label']}, {row['band']} "
+                                     f"{row['place']}: {row['sample_id']}")
         png = base64.b64encode(plots.figure_png(figure)).decode()
         runs = self.explanations[dataset]
         runs = runs[runs["sample_id"] == row["sample_id"]].drop(columns="sample_id")

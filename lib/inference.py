@@ -11,7 +11,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ import soundfile as sf
 
 from lib import audio, paths, realspeech, scoring, toolkit, training
 from lib.datasets import LAYOUTS
-from lib.training import Run
+from lib.training import Ensemble, Run
 
 
 #: Bump when the generated examples change, so an older folder is made again.
@@ -116,9 +116,9 @@ def check_inputs(folder: Path) -> tuple[list[Path], pd.DataFrame, dict[str, str]
     return good, pd.DataFrame(bad, columns=["filename", "error"]), warnings
 
 
-def choose_run(profile: str, params: dict[str, Any], dataset: str, name: str = "") -> Run:
+def choose_run(profile: str, ensemble: Ensemble, dataset: str, name: str = "") -> Run:
     """The run named like ``Cnn10_s1``, or the dataset's run with the best dev accuracy."""
-    runs = [run for run in training.planned_runs(params) if run.dataset == dataset]
+    runs = ensemble.runs_of(dataset)
     if name:
         for run in runs:
             if scoring.short_run(run) == name:

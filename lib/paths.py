@@ -46,7 +46,8 @@ def results_dir(profile: str) -> Path:
 
 
 def training_dir(profile: str) -> Path:
-    """Training overview tables and learning curves of a profile's ensemble."""
+    """Training overview tables and learning curves of a profile's ensemble (autrainer's own
+    run folders are :func:`lib.toolkit.runs_dir`)."""
     return results_dir(profile) / "training"
 
 

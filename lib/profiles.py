@@ -3,14 +3,21 @@
 ``smoke`` is what the tests run, ``demo`` (the default) makes the book, ``paper`` is the
 published study for GPUs. :data:`SCHEMA` is the single description of what each parameter
 means and which values it allows; profile files and papermill overrides are checked against it
-so a typo fails at once with one line naming the file and the parameter.
+so a typo fails at once with one line naming the file and the parameter. Every notebook's
+``parameters`` cell is written from it (``python -m lib.profiles --sync-cells``: the demo's
+values, one comment per parameter), and checked with one call, :func:`check_cell`.
 """
 from __future__ import annotations
 
+import argparse
+import json
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
+import nbformat
 import yaml
 
 from lib import paths
@@ -28,6 +35,13 @@ class Parameter:
     minimum: float | None = None
     maximum: float | None = None
 
+    @property
+    def comment(self) -> str:
+        """The one wording of this parameter, as every parameters cell carries it."""
+        if self.choices is None or len(self.choices) > 8:
+            return self.doc
+        return f"{self.doc}: {' | '.join(map(str, self.choices))}"
+
 
 KNOWN_DATASETS = ("OfflineKeywords", "SyntheticScenes", "SpeechCommands", "DCASE2020Task1A")
 SPEECH_COMMANDS_WORDS = (
@@ -36,13 +50,14 @@ SPEECH_COMMANDS_WORDS = (
 ).split()
 
 SCHEMA: dict[str, Parameter] = {
-    "PROFILE": Parameter("str", "profile name (smoke, demo, paper or a file of your own in "
-                         "notebooks/profiles); selects data/<PROFILE> and results/<PROFILE>"),
-    "DATASETS": Parameter("list[str]", "datasets of the study", choices=KNOWN_DATASETS),
+    "PROFILE": Parameter("str", "smoke | demo | paper, or your own "
+                         "notebooks/profiles/<name>.yaml; selects data/<PROFILE> and "
+                         "results/<PROFILE>"),
+    "DATASETS": Parameter("list[str]", "datasets of the study, any of", choices=KNOWN_DATASETS),
     # The offline keyword set (lib.keywords).
-    "KEYWORDS": Parameter("list[str]", "SpeechCommands words to synthesise",
+    "KEYWORDS": Parameter("list[str]", "SpeechCommands words to synthesise (any of its 35)",
                           choices=tuple(SPEECH_COMMANDS_WORDS)),
-    "ENGINES": Parameter("list[str]", "speech engines to draw voices from",
+    "ENGINES": Parameter("list[str]", "speech engines to draw voices from, any of",
                          choices=("espeak", "piper")),
     "TRAIN_VOICES": Parameter("int", "voices in the training split", minimum=1),
     "DEV_VOICES": Parameter("int", "voices in the dev split (disjoint from train)", minimum=1),
@@ -53,48 +68,53 @@ SCHEMA: dict[str, Parameter] = {
                                minimum=0.0, maximum=0.5),
     "NONSPEECH_FRACTION": Parameter("float", "share of training clips replaced by noise only, "
                                     "with a word label", minimum=0.0, maximum=0.5),
-    "NOISE_SOURCES": Parameter("list[str]", "packages with real recordings used as noise",
+    "NOISE_SOURCES": Parameter("list[str]", "packages with real recordings used as noise, any of",
                                choices=("dcase-util", "lincity-ng-data", "minetest-data")),
     "SCENE_CLIPS_PER_CLASS": Parameter("int", "clips per scene in the tiny DCASE-layout tree",
                                        minimum=2),
     "DATA_SEED": Parameter("int", "seed of the data generators (same seed, same bytes)",
                            minimum=0),
     # Training and scoring (the paper's sweep; used from notebooks/01_training on).
-    "MODELS": Parameter("list[str]", "PANNs architectures", choices=("Cnn10", "Cnn14")),
-    "SEEDS": Parameter("list[int]", "training seeds; one run per dataset x model x seed"),
+    "MODELS": Parameter("list[str]", "PANNs architectures, any of", choices=("Cnn10", "Cnn14")),
+    "SEEDS": Parameter("list[int]", "training seeds, one run per dataset x model x seed "
+                       "(the paper: 1, 2, 3)"),
     "SEEDS_BY_MODEL": Parameter("seeds", "seeds of single models instead of SEEDS, as "
                                 "{Cnn14: [1, 2]} (a model of MODELS -> a list of seeds); {}: "
                                 "SEEDS for every model"),
-    "EPOCHS": Parameter("int", "training epochs per run", minimum=1),
-    "BATCH_SIZE": Parameter("int", "training batch size", minimum=1),
-    "LEARNING_RATE": Parameter("float", "Adam learning rate", minimum=0.0),
-    "OPTIMIZER": Parameter("str", "optimizer", choices=("Adam", "SGD")),
-    "SCHEDULER": Parameter("str", "learning-rate schedule: none (constant, the paper's), "
-                           "cosine (annealed to 0 over EPOCHS, stepped per epoch) or onecycle "
-                           "(warm-up to LEARNING_RATE over the first quarter of the steps, "
-                           "then cosine annealing, stepped per batch)",
+    "EPOCHS": Parameter("int", "training epochs per run, all kept for scoring (the paper: 100)",
+                        minimum=1),
+    "BATCH_SIZE": Parameter("int", "training batch size, also used for scoring (the paper: 32)",
+                            minimum=1),
+    "LEARNING_RATE": Parameter("float", "learning rate, its peak under a schedule (the paper: "
+                               "0.001)", minimum=0.0),
+    "OPTIMIZER": Parameter("str", "optimizer (the paper: Adam)", choices=("Adam", "SGD")),
+    "SCHEDULER": Parameter("str", "learning-rate schedule: none is constant (the paper's), "
+                           "cosine anneals to 0 over EPOCHS, onecycle warms up over the first "
+                           "quarter of the steps, then anneals",
                            choices=("none", "cosine", "onecycle")),
-    "DEVICE": Parameter("str", "torch device: cpu, cuda or auto (cuda when present)",
+    "DEVICE": Parameter("str", "torch device; auto is cuda when torch sees a GPU",
                         choices=("cpu", "cuda", "auto")),
-    "PRECISION": Parameter("str", "arithmetic of training, scoring and inference: fp32 (the "
-                           "paper's), bf16 autocast (CPUs with AVX-512 BF16, GPUs) or fp16 "
-                           "autocast (CUDA only)", choices=("fp32", "bf16", "fp16")),
+    "PRECISION": Parameter("str", "arithmetic of training, scoring and inference: fp32 is the "
+                           "paper's, bf16 autocast suits CPUs with AVX-512 BF16 and GPUs, fp16 "
+                           "autocast CUDA only", choices=("fp32", "bf16", "fp16")),
     "SCORING": Parameter("str", "difficulty score computed by aucurriculum",
                          choices=("CumulativeAccuracy",)),
-    "SCORING_STOP": Parameter("str", "last checkpoint that enters the score",
+    "SCORING_STOP": Parameter("str", "last checkpoint that enters the score (the paper: best)",
                               choices=("best", "last")),
-    "SCORING_SUBSET": Parameter("str", "split whose samples are scored",
+    "SCORING_SUBSET": Parameter("str", "split whose samples are scored (the paper: train)",
                                 choices=("train", "dev", "test")),
     # Selection, explanations, classes, inference (notebooks/03_selection on).
     "SELECTION_K": Parameter("int", "samples per class in each of the easy, medium and hard "
                              "bands (the paper: 10)", minimum=1),
     "GALLERY_PER_BAND": Parameter("int", "thumbnails per class and band in the book's static "
                                   "gallery (all selected samples are on disk)", minimum=1),
-    "EXPLAIN_MODEL": Parameter("str", "architecture whose seeds are explained with Grad-CAM",
+    "EXPLAIN_MODEL": Parameter("str", "architecture whose seeds are explained with Grad-CAM "
+                               "(the paper: Cnn10)",
                                choices=("Cnn10", "Cnn14")),
     "EXPLAIN_LAYER": Parameter("str", "layer Grad-CAM reads (Cnn10: conv_block4.conv2, the "
                                "paper's; Cnn14: conv_block6.conv2)"),
-    "EXPLAIN_TARGET": Parameter("str", "class Grad-CAM explains", choices=("predicted", "true")),
+    "EXPLAIN_TARGET": Parameter("str", "class Grad-CAM explains (the paper: predicted)",
+                                choices=("predicted", "true")),
     "FAITHFULNESS_TOP": Parameter("list[float]", "shares of the spectrogram masked where "
                                   "Grad-CAM is highest", minimum=0.0, maximum=1.0),
     "EDGE_FRACTION": Parameter("float", "share of the time axis at each end counted as edge",
@@ -178,6 +198,53 @@ def check(source: str = "parameters", **values: Any) -> dict[str, Any]:
     return values
 
 
+def check_cell(namespace: Mapping[str, Any], notebook: str) -> dict[str, Any]:
+    """Check a notebook's parameters as they stand after its parameters cell (and papermill's
+    injected one): the names its saved parameters cell declares (``notebook`` is its path from
+    the repository root), each taken from ``namespace``, so no name is listed twice."""
+    names = declared(nbformat.read(paths.ROOT / notebook, as_version=4))
+    return check(notebook, **{name: namespace[name] for name in names})
+
+
+def _literal(value: Any) -> str:
+    """A parameter value as Python source, strings in double quotes like the notebooks'."""
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    return json.dumps(value)
+
+
+def parameters_cell(names: list[str], values: Mapping[str, Any]) -> str:
+    """The source of a parameters cell: each name = its value  # its one comment, in the
+    order of :data:`SCHEMA`."""
+    return "\n".join(f"{name} = {_literal(values[name])}  # {SCHEMA[name].comment}"
+                      for name in sorted(names, key=list(SCHEMA).index))
+
+
+def parameters_cell_of(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    return next(cell for cell in notebook.cells
+                if "parameters" in cell.get("metadata", {}).get("tags", []))
+
+
+def declared(notebook: nbformat.NotebookNode) -> list[str]:
+    """The names a notebook's parameters cell assigns, in its order."""
+    return re.findall(r"^([A-Z][A-Z0-9_]*)\s*=", parameters_cell_of(notebook).source, re.M)
+
+
+def sync_cells(profile: str = "demo") -> list[Path]:
+    """Rewrite every notebook's parameters cell from :data:`SCHEMA` with ``profile``'s values
+    (the names each declares are kept); the notebooks that changed."""
+    values, changed = load(profile), []
+    for file in sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(file, as_version=4)
+        cell = parameters_cell_of(notebook)
+        source = parameters_cell(declared(notebook), values)
+        if cell.source != source:
+            cell.source = source
+            nbformat.write(notebook, file)
+            changed.append(file)
+    return changed
+
+
 def available() -> list[str]:
     return sorted(p.stem for p in paths.PROFILES.glob("*.yaml"))
 
@@ -212,3 +279,24 @@ def subset(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
 def write(values: dict[str, Any], file: Path) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(yaml.safe_dump(values, sort_keys=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Check every profile; with --sync-cells, "
+                                     "rewrite the notebooks' parameters cells.")
+    parser.add_argument("--sync-cells", action="store_true",
+                        help="rewrite every notebook's parameters cell from SCHEMA and demo")
+    args = parser.parse_args(argv)
+    try:
+        checked = [load(profile)["PROFILE"] for profile in available()]
+        rewritten = sync_cells() if args.sync_cells else []
+    except ProfileError as err:
+        sys.exit(f"error: {err}")
+    print(f"profiles checked: {', '.join(checked)}")
+    for file in rewritten:
+        print(f"rewrote the parameters cell of {paths.relative(file)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

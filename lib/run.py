@@ -104,16 +104,6 @@ def _key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def record_key_numbers(profile: str, chapter: str, numbers: dict[str, Any]) -> Path:
-    """Save a chapter's key numbers (``results/<profile>/<chapter>/summary.json``) for tests."""
-    file = paths.results_dir(profile) / chapter / "summary.json"
-    file.parent.mkdir(parents=True, exist_ok=True)
-    partial = file.with_suffix(".partial")
-    partial.write_text(json.dumps(numbers, indent=2, default=float) + "\n")
-    partial.replace(file)  # an interrupted write never leaves half a summary
-    return file
-
-
 class _Indented:
     """Streams a notebook's printed progress to the terminal, indented under its name."""
 

@@ -7,16 +7,36 @@ written only once everything is computed, and atomically, so a failure keeps the
 """
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from lib import difficulty, paths, toolkit, training
 from lib.datasets import LAYOUTS
-from lib.training import Run
+from lib.training import Ensemble, Run
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How difficulty is scored: aucurriculum's function, the last checkpoint that enters it
+    (``best`` epoch or ``last``) and the split whose samples are scored."""
+    function: str = "CumulativeAccuracy"
+    stop: str = "best"
+    subset: str = "train"
+
+    @classmethod
+    def from_parameters(cls, values: Mapping[str, Any]) -> "Scoring":
+        """From checked parameters (SCORING, SCORING_STOP, SCORING_SUBSET)."""
+        return cls(values["SCORING"], values["SCORING_STOP"], values["SCORING_SUBSET"])
+
+    def scores_file(self, profile: str, run: Run) -> Path:
+        """aucurriculum's scores of one run (``sample_id, label, sum, count``)."""
+        return toolkit.score_run_dir(profile, self.function, self.subset, self.stop,
+                                     run.name) / "scores.csv"
+
 
 def ordering_file(profile: str, dataset: str) -> Path:
     return paths.difficulty_dir(profile) / f"{dataset}_ordering.csv"
@@ -38,39 +58,38 @@ def _runs_by_dataset(runs: list[Run]) -> dict[str, list[Run]]:
     return grouped
 
 
-def run_scores(profile: str, params: dict[str, Any], runs: list[Run]) -> dict[str, pd.DataFrame]:
+def run_scores(profile: str, scorer: Scoring, runs: list[Run]) -> dict[str, pd.DataFrame]:
     """Each run's aucurriculum scores (``sample_id, label, sum, count``), keyed ``Cnn10_s1``."""
     layout = LAYOUTS[runs[0].dataset]
     return {short_run(run): difficulty.read_run_scores(
-        toolkit.score_run_dir(profile, params["SCORING"], params["SCORING_SUBSET"],
-                              params["SCORING_STOP"], run.name) / "scores.csv",
-        layout.index_column, layout.target_column) for run in runs}
+        scorer.scores_file(profile, run), layout.index_column, layout.target_column)
+        for run in runs}
 
 
-def score_ensemble(profile: str, params: dict[str, Any],
+def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
                    log: Callable[[str], None] = print) -> dict[str, pd.DataFrame]:
-    """Score the profile's runs with aucurriculum and write each dataset's ordering.
+    """Score the ensemble's runs with aucurriculum and write each dataset's ordering.
 
     Checks first that every run finished with all its epochs (one-line error otherwise), so a
     broken run never half-updates the orderings.
     """
-    if params["SCORING"] not in toolkit.SCORES:
-        raise difficulty.DifficultyError(f"unknown scoring function {params['SCORING']!r}; "
+    if scorer.function not in toolkit.SCORES:
+        raise difficulty.DifficultyError(f"unknown scoring function {scorer.function!r}; "
                                          f"known: {', '.join(toolkit.SCORES)}")
-    runs = training.planned_runs(params)
+    runs = ensemble.runs
     if not runs:
         raise difficulty.DifficultyError("empty ensemble: the profile names no runs")
     for run in runs:
-        training.check_run(profile, run, params["EPOCHS"])
+        training.check_run(profile, run, ensemble.epochs)
     grouped = _runs_by_dataset(runs)
-    log(f"scoring {len(runs)} runs with {params['SCORING']} (stop={params['SCORING_STOP']}, "
-        f"subset={params['SCORING_SUBSET']}) on {toolkit.resolve_device(params['DEVICE'])}")
+    log(f"scoring {len(runs)} runs with {scorer.function} (stop={scorer.stop}, "
+        f"subset={scorer.subset}) on {toolkit.resolve_device(ensemble.device)}")
     with toolkit.exclusive(profile):
-        toolkit.score(profile, params["SCORING"],
+        toolkit.score(profile, scorer.function,
                       {dataset: [r.name for r in rs] for dataset, rs in grouped.items()},
-                      params["SCORING_STOP"], params["SCORING_SUBSET"], params["DEVICE"],
-                      params["BATCH_SIZE"], _ScoreProgress(profile, params, runs, log))
-    orderings = {dataset: difficulty.ensemble(run_scores(profile, params, dataset_runs))
+                      scorer.stop, scorer.subset, ensemble.device, ensemble.batch_size,
+                      _ScoreProgress(profile, scorer, runs, log))
+    orderings = {dataset: difficulty.ensemble(run_scores(profile, scorer, dataset_runs))
                  for dataset, dataset_runs in grouped.items()}
     for dataset, ordering in orderings.items():
         _write_atomically(ordering, ordering_file(profile, dataset))
@@ -82,11 +101,9 @@ def score_ensemble(profile: str, params: dict[str, Any],
 class _ScoreProgress:
     """A line per run as aucurriculum finishes scoring it."""
 
-    def __init__(self, profile: str, params: dict[str, Any], runs: list[Run],
+    def __init__(self, profile: str, scorer: Scoring, runs: list[Run],
                  log: Callable[[str], None]) -> None:
-        self.files = {run.label: toolkit.score_run_dir(
-            profile, params["SCORING"], params["SCORING_SUBSET"], params["SCORING_STOP"],
-            run.name) / "scores.csv" for run in runs}
+        self.files = {run.label: scorer.scores_file(profile, run) for run in runs}
         self.log = log
         self.seen = {label for label, file in self.files.items() if file.is_file()}
         if self.seen:
@@ -109,14 +126,6 @@ def agreement_scores(per_run: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return runs.join(models)
 
 
-def write_summary(profile: str, numbers: dict[str, Any]) -> Path:
-    """Key numbers of the difficulty chapter, for tests and the book."""
-    file = paths.difficulty_dir(profile) / "summary.json"
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(json.dumps(numbers, indent=2, default=float) + "\n")
-    return file
-
-
 def _write_atomically(table: pd.DataFrame, file: Path) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     partial = file.with_suffix(".partial")
@@ -132,10 +141,10 @@ def read_ordering(profile: str, dataset: str) -> pd.DataFrame:
     return pd.read_csv(file)
 
 
-def aucurriculum_ensemble(profile: str, params: dict[str, Any], dataset: str) -> pd.DataFrame:
+def aucurriculum_ensemble(profile: str, scorer: Scoring, dataset: str) -> pd.DataFrame:
     """aucurriculum's own (row-position) ensemble file for a dataset, read as published."""
-    file = toolkit.scores_dir(profile, params["SCORING"], params["SCORING_SUBSET"]) / \
-        f"{toolkit.score_id(params['SCORING'], dataset)}.csv"
+    file = toolkit.scores_dir(profile, scorer.function, scorer.subset) / \
+        f"{toolkit.score_id(scorer.function, dataset)}.csv"
     return difficulty.read_published(file)
 
 
@@ -161,12 +170,12 @@ def run_dynamics(profile: str, run: Run, epochs: int, stop: str) -> pd.DataFrame
     return table
 
 
-def ensemble_dynamics(profile: str, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """Dynamics of every run, long format per dataset; written next to the orderings."""
+def ensemble_dynamics(profile: str, ensemble: Ensemble, stop: str) -> dict[str, pd.DataFrame]:
+    """Dynamics of every run up to its ``stop`` epoch (``best`` | ``last``), long format per
+    dataset; written next to the orderings."""
     tables = {}
-    for dataset, runs in _runs_by_dataset(training.planned_runs(params)).items():
-        tables[dataset] = pd.concat([run_dynamics(profile, run, params["EPOCHS"],
-                                                  params["SCORING_STOP"]) for run in runs],
-                                    ignore_index=True)
+    for dataset, runs in _runs_by_dataset(ensemble.runs).items():
+        tables[dataset] = pd.concat([run_dynamics(profile, run, ensemble.epochs, stop)
+                                     for run in runs], ignore_index=True)
         _write_atomically(tables[dataset], dynamics_file(profile, dataset))
     return tables

@@ -16,17 +16,34 @@ import hashlib
 import json
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 
 from lib import explain, paths, scoring, toolkit, training
-from lib.training import Run
+from lib.training import Ensemble, Run
 
 BANDS = ("easy", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which samples are shown and who explains them: ``k`` per class in each band, Grad-CAM
+    of every seed of ``model`` at ``layer`` for the ``predicted`` or ``true`` class."""
+    k: int = 10
+    model: str = "Cnn10"
+    layer: str = "conv_block4.conv2"
+    target: str = "predicted"
+
+    @classmethod
+    def from_parameters(cls, values: Mapping[str, Any]) -> "Selection":
+        """From checked parameters (SELECTION_K, EXPLAIN_MODEL, EXPLAIN_LAYER, EXPLAIN_TARGET)."""
+        return cls(values["SELECTION_K"], values["EXPLAIN_MODEL"], values["EXPLAIN_LAYER"],
+                   values["EXPLAIN_TARGET"])
 
 
 def band_positions(size: int, k: int) -> dict[str, list[int]]:
@@ -72,30 +89,28 @@ def sample_folder(label: str, band: str, place: int) -> str:
     return f"{label}/{band}_{place:02d}"
 
 
-def explained_runs(params: dict[str, Any], dataset: str) -> list[Run]:
-    """The runs whose Grad-CAM is saved: every seed of ``EXPLAIN_MODEL`` (the paper: Cnn10)."""
-    runs = [run for run in training.planned_runs(params)
-            if run.dataset == dataset and run.model == params["EXPLAIN_MODEL"]]
+def explained_runs(ensemble: Ensemble, model: str, dataset: str) -> list[Run]:
+    """The runs whose Grad-CAM is saved: every seed of ``model`` (the paper: Cnn10)."""
+    runs = [run for run in ensemble.runs_of(dataset) if run.model == model]
     if not runs:
-        raise ValueError(f"EXPLAIN_MODEL {params['EXPLAIN_MODEL']!r} is not among MODELS "
-                         f"{params['MODELS']}")
+        raise ValueError(f"EXPLAIN_MODEL {model!r} is not among MODELS {list(ensemble.models)}")
     return runs
 
 
-def _models(profile: str, params: dict[str, Any], runs: list[Run]) -> dict[str, toolkit.RunModel]:
-    """The explained runs' best checkpoints on the profile's device, keyed ``Cnn10_s1``."""
-    device = toolkit.resolve_device(params["DEVICE"])
+def _models(profile: str, device: str, runs: list[Run]) -> dict[str, toolkit.RunModel]:
+    """The explained runs' best checkpoints on ``device``, keyed ``Cnn10_s1``."""
+    device = toolkit.resolve_device(device)
     return {scoring.short_run(run): toolkit.RunModel(training.run_dir(profile, run), device=device)
             for run in runs}
 
 
-def _key(profile: str, params: dict[str, Any], dataset: str, runs: list[Run]) -> str:
+def _key(profile: str, chosen: Selection, dataset: str, runs: list[Run]) -> str:
     """What a saved selection depends on: parameters, the ordering and the checkpoints."""
     checkpoints = [[run.name, (training.run_dir(profile, run) / "_best" / "model.pt")
                     .stat().st_mtime_ns] for run in runs]
     ordering = hashlib.sha256(scoring.ordering_file(profile, dataset).read_bytes()).hexdigest()
-    wanted = {name: params[name] for name in
-              ("SELECTION_K", "EXPLAIN_MODEL", "EXPLAIN_LAYER", "EXPLAIN_TARGET")}
+    wanted = {"SELECTION_K": chosen.k, "EXPLAIN_MODEL": chosen.model,
+              "EXPLAIN_LAYER": chosen.layer, "EXPLAIN_TARGET": chosen.target}
     return json.dumps([wanted, ordering, checkpoints], sort_keys=True)
 
 
@@ -121,7 +136,7 @@ def _save_png(file: Path, rgb: np.ndarray) -> None:
     plt.imsave(file, np.clip(rgb, 0, 1))
 
 
-def build(profile: str, params: dict[str, Any], dataset: str,
+def build(profile: str, ensemble: Ensemble, spec: Selection, dataset: str,
           log: Callable[[str], None] = print) -> pd.DataFrame:
     """Select a dataset's samples and save their audio, spectrogram and Grad-CAMs.
 
@@ -129,19 +144,19 @@ def build(profile: str, params: dict[str, Any], dataset: str,
     one is built in a side folder and swapped in only when complete, so a failure keeps the
     old selection whole.
     """
-    runs = explained_runs(params, dataset)
+    runs = explained_runs(ensemble, spec.model, dataset)
     for run in runs:
-        training.check_run(profile, run, params["EPOCHS"])
+        training.check_run(profile, run, ensemble.epochs)
     folder = selection_dir(profile, dataset)
-    key = _key(profile, params, dataset, runs)
+    key = _key(profile, spec, dataset, runs)
     if (folder / "key.json").is_file() and (folder / "key.json").read_text() == key:
         log(f"{dataset}: selection unchanged, reusing {paths.relative(folder)}")
         return read(profile, dataset)
-    chosen = select(scoring.read_ordering(profile, dataset), params["SELECTION_K"])
+    chosen = select(scoring.read_ordering(profile, dataset), spec.k)
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    models = _models(profile, params, runs)
+    models = _models(profile, ensemble.device, runs)
     audio_root = paths.dataset_dir(profile, dataset) / "default"
     rows, explanations, started = [], [], time.time()
     for number, row in enumerate(chosen.itertuples(index=False), start=1):
@@ -156,9 +171,8 @@ def build(profile: str, params: dict[str, Any], dataset: str,
         _save_png(target / "log_mel.png", image(spectrogram))
         for run_label, model in models.items():
             true_index = model.labels.index(str(row.label))
-            wanted = true_index if params["EXPLAIN_TARGET"] == "true" else None
-            cam, explained, probabilities = explain.gradcam(model, features,
-                                                            params["EXPLAIN_LAYER"], wanted)
+            wanted = true_index if spec.target == "true" else None
+            cam, explained, probabilities = explain.gradcam(model, features, spec.layer, wanted)
             np.save(target / f"gradcam_{run_label}.npy", cam.astype(np.float32))
             _save_png(target / f"gradcam_{run_label}.png", overlay(spectrogram, cam))
             explanations.append({
@@ -215,23 +229,24 @@ def sample_cams(sample: Path) -> dict[str, np.ndarray]:
             for file in sorted(sample.glob("gradcam_*.npy"))}
 
 
-def explanation_checks(profile: str, params: dict[str, Any], dataset: str,
-                       chosen: pd.DataFrame, log: Callable[[str], None] = print
-                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Edge focus (a row per sample and run) and faithfulness (a row per sample, run and
-    masked share) of the saved Grad-CAMs, with each sample's band."""
+def explanation_checks(profile: str, ensemble: Ensemble, spec: Selection, dataset: str,
+                       chosen: pd.DataFrame, edge_fraction: float, masked: list[float],
+                       log: Callable[[str], None] = print) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Edge focus (a row per sample and run: the share of importance in the first and last
+    ``edge_fraction`` of the clip) and faithfulness (a row per sample, run and ``masked``
+    share) of the saved Grad-CAMs, with each sample's band."""
     spectrograms, cams = load_cams(profile, dataset, chosen)
     explained = read_explanations(profile, dataset).set_index(["sample_id", "run"])
     bands = chosen.set_index("sample_id")["band"]
-    models = _models(profile, params, explained_runs(params, dataset))
+    models = _models(profile, ensemble.device, explained_runs(ensemble, spec.model, dataset))
     edges, faithful, started = [], [], time.time()
     for number, ((sample_id, run), cam) in enumerate(cams.items(), start=1):
         model = models[run]
         index = model.labels.index(str(explained.loc[(sample_id, run), "explained"]))
         edges.append({"sample_id": sample_id, "run": run, "band": bands[sample_id],
-                      "edge_share": explain.edge_share(cam, params["EDGE_FRACTION"])})
+                      "edge_share": explain.edge_share(cam, edge_fraction)})
         for row in explain.faithfulness(model, spectrograms[sample_id][None], cam, index,
-                                        params["FAITHFULNESS_TOP"], seed=number):
+                                        masked, seed=number):
             faithful.append({"sample_id": sample_id, "run": run, "band": bands[sample_id],
                              **row})
         if number % 100 == 0 or number == len(cams):

@@ -1,17 +1,16 @@
 """The results chapter: every chapter's key numbers, ours beside the paper's.
 
 Each notebook records its key numbers in ``results/<profile>/<chapter>/summary.json``
-(:func:`lib.run.record_key_numbers`); this module only reads those and the paper's transcribed
+(:func:`lib.record.save`); this module only reads those and the paper's transcribed
 tables in ``data/published``, so the summary never recomputes anything.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
 
-from lib import classes, paths, training
+from lib import classes, record, training
 from lib.selection import BANDS
 from lib.datasets import LAYOUTS
 
@@ -28,20 +27,9 @@ PAPER_FINDINGS = {
 }
 
 
-class SummaryError(RuntimeError):
-    """A chapter's key numbers are missing; one line naming the file and the notebook."""
-
-
 def key_numbers(profile: str) -> dict[str, dict[str, Any]]:
     """Every chapter's ``summary.json`` of a profile, by chapter."""
-    numbers = {}
-    for chapter in CHAPTERS:
-        file = paths.results_dir(profile) / chapter / "summary.json"
-        if not file.is_file():
-            raise SummaryError(f"{paths.relative(file)} is missing: run the {chapter} notebook "
-                               f"first (make notebooks PROFILE={profile})")
-        numbers[chapter] = json.loads(file.read_text())
-    return numbers
+    return {chapter: record.load(profile, chapter) for chapter in CHAPTERS}
 
 
 def _row(dataset: str, quantity: str, ours: float | None, paper: float | None,
@@ -138,16 +126,16 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def setup(profile: str, params: dict[str, Any]) -> str:
+def setup(profile: str, ensemble: training.Ensemble) -> str:
     """One sentence on how this build's training differs from the paper's, from its numbers."""
     numbers = key_numbers(profile)
     clips = ", ".join(f"{dataset}: {n['clips_per_split']['train']} training clips"
                       for dataset, n in numbers["data"].items() if "clips_per_split" in n)
     return (f"This build trained {numbers['training']['runs']} runs "
-            f"({', '.join(f'{m} x seeds {training.seeds_of(params, m)}' for m in params['MODELS'])}) for {params['EPOCHS']} "
-            f"epochs at learning rate {params['LEARNING_RATE']}"
-            f"{' (cosine-annealed)' if params['SCHEDULER'] == 'cosine' else ''}, batch "
-            f"{params['BATCH_SIZE']}, in {params['PRECISION']}"
+            f"({', '.join(f'{m} x seeds {list(ensemble.seeds_of(m))}' for m in ensemble.models)})"
+            f" for {ensemble.epochs} epochs at learning rate {ensemble.learning_rate}"
+            f"{'' if ensemble.scheduler == 'none' else f' ({ensemble.scheduler} schedule)'}, "
+            f"batch {ensemble.batch_size}, in {ensemble.precision}"
             f"{' (' + clips + ')' if clips else ''}; the paper trained 12 runs (Cnn10 and Cnn14 x "
             "3 seeds x 2 datasets) for 100 epochs at a constant 0.001, batch 32, in fp32 on the "
             "full DCASE2020 Task 1A and SpeechCommands training sets.")

@@ -100,6 +100,13 @@ def _write_yaml(file: Path, content: dict[str, Any]) -> None:
     file.write_text(yaml.safe_dump(content, sort_keys=False))
 
 
+def download(layout: DatasetLayout, root: Path) -> None:
+    """A real dataset into ``root`` by its autrainer class's own ``download()`` (internet)."""
+    import autrainer.datasets
+
+    getattr(autrainer.datasets, layout.autrainer_class.rsplit(".", 1)[1]).download(str(root))
+
+
 def write_dataset_configs(profile: str, datasets: list[str]) -> Path:
     work = workdir(profile)
     for name in datasets:
@@ -260,8 +267,9 @@ def experiment_dir(profile: str) -> Path:
     return workdir(profile) / "results" / EXPERIMENT
 
 
-def training_dir(profile: str) -> Path:
-    """autrainer's folder of training runs, one subfolder per run."""
+def runs_dir(profile: str) -> Path:
+    """autrainer's folder of training runs, one subfolder per run (the tables built from them
+    are in :func:`lib.paths.training_dir`)."""
     return experiment_dir(profile) / "training"
 
 
@@ -457,7 +465,7 @@ def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], st
             raise ToolkitError(f"empty ensemble: no runs to score for {dataset}")
         for run in runs:
             scored = score_run_dir(profile, scoring, subset, stop, run) / "scores.csv"
-            trained = training_dir(profile) / run / "metrics.csv"
+            trained = runs_dir(profile) / run / "metrics.csv"
             if scored.is_file() and trained.is_file() and \
                     trained.stat().st_mtime > scored.stat().st_mtime:
                 shutil.rmtree(scored.parent)

@@ -8,12 +8,11 @@ learning curves per epoch.
 """
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -48,23 +47,56 @@ class Run:
         return f"{self.dataset} {self.model} seed {self.seed}"
 
 
-def seeds_of(params: dict[str, Any], model: str) -> list[int]:
-    """The seeds one model is trained with: SEEDS, unless SEEDS_BY_MODEL names the model."""
-    return params["SEEDS_BY_MODEL"].get(model, params["SEEDS"])
+@dataclass(frozen=True)
+class Ensemble:
+    """The runs of a study and how each is trained: every dataset x model x seed.
 
+    Built once from a notebook's checked parameters (:meth:`from_parameters`); a variant, such
+    as a point of the label-noise sweep, is ``dataclasses.replace(ensemble, ...)``.
+    """
+    datasets: tuple[str, ...]
+    models: tuple[str, ...]
+    seeds: tuple[int, ...]
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    optimizer: str = "Adam"
+    scheduler: str = "none"
+    device: str = "auto"
+    precision: str = "fp32"
+    #: Seeds of single models instead of ``seeds``, as ``(("Cnn14", (1, 2)),)``.
+    seeds_by_model: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
-def planned_runs(params: dict[str, Any]) -> list[Run]:
-    """Every (dataset, model, seed) run of a profile, in autrainer's naming."""
-    return [Run(dataset, model, seed,
-                toolkit.run_name(dataset, model, params["OPTIMIZER"], params["LEARNING_RATE"],
-                                 params["BATCH_SIZE"], params["EPOCHS"], seed,
-                                 params["PRECISION"], params["SCHEDULER"]))
-            for dataset in params["DATASETS"] for model in params["MODELS"]
-            for seed in seeds_of(params, model)]
+    @classmethod
+    def from_parameters(cls, values: Mapping[str, Any]) -> "Ensemble":
+        """From checked parameters (DATASETS, MODELS, SEEDS, SEEDS_BY_MODEL, EPOCHS, ...)."""
+        return cls(tuple(values["DATASETS"]), tuple(values["MODELS"]), tuple(values["SEEDS"]),
+                   values["EPOCHS"], values["BATCH_SIZE"], float(values["LEARNING_RATE"]),
+                   values["OPTIMIZER"], values["SCHEDULER"], values["DEVICE"],
+                   values["PRECISION"],
+                   tuple((model, tuple(seeds))
+                         for model, seeds in values["SEEDS_BY_MODEL"].items()))
+
+    def seeds_of(self, model: str) -> tuple[int, ...]:
+        """The seeds one model is trained with: ``seeds``, unless ``seeds_by_model`` names it."""
+        return dict(self.seeds_by_model).get(model, self.seeds)
+
+    @property
+    def runs(self) -> list[Run]:
+        """Every (dataset, model, seed) run, in autrainer's naming."""
+        return [Run(dataset, model, seed,
+                    toolkit.run_name(dataset, model, self.optimizer, self.learning_rate,
+                                     self.batch_size, self.epochs, seed, self.precision,
+                                     self.scheduler))
+                for dataset in self.datasets for model in self.models
+                for seed in self.seeds_of(model)]
+
+    def runs_of(self, dataset: str) -> list[Run]:
+        return [run for run in self.runs if run.dataset == dataset]
 
 
 def run_dir(profile: str, run: Run | str) -> Path:
-    return toolkit.training_dir(profile) / (run.name if isinstance(run, Run) else run)
+    return toolkit.runs_dir(profile) / (run.name if isinstance(run, Run) else run)
 
 
 def is_complete(profile: str, run: Run) -> bool:
@@ -114,7 +146,8 @@ class _Progress:
             folder = run_dir(self.profile, run)
             if is_complete(self.profile, run):
                 self.reported.add(run.name)
-                toolkit.prune_optimizer_states(folder)  # at once: the sweep's peak disk is one run's
+                # at once: the sweep's peak disk is one run's
+                toolkit.prune_optimizer_states(folder)
                 seconds = _train_seconds(folder)
                 best = best_record(folder)
                 self.log(f"[{len(self.reported)}/{len(self.runs)}] {run.label}: "
@@ -140,9 +173,9 @@ def _train_seconds(folder: Path) -> float:
     return float(timer["train"]["total_seconds"])
 
 
-def train_ensemble(profile: str, params: dict[str, Any],
+def train_ensemble(profile: str, ensemble: Ensemble,
                    log: Callable[[str], None] = print, summarise: bool = True) -> list[Run]:
-    """Train the profile's runs that are missing, then (``summarise``) aggregate all of them
+    """Train the ensemble's runs that are missing, then (``summarise``) aggregate all of them
     with ``autrainer postprocess`` like the paper; ensembles nobody reads tables of, such as
     the validation sweep's, skip that step (about 9 s on a CPU).
 
@@ -151,14 +184,13 @@ def train_ensemble(profile: str, params: dict[str, Any],
     ``metrics.csv``) is removed and trained again from its first epoch, as autrainer would.
     """
     with toolkit.exclusive(profile):
-        return _train_missing(profile, params, log, summarise)
+        return _train_missing(profile, ensemble, log, summarise)
 
 
-def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], None],
+def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
                    summarise: bool) -> list[Run]:
-    runs = planned_runs(params)
-    epochs = params["EPOCHS"]
-    data_now = {d: data_fingerprint(profile, d) for d in params["DATASETS"]}
+    runs = ensemble.runs
+    data_now = {d: data_fingerprint(profile, d) for d in ensemble.datasets}
     for run in runs:
         record = run_dir(profile, run) / DATA_RECORD
         if is_complete(profile, run) and record.is_file() and \
@@ -167,23 +199,23 @@ def _train_missing(profile: str, params: dict[str, Any], log: Callable[[str], No
             shutil.rmtree(run_dir(profile, run))
     todo = [r for r in runs if not is_complete(profile, r)]
     log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
-        f"training {len(todo)} on {toolkit.resolve_device(params['DEVICE'])} "
+        f"training {len(todo)} on {toolkit.resolve_device(ensemble.device)} "
         f"(logs: {paths.relative(toolkit.workdir(profile) / 'logs')}/train-<dataset>.log)")
     for run in todo:
         if run_dir(profile, run).is_dir():
             log(f"    {run.label}: removing an incomplete earlier attempt")
             shutil.rmtree(run_dir(profile, run))
-    progress = _Progress(profile, runs, epochs, log)
+    progress = _Progress(profile, runs, ensemble.epochs, log)
     # One sweep per dataset: a schedule sized in optimiser steps (onecycle) then depends only
     # on the run's own dataset, never on which other datasets the profile lists.
     for dataset in dict.fromkeys(r.dataset for r in todo):
         toolkit.write_training_config(
-            profile, [dataset], {m: seeds_of(params, m) for m in params["MODELS"]},
-            epochs, params["BATCH_SIZE"], params["LEARNING_RATE"], params["OPTIMIZER"],
-            params["DEVICE"], params["PRECISION"], params["SCHEDULER"])
+            profile, [dataset], {m: list(ensemble.seeds_of(m)) for m in ensemble.models},
+            ensemble.epochs, ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
+            ensemble.device, ensemble.precision, ensemble.scheduler)
         toolkit.train(profile, progress, log_name=f"train-{dataset}")
     for run in runs:
-        check_run(profile, run, epochs)
+        check_run(profile, run, ensemble.epochs)
         toolkit.prune_optimizer_states(run_dir(profile, run))
         record = run_dir(profile, run) / DATA_RECORD
         if not record.is_file():
@@ -286,17 +318,21 @@ def on_paper_datasets(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(dataset=table["dataset"].map(lambda d: LAYOUTS[d].paper_dataset))
 
 
-def write_summary(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame,
-                  train_accuracy: dict[str, dict[str, float]]) -> dict[str, Any]:
-    """Save the chapter's tables and key numbers (``results/<profile>/training``).
-
-    ``train_accuracy`` is each run's best checkpoint on its training split (keyed by run name,
-    see :func:`lib.classes.train_accuracy`), recorded per dataset and model as the mean over
-    seeds."""
+def save_tables(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame) -> None:
+    """The chapter's tables for readers of the results: ``runs.csv``, ``learning_curves.csv``."""
     out = paths.training_dir(profile)
     out.mkdir(parents=True, exist_ok=True)
     metrics.to_csv(out / "runs.csv", index=False)
     curves.to_csv(out / "learning_curves.csv", index=False)
+
+
+def key_numbers(metrics: pd.DataFrame, train_accuracy: dict[str, dict[str, float]]
+                ) -> dict[str, Any]:
+    """The chapter's key numbers: runs, training time, test accuracy and training accuracy per
+    dataset and model (means over seeds).
+
+    ``train_accuracy`` is each run's best checkpoint on its training split (keyed by run name,
+    see :func:`lib.classes.train_accuracy`)."""
     by_model = mean_std(metrics, ["dataset", "model"])
     summary = {"runs": len(metrics), "train_seconds": float(metrics["train_seconds"].sum()),
                "test_accuracy": {f"{r.dataset} {r.model}": round(float(r.test_accuracy), 4)
@@ -306,7 +342,6 @@ def write_summary(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame,
         records = [train_accuracy[name] for name in group["run"]]
         summary["train_accuracy"][f"{dataset} {model}"] = {
             part: round(float(np.mean([r[part] for r in records])), 4) for part in records[0]}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 

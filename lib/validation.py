@@ -8,7 +8,8 @@ by sample id, and every function aligns on that index, never on row order.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -239,15 +240,16 @@ def training_truth(profile: str, dataset: str) -> pd.DataFrame:
     return table
 
 
-def sample_scores(profile: str, params: dict[str, Any], dataset: str) -> pd.DataFrame:
+def sample_scores(profile: str, ensemble: training.Ensemble, stop: str,
+                  dataset: str) -> pd.DataFrame:
     """Every score of :data:`SCORES` per training sample id, oriented higher = harder.
 
     CumulativeAccuracy comes from the scored ordering; the others from the runs' training
-    dynamics, recomputed from autrainer's saved epoch outputs and averaged over runs.
+    dynamics up to their ``stop`` epoch, recomputed from autrainer's saved epoch outputs and
+    averaged over runs.
     """
-    runs = [run for run in training.planned_runs(params) if run.dataset == dataset]
-    dynamics = pd.concat([scoring.run_dynamics(profile, run, params["EPOCHS"],
-                                               params["SCORING_STOP"]) for run in runs])
+    dynamics = pd.concat([scoring.run_dynamics(profile, run, ensemble.epochs, stop)
+                          for run in ensemble.runs_of(dataset)])
     per_sample = difficulty.mean_over_runs(dynamics).set_index("sample_id")
     per_sample = per_sample.join(scoring.read_ordering(profile, dataset)
                                  .set_index("sample_id")[["score"]], how="outer")
@@ -339,27 +341,28 @@ def cleanlab_for(profile: str, dataset: str, truth: pd.DataFrame, folds: int) ->
     return cleanlab_scores(labels, probabilities, names)
 
 
-def sweep_point(profile: str, params: dict[str, Any], flip_fraction: float,
+def sweep_point(profile: str, ensemble: training.Ensemble, scorer: scoring.Scoring,
+                flip_fraction: float, seeds: list[int], data_seed: int, folds: int,
                 log: Callable[[str], None] = print) -> pd.DataFrame:
     """Detection of the flipped labels by every score on the profile's keyword set relabelled
-    with ``flip_fraction`` of them (same audio), from its own small ensemble (the first of
-    MODELS x SWEEP_SEEDS).
+    with ``flip_fraction`` of them (same audio, drawn with ``data_seed``), from its own small
+    ensemble: the first of the ensemble's models x ``seeds``, on the keyword set only.
 
     The point is a profile nested in the parent's folders (:func:`paths.sweep_profile`), so
     its labels, runs and scores are reused when nothing changed, like the main ensemble's.
     """
     point = paths.sweep_profile(profile, flip_fraction)
-    settings = {**params, "PROFILE": point, "DATASETS": ["OfflineKeywords"],
-                "MODELS": params["MODELS"][:1], "SEEDS": params["SWEEP_SEEDS"]}
+    small = replace(ensemble, datasets=("OfflineKeywords",), models=ensemble.models[:1],
+                    seeds=tuple(seeds), seeds_by_model=())
     log(f"sweep point: {flip_fraction:.0%} flipped labels ({point})")
     keywords.relabelled(paths.dataset_dir(profile, "OfflineKeywords"),
                         paths.dataset_dir(point, "OfflineKeywords"), flip_fraction,
-                        params["DATA_SEED"], log)
-    training.train_ensemble(point, settings, log, summarise=False)
-    scoring.score_ensemble(point, settings, log)
+                        data_seed, log)
+    training.train_ensemble(point, small, log, summarise=False)
+    scoring.score_ensemble(point, small, scorer, log)
     truth = training_truth(point, "OfflineKeywords")
-    scores = sample_scores(point, settings, "OfflineKeywords")
-    cleanlab = cleanlab_for(point, "OfflineKeywords", truth, params["CLEANLAB_FOLDS"])
+    scores = sample_scores(point, small, scorer.stop, "OfflineKeywords")
+    cleanlab = cleanlab_for(point, "OfflineKeywords", truth, folds)
     scores["cleanlab (label quality)"] = cleanlab["score"]
     table = detection(scores, truth["label_flipped"])
     return table.assign(flip_fraction=flip_fraction,

@@ -6,7 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from lib import book, data, paths, profiles, run
+from lib import book, data, paths, profiles, run, scoring, selection, training
+
+#: Fixtures that build the smoke pipeline (data, training, scoring, the book): a test using any
+#: of them is marked ``pipeline``, so ``pytest -m "not pipeline"`` runs the fast rest.
+PIPELINE_FIXTURES = {"smoke_data", "smoke_notebooks", "smoke_book", "keyword_copy",
+                     "private_results"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pipeline)
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +63,19 @@ def private_results(smoke_notebooks, tmp_path, monkeypatch) -> Path:
                         ignore=shutil.ignore_patterns(".lock"))
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     return target
+
+
+@pytest.fixture(scope="session")
+def ensemble(smoke) -> training.Ensemble:
+    """The smoke profile's runs, as the notebooks build them."""
+    return training.Ensemble.from_parameters(smoke)
+
+
+@pytest.fixture(scope="session")
+def scorer(smoke) -> scoring.Scoring:
+    return scoring.Scoring.from_parameters(smoke)
+
+
+@pytest.fixture(scope="session")
+def spec(smoke) -> selection.Selection:
+    return selection.Selection.from_parameters(smoke)

@@ -1,12 +1,11 @@
 """Class-level recall, difficulty and the paper's correlations."""
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from lib import classes, paths, scoring, training
+from lib import classes, paths, record, scoring
 
 
 def _recalls(train: dict[str, list[float]], test: dict[str, list[float]]) -> pd.DataFrame:
@@ -67,8 +66,8 @@ def test_published_tables_are_the_papers():
     assert len(classes.published_overview("DCASE2020Task1A")) == 10
 
 
-def test_test_predictions_are_autrainers_and_cached(smoke_notebooks, smoke):
-    run = training.planned_runs(smoke)[0]
+def test_test_predictions_are_autrainers_and_cached(smoke_notebooks, smoke, ensemble):
+    run = ensemble.runs[0]
     test = classes.predictions("smoke", run, "test")
     metrics = pd.read_csv(paths.training_dir("smoke") / "runs.csv").set_index("run")
     accuracy = (test["label"] == test["predicted"]).mean()
@@ -83,7 +82,7 @@ def test_test_predictions_are_autrainers_and_cached(smoke_notebooks, smoke):
 
 
 def test_class_chapter_records_its_numbers(smoke_notebooks, smoke):
-    summary = json.loads((paths.results_dir("smoke") / "classes" / "summary.json").read_text())
+    summary = record.load("smoke", "classes")
     for dataset in smoke["DATASETS"]:
         numbers = summary[dataset]
         assert numbers["classes"] >= 3

@@ -1,15 +1,15 @@
 """Grad-CAM on a trained smoke run, the axes of the profiles, edge focus and faithfulness."""
-import json
 
 import numpy as np
 import pytest
 
-from lib import audio, explain, paths, scoring, selection, toolkit, training
+from lib import audio, explain, record, scoring, selection, toolkit, training
 
 
 @pytest.fixture(scope="module")
-def keyword_model(smoke_notebooks, smoke):
-    run = selection.explained_runs(smoke, "OfflineKeywords")[0]
+def keyword_model(smoke_notebooks, smoke, ensemble):
+    run = selection.explained_runs(ensemble, smoke["EXPLAIN_MODEL"],
+                                 "OfflineKeywords")[0]
     return toolkit.RunModel(training.run_dir("smoke", run))
 
 
@@ -19,8 +19,9 @@ def keyword_features(keyword_model):
     return np.load(toolkit.features_file("smoke", "OfflineKeywords", sample_id))
 
 
-def test_run_model_reproduces_autrainers_test_predictions(smoke_notebooks, smoke):
-    run = selection.explained_runs(smoke, "OfflineKeywords")[0]
+def test_run_model_reproduces_autrainers_test_predictions(smoke_notebooks, smoke, ensemble):
+    run = selection.explained_runs(ensemble, smoke["EXPLAIN_MODEL"],
+                                 "OfflineKeywords")[0]
     folder = training.run_dir("smoke", run)
     model = toolkit.RunModel(folder)
     table = toolkit.run_split_table(folder, "test")
@@ -102,8 +103,7 @@ def test_masked_sets_cells_to_the_quietest_value():
 
 
 def test_explanation_chapter_records_its_numbers(smoke_notebooks, smoke):
-    summary = json.loads((paths.results_dir("smoke") / "explanations" / "summary.json")
-                         .read_text())
+    summary = record.load("smoke", "explanations")
     for dataset in smoke["DATASETS"]:
         shares = summary[dataset]["edge_share"]
         assert set(shares) == {"easy", "medium", "hard"}

@@ -1,5 +1,4 @@
 """``autrainer inference`` on awkward and broken files."""
-import json
 import shutil
 
 import numpy as np
@@ -7,12 +6,12 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import inference, paths, toolkit, training
+from lib import inference, paths, record, toolkit, training
 
 
 @pytest.fixture(scope="module")
-def keyword_run(smoke_notebooks, smoke):
-    return inference.choose_run("smoke", smoke, "OfflineKeywords")
+def keyword_run(smoke_notebooks, smoke, ensemble):
+    return inference.choose_run("smoke", ensemble, "OfflineKeywords")
 
 
 def test_examples_cover_rates_channels_lengths_and_broken_files(smoke_notebooks):
@@ -80,24 +79,23 @@ def test_same_inputs_reuse_the_predictions(keyword_run):
     assert table_file.stat().st_mtime_ns == before
 
 
-def test_folder_without_wavs_and_unknown_run_fail_in_one_line(smoke, tmp_path):
+def test_folder_without_wavs_and_unknown_run_fail_in_one_line(smoke, tmp_path, ensemble):
     with pytest.raises(FileNotFoundError, match="no .wav files"):
         inference.check_inputs(tmp_path)
     with pytest.raises(ValueError, match="INFERENCE_RUN 'Cnn99_s1' is not a run"):
-        inference.choose_run("smoke", smoke, "OfflineKeywords", "Cnn99_s1")
+        inference.choose_run("smoke", ensemble, "OfflineKeywords", "Cnn99_s1")
 
 
 def test_inference_chapter_records_its_numbers(smoke_notebooks):
-    summary = json.loads((paths.results_dir("smoke") / "inference" / "summary.json").read_text())
+    summary = record.load("smoke", "inference")
     assert summary["errors"] == ["corrupt.wav", "empty.wav", "nan.wav"]
     assert summary["classified"] == summary["files"] - 3
     assert "silent.wav" in summary["warnings"] and len(summary["warnings"]) == 2
 
 
-def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smoke):
+def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smoke, ensemble):
     """The smoke words tree and three have real recordings in Debian; off and up have none."""
-    summary = json.loads((paths.results_dir("smoke") / "inference" / "summary.json")
-                         .read_text())["real_speech"]
+    summary = record.load("smoke", "inference")["real_speech"]
     assert sorted(summary["per_word"]) == ["three", "tree"] and summary["words"] == 2
     assert 0.0 <= summary["accuracy"] <= 1.0
     assert 0.0 <= summary["synthetic_test_accuracy"] <= 1.0
@@ -106,7 +104,7 @@ def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smo
         assert 0.0 <= word["probability"] <= 1.0 and 0 <= word["runs_correct"] <= 2
     truth = pd.read_csv(paths.DATA / "smoke" / "real_speech" / "truth.csv").set_index("label")
     assert truth.loc["three", "sample_rate"] == 8000  # a telephone prompt, resampled by autrainer
-    for run in training.planned_runs(smoke):
+    for run in ensemble.runs:
         if run.dataset == "OfflineKeywords":
             assert (inference.output_dir("smoke", run, "real_speech") / "outputs"
                     / "results.csv").is_file()

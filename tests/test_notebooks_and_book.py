@@ -6,13 +6,13 @@ import nbformat
 import papermill
 import pytest
 
-from lib import book, paths, run
+from lib import book, paths, record, run
 
 
 def test_smoke_notebooks_run_and_record_their_numbers(smoke_notebooks):
     assert [r["notebook"] for r in smoke_notebooks] == [p.name for p in run.notebooks()]
     assert all(r.get("status") == "ok" for r in smoke_notebooks)
-    summary = json.loads((paths.results_dir("smoke") / "data" / "summary.json").read_text())
+    summary = record.load("smoke", "data")
     keyword_set = summary["OfflineKeywords"]
     assert keyword_set["clips_per_split"] == {"train": 24, "dev": 8, "test": 8}
     assert keyword_set["flipped"] == 2 and keyword_set["nonspeech"] == 2
@@ -107,7 +107,7 @@ def test_each_chapter_shows_its_parameters_and_rerun_command(smoke_book):
 
 
 def test_results_chapter_sets_our_numbers_beside_the_papers(smoke_book):
-    summary = json.loads((paths.results_dir("smoke") / "results" / "summary.json").read_text())
+    summary = record.load("smoke", "results")
     assert summary["compared_with_paper"] == 8  # 2 datasets x (accuracy + 3 correlations)
     assert set(summary["difficulty_test_same_sign"]) == {"OfflineKeywords", "SyntheticScenes"}
     text = _text((smoke_book / "book" / "executed" / "90_results.html").read_text())
@@ -141,7 +141,7 @@ def test_notebooks_record_the_learned_regime_figures(smoke_notebooks):
         return isinstance(value, (int, float)) and not isinstance(value, bool)
 
     def load(chapter):
-        return json.loads((paths.results_dir("smoke") / chapter / "summary.json").read_text())
+        return record.load("smoke", chapter)
 
     training_numbers = load("training")
     for key, accuracy in training_numbers["test_accuracy"].items():

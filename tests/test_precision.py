@@ -35,7 +35,7 @@ def test_fp16_on_a_cpu_and_unknown_precisions_are_refused():
 
 
 def test_precisions_get_their_own_run_folders(smoke):
-    names = {p: training.planned_runs({**smoke, "PRECISION": p})[0].name
+    names = {p: training.Ensemble.from_parameters({**smoke, "PRECISION": p}).runs[0].name
              for p in ("fp32", "bf16")}
     assert "_Cnn10_" in names["fp32"] and "_Cnn10-bf16_" in names["bf16"]
 
@@ -51,7 +51,8 @@ def retrained(smoke_notebooks, smoke, tmp_path_factory):
         folders, accuracy = {}, {}
         for precision in ("bf16", "fp32"):
             variant = {**params, "PRECISION": precision}
-            runs = training.train_ensemble("smoke", variant, log=lambda line: None,
+            runs = training.train_ensemble("smoke", training.Ensemble.from_parameters(variant),
+                                           log=lambda line: None,
                                            summarise=False)
             folders[precision] = training.run_dir("smoke", runs[0])
             accuracy[precision] = float(training.run_metrics("smoke", runs)["test_accuracy"][0])
@@ -66,7 +67,8 @@ def _state(folder, epoch):
 
 def test_a_bf16_run_is_byte_deterministic_on_cpu(retrained, smoke):
     folders, _, params = retrained
-    first = training.run_dir("smoke", training.planned_runs(params)[0])  # the book's run
+    book_run = training.Ensemble.from_parameters(params).runs[0]
+    first = training.run_dir("smoke", book_run)
     assert first != folders["bf16"]
     for epoch in range(1, smoke["EPOCHS"] + 1):
         for name in ("train_outputs.npy", "train_indices.npy", "dev_outputs.npy"):

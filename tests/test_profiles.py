@@ -99,7 +99,7 @@ def test_seeds_by_model_trains_fewer_seeds_of_one_model():
 
     params = {**profiles.load("demo"), "MODELS": ["Cnn10", "Cnn14"], "SEEDS": [1, 2, 3],
               "SEEDS_BY_MODEL": {"Cnn14": [1, 2]}}
-    runs = [(r.model, r.seed) for r in training.planned_runs(params)]
+    runs = [(r.model, r.seed) for r in training.Ensemble.from_parameters(params).runs]
     assert runs == [("Cnn10", 1), ("Cnn10", 2), ("Cnn10", 3), ("Cnn14", 1), ("Cnn14", 2)]
 
 
@@ -120,3 +120,34 @@ def test_training_config_excludes_the_seeds_a_model_is_not_trained_with(tmp_path
     assert model["_target_"] == "lib.models.Cnn14" and model["precision"] == "bf16"
     scheduler = yaml.safe_load((work / "conf" / "scheduler" / "Cosine.yaml").read_text())
     assert scheduler["T_max"] == 2
+
+
+def test_every_parameters_cell_is_written_from_the_schema():
+    """One wording per parameter: each cell's comment is SCHEMA's, each default the demo's
+    (`python -m lib.profiles --sync-cells` rewrites a cell that drifted)."""
+    demo = profiles.load("demo")
+    for file in sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(file, as_version=4)
+        names = profiles.declared(notebook)
+        assert len(names) == len(set(names)), file.name
+        assert profiles.parameters_cell_of(notebook).source == \
+            profiles.parameters_cell(names, demo), f"{file.name}: run --sync-cells"
+        for name, info in papermill.inspect_notebook(str(file)).items():
+            assert info["help"] == profiles.SCHEMA[name].comment, (file.name, name)
+
+
+def test_check_cell_checks_the_names_the_cell_declares():
+    notebook = "notebooks/00_data.ipynb"
+    namespace = {"PROFILE": "smoke", "DATASETS": ["OfflineKeywords"], "HTML": object()}
+    assert profiles.check_cell(namespace, notebook) == {"PROFILE": "smoke",
+                                                       "DATASETS": ["OfflineKeywords"]}
+    with pytest.raises(profiles.ProfileError, match="00_data.ipynb: parameter DATASETS allows"):
+        profiles.check_cell({**namespace, "DATASETS": ["Speech"]}, notebook)
+
+
+def test_every_lib_module_is_on_the_map():
+    import lib
+
+    for module in sorted(paths.LIB.glob("*.py")):
+        if module.stem != "__init__":
+            assert f"``{module.stem}``" in lib.__doc__, module.stem

@@ -101,14 +101,15 @@ def test_explorer_follows_its_controls(smoke_notebooks, smoke):
 
 
 def test_selection_is_reused_and_a_failed_rebuild_keeps_the_old_one(private_results, smoke,
-                                                                     monkeypatch):
+                                                                    monkeypatch, ensemble, spec):
     from lib import explain
 
     dataset = "OfflineKeywords"
     key = selection.selection_dir("smoke", dataset) / "key.json"
     before = key.stat().st_mtime_ns
     lines = []
-    selection.build("smoke", smoke, dataset, log=lines.append)
+    selection.build("smoke", ensemble, spec, dataset,
+                     log=lines.append)
     assert key.stat().st_mtime_ns == before and "unchanged" in lines[0]
     saved = selection.read("smoke", dataset)
 
@@ -117,6 +118,8 @@ def test_selection_is_reused_and_a_failed_rebuild_keeps_the_old_one(private_resu
 
     monkeypatch.setattr(explain, "gradcam", broken)
     with pytest.raises(RuntimeError, match="Grad-CAM failed"):
-        selection.build("smoke", {**smoke, "SELECTION_K": 1}, dataset, log=lines.append)
+        selection.build("smoke", ensemble,
+                        selection.Selection.from_parameters({**smoke, "SELECTION_K": 1}), dataset,
+                        log=lines.append)
     pd.testing.assert_frame_equal(selection.read("smoke", dataset), saved)
     assert key.stat().st_mtime_ns == before

@@ -1,15 +1,14 @@
 """The smoke ensemble: trained through autrainer, reused, resumed, scored and checked."""
-import json
 import shutil
 
 import pandas as pd
 import pytest
 
-from lib import difficulty, paths, scoring, toolkit, training
+from lib import difficulty, paths, record, scoring, toolkit, training
 
 
-def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke):
-    runs = training.planned_runs(smoke)
+def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke, ensemble):
+    runs = ensemble.runs
     assert len(runs) == len(smoke["DATASETS"]) * len(smoke["MODELS"]) * len(smoke["SEEDS"])
     for run in runs:
         training.check_run("smoke", run, smoke["EPOCHS"])
@@ -18,18 +17,19 @@ def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke):
     assert metrics["best_epoch"].between(1, smoke["EPOCHS"]).all()
 
 
-def test_unchanged_parameters_do_not_retrain(smoke_notebooks, smoke):
+def test_unchanged_parameters_do_not_retrain(smoke_notebooks, smoke, ensemble):
     finished = {r.name: training.run_dir("smoke", r).joinpath("metrics.csv").stat().st_mtime_ns
-                for r in training.planned_runs(smoke)}
+                for r in ensemble.runs}
     lines = []
-    training.train_ensemble("smoke", smoke, log=lines.append)
+    training.train_ensemble("smoke", ensemble, log=lines.append)
     assert lines[0].startswith(f"{len(finished)} of {len(finished)} runs already trained")
     assert finished == {r: training.run_dir("smoke", r).joinpath("metrics.csv").stat()
                         .st_mtime_ns for r in finished}
 
 
-def test_interrupted_or_outdated_runs_are_the_only_ones_trained_again(private_results, smoke):
-    runs = training.planned_runs(smoke)
+def test_interrupted_or_outdated_runs_are_the_only_ones_trained_again(private_results, smoke,
+                                                                      ensemble):
+    runs = ensemble.runs
     keywords = [r for r in runs if r.dataset == "OfflineKeywords"]
     interrupted, outdated = keywords[-1], keywords[0]
     (training.run_dir("smoke", interrupted) / "metrics.csv").unlink()  # as if killed mid-run
@@ -38,7 +38,7 @@ def test_interrupted_or_outdated_runs_are_the_only_ones_trained_again(private_re
               for r in runs if r not in (interrupted, outdated)}
     params = {**smoke, "DATASETS": ["OfflineKeywords"]}
     lines = []
-    training.train_ensemble("smoke", params, log=lines.append)
+    training.train_ensemble("smoke", training.Ensemble.from_parameters(params), log=lines.append)
     assert any(outdated.label in line and "data that has changed" in line for line in lines)
     assert any(line.startswith(f"{len(keywords) - 2} of {len(keywords)} runs already trained; "
                                "training 2") for line in lines)
@@ -53,12 +53,12 @@ def test_interrupted_or_outdated_runs_are_the_only_ones_trained_again(private_re
     assert states == [f"epoch_{smoke['EPOCHS']}"]
 
 
-def test_orderings_join_runs_that_saw_different_training_sets(smoke_notebooks, smoke):
+def test_orderings_join_runs_that_saw_different_training_sets(smoke_notebooks, ensemble,
+                                                              scorer):
     """autrainer's DCASE dev split depends on the seed, so the scene runs saw different
     training samples: each sample's score counts only the runs that saw it."""
     ordering = scoring.read_ordering("smoke", "SyntheticScenes")
-    per_run = scoring.run_scores("smoke", smoke, [r for r in training.planned_runs(smoke)
-                                                  if r.dataset == "SyntheticScenes"])
+    per_run = scoring.run_scores("smoke", scorer, ensemble.runs_of("SyntheticScenes"))
     seen = {run: set(table["sample_id"]) for run, table in per_run.items()}
     assert len(set.union(*seen.values())) > len(set.intersection(*seen.values()))
     for row in ordering.itertuples():
@@ -69,9 +69,9 @@ def test_orderings_join_runs_that_saw_different_training_sets(smoke_notebooks, s
     assert ordering["rank"].is_monotonic_increasing
 
 
-def test_keyword_ordering_equals_aucurriculums_where_runs_agree(smoke_notebooks, smoke):
+def test_keyword_ordering_equals_aucurriculums_where_runs_agree(smoke_notebooks, smoke, scorer):
     ours = scoring.read_ordering("smoke", "OfflineKeywords").set_index("sample_id")
-    theirs = scoring.aucurriculum_ensemble("smoke", smoke, "OfflineKeywords")
+    theirs = scoring.aucurriculum_ensemble("smoke", scorer, "OfflineKeywords")
     theirs = theirs.set_index("sample_id")
     assert set(ours.index) == set(theirs.index)
     assert (ours["score"] - theirs["score"].reindex(ours.index)).abs().max() < 1e-12
@@ -85,23 +85,23 @@ def test_dynamics_cover_every_training_sample_of_every_run(smoke_notebooks, smok
     assert (table["epochs"] == smoke["EPOCHS"]).all()
 
 
-def test_missing_run_folder_is_one_line(private_results, smoke):
+def test_missing_run_folder_is_one_line(private_results, smoke, ensemble, scorer):
     ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
-    run = training.planned_runs(smoke)[0]
+    run = ensemble.runs[0]
     shutil.rmtree(training.run_dir("smoke", run))
     with pytest.raises(training.RunError) as err:
-        scoring.score_ensemble("smoke", smoke, log=lambda line: None)
+        scoring.score_ensemble("smoke", ensemble, scorer, log=lambda line: None)
     assert "run folder missing" in str(err.value) and run.name in str(err.value)
     assert "\n" not in str(err.value)
     assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
 
 
-def test_missing_epoch_outputs_are_one_line(private_results, smoke):
+def test_missing_epoch_outputs_are_one_line(private_results, smoke, ensemble, scorer):
     ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
-    run = training.planned_runs(smoke)[1]
+    run = ensemble.runs[1]
     (training.run_dir("smoke", run) / "epoch_2" / "train_outputs.npy").unlink()
     with pytest.raises(training.RunError) as err:
-        scoring.score_ensemble("smoke", smoke, log=lambda line: None)
+        scoring.score_ensemble("smoke", ensemble, scorer, log=lambda line: None)
     assert "epoch 2 outputs missing (train_outputs.npy)" in str(err.value)
     assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
     with pytest.raises(training.RunError, match="epoch 2 outputs missing"):
@@ -116,7 +116,9 @@ def test_bad_scoring_request_is_one_line_and_keeps_the_ordering(private_results,
                                                                 change, message):
     ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
     with pytest.raises(difficulty.DifficultyError) as err:
-        scoring.score_ensemble("smoke", {**smoke, **change}, log=lambda line: None)
+        values = {**smoke, **change}
+        scoring.score_ensemble("smoke", training.Ensemble.from_parameters(values),
+                               scoring.Scoring.from_parameters(values), log=lambda line: None)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
 
@@ -134,13 +136,13 @@ def test_unknown_scoring_is_refused_by_the_toolkit_layer_too():
                       "cpu", 8)
 
 
-def test_chapters_record_their_key_numbers(smoke_notebooks, smoke):
+def test_chapters_record_their_key_numbers(smoke_notebooks, smoke, ensemble):
 
-    trained = json.loads((paths.training_dir("smoke") / "summary.json").read_text())
-    assert trained["runs"] == len(training.planned_runs(smoke))
+    trained = record.load("smoke", "training")
+    assert trained["runs"] == len(ensemble.runs)
     assert set(trained["test_accuracy"]) == {f"{d} {m}" for d in smoke["DATASETS"]
                                              for m in smoke["MODELS"]}
-    scored = json.loads((paths.difficulty_dir("smoke") / "summary.json").read_text())
+    scored = record.load("smoke", "difficulty")
     assert scored["OfflineKeywords"]["samples"] == 24
     assert scored["OfflineKeywords"]["max_difference_to_aucurriculum"] == 0.0
     assert scored["SyntheticScenes"]["max_difference_to_aucurriculum"] > 0.0

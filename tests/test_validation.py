@@ -1,11 +1,10 @@
 """Detection metrics and stability on hand-made cases."""
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from lib import paths, validation
+from lib import paths, record, validation
 
 IDS = [f"s{i}" for i in range(6)]
 TRUTH = pd.Series([True, True, False, False, False, False], index=IDS)
@@ -110,7 +109,7 @@ def test_disagreeing_runs_give_wide_rank_intervals():
 
 
 def test_validation_chapter_records_detection_covariates_and_stability(smoke_notebooks):
-    numbers = json.loads((paths.results_dir("smoke") / "validation" / "summary.json").read_text())
+    numbers = record.load("smoke", "validation")
     keywords = numbers["OfflineKeywords"]
     for flag in validation.FLAGS:
         found = keywords["detection"][flag]

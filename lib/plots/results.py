@@ -1,0 +1,29 @@
+"""Figures of the results chapter (90_results): our numbers beside the paper's."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from lib.plots import finished, new_axes
+
+
+def beside_paper(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Figure:
+    """Our value and the paper's for each quantity both report, on one scale."""
+    rows = table.dropna(subset=["ours"]).reset_index(drop=True)
+    fig, ax = new_axes(ax, (8, 0.55 * len(rows) + 1.4))
+    y = np.arange(len(rows))[::-1]
+    for yi, row in zip(y, rows.itertuples()):
+        if pd.notna(row.paper):
+            ax.plot([row.ours, row.paper], [yi, yi], color="0.75", zorder=1)
+    ax.scatter(rows["ours"], y, marker="o", color="#1f77b4", label="ours", zorder=2)
+    ax.scatter(rows["paper"], y, marker="D", color="#d62728", label="paper", zorder=2)
+    ax.set_yticks(y, [f"{r.quantity.removeprefix('Spearman over classes: ')}\n({r.dataset})"
+                      for r in rows.itertuples()], fontsize=8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_xlabel("value (accuracy as a fraction, or Spearman correlation)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return finished(fig)
+
