@@ -28,11 +28,13 @@ Data
 Toolkit (the only contact with autrainer and aucurriculum)
     ``toolkit``    Hydra configs, the real command-line tools, their classes and files
     ``models``     autrainer's Cnn10/Cnn14 under mixed precision, named by ``_target_``
+    ``callbacks``  the recorder autrainer calls after each epoch, for in-training scoring
 
 The study, a module per chapter
     ``training``   the ensemble: runs, training, metrics, learning curves (01_training)
     ``difficulty`` per-sample scores joined over runs, ranks, dynamics (02_difficulty)
-    ``scoring``    aucurriculum's CumulativeAccuracy per run and the orderings (02_difficulty)
+    ``scoring``    CumulativeAccuracy per run (aucurriculum or in-training) and the orderings
+                   (02_difficulty)
     ``selection``  easy, medium and hard samples with their Grad-CAMs (03_selection)
     ``explain``    Grad-CAM, its frequency and time profiles, faithfulness (04_explanations)
     ``classes``    class difficulty against recall (05_classes)

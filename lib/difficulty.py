@@ -200,6 +200,8 @@ def dynamics(epochs: list[EpochOutputs], stop_epoch: int | None = None) -> pd.Da
     - ``cumulative_accuracy``: share of epochs 1..``stop_epoch`` right (all epochs if None), the
       score aucurriculum computes, but from the predictions made during training.
     - ``loss``: the mean cross-entropy of the true class over epochs (-log p).
+    - ``learned_from``: the first epoch from which the sample is right at every later epoch
+      (the last epoch + 1 when it is wrong at the last one).
     """
     if not epochs:
         raise DifficultyError("no epoch outputs to compute training dynamics from")
@@ -210,6 +212,10 @@ def dynamics(epochs: list[EpochOutputs], stop_epoch: int | None = None) -> pd.Da
                          for e in ordered], axis=1)
     stop = ordered[-1].epoch if stop_epoch is None else stop_epoch
     right_then_wrong = (correct.shift(1, axis=1) == 1.0) & (correct == 0.0)
+    wrong_then_or_later = (correct != 1.0).iloc[:, ::-1].cummax(axis=1).iloc[:, ::-1]
+    stays_right = ~wrong_then_or_later
+    learned_from = stays_right.idxmax(axis=1).where(stays_right.any(axis=1),
+                                                    ordered[-1].epoch + 1)
     table = pd.DataFrame({
         "confidence": probability.mean(axis=1),
         "variability": probability.std(axis=1, ddof=0),
@@ -219,6 +225,7 @@ def dynamics(epochs: list[EpochOutputs], stop_epoch: int | None = None) -> pd.Da
         "cumulative_accuracy": correct.loc[:, [e for e in correct.columns if e <= stop]]
         .mean(axis=1),
         "loss": -np.log(probability.clip(lower=1e-12)).mean(axis=1),
+        "learned_from": learned_from.astype(int),
         "epochs": correct.notna().sum(axis=1),
     })
     table.index.name = "sample_id"
@@ -229,7 +236,7 @@ def mean_over_runs(dynamics: pd.DataFrame) -> pd.DataFrame:
     """Per sample, the runs' dynamics averaged (``never_learned``: in every run)."""
     grouped = dynamics.groupby("sample_id")
     table = grouped[["confidence", "variability", "correctness", "forgetting_events",
-                     "cumulative_accuracy", "loss"]].mean()
+                     "cumulative_accuracy", "loss", "learned_from"]].mean()
     table["never_learned"] = grouped["never_learned"].all()
     table["runs"] = grouped.size()
     return table.reset_index()

@@ -103,6 +103,10 @@ SCHEMA: dict[str, Parameter] = {
                               choices=("best", "last")),
     "SCORING_SUBSET": Parameter("str", "split whose samples are scored (the paper: train)",
                                 choices=("train", "dev", "test")),
+    "SCORING_ENGINE": Parameter("str", "who computes CumulativeAccuracy: aucurriculum reloads "
+                                "every epoch's kept model (the paper's), in-training records the "
+                                "same forward passes during training and keeps only the best and "
+                                "last models", choices=("aucurriculum", "in-training")),
     # Selection, explanations, classes, inference (notebooks/03_selection on).
     "SELECTION_K": Parameter("int", "samples per class in each of the easy, medium and hard "
                              "bands (the paper: 10)", minimum=1),

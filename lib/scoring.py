@@ -1,7 +1,11 @@
 """Score every training sample of a profile's ensemble and write one ordering per dataset.
 
-aucurriculum computes each run's CumulativeAccuracy (``aucurriculum curriculum``, through
-:mod:`lib.toolkit`); :mod:`lib.difficulty` joins the runs per sample. The ordering files
+Two engines give each run's CumulativeAccuracy: ``aucurriculum`` (``aucurriculum
+curriculum`` through :mod:`lib.toolkit`, which reloads every epoch's saved model state) and
+``in-training`` (the same forward passes, recorded during training by
+:class:`lib.callbacks.ScoredSplitRecorder`, so only the best and last model states are kept;
+aucurriculum still scores each dataset's reference run, for the comparison).
+:mod:`lib.difficulty` joins the runs per sample. The ordering files
 (``results/<profile>/difficulty/<dataset>_ordering.csv``) are what later chapters read. They are
 written only once everything is computed, and atomically, so a failure keeps the old ones.
 """
@@ -14,7 +18,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from lib import difficulty, paths, toolkit, training
+from lib import callbacks, difficulty, paths, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.training import Ensemble, Run
 
@@ -22,15 +26,18 @@ from lib.training import Ensemble, Run
 @dataclass(frozen=True)
 class Scoring:
     """How difficulty is scored: aucurriculum's function, the last checkpoint that enters it
-    (``best`` epoch or ``last``) and the split whose samples are scored."""
+    (``best`` epoch or ``last``), the split whose samples are scored, and the engine
+    (``aucurriculum`` or ``in-training``)."""
     function: str = "CumulativeAccuracy"
     stop: str = "best"
     subset: str = "train"
+    engine: str = "aucurriculum"
 
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> "Scoring":
-        """From checked parameters (SCORING, SCORING_STOP, SCORING_SUBSET)."""
-        return cls(values["SCORING"], values["SCORING_STOP"], values["SCORING_SUBSET"])
+        """From checked parameters (SCORING, SCORING_STOP, SCORING_SUBSET, SCORING_ENGINE)."""
+        return cls(values["SCORING"], values["SCORING_STOP"], values["SCORING_SUBSET"],
+                   values["SCORING_ENGINE"])
 
     def scores_file(self, profile: str, run: Run) -> Path:
         """aucurriculum's scores of one run (``sample_id, label, sum, count``)."""
@@ -58,8 +65,19 @@ def _runs_by_dataset(runs: list[Run]) -> dict[str, list[Run]]:
     return grouped
 
 
-def run_scores(profile: str, scorer: Scoring, runs: list[Run]) -> dict[str, pd.DataFrame]:
-    """Each run's aucurriculum scores (``sample_id, label, sum, count``), keyed ``Cnn10_s1``."""
+def run_scores(profile: str, scorer: Scoring, runs: list[Run], epochs: int
+               ) -> dict[str, pd.DataFrame]:
+    """Each run's scores (``sample_id, label, sum, count``) by the scorer's engine, keyed
+    ``Cnn10_s1``."""
+    if scorer.engine == "in-training":
+        return {short_run(run): recorded_scores(profile, run, epochs, scorer.stop, scorer.subset)
+                for run in runs}
+    return aucurriculum_scores(profile, scorer, runs)
+
+
+def aucurriculum_scores(profile: str, scorer: Scoring, runs: list[Run]
+                        ) -> dict[str, pd.DataFrame]:
+    """Each run's scores as aucurriculum wrote them (``scores.csv``), keyed ``Cnn10_s1``."""
     layout = LAYOUTS[runs[0].dataset]
     return {short_run(run): difficulty.read_run_scores(
         scorer.scores_file(profile, run), layout.index_column, layout.target_column)
@@ -79,17 +97,23 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
     runs = ensemble.runs
     if not runs:
         raise difficulty.DifficultyError("empty ensemble: the profile names no runs")
+    by_aucurriculum = runs if scorer.engine == "aucurriculum" else reference_runs(ensemble)
     for run in runs:
-        training.check_run(profile, run, ensemble.epochs)
+        training.check_run(profile, run, ensemble.epochs, run in by_aucurriculum)
+        if scorer.engine == "in-training":
+            run_records(profile, run, ensemble.epochs, scorer.subset)  # one line if any is missing
     grouped = _runs_by_dataset(runs)
     log(f"scoring {len(runs)} runs with {scorer.function} (stop={scorer.stop}, "
-        f"subset={scorer.subset}) on {toolkit.resolve_device(ensemble.device)}")
+        f"subset={scorer.subset}, engine {scorer.engine}) on "
+        f"{toolkit.resolve_device(ensemble.device)}")
     with toolkit.exclusive(profile):
         toolkit.score(profile, scorer.function,
-                      {dataset: [r.name for r in rs] for dataset, rs in grouped.items()},
+                      {dataset: [r.name for r in rs]
+                       for dataset, rs in _runs_by_dataset(by_aucurriculum).items()},
                       scorer.stop, scorer.subset, ensemble.device, ensemble.batch_size,
-                      _ScoreProgress(profile, scorer, runs, log))
-    orderings = {dataset: difficulty.ensemble(run_scores(profile, scorer, dataset_runs))
+                      _ScoreProgress(profile, scorer, by_aucurriculum, log))
+    orderings = {dataset: difficulty.ensemble(run_scores(profile, scorer, dataset_runs,
+                                                         ensemble.epochs))
                  for dataset, dataset_runs in grouped.items()}
     for dataset, ordering in orderings.items():
         _write_atomically(ordering, ordering_file(profile, dataset))
@@ -146,6 +170,81 @@ def aucurriculum_ensemble(profile: str, scorer: Scoring, dataset: str) -> pd.Dat
     file = toolkit.scores_dir(profile, scorer.function, scorer.subset) / \
         f"{toolkit.score_id(scorer.function, dataset)}.csv"
     return difficulty.read_published(file)
+
+
+# --- The in-training engine: records written during training ---------------------------------
+
+def reference_runs(ensemble: Ensemble) -> list[Run]:
+    """The runs that keep every epoch's model state, so aucurriculum can score them too."""
+    return [run for run in ensemble.runs if ensemble.keeps_every_epoch(run)]
+
+
+def run_records(profile: str, run: Run, epochs: int, subset: str = "train"
+                ) -> list[difficulty.EpochOutputs]:
+    """A run's per-epoch records of the scored split (eval mode, that epoch's weights), each
+    sample named by its id; one line when the run has none or lacks an epoch."""
+    folder = training.run_dir(profile, run)
+    records = callbacks.records_dir(folder)
+    missing = [e for e in range(1, epochs + 1) if not (records / f"epoch_{e}.npz").is_file()]
+    if missing:
+        raise difficulty.DifficultyError(
+            f"{paths.relative(folder)}: no in-training record of epoch {missing[0]} (trained "
+            "before the recorder existed, or with SCORING_ENGINE aucurriculum); score it with "
+            "SCORING_ENGINE: aucurriculum, or delete the run folder to train it again")
+    ids = toolkit.run_split_table(folder, subset)[LAYOUTS[run.dataset].index_column].to_numpy()
+    outputs = []
+    for epoch in range(1, epochs + 1):
+        with np.load(records / f"epoch_{epoch}.npz") as record:
+            outputs.append(difficulty.EpochOutputs(
+                epoch, ids[record["position"]], record["true_probability"],
+                record["predicted"] == record["target"]))
+    return outputs
+
+
+def _stop_epoch(profile: str, run: Run, stop: str, epochs: int) -> int:
+    return int(training.best_record(training.run_dir(profile, run))["iteration"]) \
+        if stop == "best" else epochs
+
+
+def recorded_scores(profile: str, run: Run, epochs: int, stop: str, subset: str = "train"
+                    ) -> pd.DataFrame:
+    """One run's CumulativeAccuracy from its records, as aucurriculum's ``scores.csv`` gives it:
+    ``sample_id, label, sum`` (epochs right, 1..``stop``) ``, count`` (epochs counted)."""
+    last = _stop_epoch(profile, run, stop, epochs)
+    outputs = [o for o in run_records(profile, run, epochs, subset) if o.epoch <= last]
+    correct = pd.concat([pd.Series(o.correct.astype(float), index=o.sample_id)
+                         for o in outputs], axis=1)
+    layout = LAYOUTS[run.dataset]
+    labels = toolkit.run_split_table(training.run_dir(profile, run), subset).set_index(
+        layout.index_column)[layout.target_column]
+    return pd.DataFrame({"sample_id": correct.index, "label": labels.loc[correct.index].values,
+                         "sum": correct.sum(axis=1).values,
+                         "count": correct.notna().sum(axis=1).values})
+
+
+def engine_agreement(profile: str, ensemble: Ensemble, scorer: Scoring) -> pd.DataFrame:
+    """For every run scored both ways: the largest difference, over its samples, between the
+    in-training CumulativeAccuracy and aucurriculum's (a row per run)."""
+    rows = []
+    for run in reference_runs(ensemble):
+        theirs = aucurriculum_scores(profile, scorer, [run])[short_run(run)]
+        ours = recorded_scores(profile, run, ensemble.epochs, scorer.stop, scorer.subset)
+        joined = ours.merge(theirs, on="sample_id", suffixes=("", "_aucurriculum"))
+        difference = (joined["sum"] / joined["count"]
+                      - joined["sum_aucurriculum"] / joined["count_aucurriculum"]).abs()
+        rows.append({"dataset": run.dataset, "run": short_run(run), "samples": len(joined),
+                     "max_difference": float(difference.max())})
+    return pd.DataFrame(rows)
+
+
+def run_eval_dynamics(profile: str, run: Run, epochs: int, stop: str,
+                      subset: str = "train") -> pd.DataFrame:
+    """Training dynamics of one run from its in-training records (eval mode, each epoch's final
+    weights): the columns of :func:`run_dynamics` (train mode), at no extra forward pass."""
+    table = difficulty.dynamics(run_records(profile, run, epochs, subset),
+                                _stop_epoch(profile, run, stop, epochs))
+    table.insert(1, "run", short_run(run))
+    return table
 
 
 # --- Training dynamics from autrainer's per-epoch outputs ------------------------------------

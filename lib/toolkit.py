@@ -356,13 +356,16 @@ def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, bat
 
 def write_training_config(profile: str, datasets: list[str], seeds: dict[str, list[int]],
                           epochs: int, batch_size: int, learning_rate: float, optimizer: str,
-                          device: str, precision: str = "fp32",
-                          scheduler: str = "none") -> Path:
+                          device: str, precision: str = "fp32", scheduler: str = "none",
+                          record: str | None = None, every_epoch: bool = True) -> Path:
     """``conf/train.yaml``: the paper's ``conf/config.yaml`` with the profile's values.
 
     ``seeds`` maps each model to its seeds. autrainer sweeps the grid of every model and seed;
     the (model, seed) pairs outside a model's seeds are excluded with the sweeper's own
-    filters, beside its filter that skips finished runs.
+    filters, beside its filter that skips finished runs. ``record`` names a split that
+    :class:`lib.callbacks.ScoredSplitRecorder` evaluates after every epoch (batches of
+    ``batch_size``, as scoring uses); without ``every_epoch``, autrainer keeps the model states
+    of the best and the last epoch only (``save_frequency``).
     """
     models = list(seeds)
     all_seeds = sorted({s for model_seeds in seeds.values() for s in model_seeds})
@@ -382,12 +385,18 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
              "model": ", ".join(model_id(m, precision) for m in models), "optimizer": optimizer}
     if scheduler != "none":
         sweep["scheduler"] = SCHEDULERS[scheduler]
-    _write_yaml(work / "conf" / "train.yaml", {
+    config: dict[str, Any] = {
         "defaults": ["_autrainer_", "_self_"],
         "results_dir": "results", "experiment_id": EXPERIMENT, "iterations": epochs,
-        "device": device, "progress_bar": False,
-        "hydra": {"sweeper": {"filters": [{"type": "exists", "path": "metrics.csv"}, *excluded],
-                              "params": sweep}}})
+        "device": device, "progress_bar": False}
+    if record is not None:
+        config["callbacks"] = [{"lib.callbacks.ScoredSplitRecorder": {
+            "subset": record, "batch_size": batch_size}}]
+    if not every_epoch:
+        config["save_frequency"] = epochs
+    config["hydra"] = {"sweeper": {"filters": [{"type": "exists", "path": "metrics.csv"},
+                                               *excluded], "params": sweep}}
+    _write_yaml(work / "conf" / "train.yaml", config)
     return work
 
 

@@ -23,8 +23,9 @@ from lib.datasets import LAYOUTS, data_fingerprint
 
 #: Metrics autrainer tracks on dev (every epoch) and test (model of the best epoch).
 METRICS = ("accuracy", "uar", "f1")
-#: Files autrainer writes for every epoch; scoring and training dynamics read them.
-EPOCH_FILES = ("model.pt", "train_outputs.npy", "train_targets.npy", "train_indices.npy")
+#: Files autrainer writes for every epoch; training dynamics read them. aucurriculum also needs
+#: every epoch's ``model.pt``, which the in-training engine does not keep (see :mod:`lib.callbacks`).
+EPOCH_FILES = ("train_outputs.npy", "train_targets.npy", "train_indices.npy")
 
 
 #: Written into each finished run: the fingerprint of the data it was trained on.
@@ -66,6 +67,9 @@ class Ensemble:
     precision: str = "fp32"
     #: Seeds of single models instead of ``seeds``, as ``(("Cnn14", (1, 2)),)``.
     seeds_by_model: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    #: The split recorded after every epoch for in-training scoring (None: record nothing and
+    #: keep every epoch's model state for aucurriculum).
+    recorded: str | None = None
 
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> "Ensemble":
@@ -75,7 +79,9 @@ class Ensemble:
                    values["OPTIMIZER"], values["SCHEDULER"], values["DEVICE"],
                    values["PRECISION"],
                    tuple((model, tuple(seeds))
-                         for model, seeds in values["SEEDS_BY_MODEL"].items()))
+                         for model, seeds in values["SEEDS_BY_MODEL"].items()),
+                   values["SCORING_SUBSET"] if values.get("SCORING_ENGINE") == "in-training"
+                   else None)
 
     def seeds_of(self, model: str) -> tuple[int, ...]:
         """The seeds one model is trained with: ``seeds``, unless ``seeds_by_model`` names it."""
@@ -94,6 +100,12 @@ class Ensemble:
     def runs_of(self, dataset: str) -> list[Run]:
         return [run for run in self.runs if run.dataset == dataset]
 
+    def keeps_every_epoch(self, run: Run) -> bool:
+        """Whether a run keeps every epoch's model state: always without in-training records;
+        with them only each dataset's first run, the reference that aucurriculum scores beside
+        the records (all others keep their best and last epochs)."""
+        return self.recorded is None or run == self.runs_of(run.dataset)[0]
+
 
 def run_dir(profile: str, run: Run | str) -> Path:
     return toolkit.runs_dir(profile) / (run.name if isinstance(run, Run) else run)
@@ -104,14 +116,15 @@ def is_complete(profile: str, run: Run) -> bool:
     return (run_dir(profile, run) / "metrics.csv").is_file()
 
 
-def epochs_saved(folder: Path) -> list[int]:
-    """Epochs whose model state a run folder holds, in order."""
+def epochs_done(folder: Path) -> list[int]:
+    """Epochs a run has finished (their training outputs are saved), in order."""
     return sorted(int(d.name.split("_")[-1]) for d in folder.glob("epoch_*")
-                  if (d / "model.pt").is_file())
+                  if (d / "train_outputs.npy").is_file())
 
 
-def check_run(profile: str, run: Run, epochs: int) -> None:
-    """Fail with one line unless the run finished and kept every epoch's outputs."""
+def check_run(profile: str, run: Run, epochs: int, every_checkpoint: bool = False) -> None:
+    """Fail with one line unless the run finished and kept every epoch's outputs (and, with
+    ``every_checkpoint``, every epoch's model state, as aucurriculum needs)."""
     folder = run_dir(profile, run)
     where = paths.relative(folder)
     if not folder.is_dir():
@@ -119,7 +132,9 @@ def check_run(profile: str, run: Run, epochs: int) -> None:
     if not (folder / "metrics.csv").is_file():
         raise RunError(f"{where}: run incomplete (no metrics.csv); re-run the training step")
     for epoch in range(1, epochs + 1):
-        missing = [f for f in EPOCH_FILES if not (folder / f"epoch_{epoch}" / f).is_file()]
+        needed = (*EPOCH_FILES, "model.pt") if every_checkpoint or epoch == epochs \
+            else EPOCH_FILES
+        missing = [f for f in needed if not (folder / f"epoch_{epoch}" / f).is_file()]
         if missing:
             raise RunError(f"{where}: epoch {epoch} outputs missing ({', '.join(missing)})")
     if not (folder / "_best" / "dev.yaml").is_file():
@@ -155,7 +170,7 @@ class _Progress:
                          f"{best['accuracy']['all']:.3f} at epoch {best['iteration']}")
                 self.last_line = time.monotonic()
                 continue
-            done = len(epochs_saved(folder)) if folder.is_dir() else 0
+            done = len(epochs_done(folder)) if folder.is_dir() else 0
             if done > self.epoch_seen.get(run.name, 0) and \
                     time.monotonic() - self.last_line >= self.every:
                 self.log(f"    {run.label}: epoch {done}/{self.epochs}")
@@ -206,16 +221,25 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
             log(f"    {run.label}: removing an incomplete earlier attempt")
             shutil.rmtree(run_dir(profile, run))
     progress = _Progress(profile, runs, ensemble.epochs, log)
-    # One sweep per dataset: a schedule sized in optimiser steps (onecycle) then depends only
-    # on the run's own dataset, never on which other datasets the profile lists.
+    # One sweep per dataset and checkpoint policy: a schedule sized in optimiser steps
+    # (onecycle) then depends only on the run's own dataset, and only the runs aucurriculum
+    # scores keep every epoch's model state.
     for dataset in dict.fromkeys(r.dataset for r in todo):
-        toolkit.write_training_config(
-            profile, [dataset], {m: list(ensemble.seeds_of(m)) for m in ensemble.models},
-            ensemble.epochs, ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
-            ensemble.device, ensemble.precision, ensemble.scheduler)
-        toolkit.train(profile, progress, log_name=f"train-{dataset}")
+        for every_epoch in (True, False):
+            group = [r for r in todo if r.dataset == dataset
+                     and ensemble.keeps_every_epoch(r) == every_epoch]
+            if not group:
+                continue
+            seeds = {m: [r.seed for r in group if r.model == m] for m in ensemble.models}
+            toolkit.write_training_config(
+                profile, [dataset], {m: s for m, s in seeds.items() if s}, ensemble.epochs,
+                ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
+                ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
+                every_epoch)
+            toolkit.train(profile, progress,
+                          log_name=f"train-{dataset}" + ("" if every_epoch else "-best-last"))
     for run in runs:
-        check_run(profile, run, ensemble.epochs)
+        check_run(profile, run, ensemble.epochs, ensemble.keeps_every_epoch(run))
         toolkit.prune_optimizer_states(run_dir(profile, run))
         record = run_dir(profile, run) / DATA_RECORD
         if not record.is_file():

@@ -27,6 +27,15 @@ SCORES = {
     "variability": ("variability", 1),
     "forgetting events": ("forgetting_events", 1),
     "per-sample loss": ("loss", 1),
+    "learned for good from epoch": ("learned_from", 1),
+}
+#: The same dynamics from the in-training records: eval mode, each epoch's final weights
+#: (the forward passes aucurriculum's CumulativeAccuracy counts), when the runs have them.
+EVAL_SCORES = {
+    "mean confidence (eval mode)": ("confidence", -1),
+    "variability (eval mode)": ("variability", 1),
+    "forgetting events (eval mode)": ("forgetting_events", 1),
+    "learned for good from epoch (eval mode)": ("learned_from", 1),
 }
 #: The injected kinds of bad sample the keyword set records, and their metadata column.
 FLAGS = {"flipped label": "label_flipped", "non-speech": "nonspeech"}
@@ -253,8 +262,32 @@ def sample_scores(profile: str, ensemble: training.Ensemble, stop: str,
     per_sample = difficulty.mean_over_runs(dynamics).set_index("sample_id")
     per_sample = per_sample.join(scoring.read_ordering(profile, dataset)
                                  .set_index("sample_id")[["score"]], how="outer")
-    return pd.DataFrame({name: sign * per_sample[column]
-                         for name, (column, sign) in SCORES.items()})
+    table = pd.DataFrame({name: sign * per_sample[column]
+                          for name, (column, sign) in SCORES.items()})
+    if ensemble.recorded != "train":
+        return table
+    recorded = difficulty.mean_over_runs(pd.concat([
+        scoring.run_eval_dynamics(profile, run, ensemble.epochs, stop)
+        for run in ensemble.runs_of(dataset)])).set_index("sample_id")
+    for name, (column, sign) in EVAL_SCORES.items():
+        table[name] = sign * recorded[column]
+    return table
+
+
+def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Each dynamic in eval mode (records) against train mode (training logs): the Spearman
+    correlation of the two over samples, and each one's AUROC for every injected kind."""
+    rows = []
+    for name in EVAL_SCORES:
+        train_mode = name.removesuffix(" (eval mode)")
+        row = {"dynamic": train_mode,
+               "spearman": float(scores[name].corr(scores[train_mode], method="spearman"))}
+        for flag, column in FLAGS.items():
+            if truth[column].any():
+                row[f"auroc {flag}, train mode"] = auroc(scores[train_mode], truth[column])
+                row[f"auroc {flag}, eval mode"] = auroc(scores[name], truth[column])
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def pooled_features(profile: str, dataset: str, sample_ids: pd.Index) -> np.ndarray:
@@ -367,3 +400,24 @@ def sweep_point(profile: str, ensemble: training.Ensemble, scorer: scoring.Scori
     table = detection(scores, truth["label_flipped"])
     return table.assign(flip_fraction=flip_fraction,
                         flagged_by_cleanlab=float(cleanlab["label_issue"].mean()))
+
+
+def modes_finding(modes: pd.DataFrame) -> str:
+    """What :func:`eval_against_train`'s table says, in words, from its numbers."""
+    sentences = []
+    better = total = 0
+    for row in modes.to_dict("records"):
+        detections = []
+        for flag in FLAGS:
+            key = f"auroc {flag}, eval mode"
+            if key in row:
+                eval_mode, train_mode = row[key], row[f"auroc {flag}, train mode"]
+                total += 1
+                better += eval_mode > train_mode
+                detections.append(f"{flag} AUROC {eval_mode:.2f} in eval mode against "
+                                  f"{train_mode:.2f} in train mode")
+        sentences.append(f"**{row['dynamic']}**: Spearman {row['spearman']:.2f} between the "
+                         f"modes; " + "; ".join(detections) + ".")
+    verdict = (f"Eval mode finds the injected samples better in {better} of {total} "
+               "comparisons." if total else "")
+    return " ".join(sentences + [verdict])

@@ -58,7 +58,8 @@ def test_orderings_join_runs_that_saw_different_training_sets(smoke_notebooks, e
     """autrainer's DCASE dev split depends on the seed, so the scene runs saw different
     training samples: each sample's score counts only the runs that saw it."""
     ordering = scoring.read_ordering("smoke", "SyntheticScenes")
-    per_run = scoring.run_scores("smoke", scorer, ensemble.runs_of("SyntheticScenes"))
+    per_run = scoring.run_scores("smoke", scorer, ensemble.runs_of("SyntheticScenes"),
+                                 ensemble.epochs)
     seen = {run: set(table["sample_id"]) for run, table in per_run.items()}
     assert len(set.union(*seen.values())) > len(set.intersection(*seen.values()))
     for row in ordering.itertuples():

@@ -1,0 +1,160 @@
+"""In-training CumulativeAccuracy: the recorder callback, and equality with aucurriculum's."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from lib import callbacks, difficulty, paths, scoring, toolkit, training
+
+
+class _Data:
+    def __init__(self, dataset):
+        self.train_dataset = dataset
+
+
+class _Trainer:
+    """What the recorder reads of autrainer's trainer: data, model, device, run folder."""
+
+    def __init__(self, folder, samples=10):
+        torch.manual_seed(0)
+        features = torch.randn(samples, 4)
+        targets = torch.arange(samples) % 3
+        self.data = _Data([(features[i], targets[i], i) for i in range(samples)])
+        self.model = torch.nn.Linear(4, 3)
+        self.DEVICE = "cpu"
+        self.output_directory = folder
+
+
+def test_recorder_writes_each_epoch_once_and_atomically(tmp_path, monkeypatch):
+    trainer = _Trainer(tmp_path)
+    recorder = callbacks.ScoredSplitRecorder("train", batch_size=4)
+    recorder.cb_on_val_end(trainer, 1, {})
+    first = (callbacks.records_dir(tmp_path) / "epoch_1.npz").read_bytes()
+    recorder.cb_on_val_end(trainer, 1, {})  # a continued run repeats an epoch
+    assert sorted(p.name for p in callbacks.records_dir(tmp_path).iterdir()) == ["epoch_1.npz"]
+    assert (callbacks.records_dir(tmp_path) / "epoch_1.npz").read_bytes() == first
+    with np.load(callbacks.records_dir(tmp_path) / "epoch_1.npz") as record:
+        assert list(record["position"]) == list(range(10))
+        logits = trainer.model(torch.stack([x for x, _, _ in trainer.data.train_dataset]))
+        assert (record["predicted"] == logits.argmax(1).numpy()).all()
+        assert record["true_probability"].dtype == np.float32
+
+    def killed(file, **arrays):
+        open(file, "wb").write(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", killed)
+    with pytest.raises(KeyboardInterrupt):
+        recorder.cb_on_val_end(trainer, 2, {})
+    assert not (callbacks.records_dir(tmp_path) / "epoch_2.npz").exists()
+    assert (callbacks.records_dir(tmp_path) / "epoch_1.npz").read_bytes() == first
+
+
+def test_training_config_names_the_recorder_and_keeps_best_and_last(smoke_data):
+    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 3, 8,
+                                         1e-3, "Adam", "cpu", "bf16", "none", record="train",
+                                         every_epoch=False)
+    config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
+    assert config["callbacks"] == [{"lib.callbacks.ScoredSplitRecorder":
+                                    {"subset": "train", "batch_size": 8}}]
+    assert config["save_frequency"] == 3
+
+
+@pytest.fixture(scope="module")
+def recorded(smoke_notebooks, smoke, tmp_path_factory):
+    """The smoke runs trained again with the recorder and every checkpoint kept, in a private
+    results folder, and scored by aucurriculum (stop best and last)."""
+    original = paths.RESULTS
+    paths.RESULTS = tmp_path_factory.mktemp("in_training") / "results"
+    ensemble = replace(training.Ensemble.from_parameters(smoke), recorded="train")
+    try:
+        for dataset in ensemble.datasets:
+            toolkit.write_training_config(
+                "smoke", [dataset], {m: list(ensemble.seeds_of(m)) for m in ensemble.models},
+                ensemble.epochs, ensemble.batch_size, ensemble.learning_rate,
+                ensemble.optimizer, ensemble.device, ensemble.precision, ensemble.scheduler,
+                record="train", every_epoch=True)
+            toolkit.train("smoke", log_name=f"train-{dataset}")
+        theirs = {}
+        for stop in ("best", "last"):
+            by_aucurriculum = scoring.Scoring(stop=stop, engine="aucurriculum")
+            orderings = scoring.score_ensemble("smoke", replace(ensemble, recorded=None),
+                                               by_aucurriculum, log=lambda line: None)
+            theirs[stop] = (orderings, {d: scoring.aucurriculum_scores(
+                "smoke", by_aucurriculum, ensemble.runs_of(d)) for d in ensemble.datasets})
+        ours = {stop: {d: scoring.run_scores("smoke", scoring.Scoring(stop=stop,
+                                                                      engine="in-training"),
+                                             ensemble.runs_of(d), ensemble.epochs)
+                       for d in ensemble.datasets} for stop in ("best", "last")}
+        agreement = scoring.engine_agreement("smoke", ensemble,
+                                             scoring.Scoring(engine="in-training"))
+        dynamics = {run.name: scoring.run_eval_dynamics("smoke", run, ensemble.epochs, "best")
+                    for run in ensemble.runs}
+        folders = {run.name: training.run_dir("smoke", run) for run in ensemble.runs}
+    finally:
+        paths.RESULTS = original
+    return ensemble, theirs, ours, agreement, dynamics, folders
+
+
+@pytest.mark.parametrize("stop", ["best", "last"])
+def test_in_training_scores_equal_aucurriculums_run_by_run_and_ensembled(recorded, stop):
+    ensemble, theirs, ours, *_ = recorded
+    orderings, per_run = theirs[stop]
+    for dataset in ensemble.datasets:
+        for run, table in per_run[dataset].items():
+            mine = ours[stop][dataset][run].set_index("sample_id").sort_index()
+            theirs_run = table.set_index("sample_id").sort_index()
+            assert list(mine.index) == list(theirs_run.index), run
+            assert (mine["label"].astype(str) == theirs_run["label"].astype(str)).all()
+            assert np.abs(mine["sum"] / mine["count"]
+                          - theirs_run["sum"] / theirs_run["count"]).max() < 1e-12, run
+        joined = difficulty.ensemble(ours[stop][dataset]).set_index("sample_id")["score"]
+        reference = orderings[dataset].set_index("sample_id")["score"]
+        assert (joined.sort_index() - reference.sort_index()).abs().max() < 1e-12
+
+
+def test_the_recorder_does_not_change_what_a_run_learns(recorded):
+    """Same outputs in every epoch as the book's runs, trained without the recorder."""
+    ensemble, *_, folders = recorded
+    for run in ensemble.runs:
+        for epoch in range(1, ensemble.epochs + 1):
+            name = f"epoch_{epoch}/train_outputs.npy"
+            assert (folders[run.name] / name).read_bytes() == \
+                (training.run_dir("smoke", run) / name).read_bytes(), run.name
+
+
+def test_reference_runs_agree_and_eval_mode_dynamics_come_from_the_records(recorded):
+    ensemble, _, _, agreement, dynamics, _ = recorded
+    assert list(agreement["run"]) == [scoring.short_run(ensemble.runs_of(d)[0])
+                                      for d in ensemble.datasets]
+    assert (agreement["max_difference"] < 1e-12).all()
+    for table in dynamics.values():
+        assert table["learned_from"].between(1, ensemble.epochs + 1).all()
+        assert (table["epochs"] == ensemble.epochs).all()
+
+
+def test_a_run_without_records_is_one_line_and_keeps_the_ordering(private_results, smoke,
+                                                                  ensemble):
+    before = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
+    with pytest.raises(difficulty.DifficultyError) as err:
+        scoring.score_ensemble("smoke", replace(ensemble, recorded="train"),
+                               scoring.Scoring(engine="in-training"), log=lambda line: None)
+    message = str(err.value)
+    assert "\n" not in message and ensemble.runs[0].name in message
+    assert "no in-training record of epoch 1" in message and "SCORING_ENGINE" in message
+    assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == before
+
+
+def test_learned_for_good_is_the_first_epoch_right_from_then_on():
+    ids = np.array(["a", "b", "c", "d"])
+    right = [np.array([0, 1, 1, 0]), np.array([1, 1, 0, 0]), np.array([1, 1, 1, 0])]
+    epochs = [difficulty.EpochOutputs(e + 1, ids, np.full(4, 0.5), r.astype(bool))
+              for e, r in enumerate(right)]
+    table = difficulty.dynamics(epochs).set_index("sample_id")
+    assert table["learned_from"].to_dict() == {"a": 2, "b": 1, "c": 3, "d": 4}
+    assert isinstance(pd.Series(table["learned_from"]).iloc[0], (int, np.integer))
