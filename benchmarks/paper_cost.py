@@ -19,7 +19,11 @@ Not measured: data loading from disk, the one-off download and feature extractio
 
 Per run: training = epochs x (n_train / train_rate + n_dev / eval_rate) + n_test / eval_rate;
 scoring = epochs x n_train / eval_rate (an upper bound: with SCORING_STOP best, only the epochs
-up to the best one are scored). Disk per run = epochs (+ _initial, _best) x model.pt + per-epoch
+up to the best one are scored). Both scoring engines make that same forward pass: aucurriculum
+after training from every kept checkpoint, the in-training engine during training from the
+weights in memory (lib/callbacks.py), so its disk keeps only the best and last model states
+(plus _initial) and 12 bytes per training sample and epoch of records; one run per dataset
+still keeps every checkpoint, as the reference aucurriculum scores beside the records. Disk per run = epochs (+ _initial, _best) x model.pt + per-epoch
 outputs, plus the optimizer states; lib/training.py prunes all but the last optimizer.pt as soon
 as a run finishes, so the peak is every run's kept files plus one running run's optimizer state
 per epoch. Features and audio count once.
@@ -60,6 +64,7 @@ from omegaconf import OmegaConf
 from torch.utils.flop_counter import FlopCounterMode
 
 from lib import paths, profiles
+from lib.callbacks import RECORD_BYTES_PER_SAMPLE
 
 OUTPUT = paths.RESULTS / "benchmarks" / "paper_cost.json"
 #: The preprocessing both datasets' `-16k` configurations use (features_subdir: log_mel_16k).
@@ -291,6 +296,9 @@ def per_run(m: dict[str, Any], spec: DatasetSpec, epochs: int) -> dict[str, floa
         "outputs_bytes": outputs,
         "kept_bytes": models + m["optimizer_bytes"] + outputs,
         "peak_bytes": models + (epochs + 2) * m["optimizer_bytes"] + outputs,
+        # the in-training engine: _initial, _best and the last epoch, plus the records
+        "kept_bytes_in_training": 3 * m["checkpoint_bytes"] + m["optimizer_bytes"] + outputs
+        + epochs * spec.train * RECORD_BYTES_PER_SAMPLE,
     }
 
 
@@ -343,6 +351,11 @@ def main() -> None:
         "data_gb": sum(d["bytes"] for d in data.values()) / 1e9,
         "kept_gb": (seeds * sum(r["kept_bytes"] for r in rows)
                     + sum(d["bytes"] for d in data.values())) / 1e9,
+        # one reference run per dataset keeps every checkpoint (the model chosen first)
+        "kept_gb_in_training": (seeds * sum(r["kept_bytes_in_training"] for r in rows)
+                                + sum(r["kept_bytes"] - r["kept_bytes_in_training"]
+                                      for r in rows if r["model"] == profile["MODELS"][0])
+                                + sum(d["bytes"] for d in data.values())) / 1e9,
         "peak_gb": (seeds * sum(r["kept_bytes"] for r in rows)
                     + max(r["peak_bytes"] - r["kept_bytes"] for r in rows)
                     + sum(d["bytes"] for d in data.values())) / 1e9,
@@ -379,6 +392,9 @@ def main() -> None:
     print(f"  disk: {totals['kept_gb']:.0f} GB kept for scoring ({totals['data_gb']:.0f} GB of "
           f"it features + audio), {totals['peak_gb']:.0f} GB peak while the largest run "
           f"trains (its optimizer state of every epoch)")
+    print(f"  disk with SCORING_ENGINE in-training: {totals['kept_gb_in_training']:.0f} GB kept "
+          f"(best and last model states and the records; one reference run per dataset keeps "
+          f"every checkpoint), {totals['kept_gb'] / totals['kept_gb_in_training']:.1f} x less")
 
     projection = None
     if device.type == "cpu":

@@ -21,6 +21,9 @@ from torch.utils.data import DataLoader
 
 #: A run's folder of per-epoch records: ``epoch_<n>.npz``, one file per epoch.
 RECORDS = "scored_split"
+#: Bytes a record takes per sample and epoch (position int32, predicted and true class int16,
+#: true-class probability float32), before the npz header.
+RECORD_BYTES_PER_SAMPLE = 12
 
 
 def records_dir(run_folder: Path) -> Path:
@@ -69,8 +72,8 @@ class ScoredSplitRecorder:
         folder.mkdir(exist_ok=True)
         final = folder / f"epoch_{iteration}.npz"
         partial = folder / f".epoch_{iteration}.partial.npz"
-        np.savez(partial, position=np.concatenate(positions).astype(np.int64),
-                 predicted=np.concatenate(predicted).astype(np.int64),
-                 target=np.concatenate(targets).astype(np.int64),
+        np.savez(partial, position=np.concatenate(positions).astype(np.int32),
+                 predicted=np.concatenate(predicted).astype(np.int16),
+                 target=np.concatenate(targets).astype(np.int16),
                  true_probability=np.concatenate(probability).astype(np.float32))
         os.replace(partial, final)
