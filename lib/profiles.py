@@ -81,7 +81,7 @@ SCHEMA: dict[str, Parameter] = {
     "SEEDS_BY_MODEL": Parameter("seeds", "seeds of single models instead of SEEDS, as "
                                 "{Cnn14: [1, 2]} (a model of MODELS -> a list of seeds); {}: "
                                 "SEEDS for every model"),
-    "EPOCHS": Parameter("int", "training epochs per run, all kept for scoring (the paper: 100)",
+    "EPOCHS": Parameter("int", "training epochs per run (the paper: 100)",
                         minimum=1),
     "BATCH_SIZE": Parameter("int", "training batch size, also used for scoring (the paper: 32)",
                             minimum=1),

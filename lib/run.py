@@ -47,6 +47,11 @@ ARTEFACTS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The kernel logs only errors: its warning about TCP transport, repeated for every notebook,
+#: says nothing about the notebook (errors in a cell still come back as the cell's output).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+
 class NotebookFailed(RuntimeError):
     pass
 
@@ -173,7 +178,8 @@ def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_
     try:
         papermill.execute_notebook(str(notebook), str(running), parameters=given,
                                    cwd=str(paths.NOTEBOOKS), kernel_name="python3",
-                                   progress_bar=False, stdout_file=_Indented(sys.stdout))
+                                   progress_bar=False, stdout_file=_Indented(sys.stdout),
+                                   extra_arguments=KERNEL_ARGUMENTS)
     except papermill.PapermillExecutionError as err:
         kept = failed("failed")
         raise NotebookFailed(f"{paths.relative(notebook)} failed: {err.ename}: "
