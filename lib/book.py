@@ -85,7 +85,7 @@ def rerun_box(notebook: str, profile: str, stamp: dict[str, Any]) -> str:
             if stamp else "never")
     return "\n".join([
         ":::{admonition} Parameters and re-run",
-        ":class: tip",
+        ":class: tip dropdown",
         f"This chapter is `notebooks/{notebook}` executed by papermill with the profile "
         f"`{profile}` ({when}, status: {stamp.get('status', 'not run')}). Its parameters:",
         "",
@@ -106,14 +106,26 @@ def rerun_box(notebook: str, profile: str, stamp: dict[str, Any]) -> str:
     ])
 
 
+def folded(cell: nbformat.NotebookNode) -> list[str]:
+    """The tags that fold a code cell's plumbing: its source always (one click shows it), and
+    its output when that is only printed progress, no table or figure."""
+    tags = list(cell.metadata.get("tags", []))
+    if "parameters" in tags or "injected-parameters" in tags:
+        return [*tags, "remove-cell"]
+    tags.append("hide-input")
+    outputs = cell.get("outputs", [])
+    if outputs and all(output.get("output_type") == "stream" for output in outputs):
+        tags.append("hide-output")
+    return tags
+
+
 def present(executed: Path, profile: str, stamp: dict[str, Any]) -> nbformat.NotebookNode:
-    """An executed notebook as the book shows it: papermill's parameter cells hidden, the
-    re-run box after the title."""
+    """An executed notebook as the book shows it: papermill's parameter cells removed, code and
+    progress folded (:func:`folded`), the re-run box, itself folded, after the title."""
     notebook = nbformat.read(executed, as_version=4)
     for cell in notebook.cells:
-        tags = cell.metadata.get("tags", [])
-        if "parameters" in tags or "injected-parameters" in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
+        if cell.cell_type == "code":
+            cell.metadata["tags"] = folded(cell)
     box = nbformat.v4.new_markdown_cell(rerun_box(executed.name, profile, stamp))
     box.id = f"rerun-{executed.stem}"
     title = next((i for i, cell in enumerate(notebook.cells)

@@ -3,8 +3,9 @@
 ``python -m lib.browser --profile demo`` serves ``results/<profile>/_build/html`` on localhost,
 opens the index and every chapter in Debian's Chromium (driven by Playwright), and reports per
 page: math left untypeset, images that do not load, audio elements without playable sources,
-requests that fail or leave the machine, and script errors. Screenshots of the index and of the
-results chapter go to ``results/<profile>/_build/screenshots/``. The tests run the same checks
+requests that fail or leave the machine, script errors, and code cells left unfolded above the
+page's first figure. Screenshots of the index, three chapters and the results chapter go to
+``results/<profile>/_build/screenshots/``. The tests run the same checks
 on the smoke book.
 """
 from __future__ import annotations
@@ -25,8 +26,11 @@ from urllib.parse import urlparse
 
 from lib import paths
 
-#: Pages photographed for the build: the index and the results chapter.
-SCREENSHOTS = {"index": "book/intro.html", "results": "book/executed/90_results.html"}
+#: Pages photographed for the build: the index, three chapters and the results chapter.
+SCREENSHOTS = {"index": "book/intro.html", "training": "book/executed/01_training.html",
+               "difficulty": "book/executed/02_difficulty.html",
+               "explanations": "book/executed/04_explanations.html",
+               "results": "book/executed/90_results.html"}
 #: Hosts the book may load from: this machine only.
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 #: Pages Sphinx generates that are not chapters.
@@ -54,7 +58,12 @@ _PAGE_CHECKS = """async () => {
     el.load();
     setTimeout(done, 10000);
   })));
+  const first = images[0];
+  const shownCode = [...document.querySelectorAll('.cell_input')].filter(
+    (cell) => !cell.closest('details:not([open])') && cell.offsetParent !== null);
   return {
+    code_above_first_figure: first ? shownCode.filter(
+      (cell) => cell.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING).length : 0,
     title: document.title,
     math: math.length,
     untypeset: math.filter((m) => !m.querySelector('mjx-container')).map((m) => m.textContent.slice(0, 60)),
@@ -85,10 +94,15 @@ class PageReport:
     external_requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     script_errors: list[str] = field(default_factory=list)
+    #: Code cells a reader sees unfolded before the page's first figure (should be none).
+    code_above_first_figure: int = 0
 
     @property
     def problems(self) -> list[str]:
-        found = {"math not typeset": self.untypeset, "image does not load": self.broken_images,
+        unfolded = ([f"{self.code_above_first_figure} code cells shown"]
+                    if self.code_above_first_figure else [])
+        found = {"code above the first figure": unfolded,
+                 "math not typeset": self.untypeset, "image does not load": self.broken_images,
                  "audio not playable": self.broken_audio,
                  "request outside the machine": self.external_requests,
                  "request failed": self.failed_requests, "script error": self.script_errors}

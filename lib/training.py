@@ -369,6 +369,11 @@ def key_numbers(metrics: pd.DataFrame, train_accuracy: dict[str, dict[str, float
     return summary
 
 
+def chance_level(profile: str, run: Run) -> float:
+    """The accuracy of guessing one of the run's classes at random: 1 / classes."""
+    return 1 / len(toolkit.run_labels(run_dir(profile, run)))
+
+
 def regime(profile: str, runs: list[Run], summary: dict[str, Any]) -> str:
     """The chapter's opening finding: how good each model is against chance, from the numbers.
 

@@ -9,9 +9,11 @@ from lib.plots import finished, new_axes
 
 
 def difficulty_recall(overview: pd.DataFrame, band: tuple[np.ndarray, np.ndarray, np.ndarray,
-                      np.ndarray], title: str, ax: plt.Axes | None = None) -> plt.Figure:
+                      np.ndarray], title: str, chance: float,
+                      ax: plt.Axes | None = None) -> plt.Figure:
     """Class mean difficulty against test recall: labelled points, least-squares line and its
-    95 % confidence band (``band``: grid, fit, low, high), as the paper's scatter."""
+    95 % confidence band (``band``: grid, fit, low, high), as the paper's scatter, with the
+    recall of guessing (``chance``) dotted."""
     fig, ax = new_axes(ax, (6.5, 4.3))
     grid, fitted, low, high = band
     ax.fill_between(grid, low, high, color="#0000ff", alpha=0.15, label="95 % confidence band")
@@ -23,6 +25,7 @@ def difficulty_recall(overview: pd.DataFrame, band: tuple[np.ndarray, np.ndarray
                     xytext=(4, 4), textcoords="offset points",
                     bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "#aaaaaa",
                           "alpha": 0.8})
+    ax.axhline(chance, ls=":", color="0.4", label=f"chance ({chance:.2f})")
     ax.set_xlabel("class mean difficulty (mean normalised rank; 1 = hardest)")
     ax.set_ylabel("test recall (fraction)")
     ax.grid(ls="--", alpha=0.4)

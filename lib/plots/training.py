@@ -8,10 +8,10 @@ import pandas as pd
 from lib.plots import MODEL_COLOURS, finished, new_axes
 
 
-def learning_curves(curves: pd.DataFrame, dataset: str,
+def learning_curves(curves: pd.DataFrame, dataset: str, chance: float,
                     axes: np.ndarray | None = None) -> plt.Figure:
     """Loss and accuracy per epoch, train (solid) and dev (dashed), a line per seed (two
-    panels)."""
+    panels), the accuracy of guessing (``chance``) dotted."""
     fig, axes = new_axes(axes, (11, 3.8), ncols=2)
     loss_ax, acc_ax = np.asarray(axes).flat
     for (model, seed), run in curves.groupby(["model", "seed"]):
@@ -24,6 +24,8 @@ def learning_curves(curves: pd.DataFrame, dataset: str,
         acc_ax.plot(run["epoch"], run["train_accuracy"], "-", color=colour, alpha=0.8)
         acc_ax.plot(run["epoch"], run["dev_accuracy"], "--", color=colour, alpha=0.8)
     loss_ax.set_ylabel("loss (balanced cross-entropy, nats)")
+    acc_ax.axhline(chance, ls=":", color="0.4", label=f"chance ({chance:.2f})")
+    acc_ax.legend(fontsize=8, loc="lower right")
     acc_ax.set_ylabel("accuracy (fraction correct)")
     acc_ax.set_ylim(0, 1)
     for ax in (loss_ax, acc_ax):
