@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import shutil
 import signal
 import sys
@@ -224,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as err:
+        # nbclient's polling task, left pending by the interrupt, would log the kernel's death
+        # at exit and bury the one line that says what happened.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         print(f"interrupted: {err or 'before any notebook started'}", file=sys.stderr)
         return 130
     return 0
