@@ -101,7 +101,7 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
     for run in runs:
         training.check_run(profile, run, ensemble.epochs, run in by_aucurriculum)
         if scorer.engine == "in-training":
-            run_records(profile, run, ensemble.epochs, scorer.subset)  # one line if any is missing
+            check_records(profile, run, ensemble.epochs)
     grouped = _runs_by_dataset(runs)
     log(f"scoring {len(runs)} runs with {scorer.function} (stop={scorer.stop}, "
         f"subset={scorer.subset}, engine {scorer.engine}) on "
@@ -179,10 +179,8 @@ def reference_runs(ensemble: Ensemble) -> list[Run]:
     return [run for run in ensemble.runs if ensemble.keeps_every_epoch(run)]
 
 
-def run_records(profile: str, run: Run, epochs: int, subset: str = "train"
-                ) -> list[difficulty.EpochOutputs]:
-    """A run's per-epoch records of the scored split (eval mode, that epoch's weights), each
-    sample named by its id; one line when the run has none or lacks an epoch."""
+def check_records(profile: str, run: Run, epochs: int) -> None:
+    """One line when a run lacks the in-training record of any of its epochs."""
     folder = training.run_dir(profile, run)
     records = callbacks.records_dir(folder)
     missing = [e for e in range(1, epochs + 1) if not (records / f"epoch_{e}.npz").is_file()]
@@ -191,7 +189,19 @@ def run_records(profile: str, run: Run, epochs: int, subset: str = "train"
             f"{paths.relative(folder)}: no in-training record of epoch {missing[0]} (trained "
             "before the recorder existed, or with SCORING_ENGINE aucurriculum); score it with "
             "SCORING_ENGINE: aucurriculum, or delete the run folder to train it again")
-    ids = toolkit.run_split_table(folder, subset)[LAYOUTS[run.dataset].index_column].to_numpy()
+
+
+def run_records(profile: str, run: Run, epochs: int, subset: str = "train",
+                split: pd.DataFrame | None = None) -> list[difficulty.EpochOutputs]:
+    """A run's per-epoch records of the scored split (eval mode, that epoch's weights), each
+    sample named by its id; one line when the run has none or lacks an epoch. ``split`` is the
+    split's table as the run saw it (:func:`lib.toolkit.run_split_table`), when already read."""
+    check_records(profile, run, epochs)
+    folder = training.run_dir(profile, run)
+    records = callbacks.records_dir(folder)
+    if split is None:
+        split = toolkit.run_split_table(folder, subset)
+    ids = split[LAYOUTS[run.dataset].index_column].to_numpy()
     outputs = []
     for epoch in range(1, epochs + 1):
         with np.load(records / f"epoch_{epoch}.npz") as record:
@@ -211,12 +221,12 @@ def recorded_scores(profile: str, run: Run, epochs: int, stop: str, subset: str 
     """One run's CumulativeAccuracy from its records, as aucurriculum's ``scores.csv`` gives it:
     ``sample_id, label, sum`` (epochs right, 1..``stop``) ``, count`` (epochs counted)."""
     last = _stop_epoch(profile, run, stop, epochs)
-    outputs = [o for o in run_records(profile, run, epochs, subset) if o.epoch <= last]
+    split = toolkit.run_split_table(training.run_dir(profile, run), subset)
+    outputs = [o for o in run_records(profile, run, epochs, subset, split) if o.epoch <= last]
     correct = pd.concat([pd.Series(o.correct.astype(float), index=o.sample_id)
                          for o in outputs], axis=1)
     layout = LAYOUTS[run.dataset]
-    labels = toolkit.run_split_table(training.run_dir(profile, run), subset).set_index(
-        layout.index_column)[layout.target_column]
+    labels = split.set_index(layout.index_column)[layout.target_column]
     return pd.DataFrame({"sample_id": correct.index, "label": labels.loc[correct.index].values,
                          "sum": correct.sum(axis=1).values,
                          "count": correct.notna().sum(axis=1).values})
