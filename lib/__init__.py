@@ -41,6 +41,8 @@ The study, a module per chapter
     ``inference``  new audio through ``autrainer inference`` (06_inference)
     ``validation`` detection of known-bad samples, stability, the noise sweep (07_validation)
     ``summary``    every chapter's numbers beside the paper's (90_results)
+    ``significance`` n and p of a correlation, intervals of a share or a mean (all)
+    ``findings``   each chapter's opening finding from its record, "Read this first" (book)
 
 Figures
     ``plots``      the figures of every chapter; no computation beyond drawing

@@ -2,9 +2,12 @@
 
 ``python -m lib.book --profile demo`` copies ``results/<profile>/notebooks/*.ipynb`` to
 ``book/executed/`` and runs ``jupyter-book build`` with warnings as errors; the HTML goes to
-``results/<profile>/_build/html``. While copying, each chapter gets a box with the parameters
-it ran with and the papermill command that re-runs it (papermill's own parameter cells are
-hidden), and ``book/executed/status.md`` lists every notebook's last execution. ``--vendor``
+``results/<profile>/_build/html``. While copying, each chapter opens with its finding
+(:func:`lib.findings.opening`, from its ``summary.json``; the results chapter also with the
+"Read this first" box) and gets a folded box with the parameters it ran with and the papermill
+command that re-runs it (papermill's own parameter cells and the notebook's own finding cell
+are removed, code and progress folded); ``book/executed/read_first.md`` (included by the
+introduction) and ``book/executed/status.md``, every notebook's last execution, are written. ``--vendor``
 copies the offline JavaScript (MathJax, require.js, the widget manager) from
 ``book/_vendor/node_modules`` into its static folder.
 """
@@ -21,7 +24,7 @@ from typing import Any
 import nbformat
 import papermill
 
-from lib import paths
+from lib import findings, paths
 
 NODE_MODULES = paths.BOOK / "_vendor" / "node_modules"
 #: What the static HTML needs from each npm package: (source, destination in static/).
@@ -110,7 +113,7 @@ def folded(cell: nbformat.NotebookNode) -> list[str]:
     """The tags that fold a code cell's plumbing: its source always (one click shows it), and
     its output when that is only printed progress, no table or figure."""
     tags = list(cell.metadata.get("tags", []))
-    if "parameters" in tags or "injected-parameters" in tags:
+    if {"parameters", "injected-parameters", "finding"} & set(tags):
         return [*tags, "remove-cell"]
     tags.append("hide-input")
     outputs = cell.get("outputs", [])
@@ -119,18 +122,37 @@ def folded(cell: nbformat.NotebookNode) -> list[str]:
     return tags
 
 
+def _markdown_cell(source: str, name: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.id = name
+    return cell
+
+
 def present(executed: Path, profile: str, stamp: dict[str, Any]) -> nbformat.NotebookNode:
-    """An executed notebook as the book shows it: papermill's parameter cells removed, code and
-    progress folded (:func:`folded`), the re-run box, itself folded, after the title."""
+    """An executed notebook as the book shows it: its title, then its finding (and on the
+    results page the "Read this first" box), then the re-run box, folded; papermill's
+    parameter cells and the notebook's own finding cell removed, code and progress folded
+    (:func:`folded`)."""
     notebook = nbformat.read(executed, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.metadata["tags"] = folded(cell)
-    box = nbformat.v4.new_markdown_cell(rerun_box(executed.name, profile, stamp))
-    box.id = f"rerun-{executed.stem}"
+    chapter = findings.CHAPTER_OF.get(executed.stem)
+    opening = [_markdown_cell(findings.read_first(profile), f"read-first-{executed.stem}")
+               ] if chapter == "results" else []
+    if chapter:
+        opening.append(_markdown_cell(f"**Finding.** {findings.opening(profile, chapter)}",
+                                      f"finding-{executed.stem}"))
+    opening.append(_markdown_cell(rerun_box(executed.name, profile, stamp),
+                                  f"rerun-{executed.stem}"))
     title = next((i for i, cell in enumerate(notebook.cells)
                   if cell.cell_type == "markdown" and cell.source.startswith("# ")), -1)
-    notebook.cells.insert(title + 1, box)
+    if title >= 0:  # the finding goes right under the heading, above the chapter's own text
+        heading, _, rest = notebook.cells[title].source.partition("\n")
+        notebook.cells[title].source = heading
+        if rest.strip():
+            opening.append(_markdown_cell(rest.strip("\n"), f"intro-{executed.stem}"))
+    notebook.cells[title + 1:title + 1] = opening
     return notebook
 
 
@@ -178,6 +200,7 @@ def stage(profile: str) -> list[Path]:
                        paths.BOOK_EXECUTED / notebook.name)
     (paths.BOOK_EXECUTED / "status.md").write_text(
         status_page(profile, [notebook.name for notebook in executed]))
+    (paths.BOOK_EXECUTED / "read_first.md").write_text(findings.read_first(profile) + "\n")
     return executed
 
 

@@ -11,6 +11,7 @@ on the smoke book.
 from __future__ import annotations
 
 import argparse
+import re
 import contextlib
 import functools
 import http.server
@@ -61,7 +62,12 @@ _PAGE_CHECKS = """async () => {
   const first = images[0];
   const shownCode = [...document.querySelectorAll('.cell_input')].filter(
     (cell) => !cell.closest('details:not([open])') && cell.offsetParent !== null);
+  const heading = document.querySelector('main h1, article h1, h1');
+  const paragraphs = [...document.querySelectorAll('main p, article p')].filter(
+    (p) => heading && (heading.compareDocumentPosition(p) & Node.DOCUMENT_POSITION_FOLLOWING)
+           && !p.closest('.admonition, details, .cell_output'));
   return {
+    first_paragraph: paragraphs.length ? paragraphs[0].textContent.trim().slice(0, 300) : '',
     code_above_first_figure: first ? shownCode.filter(
       (cell) => cell.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING).length : 0,
     title: document.title,
@@ -96,12 +102,22 @@ class PageReport:
     script_errors: list[str] = field(default_factory=list)
     #: Code cells a reader sees unfolded before the page's first figure (should be none).
     code_above_first_figure: int = 0
+    #: The first paragraph under the title, outside boxes: a chapter's finding.
+    first_paragraph: str = ""
+
+    @property
+    def is_chapter(self) -> bool:
+        """An executed notebook's page (the status page is not a chapter)."""
+        return self.page.startswith("book/executed/") and not self.page.endswith("status.html")
 
     @property
     def problems(self) -> list[str]:
         unfolded = ([f"{self.code_above_first_figure} code cells shown"]
                     if self.code_above_first_figure else [])
+        unnumbered = ([f"{self.first_paragraph[:80]!r}"] if self.is_chapter
+                      and not re.search(r"\d", self.first_paragraph) else [])
         found = {"code above the first figure": unfolded,
+                 "first paragraph states no number": unnumbered,
                  "math not typeset": self.untypeset, "image does not load": self.broken_images,
                  "audio not playable": self.broken_audio,
                  "request outside the machine": self.external_requests,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lib import data, paths, scoring, toolkit, training
+from lib import data, paths, scoring, significance, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.training import Run
 
@@ -112,24 +112,25 @@ def overview(recalls: pd.DataFrame, ordering: pd.DataFrame) -> pd.DataFrame:
 
 
 def correlations(overview: pd.DataFrame, recalls: pd.DataFrame) -> pd.DataFrame:
-    """The paper's ``class_correlation.csv`` (``Base``, ``Spearmanr``, ``STD``).
+    """The paper's ``class_correlation.csv`` (``Base``, ``Spearmanr``, ``STD``) with the number
+    of classes ``n`` and a two-sided ``p`` (exact over permutations for few classes).
 
     "over single train recalls" pairs each run's train recall with the same run's test recall
-    and reports mean ± std over runs.
+    and reports mean ± std over runs; its spread is the STD, so it has no p.
     """
-    def spearman(a: pd.Series, b: pd.Series) -> float:
-        return float(stats.spearmanr(a, b.reindex(a.index)).statistic)
-
     single = []
     for _, per_run in recalls.groupby("run"):
         table = per_run.pivot(index="label", columns="subset", values="recall")
-        single.append(spearman(table["train"], table["test"]))
+        single.append(significance.spearman(table["train"], table["test"]).rho)
+    train_test = significance.spearman(overview["train_recall"], overview["test_recall"])
+    difficulty_test = significance.spearman(overview["mean_difficulty"], overview["test_recall"])
+    n = len(overview)
     return pd.DataFrame({
         "Base": list(CORRELATIONS),
-        "Spearmanr": [spearman(overview["train_recall"], overview["test_recall"]),
-                      float(np.mean(single)),
-                      spearman(overview["mean_difficulty"], overview["test_recall"])],
-        "STD": [0.0, float(np.std(single)), 0.0]})
+        "Spearmanr": [train_test.rho, float(np.mean(single)), difficulty_test.rho],
+        "STD": [0.0, float(np.std(single)), 0.0],
+        "n": [n, n, n],
+        "p": [train_test.p, float("nan"), difficulty_test.p]})
 
 
 def regression_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray, level: float = 0.95

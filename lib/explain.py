@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lib import significance
 from lib.audio import mel_bin_centres_hz
 from lib.toolkit import MEL, RunModel
 
@@ -88,6 +89,28 @@ def band_means(table: pd.DataFrame, axis: str) -> pd.DataFrame:
     """Mean log power and importance per band and ``axis`` value (``hz`` or ``seconds``) of a
     :func:`profiles` table joined with each sample's band: the paper's band figure."""
     return table.groupby(["band", axis])[["log_power", "importance"]].mean().reset_index()
+
+
+def peaks(means: pd.DataFrame, axis: str) -> pd.DataFrame:
+    """Per band, where its mean importance of :func:`band_means` peaks (``axis`` value and
+    importance): what the chapter prints and the figure marks, from one table."""
+    top = means.loc[means.groupby("band")["importance"].idxmax()]
+    return top.set_index("band")[[axis, "importance"]]
+
+
+def faithfulness_summary(table: pd.DataFrame, level: float = 0.9) -> dict[str, dict[str, Any]]:
+    """Per masked share of a :func:`faithfulness` table (a row per sample, run and share): mean
+    drops, the number of maps, and a bootstrap interval of the mean paired difference
+    (Grad-CAM minus random)."""
+    summary = {}
+    for fraction, rows in table.groupby("fraction"):
+        difference = (rows["drop_gradcam"] - rows["drop_random"]).to_numpy()
+        low, high = significance.mean_interval(difference, level=level)
+        summary[str(fraction)] = {"drop_gradcam": round(float(rows["drop_gradcam"].mean()), 4),
+                                  "drop_random": round(float(rows["drop_random"].mean()), 4),
+                                  "maps": len(rows),
+                                  "difference_interval": [round(low, 4), round(high, 4)]}
+    return summary
 
 
 def edge_share(cam: np.ndarray, fraction: float = 0.1) -> float:

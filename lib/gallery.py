@@ -23,32 +23,41 @@ def _uri(file: Path, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode()}"
 
 
-def _tile(folder: Path, row: pd.Series, image: str = "log_mel.png") -> str:
+def _tile(folder: Path, row: pd.Series, kind: str = "genuine", image: str = "log_mel.png") -> str:
     title = f"{row['sample_id']} (rank {row['rank']:.3f})"
+    marked = ("" if kind == "genuine" else
+              f'<br/><strong style="color:#d62728">{html.escape(kind)}</strong>')
     return (f'<figure style="display:inline-block;margin:3px;text-align:center;width:150px">'
             f'<img src="{_uri(folder / row["folder"] / image, "image/png")}" width="146" '
             f'height="92" title="{html.escape(title)}" alt="log-mel spectrogram of '
             f'{html.escape(title)}" style="image-rendering:auto"/>'
-            f'<figcaption style="font-size:11px">rank {row["rank"]:.2f}<br/>'
+            f'<figcaption style="font-size:11px">rank {row["rank"]:.2f}{marked}<br/>'
             f'<audio controls preload="none" '
             f'src="{_uri(folder / row["folder"] / "audio.wav", "audio/wav")}" '
             f'style="width:146px;height:28px"></audio></figcaption></figure>')
 
 
-def gallery_html(profile: str, dataset: str, chosen: pd.DataFrame, per_band: int) -> str:
-    """Per class, three rows (easy, medium, hard) of spectrogram thumbnails with audio players.
+def gallery_html(profile: str, dataset: str, chosen: pd.DataFrame, per_band: int,
+                 kinds: pd.Series | None = None) -> str:
+    """Per class, three rows (easy, medium, hard) of spectrogram thumbnails with audio players;
+    an injected sample (``kinds`` by sample id: flipped label, non-speech) is marked as one.
 
     Thumbnails show time (0-1 s) left to right and mel frequency (50 Hz-8 kHz) bottom to top.
     """
     folder = selection.selection_dir(profile, dataset)
+    marked = (" Red captions mark the keyword set's injected samples (flipped label, non-speech)."
+              if kinds is not None else "")
     parts = [f'<div class="difficulty-gallery"><p><em>{html.escape(dataset)}: log-mel '
              f'spectrograms (x: time, y: mel frequency 50 Hz-8 kHz) of the first {per_band} '
-             f'samples of each band; hover for the sample id, play for the audio.</em></p>']
+             f'samples of each band; hover for the sample id, play for the audio. Bands are '
+             f'relative within a class.{marked}</em></p>']
     for label, members in chosen.groupby("label", sort=True):
         parts.append(f"<h4>{html.escape(str(label))}</h4>")
         for band in BANDS:
             rows = members[members["band"] == band].sort_values("place").head(per_band)
-            tiles = "".join(_tile(folder, row) for _, row in rows.iterrows())
+            tiles = "".join(_tile(folder, row, "genuine" if kinds is None
+                                  else str(kinds.get(row["sample_id"], "genuine")))
+                            for _, row in rows.iterrows())
             parts.append(f'<div style="white-space:nowrap;overflow-x:auto">'
                          f'<span style="display:inline-block;width:60px;vertical-align:top;'
                          f'font-weight:bold">{band}</span>{tiles}</div>')

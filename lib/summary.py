@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import classes, record, training
+from lib import classes, record, significance, training
 from lib.selection import BANDS
 from lib.datasets import LAYOUTS
 
@@ -54,13 +54,17 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
                                  accuracy, paper_accuracy.get((paper_dataset, model)),
                                  f"best checkpoint by dev accuracy; paper: {paper_dataset}"))
         correlations = numbers["classes"].get(dataset, {}).get("correlations", {})
+        p_values = numbers["classes"].get(dataset, {}).get("p", {})
         paper_correlations = classes.published_correlations(paper_dataset).set_index("Base")
         for base, value in correlations.items():
             paper = (paper_correlations["Spearmanr"].get(base)
                      if base in paper_correlations.index else None)
+            p = p_values.get(base)
             rows.append(_row(dataset, f"Spearman over classes: {base}", value, paper,
-                             f"{numbers['classes'][dataset]['classes']} classes; paper: "
-                             f"{len(classes.published_overview(paper_dataset))} classes"))
+                             f"{numbers['classes'][dataset]['classes']} classes"
+                             + ("" if p is None or p != p else f", {significance.p_text(p)}")
+                             + f"; paper: {len(classes.published_overview(paper_dataset))} "
+                             "classes; compare the sign, not the size"))
     return pd.DataFrame(rows)
 
 
@@ -72,9 +76,11 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     for dataset in datasets:
         difficulty = numbers["difficulty"].get(dataset, {})
         if "model_agreement" in difficulty:
+            agreement = significance.Correlation(**difficulty["model_agreement"])
             rows.append(_row(dataset, "Spearman between the Cnn10 and Cnn14 orderings",
-                             difficulty["model_agreement"], None,
-                             "do the two models find the same samples hard?"))
+                             agreement.rho, None, f"n = {agreement.n} samples, "
+                             f"{significance.p_text(agreement.p)}; do the two models find the "
+                             "same samples hard?"))
         convergence = difficulty.get("convergence", {})
         if convergence:
             rows.append(_row(dataset, "Spearman of one run's ordering with the ensemble's",

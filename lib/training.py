@@ -338,8 +338,8 @@ def published_runs(datasets: list[str] | None = None) -> pd.DataFrame:
 
 
 def on_paper_datasets(table: pd.DataFrame) -> pd.DataFrame:
-    """A table of our runs with each dataset renamed to the paper's one it stands in for."""
-    return table.assign(dataset=table["dataset"].map(lambda d: LAYOUTS[d].paper_dataset))
+    """A table of our runs with, beside each dataset, the paper's one it stands in for."""
+    return table.assign(paper_dataset=table["dataset"].map(lambda d: LAYOUTS[d].paper_dataset))
 
 
 def save_tables(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame) -> None:
@@ -361,6 +361,7 @@ def key_numbers(metrics: pd.DataFrame, train_accuracy: dict[str, dict[str, float
     summary = {"runs": len(metrics), "train_seconds": float(metrics["train_seconds"].sum()),
                "test_accuracy": {f"{r.dataset} {r.model}": round(float(r.test_accuracy), 4)
                                  for r in by_model.itertuples()},
+               "seeds": {f"{r.dataset} {r.model}": int(r.runs) for r in by_model.itertuples()},
                "train_accuracy": {}}
     for (dataset, model), group in metrics.groupby(["dataset", "model"], sort=False):
         records = [train_accuracy[name] for name in group["run"]]
@@ -373,37 +374,3 @@ def chance_level(profile: str, run: Run) -> float:
     """The accuracy of guessing one of the run's classes at random: 1 / classes."""
     return 1 / len(toolkit.run_labels(run_dir(profile, run)))
 
-
-def regime(profile: str, runs: list[Run], summary: dict[str, Any]) -> str:
-    """The chapter's opening finding: how good each model is against chance, from the numbers.
-
-    Later chapters read orderings, bands and Grad-CAM maps that only mean what they say when
-    the models have learned; this sentence says which regime the build is in, and it is
-    written from the recorded accuracies, never fixed text.
-    """
-    sentences, learned = [], True
-    for dataset in dict.fromkeys(r.dataset for r in runs):
-        first = next(r for r in runs if r.dataset == dataset)
-        classes = len(toolkit.run_labels(run_dir(profile, first)))
-        test_clips = len(np.load(run_dir(profile, first) / "_test" / "test_targets.npy"))
-        chance = 1 / classes
-        parts = []
-        for key, accuracy in summary["test_accuracy"].items():
-            if not key.startswith(f"{dataset} "):
-                continue
-            model = key.split(" ", 1)[1]
-            train = summary["train_accuracy"][key]
-            seen = train.get("genuine", train["all"])
-            which = "genuine training clips" if "genuine" in train else "training clips"
-            parts.append(f"{model} {accuracy:.2f} ({which}: {seen:.2f})")
-            learned &= accuracy >= max(0.8, 3 * chance)
-        sentences.append(f"**{dataset}**: test accuracy {', '.join(parts)}, mean over seeds, on "
-                         f"{test_clips} test clips of {classes} classes, where chance is "
-                         f"{chance:.2f}.")
-    verdict = ("These models have learned: the orderings, bands and Grad-CAM maps of the later "
-               "chapters come from the regime the paper's method is meant for."
-               if learned else
-               "These models have **not** learned enough for the later chapters to show the "
-               "method working: read their orderings, bands and maps as a test of the pipeline, "
-               "not as findings.")
-    return " ".join(sentences) + " " + verdict

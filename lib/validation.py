@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lib import data, difficulty, keywords, paths, scoring, toolkit, training
+from lib import data, difficulty, keywords, paths, scoring, significance, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError, ensemble
 
@@ -276,12 +276,14 @@ def sample_scores(profile: str, ensemble: training.Ensemble, stop: str,
 
 def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """Each dynamic in eval mode (records) against train mode (training logs): the Spearman
-    correlation of the two over samples, and each one's AUROC for every injected kind."""
+    correlation of the two over samples (with n and p), and each one's AUROC for every
+    injected kind."""
     rows = []
     for name in EVAL_SCORES:
         train_mode = name.removesuffix(" (eval mode)")
-        row = {"dynamic": train_mode,
-               "spearman": float(scores[name].corr(scores[train_mode], method="spearman"))}
+        correlation = significance.spearman(scores[name], scores[train_mode])
+        row = {"dynamic": train_mode, "spearman": correlation.rho, "n": correlation.n,
+               "p": correlation.p}
         for flag, column in FLAGS.items():
             if truth[column].any():
                 row[f"auroc {flag}, train mode"] = auroc(scores[train_mode], truth[column])
@@ -416,8 +418,9 @@ def modes_finding(modes: pd.DataFrame) -> str:
                 better += eval_mode > train_mode
                 detections.append(f"{flag} AUROC {eval_mode:.2f} in eval mode against "
                                   f"{train_mode:.2f} in train mode")
-        sentences.append(f"**{row['dynamic']}**: Spearman {row['spearman']:.2f} between the "
-                         f"modes; " + "; ".join(detections) + ".")
+        agreement = significance.Correlation(row["spearman"], row["n"], row["p"])
+        sentences.append(f"**{row['dynamic']}**: {agreement} between the modes; "
+                         + "; ".join(detections) + ".")
     verdict = (f"Eval mode finds the injected samples better in {better} of {total} "
                "comparisons." if total else "")
     return " ".join(sentences + [verdict])

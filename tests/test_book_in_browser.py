@@ -53,3 +53,20 @@ def test_the_check_finds_a_broken_image_an_outside_request_and_untypeset_math(sm
     assert any(p.startswith("request failed: 404") for p in intro.problems)
     assert len([p for p in methods.problems if p.startswith("math not typeset")]) == methods.math
     assert methods.math >= 10
+
+
+def test_every_chapter_opens_with_a_number_and_the_check_fails_without_one(smoke_book,
+                                                                           reports, tmp_path):
+    chapters = [r for r in reports if r.is_chapter]
+    assert len(chapters) == 9
+    for report in chapters:
+        assert report.first_paragraph.startswith("Finding."), report.page
+    broken = tmp_path / "html"
+    shutil.copytree(smoke_book, broken)
+    page = broken / "book" / "executed" / "01_training.html"
+    text = page.read_text()
+    start = text.index("<strong>Finding.</strong>")
+    end = text.index("</p>", start)
+    page.write_text(text[:start] + "<strong>Finding.</strong> The models trained." + text[end:])
+    (report,) = browser.inspect_book(broken, pages=["book/executed/01_training.html"])
+    assert "first paragraph states no number: 'Finding. The models trained.'" in report.problems

@@ -1,4 +1,5 @@
 """The smoke profile's notebooks through papermill, the runner's reuse and errors, the book."""
+import html
 import json
 import re
 
@@ -155,3 +156,22 @@ def test_notebooks_record_the_learned_regime_figures(smoke_notebooks):
     assert number(keywords["stability"]["split_halves_spearman"])
     assert number(load("classes")["OfflineKeywords"]["correlations"]["Difficulty Test"])
     assert number(load("inference")["real_speech"]["accuracy"])
+
+
+def test_each_chapter_opens_with_the_finding_its_record_gives(smoke_book):
+    """The opening is written from the record the chapter's tables come from: a number in the
+    finding and the same number in a table cannot drift apart."""
+    from lib import findings, summary
+
+    executed = smoke_book / "book" / "executed"
+    for stem, chapter in findings.CHAPTER_OF.items():
+        text = html.unescape(_text((executed / f"{stem}.html").read_text())).replace("’", "'")
+        expected = _text(findings.opening("smoke", chapter).replace("**", "").replace("`", ""))
+        assert f"Finding. {expected[:120]}" in text, stem
+    accuracy = record.load("smoke", "training")["test_accuracy"]["OfflineKeywords Cnn10"]
+    table = summary.beside_paper("smoke", ["OfflineKeywords"])
+    assert table.loc[table["quantity"].str.startswith("test accuracy, Cnn10"), "ours"].item() == accuracy
+    assert f"Cnn10 {accuracy:.3f}" in _text((executed / "01_training.html").read_text())
+    assert f"{accuracy:.3f}" in _text((executed / "90_results.html").read_text())
+    assert "Read this first" in _text((executed / "90_results.html").read_text())
+    assert "Read this first" in _text((smoke_book / "book" / "intro.html").read_text())

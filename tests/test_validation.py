@@ -117,7 +117,7 @@ def test_validation_chapter_records_detection_covariates_and_stability(smoke_not
         for metrics in found.values():
             low, high = metrics["auroc_interval"]
             assert 0.0 <= low <= metrics["auroc"] <= high <= 1.0
-    assert -1.0 <= keywords["rank_vs_snr"] <= 1.0 and " -> " in keywords["most_confused"]
+    assert -1.0 <= keywords["rank_vs_snr"]["rho"] <= 1.0 and " -> " in keywords["most_confused"]
     assert set(numbers["SyntheticScenes"]) == {"stability"}  # no ground truth: stability only
     sweep = keywords["sweep"]  # smoke: 0 % and 25 % flipped, each with its own small ensemble
     assert set(sweep) == {"0", "0.25"}

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lib.plots import KIND_STYLE, finished, mark_injected, new_axes
+from lib.significance import Correlation
 
 
 def score_histogram(ordering: pd.DataFrame, dataset: str, ax: plt.Axes | None = None) -> plt.Figure:
@@ -63,11 +64,17 @@ def agreement_matrix(matrix: pd.DataFrame, title: str, ax: plt.Axes | None = Non
 
 
 def convergence(table: pd.DataFrame, dataset: str, ax: plt.Axes | None = None) -> plt.Figure:
-    """Spearman correlation of the k-run ensemble with the full one, over random run orders."""
+    """Spearman correlation of the k-run ensemble with the full one, over random run orders.
+
+    The last point compares the full ensemble with itself, so it is 1 by construction and is
+    drawn hollow."""
     fig, ax = new_axes(ax, (6, 3.4))
     ax.fill_between(table["runs"], table["min"], table["max"], alpha=0.25, color="#1f77b4",
                     label="range over random run orders")
     ax.plot(table["runs"], table["mean"], "o-", color="#1f77b4", label="mean")
+    last = table.iloc[-1]
+    ax.plot([last["runs"]], [last["mean"]], "o", color="white", markeredgecolor="#1f77b4",
+            label="all runs against themselves (1 by construction)")
     ax.set_xlabel("runs in the ensemble (count)")
     ax.set_ylabel("Spearman correlation with all runs")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -78,16 +85,16 @@ def convergence(table: pd.DataFrame, dataset: str, ax: plt.Axes | None = None) -
     return finished(fig)
 
 
-def rank_vs_snr(genuine: pd.DataFrame, rho: float, dataset: str,
+def rank_vs_snr(genuine: pd.DataFrame, correlation: Correlation, dataset: str,
                 ax: plt.Axes | None = None) -> plt.Figure:
     """Each genuine sample's normalised rank against the SNR it was mixed at, titled with their
-    Spearman correlation ``rho``."""
+    Spearman correlation, its n and p."""
     fig, ax = new_axes(ax, (6, 3.6))
     ax.scatter(genuine["snr_db"], genuine["rank"], s=12, alpha=0.6, color="#7f7f7f")
     ax.set_xlabel("signal-to-noise ratio of the clip (dB)")
     ax.set_ylabel("normalised rank (0 easiest, 1 hardest)")
     ax.set_ylim(-0.03, 1.03)
-    ax.set_title(f"{dataset}: difficulty vs SNR (genuine clips; Spearman ρ = {rho:.2f})")
+    ax.set_title(f"{dataset}: difficulty vs SNR, genuine clips\n{correlation}")
     return finished(fig)
 
 
@@ -125,15 +132,15 @@ def forgetting(dynamics: pd.DataFrame, dataset: str, ax: plt.Axes | None = None)
     return finished(fig)
 
 
-def score_agreement(x: pd.Series, y: pd.Series, rho: float, xlabel: str, ylabel: str,
-                    title: str, ax: plt.Axes | None = None) -> plt.Figure:
+def score_agreement(x: pd.Series, y: pd.Series, correlation: Correlation, xlabel: str,
+                    ylabel: str, title: str, ax: plt.Axes | None = None) -> plt.Figure:
     """Two scores of the same samples against each other, titled with their Spearman
-    correlation ``rho``."""
+    correlation, its n and p."""
     fig, ax = new_axes(ax, (4.8, 4.4))
     ax.scatter(x, y, s=12, alpha=0.6, color="#1f77b4")
     ax.plot([0, 1], [0, 1], ":", color="#7f7f7f")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{title}\nSpearman ρ = {rho:.2f}")
+    ax.set_title(f"{title}\n{correlation}")
     return finished(fig)
 

@@ -31,13 +31,13 @@ def sample_explanations(spectrogram: np.ndarray, cams: dict[str, np.ndarray],
     return finished(fig)
 
 
-def band_profiles(means: pd.DataFrame, axis: str, title: str,
+def band_profiles(means: pd.DataFrame, axis: str, title: str, peaks: pd.DataFrame | None = None,
                   ax: plt.Axes | None = None) -> plt.Figure:
     """The paper's figure: mean log power (dots, left) and mean Grad-CAM importance share
     (crosses, dashed, right) of the easy, medium and hard samples, over frequency or time.
 
     ``means`` is :func:`lib.explain.band_means`: a row per band and ``axis`` value (``hz`` or
-    ``seconds``).
+    ``seconds``); ``peaks`` (:func:`lib.explain.peaks`), when given, are ringed on the curves.
     """
     fig, left = new_axes(ax, (6.4, 4.2))
     right = left.twinx()
@@ -49,6 +49,9 @@ def band_profiles(means: pd.DataFrame, axis: str, title: str,
                   label=f"{band}: log power")
         right.plot(rows[axis], rows["importance"], "x--", ms=4, color=colour, alpha=0.7,
                    label=f"{band}: importance")
+        if peaks is not None and band in peaks.index:
+            right.plot([peaks.loc[band, axis]], [peaks.loc[band, "importance"]], "o", ms=11,
+                       mfc="none", color=colour, label=f"{band}: importance peak")
     if axis == "hz":
         left.set_xscale("log")
         left.set_xlabel("frequency (Hz, mel-bin centre)")

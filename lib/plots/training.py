@@ -38,24 +38,31 @@ def learning_curves(curves: pd.DataFrame, dataset: str, chance: float,
 
 
 def against_published(ours: pd.DataFrame, published: pd.DataFrame, metric: str,
-                      ax: plt.Axes | None = None) -> plt.Figure:
-    """Per model: our runs' test metric next to the paper's, one dot per seed."""
-    fig, ax = new_axes(ax, (7, 3.2))
-    groups = [("ours", ours), ("paper", published)]
+                      chance: dict[str, float], ax: plt.Axes | None = None) -> plt.Figure:
+    """Per model: our runs' test metric next to the paper's on the dataset ours stands in for,
+    one dot per seed, with our data's chance level.
+
+    ``ours`` has our ``dataset`` and the ``paper_dataset`` it stands in for
+    (:func:`lib.training.on_paper_datasets`); ``chance`` is keyed by our dataset."""
+    fig, ax = new_axes(ax, (7, 3.4))
     labels = []
-    for i, ((dataset, model), part) in enumerate(
-            pd.concat([t.assign(source=s) for s, t in groups]).groupby(
-                ["dataset", "model"], sort=False)):
-        for source, marker in (("ours", "o"), ("paper", "D")):
-            values = part[part["source"] == source][metric]
-            ax.scatter(np.full(len(values), i) + (0.1 if source == "paper" else -0.1), values,
-                       marker=marker, color=MODEL_COLOURS.get(model),
-                       label=source if i == 0 else None)
-        labels.append(f"{dataset}\n{model}")
-    ax.set_xticks(range(len(labels)), labels, fontsize=8)
+    for i, ((paper_dataset, model), part) in enumerate(
+            ours.groupby(["paper_dataset", "model"], sort=False)):
+        theirs = published[(published["dataset"] == paper_dataset)
+                           & (published["model"] == model)][metric]
+        for values, offset, marker, source in ((part[metric], -0.1, "o", "ours"),
+                                               (theirs, 0.1, "D", "paper")):
+            ax.scatter(np.full(len(values), i) + offset, values, marker=marker,
+                       color=MODEL_COLOURS.get(model), label=source if i == 0 else None)
+        level = chance[part["dataset"].iloc[0]]
+        ax.hlines(level, i - 0.3, i + 0.05, colors="#7f7f7f", linestyles=":",
+                  label="chance on our data" if i == 0 else None)
+        labels.append(f"ours: {part['dataset'].iloc[0]}\npaper: {paper_dataset}\n{model}")
+    ax.set_xticks(range(len(labels)), labels, fontsize=7)
     ax.set_ylabel(f"{metric.replace('_', ' ')} (fraction)")
     ax.set_ylim(0, 1)
-    ax.set_xlabel("dataset and model (circles: our runs; diamonds: the paper's)")
+    ax.set_xlabel("model, on our data (circles) and on the paper's (diamonds)")
+    ax.legend(fontsize=7, loc="lower right")
     ax.grid(axis="y", alpha=0.3)
     return finished(fig)
 
