@@ -30,6 +30,7 @@ class ProfileError(ValueError):
 @dataclass(frozen=True)
 class Parameter:
     kind: str  # int | float | str | bool | list[str] | list[int] | list[float] | range | seeds
+    #            | options
     doc: str
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
@@ -97,6 +98,22 @@ SCHEMA: dict[str, Parameter] = {
     "PRECISION": Parameter("str", "arithmetic of training, scoring and inference: fp32 is the "
                            "paper's, bf16 autocast suits CPUs with AVX-512 BF16 and GPUs, fp16 "
                            "autocast CUDA only", choices=("fp32", "bf16", "fp16")),
+    # Where the training and scoring sweeps run (lib.launchers).
+    "LAUNCHER": Parameter("str", "where a sweep's runs go: basic trains one after another "
+                          "(Hydra's default), joblib several at once on this machine, slurm "
+                          "one SLURM job per run", choices=("basic", "joblib", "slurm")),
+    "LAUNCHER_JOBS": Parameter("int", "runs at once under joblib; 0 is one per GPU on cuda, "
+                               "else one per CPU core", minimum=0),
+    "SLURM_PARTITION": Parameter("str", "SLURM partition of the jobs; empty is the cluster's "
+                                 "default"),
+    "SLURM_TIME_MINUTES": Parameter("int", "time limit of each run's SLURM job (minutes); a job "
+                                    "that exceeds it stops the sweep with one line", minimum=1),
+    "SLURM_CPUS_PER_RUN": Parameter("int", "CPU cores of each run's SLURM job", minimum=1),
+    "SLURM_MEMORY_GB": Parameter("int", "memory of each run's SLURM job (GB)", minimum=1),
+    "SLURM_GPUS_PER_RUN": Parameter("int", "GPUs of each run's SLURM job; 0 on a CPU "
+                                    "partition", minimum=0),
+    "SLURM_OPTIONS": Parameter("options", "more sbatch options, as {account: my-project, qos: "
+                               "normal} (an option without its -- to its value); {}: none"),
     "SCORING": Parameter("str", "difficulty score computed by aucurriculum",
                          choices=("CumulativeAccuracy",)),
     "SCORING_STOP": Parameter("str", "last checkpoint that enters the score (the paper: best)",
@@ -162,6 +179,15 @@ def _type_problem(name: str, value: Any) -> str | None:
             if not isinstance(seeds, list) or not seeds or len(set(seeds)) != len(seeds) or \
                     not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
                 return f"must give {model} a non-empty list of distinct int seeds, got {seeds!r}"
+        return None
+    elif spec.kind == "options":
+        if not isinstance(value, dict):
+            return f"must be a mapping of option to value, got {value!r}"
+        for option, setting in value.items():
+            if not isinstance(option, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", option):
+                return f"names an option that is not an sbatch long option: {option!r}"
+            if not isinstance(setting, (str, int)) or isinstance(setting, bool):
+                return f"must give {option} a str or int value, got {setting!r}"
         return None
     elif spec.kind == "range":
         if (not isinstance(value, list) or len(value) != 2

@@ -111,7 +111,8 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
                       {dataset: [r.name for r in rs]
                        for dataset, rs in _runs_by_dataset(by_aucurriculum).items()},
                       scorer.stop, scorer.subset, ensemble.device, ensemble.batch_size,
-                      _ScoreProgress(profile, scorer, by_aucurriculum, log))
+                      _ScoreProgress(profile, scorer, by_aucurriculum, log), ensemble.launcher,
+                      log)
     orderings = {dataset: difficulty.ensemble(run_scores(profile, scorer, dataset_runs,
                                                          ensemble.epochs))
                  for dataset, dataset_runs in grouped.items()}

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from lib import paths
+from lib import launchers, paths
 from lib.datasets import LAYOUTS, DatasetLayout
+from lib.launchers import Launcher
 
 FEATURES = "log_mel_16k"
 #: autrainer's ``log_mel_16k`` preprocessing (PANNs log-mel: 16 kHz, window 512, hop 160,
@@ -357,7 +358,8 @@ def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, bat
 def write_training_config(profile: str, datasets: list[str], seeds: dict[str, list[int]],
                           epochs: int, batch_size: int, learning_rate: float, optimizer: str,
                           device: str, precision: str = "fp32", scheduler: str = "none",
-                          record: str | None = None, every_epoch: bool = True) -> Path:
+                          record: str | None = None, every_epoch: bool = True,
+                          launcher: Launcher = Launcher()) -> Path:
     """``conf/train.yaml``: the paper's ``conf/config.yaml`` with the profile's values.
 
     ``seeds`` maps each model to its seeds. autrainer sweeps the grid of every model and seed;
@@ -365,7 +367,8 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
     filters, beside its filter that skips finished runs. ``record`` names a split that
     :class:`lib.callbacks.ScoredSplitRecorder` evaluates after every epoch (batches of
     ``batch_size``, as scoring uses); without ``every_epoch``, autrainer keeps the model states
-    of the best and the last epoch only (``save_frequency``).
+    of the best and the last epoch only (``save_frequency``). ``launcher`` sets Hydra's
+    launcher plugin (:meth:`lib.launchers.Launcher.hydra`).
     """
     models = list(seeds)
     all_seeds = sorted({s for model_seeds in seeds.values() for s in model_seeds})
@@ -385,8 +388,9 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
              "model": ", ".join(model_id(m, precision) for m in models), "optimizer": optimizer}
     if scheduler != "none":
         sweep["scheduler"] = SCHEDULERS[scheduler]
+    plugin, hydra = launcher.hydra(work, launchers.job_name(profile, "train"), device)
     config: dict[str, Any] = {
-        "defaults": ["_autrainer_", "_self_"],
+        "defaults": ["_autrainer_", "_self_", *plugin],
         "results_dir": "results", "experiment_id": EXPERIMENT, "iterations": epochs,
         "device": device, "progress_bar": False}
     if record is not None:
@@ -395,19 +399,57 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
     if not every_epoch:
         config["save_frequency"] = epochs
     config["hydra"] = {"sweeper": {"filters": [{"type": "exists", "path": "metrics.csv"},
-                                               *excluded], "params": sweep}}
+                                               *excluded], "params": sweep}, **hydra}
     _write_yaml(work / "conf" / "train.yaml", config)
     return work
 
 
-def train(profile: str, watch: Callable[[], None] | None = None,
-          log_name: str = "train") -> None:
+def train(profile: str, watch: Callable[[], None] | None = None, log_name: str = "train",
+          launcher: Launcher = Launcher(), log: Callable[[str], None] = print) -> None:
     """Run ``autrainer train`` on ``conf/train.yaml``; its output goes to ``logs/<log_name>.log``.
 
     autrainer skips every run that has its ``metrics.csv`` (written when a run finishes) and
     trains the others from scratch, so an interrupted sweep resumes with the missing runs.
     """
-    run_cli("autrainer", ["train", "-cn", "train"], workdir(profile), log_name, watch)
+    _run_sweep("autrainer", ["train", "-cn", "train"], profile, "train", log_name, watch,
+               launcher, log)
+
+
+def _run_sweep(tool: str, args: list[str], profile: str, step: str, log_name: str,
+               watch: Callable[[], None] | None, launcher: Launcher,
+               log: Callable[[str], None]) -> None:
+    """A toolkit sweep under the profile's launcher. Under SLURM, each job's state is logged
+    while the command waits, a failed job ends the sweep with one line naming its run, job id
+    and log, and an interrupted sweep cancels its jobs; jobs of an earlier sweep still in the
+    queue stop this one before it submits anything."""
+    if launcher.kind != "slurm":
+        run_cli(tool, args, workdir(profile), log_name, watch)
+        return
+    outputs = runs_dir(profile) if step == "train" else experiment_dir(profile) / "curriculum"
+    jobs = launchers.SlurmJobs(launchers.job_name(profile, step), workdir(profile), outputs, log)
+    waiting = jobs.in_queue()
+    if waiting:
+        raise launchers.LauncherError(
+            f"SLURM jobs {', '.join(waiting)} of an earlier {step} sweep of {profile} are still "
+            f"queued or running: wait for them or `scancel --name {jobs.name}`")
+
+    def both() -> None:
+        jobs()
+        if watch:
+            watch()
+    try:
+        run_cli(tool, args, workdir(profile), log_name, both)
+    except ToolkitError:  # the command saw a job fail: name it, its run and its log
+        jobs.drain(30)
+        try:
+            jobs()
+        finally:
+            jobs.cancel()
+        raise
+    except BaseException:
+        jobs.cancel()
+        raise
+    jobs.drain()
 
 
 def prune_optimizer_states(run_dir: Path) -> None:
@@ -458,7 +500,8 @@ def score_run_dir(profile: str, scoring: str, subset: str, stop: str, run: str) 
 
 def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], stop: str,
           subset: str, device: str, batch_size: int,
-          watch: Callable[[], None] | None = None) -> None:
+          watch: Callable[[], None] | None = None, launcher: Launcher = Launcher(),
+          log: Callable[[str], None] = print) -> None:
     """Score each dataset's runs with ``aucurriculum curriculum`` (one sweep over datasets).
 
     Each dataset gets the paper's scoring config (``curriculum/scoring/<Score><Dataset>.yaml``)
@@ -483,15 +526,19 @@ def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], st
             "id": ids[-1], "type": scoring,
             "_target_": f"aucurriculum.curricula.scoring.{scoring}",
             "run_name": list(runs), "stop": stop, "subset": subset})
+    device = resolve_device(device)
+    plugin, hydra = launcher.hydra(work, launchers.job_name(profile, "score"), device,
+                                   concurrent=False)
     _write_yaml(work / "conf" / "score.yaml", {
-        "defaults": ["_aucurriculum_score_", "_self_"],
+        "defaults": ["_aucurriculum_score_", "_self_", *plugin],
         "results_dir": "results", "experiment_id": EXPERIMENT,
-        "device": resolve_device(device), "batch_size": batch_size, "progress_bar": False,
+        "device": device, "batch_size": batch_size, "progress_bar": False,
         "correlation": {},
         "hydra": {"sweep": {"dir": "${results_dir}/${experiment_id}/curriculum/",
                             "subdir": f"{scoring}_{subset}"},
-                  "sweeper": {"params": {"curriculum/scoring": ", ".join(ids)}}}})
-    run_cli("aucurriculum", ["curriculum", "-cn", "score"], work, "score", watch)
+                  "sweeper": {"params": {"curriculum/scoring": ", ".join(ids)}}, **hydra}})
+    _run_sweep("aucurriculum", ["curriculum", "-cn", "score"], profile, "score", "score", watch,
+               launcher, log)
 
 
 def run_split_table(run_dir: Path, subset: str = "train") -> pd.DataFrame:

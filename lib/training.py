@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from lib import paths, toolkit
+from lib.launchers import Launcher
 from lib.datasets import LAYOUTS, data_fingerprint
 
 #: Metrics autrainer tracks on dev (every epoch) and test (model of the best epoch).
@@ -70,6 +71,8 @@ class Ensemble:
     #: The split recorded after every epoch for in-training scoring (None: record nothing and
     #: keep every epoch's model state for aucurriculum).
     recorded: str | None = None
+    #: Where the sweeps run (Hydra's basic launcher, joblib, or SLURM jobs).
+    launcher: Launcher = Launcher()
 
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> "Ensemble":
@@ -81,7 +84,7 @@ class Ensemble:
                    tuple((model, tuple(seeds))
                          for model, seeds in values["SEEDS_BY_MODEL"].items()),
                    values["SCORING_SUBSET"] if values.get("SCORING_ENGINE") == "in-training"
-                   else None)
+                   else None, Launcher.from_parameters(values))
 
     def seeds_of(self, model: str) -> tuple[int, ...]:
         """The seeds one model is trained with: ``seeds``, unless ``seeds_by_model`` names it."""
@@ -235,9 +238,10 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
                 profile, [dataset], {m: s for m, s in seeds.items() if s}, ensemble.epochs,
                 ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
                 ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
-                every_epoch)
+                every_epoch, ensemble.launcher)
             toolkit.train(profile, progress,
-                          log_name=f"train-{dataset}" + ("" if every_epoch else "-best-last"))
+                          log_name=f"train-{dataset}" + ("" if every_epoch else "-best-last"),
+                          launcher=ensemble.launcher, log=log)
     for run in runs:
         check_run(profile, run, ensemble.epochs, ensemble.keeps_every_epoch(run))
         toolkit.prune_optimizer_states(run_dir(profile, run))
