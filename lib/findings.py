@@ -97,15 +97,17 @@ def training(profile: str) -> str:
 def difficulty(profile: str) -> str:
     sentences = []
     for dataset, n in record.load(profile, "difficulty").items():
-        parts = []
+        parts, found = [], []
         for kind in ("flipped label", "non-speech"):
-            found = n.get(f"{kind} in hardest 10%")
-            if found and found["flagged"]:
-                share = ("all" if found["in_hardest"] == found["flagged"]
-                         else f"{found['in_hardest']} of the")
-                parts.append(f"{share} {found['flagged']} {kind} clips rank among the hardest "
-                             f"10 % ({found['hardest_size']} of {n['samples']} samples), where "
-                             f"chance would put {found['expected_by_chance']:.1f}")
+            share = n.get(f"{kind} in hardest 10%")
+            if share and share["flagged"]:
+                count = ("all" if share["in_hardest"] == share["flagged"]
+                         else f"{share['in_hardest']} of the")
+                found.append(f"{count} {share['flagged']} {_hyphenated(kind)} clips")
+                hardest, chance = share["hardest_size"], share["expected_by_chance"]
+        if found:
+            parts.append(f"{' and '.join(found)} rank among the hardest 10 % ({hardest} of "
+                         f"{n['samples']} samples), where chance would put {chance:.1f} of each")
         if "model_agreement" in n:
             parts.append("Cnn10's and Cnn14's orderings agree with "
                          f"{significance.Correlation(**n['model_agreement'])}")
@@ -116,8 +118,12 @@ def difficulty(profile: str) -> str:
             parts.append(f"one run's ordering agrees with the ensemble's with Spearman "
                          f"{n['convergence']['1']:.2f} on average ({n['samples']} samples)")
         if parts:
-            sentences.append(f"{_named(dataset)}: " + "; ".join(parts) + ".")
+            sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
     return " ".join(sentences)
+
+
+def _hyphenated(kind: str) -> str:
+    return kind.replace("flipped label", "flipped-label")
 
 
 def selection(profile: str) -> str:
@@ -126,7 +132,7 @@ def selection(profile: str) -> str:
     for dataset, n in record.load(profile, "selection").items():
         bands = n["correct_share_by_band"]
         per_band = n["selected"] // 3
-        sentence = (f"{_named(dataset)}: {n['selected']} training clips selected, "
+        sentence = (f"**{dataset}**: {n['selected']} training clips selected, "
                     f"{per_band // described[dataset]['classes']} per band for each of "
                     f"{described[dataset]['classes']} classes; the explained runs predict "
                     + ", ".join(f"{share:.0%} of the {band} band" for band, share in bands.items())
@@ -150,7 +156,7 @@ def explanations(profile: str) -> str:
         drops = faithful[share]
         difference = drops["drop_gradcam"] - drops["drop_random"]
         verb = "lowers" if drops["drop_gradcam"] >= 0 else "changes"
-        sentence = (f"{_named(dataset)}: masking the {float(share):.0%} of spectrogram cells "
+        sentence = (f"**{dataset}**: masking the {float(share):.0%} of spectrogram cells "
                     f"Grad-CAM ranks highest {verb} the explained class's probability by "
                     f"{drops['drop_gradcam']:.2f} on average, against {drops['drop_random']:.2f} "
                     f"for as many random cells (difference {difference:+.2f}")
@@ -177,7 +183,7 @@ def class_correlation(dataset: str, n: dict[str, Any]) -> str:
                "harder classes are **not** recognised worse at test, unlike in the paper")
     uncertainty = (f", {'exact ' if n['classes'] <= significance.EXACT_UP_TO else ''}"
                    f"{significance.p_text(p)}" if p is not None else "")
-    return (f"{_named(dataset)}: {reading}: Spearman {rho:.2f} between a class's mean "
+    return (f"**{dataset}**: {reading}: Spearman {rho:.2f} between a class's mean "
             f"difficulty and its test recall over {n['classes']} classes{uncertainty}; the "
             f"paper found {n['difficulty_test_paper']:.2f} over "
             f"{n.get('paper_classes', 'its')} {paper} classes. The sign is comparable; the size "
@@ -202,14 +208,13 @@ def inference(profile: str) -> str:
     if real.get("words"):
         right = round(real["accuracy"] * real["words"])
         synthetic = real["synthetic_test_accuracy"]
-        reading = ("fewer than on synthetic clips: what the models learned from synthetic voices "
-                   "carries over to a human voice only in part"
-                   if real["accuracy"] < synthetic - 0.1 else
-                   "no fewer than on synthetic clips")
+        reading = ("what the models learned from synthetic voices carries over to a human voice "
+                   "only in part" if real["accuracy"] < synthetic - 0.1 else
+                   "as good as on synthetic clips")
         sentence += (f" On {real['words']} real human recordings (one per word, out of domain) "
-                     f"the ensemble got {right} right ({real['accuracy']:.0%}), against a test "
-                     f"accuracy of {synthetic:.2f} on synthetic clips, {reading}; one recording "
-                     "per word is a handful of yes/no answers, not an accuracy estimate.")
+                     f"the ensemble got {right} right ({real['accuracy']:.0%}) against a test "
+                     f"accuracy of {synthetic:.2f} on synthetic clips: {reading} (one recording "
+                     "per word is a handful of yes/no answers, not an accuracy estimate).")
     return sentence
 
 
@@ -222,8 +227,9 @@ def validation(profile: str) -> str:
                   "non-speech": described[dataset].get("nonspeech")}
         for kind, found in n.get("detection", {}).items():
             lead = found[LEAD_SCORE]
-            parts.append(f"{kind} clips are found with AUROC {lead['auroc']:.3f} (90 % interval "
-                         f"{_interval(*lead['auroc_interval'])}, {counts.get(kind)} of "
+            low, high = lead["auroc_interval"]
+            parts.append(f"{_hyphenated(kind)} clips are found with AUROC {lead['auroc']:.3f} "
+                         f"(90 % interval {low:.3f}–{high:.3f}, {counts.get(kind)} of "
                          f"{described[dataset]['clips_per_split'].get('train')} clips)")
         if parts:
             parts[0] = "ranked by CumulativeAccuracy, " + parts[0]
@@ -232,7 +238,7 @@ def validation(profile: str) -> str:
             parts.append("orderings from two disjoint halves of the runs agree with Spearman "
                          f"{n['stability']['split_halves_spearman']:.2f} on average")
         if parts:
-            sentences.append(f"{_named(dataset)}: " + "; ".join(parts) + ".")
+            sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
     return " ".join(sentences)
 
 
@@ -270,8 +276,9 @@ def read_first(profile: str) -> str:
     stand_ins = [d for d in described if d in LAYOUTS and LAYOUTS[d].paper_dataset != d]
     what = (f"This build (profile `{profile}`) runs the paper's method on "
             + ", ".join(_named(d) for d in described)
-            + (": generated stand-ins, synthetic voices (and scenes) over real recorded noise, "
-               "made because the real datasets cannot be downloaded where the book is built. "
+            + (": generated in the real datasets' on-disk layouts from synthetic voices (and, for "
+               "scenes, fixed mixtures) over real recorded noise, because the real datasets "
+               "cannot be downloaded where the book is built. "
                "Its findings are about how the method behaves, not about the real datasets."
                if stand_ins else "."))
     if not any(LAYOUTS[d].paper_dataset == "DCASE2020Task1A" for d in described if d in LAYOUTS):

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import papermill
+import yaml
 
 from lib import paths, profiles
 from lib.datasets import data_fingerprint
@@ -123,8 +124,11 @@ class _Indented:
         self.stream.flush()
 
 
-def run_profile(profile: str, only: list[str] | None = None, force: bool = False) -> list[dict]:
-    params = profiles.load(profile)
+def run_profile(profile: str, only: list[str] | None = None, force: bool = False,
+                overrides: dict[str, Any] | None = None) -> list[dict]:
+    """Run the profile's notebooks that changed; ``overrides`` replace some of its values for
+    this run (checked like the profile's, e.g. ``{"LAUNCHER": "slurm"}``)."""
+    params = {**profiles.load(profile), **profiles.check("command line", **(overrides or {}))}
     out_dir = paths.executed_notebooks_dir(profile)
     stamps = out_dir / ".stamps"
     stamps.mkdir(parents=True, exist_ok=True)
@@ -217,10 +221,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="demo", help="smoke | demo | paper")
     parser.add_argument("--only", nargs="*", help="notebook names to run (e.g. 00_data)")
     parser.add_argument("--force", action="store_true", help="run even if unchanged")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                        metavar=("NAME", "VALUE"), help="override one profile value for this "
+                        "run (VALUE read as YAML: -p LAUNCHER slurm, -p SEEDS '[1, 2]')")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        run_profile(args.profile, args.only, args.force)
+        overrides = {name: yaml.safe_load(value) for name, value in args.parameter}
+        run_profile(args.profile, args.only, args.force, overrides)
     except (profiles.ProfileError, NotebookFailed) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

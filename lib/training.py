@@ -224,23 +224,27 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
             log(f"    {run.label}: removing an incomplete earlier attempt")
             shutil.rmtree(run_dir(profile, run))
     progress = _Progress(profile, runs, ensemble.epochs, log)
-    # One sweep per dataset and checkpoint policy: a schedule sized in optimiser steps
-    # (onecycle) then depends only on the run's own dataset, and only the runs aucurriculum
-    # scores keep every epoch's model state.
-    for dataset in dict.fromkeys(r.dataset for r in todo):
+    # One sweep per checkpoint policy (only the runs aucurriculum scores keep every epoch's
+    # model state) and, under a schedule sized in optimiser steps (onecycle), per dataset; a
+    # sweep of several datasets lets a parallel launcher run all of them at once.
+    per_dataset = ensemble.scheduler == "onecycle"
+    groups = ([[d] for d in dict.fromkeys(r.dataset for r in todo)] if per_dataset
+              else [list(dict.fromkeys(r.dataset for r in todo))] if todo else [])
+    for datasets in groups:
         for every_epoch in (True, False):
-            group = [r for r in todo if r.dataset == dataset
+            group = [r for r in todo if r.dataset in datasets
                      and ensemble.keeps_every_epoch(r) == every_epoch]
             if not group:
                 continue
-            seeds = {m: [r.seed for r in group if r.model == m] for m in ensemble.models}
+            seeds = {m: sorted({r.seed for r in group if r.model == m}) for m in ensemble.models}
             toolkit.write_training_config(
-                profile, [dataset], {m: s for m, s in seeds.items() if s}, ensemble.epochs,
+                profile, datasets, {m: s for m, s in seeds.items() if s}, ensemble.epochs,
                 ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
                 ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
                 every_epoch, ensemble.launcher)
+            name = datasets[0] if len(datasets) == 1 else "all"
             toolkit.train(profile, progress,
-                          log_name=f"train-{dataset}" + ("" if every_epoch else "-best-last"),
+                          log_name=f"train-{name}" + ("" if every_epoch else "-best-last"),
                           launcher=ensemble.launcher, log=log)
     for run in runs:
         check_run(profile, run, ensemble.epochs, ensemble.keeps_every_epoch(run))

@@ -65,8 +65,8 @@ def test_an_opening_follows_its_record(demo_like):
 
 def test_difficulty_opening_carries_counts_n_and_p(demo_like):
     text = findings.opening(demo_like, "difficulty")
-    assert "all 24 flipped label clips" in text and "10 of the 24 non-speech" in text
-    assert "chance would put 2.5" in text
+    assert "all 24 flipped-label clips and 10 of the 24 non-speech clips" in text
+    assert "chance would put 2.5 of each" in text
     assert "Spearman 0.74 (n = 600, p < 0.001)" in text
     assert "Spearman -0.10 (n = 552, p = 0.02)" in text
 

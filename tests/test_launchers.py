@@ -158,3 +158,11 @@ def test_a_controller_that_is_down_is_one_line(slurm_cluster, tmp_path, monkeypa
     monkeypatch.setenv("SLURM_CONF", str(conf))
     with pytest.raises(LauncherError, match=r"^LAUNCHER slurm: the SLURM controller is down"):
         launchers.check_slurm()
+
+
+def test_the_runner_takes_a_launcher_from_the_command_line(capsys):
+    from lib import run
+
+    assert run.main(["--profile", "smoke", "--only", "none", "-p", "LAUNCHER", "dask"]) == 1
+    assert ("error: command line: parameter LAUNCHER allows basic, joblib, slurm; got 'dask'"
+            in capsys.readouterr().err)
