@@ -101,7 +101,9 @@ class Launcher:
         launcher: dict[str, Any] = {
             "submitit_folder": str(jobs_dir(work) / "%j"), "name": job_name,
             "timeout_min": self.time_minutes, "cpus_per_task": self.cpus,
-            "mem_gb": self.memory_gb, "tasks_per_node": 1, "nodes": 1}
+            "mem_gb": self.memory_gb, "tasks_per_node": 1, "nodes": 1,
+            # torch would start a thread per core of the node, not per core of the job
+            "setup": [f"export OMP_NUM_THREADS={self.cpus} MKL_NUM_THREADS={self.cpus}"]}
         if not concurrent:
             launcher["array_parallelism"] = 1
         if self.gpus:
@@ -249,12 +251,12 @@ class SlurmJobs:
         return jobs_dir(self.work) / job_id / f"{job_id}_0_log.err"
 
     def submitted(self) -> list[str]:
-        """Jobs submitit has a folder for since this sweep started (also those SLURM has
-        already forgotten)."""
+        """Jobs submitit has submitted since this sweep started (also those SLURM has already
+        forgotten): a folder per job or array task with its pickled submission."""
         folder = jobs_dir(self.work)
         return sorted(d.name for d in folder.iterdir()
-                      if d.is_dir() and d.stat().st_mtime >= self.started - 1) \
-            if folder.is_dir() else []
+                      if (d / f"{d.name}_submitted.pkl").is_file()  # not an array's own folder
+                      and d.stat().st_mtime >= self.started - 1) if folder.is_dir() else []
 
     def __call__(self) -> None:
         queued = self.in_queue()

@@ -98,16 +98,16 @@ def slurm_cluster() -> str:
 
 def test_slurm_sweep_gives_the_basic_launchers_orderings(smoke_notebooks, slurm_cluster,
                                                          tmp_path, monkeypatch, capsys):
-    """Each run one SLURM job (two at once on this node), scoring through SLURM too: the
-    orderings are byte-identical to the basic launcher's, and a finished run is not submitted
-    again."""
+    """Each run one SLURM job with as many cores as the basic launcher's process uses (torch
+    threads follow the job's cores), scoring through SLURM too: the orderings are
+    byte-identical to the basic launcher's, and a finished run is not submitted again."""
     basic = paths.results_dir("smoke")
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     smoke = profiles.load("smoke")
     ensemble = dataclasses.replace(
         training.Ensemble.from_parameters(smoke),
-        launcher=Launcher("slurm", partition=slurm_cluster, time_minutes=10, cpus=1,
-                          memory_gb=2))
+        launcher=Launcher("slurm", partition=slurm_cluster, time_minutes=10,
+                          cpus=os.cpu_count(), memory_gb=2))
     kept = ensemble.runs[0]
     shutil.copytree(basic / "autrainer" / "results" / "experiments" / "training" / kept.name,
                     toolkit.runs_dir("smoke") / kept.name)
@@ -143,7 +143,7 @@ def test_a_job_over_its_time_limit_is_one_line_and_leaves_no_finished_run(
         training.train_ensemble("smoke", ensemble)
     message = str(err.value)
     assert "\n" not in message
-    assert f"({run.name}) exceeded its time limit; log: " in message
+    assert f"({run.name}) exceeded its time limit (submitit: " in message and "; log: " in message
     log = message.rsplit("log: ", 1)[1]
     assert (paths.ROOT / log).is_file() or os.path.isfile(log)
     assert not training.is_complete("smoke", run)
