@@ -234,6 +234,15 @@ def validation(profile: str) -> str:
         if parts:
             parts[0] = "ranked by CumulativeAccuracy, " + parts[0]
             parts[-1] += "; chance is 0.5"
+        if "cleanlab_flagged" in n and counts.get("flipped label"):
+            train = described[dataset]["clips_per_split"].get("train")
+            parts.append(f"cleanlab, which never sees the CNNs, flags {n['cleanlab_flagged']} of "
+                         f"{train} clips ({_share(n['cleanlab_flagged'], train)}) as label "
+                         f"issues where {counts['flipped label']} labels were flipped, so most "
+                         "of its flags are false alarms on these features"
+                         if n["cleanlab_flagged"] > 2 * counts["flipped label"] else
+                         f"cleanlab flags {n['cleanlab_flagged']} of {train} clips as label "
+                         f"issues where {counts['flipped label']} labels were flipped")
         if "stability" in n:
             parts.append("orderings from two disjoint halves of the runs agree with Spearman "
                          f"{n['stability']['split_halves_spearman']:.2f} on average")
