@@ -42,6 +42,8 @@ The study, a module per chapter
     ``inference``  new audio through ``autrainer inference`` (06_inference)
     ``validation`` detection of known-bad samples, stability, the noise sweep (07_validation)
     ``summary``    every chapter's numbers beside the paper's (90_results)
+    ``pruning``    the training samples each pruning rule removes (the pruning chapter, being
+                   built: its notebook is not in the book yet)
     ``significance`` n and p of a correlation, intervals of a share or a mean (all)
     ``findings``   each chapter's opening finding from its record, "Read this first" (book)
 
