@@ -20,6 +20,8 @@ CHAPTER_OF = {"00_data": "data", "01_training": "training", "02_difficulty": "di
               "07_validation": "validation", "90_results": "results"}
 #: A model has learned when its test accuracy reaches this and three times chance.
 LEARNED_ACCURACY = 0.8
+#: The opening of the "Read this first" box (MyST: a titled admonition in the important style).
+BOX = ":::{admonition} Read this first\n:class: important"
 #: The detection score the book leads with (the paper's).
 LEAD_SCORE = "CumulativeAccuracy (aucurriculum)"
 
@@ -281,7 +283,7 @@ def read_first(profile: str) -> str:
         sentences, learned = _accuracies(profile)
         described = record.load(profile, "data")
     except record.RecordMissing as err:
-        return f":::{{important}} Read this first\n*No results yet:* {err}.\n:::"
+        return f"{BOX}\n*No results yet:* {err}.\n:::"
     stand_ins = [d for d in described if d in LAYOUTS and LAYOUTS[d].paper_dataset != d]
     what = (f"This build (profile `{profile}`) runs the paper's method on "
             + ", ".join(_named(d) for d in described)
@@ -302,4 +304,4 @@ def read_first(profile: str) -> str:
                if learned else
                "The models have **not** learned: every later figure tests the pipeline, and none "
                "of them is a finding about difficulty.")
-    return "\n".join([":::{important} Read this first", what, "", *sentences, "", meaning, ":::"])
+    return "\n".join([BOX, what, "", *sentences, "", meaning, ":::"])

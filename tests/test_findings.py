@@ -85,7 +85,8 @@ def test_explanation_opening_states_the_faithfulness_difference(demo_like):
 
 def test_read_first_names_the_stand_in_and_the_missing_scene_side(demo_like):
     box = findings.read_first(demo_like)
-    assert box.startswith(":::{important} Read this first") and box.endswith(":::")
+    assert box.startswith(":::{admonition} Read this first\n:class: important")
+    assert box.endswith(":::")
     assert "stand-in for SpeechCommands" in box and "SyntheticScenes" in box
     assert "chance is 0.17" in box
 
