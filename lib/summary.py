@@ -33,9 +33,9 @@ def key_numbers(profile: str) -> dict[str, dict[str, Any]]:
 
 
 def _row(dataset: str, quantity: str, ours: float | None, paper: float | None,
-         note: str) -> dict[str, Any]:
+         note: str, chance: float | None = None) -> dict[str, Any]:
     return {"dataset": dataset, "quantity": quantity, "ours": ours, "paper": paper,
-            "note": note}
+            "chance": chance, "note": note}
 
 
 def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
@@ -50,9 +50,11 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
         for key, accuracy in numbers["training"]["test_accuracy"].items():
             name, model = key.rsplit(" ", 1)
             if name == dataset:
+                classes_here = numbers["data"].get(dataset, {}).get("classes")
                 rows.append(_row(dataset, f"test accuracy, {model} (mean over seeds)",
                                  accuracy, paper_accuracy.get((paper_dataset, model)),
-                                 f"best checkpoint by dev accuracy; paper: {paper_dataset}"))
+                                 f"best checkpoint by dev accuracy; paper: {paper_dataset}",
+                                 1 / classes_here if classes_here else None))
         correlations = numbers["classes"].get(dataset, {}).get("correlations", {})
         p_values = numbers["classes"].get(dataset, {}).get("p", {})
         paper_correlations = classes.published_correlations(paper_dataset).set_index("Base")

@@ -9,7 +9,8 @@ from lib.plots import finished, new_axes
 
 
 def beside_paper(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Figure:
-    """Our value and the paper's for each quantity both report, on one scale."""
+    """Our value and the paper's for each quantity both report, on one scale; accuracy rows
+    mark the chance level of our data."""
     rows = table.dropna(subset=["ours"]).reset_index(drop=True)
     fig, ax = new_axes(ax, (8, 0.55 * len(rows) + 1.4))
     y = np.arange(len(rows))[::-1]
@@ -18,6 +19,9 @@ def beside_paper(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Figure:
             ax.plot([row.ours, row.paper], [yi, yi], color="0.75", zorder=1)
     ax.scatter(rows["ours"], y, marker="o", color="#1f77b4", label="ours", zorder=2)
     ax.scatter(rows["paper"], y, marker="D", color="#d62728", label="paper", zorder=2)
+    if "chance" in rows and rows["chance"].notna().any():
+        ax.scatter(rows["chance"], y, marker="|", s=200, color="0.4", zorder=2,
+                   label="chance on our data (accuracy rows)")
     ax.set_yticks(y, [f"{r.quantity.removeprefix('Spearman over classes: ')}\n({r.dataset})"
                       for r in rows.itertuples()], fontsize=8)
     ax.axvline(0, color="0.5", lw=0.8)
