@@ -9,8 +9,16 @@ rule removes the same samples on every machine.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+from typing import Callable
+
 import numpy as np
 import pandas as pd
+
+from lib import paths
+from lib.datasets import build_once, read_manifest
 
 RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
 #: Rules that need a per-sample column beside the ordering.
@@ -90,3 +98,30 @@ def kept_split(split: pd.DataFrame, gone: pd.Index, id_column: str) -> pd.DataFr
     if len(unknown):
         raise PruningError(f"cannot remove {unknown[0]!r}: it is not a training sample")
     return split[~split[id_column].isin(gone)].reset_index(drop=True)
+
+
+def pruned_copy(source: Path, target: Path, gone: pd.Index,
+                log: Callable[[str], None] = print) -> Path:
+    """The keyword set at ``source`` without the ``gone`` training samples: ``train.csv`` and
+    ``metadata.csv`` lose their rows, dev and test are the source's tables unchanged, and the
+    audio and features are linked, not copied. Reused when built before with the same inputs.
+    """
+    gone = pd.Index(sorted(gone))
+    fingerprint = hashlib.sha256(json.dumps(
+        [read_manifest(source)["fingerprint"], list(gone)]).encode()).hexdigest()[:16]
+
+    def build(partial: Path) -> dict:
+        train = pd.read_csv(source / "train.csv", keep_default_na=False)
+        kept_split(train, gone, "path").to_csv(partial / "train.csv", index=False)
+        for split in ("dev", "test"):
+            (partial / f"{split}.csv").write_bytes((source / f"{split}.csv").read_bytes())
+        metadata = pd.read_csv(source / "metadata.csv", keep_default_na=False)
+        metadata[~metadata["path"].isin(gone)].to_csv(partial / "metadata.csv", index=False)
+        for folder in ("default", "log_mel_16k"):
+            (partial / folder).symlink_to((source / folder).resolve(), target_is_directory=True)
+        log(f"OfflineKeywords: {paths.relative(target)}: {len(train) - len(gone)} of "
+            f"{len(train)} training clips kept")
+        return {"pruned_from": paths.relative(source), "removed": len(gone)}
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return build_once(target, "OfflineKeywords", fingerprint, build, log=log)

@@ -77,3 +77,22 @@ def test_only_training_samples_leave_the_split():
         "a.wav", "c.wav"]
     with pytest.raises(pruning.PruningError, match="'dev.wav': it is not a training sample"):
         pruning.kept_split(split, pd.Index(["dev.wav"]), "path")
+
+
+def test_a_pruned_copy_drops_only_the_removed_training_rows(keyword_copy, tmp_path):
+    from lib import datasets
+
+    train = pd.read_csv(keyword_copy / "train.csv", keep_default_na=False)
+    gone = pd.Index(train["path"].iloc[[0, 3]])
+    target = tmp_path / "pruned" / "OfflineKeywords"
+    pruning.pruned_copy(keyword_copy, target, gone, log=lambda line: None)
+    kept = pd.read_csv(target / "train.csv", keep_default_na=False)
+    assert len(kept) == len(train) - 2 and not kept["path"].isin(gone).any()
+    for split in ("dev", "test"):
+        assert (target / f"{split}.csv").read_bytes() == (keyword_copy / f"{split}.csv").read_bytes()
+    metadata = pd.read_csv(target / "metadata.csv", keep_default_na=False)
+    assert not metadata["path"].isin(gone).any()
+    assert (target / "default").resolve() == (keyword_copy / "default").resolve()
+    before = datasets.read_manifest(target)
+    pruning.pruned_copy(keyword_copy, target, gone[::-1], log=lambda line: None)  # reused
+    assert datasets.read_manifest(target) == before
