@@ -17,7 +17,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from lib import paths
+from dataclasses import replace
+
+from lib import paths, training
 from lib.datasets import build_once, read_manifest
 
 RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
@@ -125,3 +127,30 @@ def pruned_copy(source: Path, target: Path, gone: pd.Index,
 
     target.parent.mkdir(parents=True, exist_ok=True)
     return build_once(target, "OfflineKeywords", fingerprint, build, log=log)
+
+
+def point_profile(profile: str, rule: str, fraction: float) -> str:
+    """The profile name of one pruning point, nested in its parent's folders
+    (``data/<profile>/prune/hardest10/``, ``results/<profile>/prune/hardest10/``)."""
+    return f"{profile}/prune/{rule}{round(fraction * 100):02d}"
+
+
+def train_point(profile: str, ensemble: training.Ensemble, candidates: pd.DataFrame, rule: str,
+                fraction: float, seeds: list[int], data_seed: int,
+                log: Callable[[str], None] = print) -> pd.DataFrame:
+    """Train the first of the ensemble's models x ``seeds`` on the keyword set without what
+    ``rule`` removes at ``fraction`` (:func:`removed` on ``candidates``, the ordering with the
+    columns the rule needs), through the real autrainer path, in a profile of its own
+    (:func:`point_profile`), so a point is reused when nothing changed. A row per run: its
+    test accuracy, and the removed samples' ids."""
+    gone = removed(candidates, rule, fraction, seed=data_seed)
+    point = point_profile(profile, rule, fraction)
+    log(f"pruning point: {rule} {fraction:.0%} ({len(gone)} samples removed; {point})")
+    pruned_copy(paths.dataset_dir(profile, "OfflineKeywords"),
+                paths.dataset_dir(point, "OfflineKeywords"), gone, log)
+    small = replace(ensemble, datasets=("OfflineKeywords",), models=ensemble.models[:1],
+                    seeds=tuple(seeds), seeds_by_model=())
+    training.train_ensemble(point, small, log, summarise=False)
+    metrics = training.run_metrics(point, small.runs)
+    return metrics[["model", "seed", "test_accuracy"]].assign(
+        rule=rule, fraction=fraction, removed=len(gone))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import pruning
+from lib import paths, pruning
 
 
 def ordering(n: int = 20) -> pd.DataFrame:
@@ -96,3 +96,29 @@ def test_a_pruned_copy_drops_only_the_removed_training_rows(keyword_copy, tmp_pa
     before = datasets.read_manifest(target)
     pruning.pruned_copy(keyword_copy, target, gone[::-1], log=lambda line: None)  # reused
     assert datasets.read_manifest(target) == before
+
+
+def test_a_pruning_point_trains_on_the_pruned_set(smoke_notebooks, ensemble, tmp_path,
+                                                    monkeypatch):
+    """One point through the real autrainer path: its run saw every training sample but the
+    removed ones, its test accuracy comes back, and a second call reuses it."""
+    from dataclasses import replace
+
+    from lib import toolkit, training
+
+    candidates = pd.read_csv(paths.results_dir("smoke") / "difficulty"
+                             / "OfflineKeywords_ordering.csv")
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    table = pruning.train_point("smoke", ensemble, candidates, "hardest", 0.1, [1], 0,
+                                log=lambda line: None)
+    assert len(table) == 1 and 0 <= table["test_accuracy"].iloc[0] <= 1
+    assert table["removed"].iloc[0] == 2
+    (run,) = replace(ensemble, datasets=("OfflineKeywords",), models=ensemble.models[:1],
+                     seeds=(1,), seeds_by_model=()).runs
+    point = pruning.point_profile("smoke", "hardest", 0.1)
+    seen = set(toolkit.run_split_table(training.run_dir(point, run))["path"])
+    gone = set(pruning.removed(candidates, "hardest", 0.1))
+    assert not seen & gone and len(seen) == len(candidates) - 2
+    again = pruning.train_point("smoke", ensemble, candidates, "hardest", 0.1, [1], 0,
+                                log=lambda line: None)
+    assert again.equals(table)
