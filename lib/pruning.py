@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from dataclasses import replace
-
-from lib import paths, training
-from lib.datasets import build_once, read_manifest
+from lib import classes, data, paths, scoring, toolkit, training
+from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
+from lib.training import Run
 
 RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
 #: Rules that need a per-sample column beside the ordering.
@@ -102,31 +102,41 @@ def kept_split(split: pd.DataFrame, gone: pd.Index, id_column: str) -> pd.DataFr
     return split[~split[id_column].isin(gone)].reset_index(drop=True)
 
 
-def pruned_copy(source: Path, target: Path, gone: pd.Index,
+def pruned_copy(profile: str, point: str, dataset: str, gone: pd.Index,
                 log: Callable[[str], None] = print) -> Path:
-    """The keyword set at ``source`` without the ``gone`` training samples: ``train.csv`` and
-    ``metadata.csv`` lose their rows, dev and test are the source's tables unchanged, and the
-    audio and features are linked, not copied. Reused when built before with the same inputs.
+    """``dataset`` of ``profile`` without the ``gone`` training samples, as the dataset of the
+    profile ``point``: ``train.csv`` (and a generated set's metadata) lose their rows, every
+    other split table is the source's unchanged, and the audio and features are linked, not
+    copied. Reused when built before from the same data and removals.
+
+    In the DCASE layout autrainer carves the dev split from ``train.csv`` (by location), so a
+    pruned copy's dev split is carved from what remains; the test split is never touched.
     """
+    layout = LAYOUTS[dataset]
+    source, target = paths.dataset_dir(profile, dataset), paths.dataset_dir(point, dataset)
     gone = pd.Index(sorted(gone))
     fingerprint = hashlib.sha256(json.dumps(
-        [read_manifest(source)["fingerprint"], list(gone)]).encode()).hexdigest()[:16]
+        [data_fingerprint(profile, dataset), list(gone)]).encode()).hexdigest()[:16]
 
     def build(partial: Path) -> dict:
-        train = pd.read_csv(source / "train.csv", keep_default_na=False)
-        kept_split(train, gone, "path").to_csv(partial / "train.csv", index=False)
-        for split in ("dev", "test"):
+        read_split(source, layout, "train")  # one line if it is missing or malformed
+        train = pd.read_csv(source / "train.csv", dtype=str, keep_default_na=False)
+        kept_split(train, gone, layout.index_column).to_csv(partial / "train.csv", index=False)
+        for split in layout.splits[1:]:
             (partial / f"{split}.csv").write_bytes((source / f"{split}.csv").read_bytes())
-        metadata = pd.read_csv(source / "metadata.csv", keep_default_na=False)
-        metadata[~metadata["path"].isin(gone)].to_csv(partial / "metadata.csv", index=False)
-        for folder in ("default", "log_mel_16k"):
+        if layout.metadata_file and (source / layout.metadata_file).is_file():
+            metadata = pd.read_csv(source / layout.metadata_file, dtype=str,
+                                   keep_default_na=False)
+            metadata[~metadata[layout.index_column].isin(gone)].to_csv(
+                partial / layout.metadata_file, index=False)
+        for folder in ("default", toolkit.FEATURES):
             (partial / folder).symlink_to((source / folder).resolve(), target_is_directory=True)
-        log(f"OfflineKeywords: {paths.relative(target)}: {len(train) - len(gone)} of "
-            f"{len(train)} training clips kept")
+        log(f"{dataset}: {paths.relative(target)}: {len(train) - len(gone)} of "
+            f"{len(train)} rows of train.csv kept")
         return {"pruned_from": paths.relative(source), "removed": len(gone)}
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    return build_once(target, "OfflineKeywords", fingerprint, build, log=log)
+    return build_once(target, dataset, fingerprint, build, log=log)
 
 
 def point_profile(profile: str, rule: str, fraction: float) -> str:
@@ -135,22 +145,140 @@ def point_profile(profile: str, rule: str, fraction: float) -> str:
     return f"{profile}/prune/{rule}{round(fraction * 100):02d}"
 
 
-def train_point(profile: str, ensemble: training.Ensemble, candidates: pd.DataFrame, rule: str,
-                fraction: float, seeds: list[int], data_seed: int,
-                log: Callable[[str], None] = print) -> pd.DataFrame:
-    """Train the first of the ensemble's models x ``seeds`` on the keyword set without what
-    ``rule`` removes at ``fraction`` (:func:`removed` on ``candidates``, the ordering with the
-    columns the rule needs), through the real autrainer path, in a profile of its own
-    (:func:`point_profile`), so a point is reused when nothing changed. A row per run: its
-    test accuracy, and the removed samples' ids."""
+@dataclass(frozen=True)
+class Point:
+    """One trained pruning point (or the unpruned runs it is compared with)."""
+    rule: str
+    fraction: float
+    profile: str             # where its runs live
+    runs: tuple[Run, ...]
+    removed: pd.Index        # sample ids left out of training
+
+    def metrics(self) -> pd.DataFrame:
+        """A row per run: seed, test accuracy, and what was removed."""
+        table = training.run_metrics(self.profile, list(self.runs))
+        return table[["dataset", "model", "seed", "test_accuracy"]].assign(
+            rule=self.rule, fraction=self.fraction, removed=len(self.removed))
+
+    def recalls(self) -> pd.DataFrame:
+        """Test recall per class and run (``seed``, ``label``, ``recall``), from the runs' saved
+        test outputs."""
+        return pd.concat([classes.recall_per_class(classes.predictions(self.profile, run, "test"))
+                          .reset_index().assign(seed=run.seed, rule=self.rule,
+                                                fraction=self.fraction)
+                          for run in self.runs], ignore_index=True)
+
+
+def _small(ensemble: training.Ensemble, dataset: str, seeds: list[int]) -> training.Ensemble:
+    """The first of the ensemble's models x ``seeds`` on one dataset, trained as the ensemble."""
+    return replace(ensemble, datasets=(dataset,), models=ensemble.models[:1],
+                   seeds=tuple(seeds), seeds_by_model=())
+
+
+def unpruned(profile: str, ensemble: training.Ensemble, dataset: str,
+             seeds: list[int]) -> Point:
+    """The main ensemble's runs of the same model and seeds: what each point is compared with."""
+    model = ensemble.models[0]
+    missing = sorted(set(seeds) - set(ensemble.seeds_of(model)))
+    if missing:
+        raise PruningError(f"pruning seed {missing[0]} is not a seed of {model} in the main "
+                           f"ensemble ({list(ensemble.seeds_of(model))}), so it has no "
+                           "unpruned run to compare with")
+    small = _small(ensemble, dataset, seeds)
+    for run in small.runs:
+        training.check_run(profile, run, 0)
+    return Point("none", 0.0, profile, tuple(small.runs), pd.Index([]))
+
+
+def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
+                candidates: pd.DataFrame, rule: str, fraction: float, seeds: list[int],
+                data_seed: int, log: Callable[[str], None] = print) -> Point:
+    """Train the first of the ensemble's models x ``seeds`` on ``dataset`` without what
+    ``rule`` removes at ``fraction`` (:func:`removed` on ``candidates``, the training split's
+    ordering with the columns the rule needs), through the real autrainer path, in a profile
+    of its own (:func:`point_profile`), so a point is reused when nothing changed."""
     gone = removed(candidates, rule, fraction, seed=data_seed)
     point = point_profile(profile, rule, fraction)
-    log(f"pruning point: {rule} {fraction:.0%} ({len(gone)} samples removed; {point})")
-    pruned_copy(paths.dataset_dir(profile, "OfflineKeywords"),
-                paths.dataset_dir(point, "OfflineKeywords"), gone, log)
-    small = replace(ensemble, datasets=("OfflineKeywords",), models=ensemble.models[:1],
-                    seeds=tuple(seeds), seeds_by_model=())
+    log(f"pruning point: {dataset}, {rule} {fraction:.0%} ({len(gone)} samples removed; "
+        f"{point})")
+    pruned_copy(profile, point, dataset, gone, log)
+    small = _small(ensemble, dataset, seeds)
     training.train_ensemble(point, small, log, summarise=False)
-    metrics = training.run_metrics(point, small.runs)
-    return metrics[["model", "seed", "test_accuracy"]].assign(
-        rule=rule, fraction=fraction, removed=len(gone))
+    return Point(rule, fraction, point, tuple(small.runs), gone)
+
+
+# --- What the removed samples were ---------------------------------------------------------
+
+#: The kinds of training sample the keyword set can tell apart, hardest to blame first.
+KINDS = ("flipped label", "non-speech", "low-SNR genuine", "clean genuine")
+
+
+def candidates(profile: str, dataset: str,
+               label_quality: pd.Series | None = None) -> pd.DataFrame:
+    """The training split's ordering (``sample_id``, ``label``, ``rank``) with what the other
+    rules need, joined on the sample id: ``label_quality`` (cleanlab's, lower is worse) when
+    given, and ``injected`` when the dataset records its flipped and non-speech samples."""
+    table = scoring.read_ordering(profile, dataset)[["sample_id", "label", "rank"]]
+    if label_quality is not None:
+        table["label_quality"] = table["sample_id"].map(label_quality)
+    kinds = data.sample_kinds(profile, dataset)
+    if kinds is not None:
+        table["injected"] = table["sample_id"].map(kinds) != "genuine"
+    return table
+
+
+def sample_kinds(profile: str, dataset: str) -> pd.Series | None:
+    """Per training sample id, one of :data:`KINDS`: a genuine clip is low-SNR when mixed
+    below the median SNR of the genuine training clips. None without ground truth."""
+    kinds = data.sample_kinds(profile, dataset)
+    if kinds is None:
+        return None
+    table = data.samples(profile, dataset).join(kinds)
+    table = table[table["split"] == "train"]
+    genuine = table["kind"] == "genuine"
+    median = table.loc[genuine, "snr_db"].median()
+    result = table["kind"].copy()
+    result[genuine & (table["snr_db"] < median)] = "low-SNR genuine"
+    result[genuine & (table["snr_db"] >= median)] = "clean genuine"
+    return result
+
+
+def composition(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
+    """How many of each point's removed samples were of each kind (a row per rule and share,
+    a column per :data:`KINDS`)."""
+    rows = [kinds.reindex(point.removed).value_counts().reindex(list(KINDS), fill_value=0)
+            .rename((point.rule, point.fraction)) for point in points]
+    return pd.DataFrame(rows).rename_axis(["rule", "fraction"])
+
+
+def removed_per_class(points: list[Point], labels: pd.Series) -> pd.DataFrame:
+    """Share of each class's training samples each point removed (rows: rule and share;
+    columns: classes), from ``labels`` per sample id."""
+    sizes = labels.value_counts()
+    rows = [(labels.reindex(point.removed).value_counts().reindex(sizes.index, fill_value=0)
+             / sizes).rename((point.rule, point.fraction)) for point in points]
+    return pd.DataFrame(rows).rename_axis(["rule", "fraction"]).sort_index(axis=1)
+
+
+def recall_change(points: list[Point], baseline: Point) -> pd.DataFrame:
+    """Mean test recall per class of each point minus the unpruned runs' (rows: rule and
+    share; columns: classes): seeds averaged first, then compared."""
+    base = baseline.recalls().groupby("label")["recall"].mean()
+    rows = [(point.recalls().groupby("label")["recall"].mean() - base)
+            .rename((point.rule, point.fraction)) for point in points]
+    return pd.DataFrame(rows).rename_axis(["rule", "fraction"]).sort_index(axis=1)
+
+
+def accuracy_table(points: list[Point], baseline: Point) -> pd.DataFrame:
+    """Test accuracy per rule and share against the unpruned runs of the same seeds: mean,
+    standard deviation and range over seeds, and the mean paired difference (same seed)."""
+    base = baseline.metrics().set_index("seed")["test_accuracy"]
+    rows = []
+    for point in [baseline, *points]:
+        metrics = point.metrics().set_index("seed")["test_accuracy"]
+        rows.append({"rule": point.rule, "fraction": point.fraction,
+                     "removed": len(point.removed), "runs": len(metrics),
+                     "test_accuracy": metrics.mean(), "std": metrics.std(),
+                     "low": metrics.min(), "high": metrics.max(),
+                     "difference": (metrics - base.reindex(metrics.index)).mean()})
+    return pd.DataFrame(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import paths, pruning
+from lib import data, paths, pruning
 
 
 def ordering(n: int = 20) -> pd.DataFrame:
@@ -79,46 +79,92 @@ def test_only_training_samples_leave_the_split():
         pruning.kept_split(split, pd.Index(["dev.wav"]), "path")
 
 
-def test_a_pruned_copy_drops_only_the_removed_training_rows(keyword_copy, tmp_path):
-    from lib import datasets
+@pytest.mark.parametrize("dataset", ["OfflineKeywords", "SyntheticScenes"])
+def test_a_pruned_copy_drops_only_the_removed_training_rows(smoke_data, dataset, tmp_path,
+                                                            monkeypatch):
+    from lib import datasets, toolkit
 
-    train = pd.read_csv(keyword_copy / "train.csv", keep_default_na=False)
-    gone = pd.Index(train["path"].iloc[[0, 3]])
-    target = tmp_path / "pruned" / "OfflineKeywords"
-    pruning.pruned_copy(keyword_copy, target, gone, log=lambda line: None)
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    source = tmp_path / "data" / "smoke" / dataset
+    source.parent.mkdir(parents=True)
+    source.symlink_to(paths.ROOT / "data" / "smoke" / dataset, target_is_directory=True)
+    layout = datasets.LAYOUTS[dataset]
+    train = pd.read_csv(source / "train.csv", keep_default_na=False)
+    gone = pd.Index(train[layout.index_column].iloc[[0, 3]])
+    target = pruning.pruned_copy("smoke", "smoke/prune/test10", dataset, gone,
+                                 log=lambda line: None)
     kept = pd.read_csv(target / "train.csv", keep_default_na=False)
-    assert len(kept) == len(train) - 2 and not kept["path"].isin(gone).any()
-    for split in ("dev", "test"):
-        assert (target / f"{split}.csv").read_bytes() == (keyword_copy / f"{split}.csv").read_bytes()
-    metadata = pd.read_csv(target / "metadata.csv", keep_default_na=False)
-    assert not metadata["path"].isin(gone).any()
-    assert (target / "default").resolve() == (keyword_copy / "default").resolve()
+    assert len(kept) == len(train) - 2 and not kept[layout.index_column].isin(gone).any()
+    assert kept.equals(train[~train[layout.index_column].isin(gone)].reset_index(drop=True))
+    for split in layout.splits[1:]:
+        assert (target / f"{split}.csv").read_bytes() == (source / f"{split}.csv").read_bytes()
+    if layout.metadata_file:
+        metadata = pd.read_csv(target / "metadata.csv", keep_default_na=False)
+        assert len(metadata) == len(pd.read_csv(source / "metadata.csv")) - 2
+        assert not metadata["path"].isin(gone).any()
+    assert (target / "default").resolve() == (source / "default").resolve()
+    loaded = toolkit.load_dataset("smoke/prune/test10", dataset)  # as autrainer reads it
+    assert not pd.concat([loaded.df_train, loaded.df_dev])[layout.index_column].isin(gone).any()
+    assert loaded.df_test.equals(toolkit.load_dataset("smoke", dataset).df_test)
     before = datasets.read_manifest(target)
-    pruning.pruned_copy(keyword_copy, target, gone[::-1], log=lambda line: None)  # reused
+    pruning.pruned_copy("smoke", "smoke/prune/test10", dataset, gone[::-1],
+                        log=lambda line: None)  # reused
     assert datasets.read_manifest(target) == before
+
+
+def test_what_the_removed_samples_were_and_which_classes_lost_them():
+    kinds = pd.Series(["flipped label", "non-speech", "low-SNR genuine", "clean genuine"] * 2,
+                      index=[f"s{i}" for i in range(8)])
+    labels = pd.Series(["no", "no", "no", "no", "one", "one", "one", "one"], index=kinds.index)
+    point = pruning.Point("hardest", 0.25, "x", (), pd.Index(["s0", "s1", "s4"]))
+    table = pruning.composition([point], kinds)
+    assert table.loc[("hardest", 0.25)].to_dict() == {
+        "flipped label": 2, "non-speech": 1, "low-SNR genuine": 0, "clean genuine": 0}
+    shares = pruning.removed_per_class([point], labels)
+    assert shares.loc[("hardest", 0.25)].to_dict() == {"no": 0.5, "one": 0.25}
+
+
+def test_the_keyword_kinds_split_genuine_clips_at_the_median_snr(smoke_data):
+    kinds = pruning.sample_kinds("smoke", "OfflineKeywords")
+    train = data.samples("smoke", "OfflineKeywords").query("split == 'train'")
+    assert kinds.index.equals(train.index) and set(kinds) <= set(pruning.KINDS)
+    assert (kinds == "flipped label").sum() == train["label_flipped"].astype(bool).sum()
+    genuine = train[kinds.isin(["low-SNR genuine", "clean genuine"])]
+    low = genuine[kinds.reindex(genuine.index) == "low-SNR genuine"]["snr_db"]
+    assert low.max() < genuine["snr_db"].median() <= genuine["snr_db"].max()
+    assert pruning.sample_kinds("smoke", "SyntheticScenes") is None
 
 
 def test_a_pruning_point_trains_on_the_pruned_set(smoke_notebooks, ensemble, tmp_path,
                                                     monkeypatch):
     """One point through the real autrainer path: its run saw every training sample but the
-    removed ones, its test accuracy comes back, and a second call reuses it."""
-    from dataclasses import replace
-
+    removed ones, its test accuracy and recalls come back, and a second call reuses it."""
     from lib import toolkit, training
 
-    candidates = pd.read_csv(paths.results_dir("smoke") / "difficulty"
-                             / "OfflineKeywords_ordering.csv")
+    candidates = pruning.candidates("smoke", "OfflineKeywords")
+    assert candidates["injected"].sum() > 0
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
-    table = pruning.train_point("smoke", ensemble, candidates, "hardest", 0.1, [1], 0,
-                                log=lambda line: None)
+    point = pruning.train_point("smoke", ensemble, "OfflineKeywords", candidates, "hardest",
+                                0.1, [1], 0, log=lambda line: None)
+    table = point.metrics()
     assert len(table) == 1 and 0 <= table["test_accuracy"].iloc[0] <= 1
-    assert table["removed"].iloc[0] == 2
-    (run,) = replace(ensemble, datasets=("OfflineKeywords",), models=ensemble.models[:1],
-                     seeds=(1,), seeds_by_model=()).runs
-    point = pruning.point_profile("smoke", "hardest", 0.1)
-    seen = set(toolkit.run_split_table(training.run_dir(point, run))["path"])
+    assert table["removed"].iloc[0] == 2 == len(point.removed)
+    assert point.profile == pruning.point_profile("smoke", "hardest", 0.1)
+    (run,) = point.runs
+    seen = set(toolkit.run_split_table(training.run_dir(point.profile, run))["path"])
     gone = set(pruning.removed(candidates, "hardest", 0.1))
     assert not seen & gone and len(seen) == len(candidates) - 2
-    again = pruning.train_point("smoke", ensemble, candidates, "hardest", 0.1, [1], 0,
-                                log=lambda line: None)
-    assert again.equals(table)
+    recalls = point.recalls()
+    assert set(recalls["label"]) == set(candidates["label"]) and recalls["recall"].between(0, 1).all()
+    again = pruning.train_point("smoke", ensemble, "OfflineKeywords", candidates, "hardest",
+                                0.1, [1], 0, log=lambda line: None)
+    assert again.metrics().equals(table)
+
+
+def test_the_unpruned_baseline_needs_seeds_of_the_main_ensemble(smoke_notebooks, ensemble):
+    baseline = pruning.unpruned("smoke", ensemble, "OfflineKeywords", [1])
+    assert baseline.rule == "none" and not len(baseline.removed)
+    table = pruning.accuracy_table([], baseline)
+    assert table["difference"].iloc[0] == 0
+    with pytest.raises(pruning.PruningError, match="pruning seed 7 is not a seed of Cnn10"):
+        pruning.unpruned("smoke", ensemble, "OfflineKeywords", [7])
