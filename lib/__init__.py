@@ -41,9 +41,9 @@ The study, a module per chapter
     ``classes``    class difficulty against recall (05_classes)
     ``inference``  new audio through ``autrainer inference`` (06_inference)
     ``validation`` detection of known-bad samples, stability, the noise sweep (07_validation)
+    ``pruning``    retraining without what a rule removes: rules, pruned copies, points
+                   against the unpruned runs, what was removed (08_pruning)
     ``summary``    every chapter's numbers beside the paper's (90_results)
-    ``pruning``    the training samples each pruning rule removes (the pruning chapter, being
-                   built: its notebook is not in the book yet)
     ``significance`` n and p of a correlation, intervals of a share or a mean (all)
     ``findings``   each chapter's opening finding from its record, "Read this first" (book)
 

@@ -17,7 +17,8 @@ from lib.datasets import LAYOUTS
 CHAPTER_OF = {"00_data": "data", "01_training": "training", "02_difficulty": "difficulty",
               "03_selection": "selection", "04_explanations": "explanations",
               "05_classes": "classes", "06_inference": "inference",
-              "07_validation": "validation", "90_results": "results"}
+              "07_validation": "validation", "08_pruning": "pruning",
+              "90_results": "results"}
 #: A model has learned when its test accuracy reaches this and three times chance.
 LEARNED_ACCURACY = 0.8
 #: The opening of the "Read this first" box (MyST: a titled admonition in the important style).
@@ -253,6 +254,46 @@ def validation(profile: str) -> str:
     return " ".join(sentences)
 
 
+def pruning(profile: str) -> str:
+    described = record.load(profile, "data")
+    sentences = []
+    for dataset, n in record.load(profile, "pruning").items():
+        test_clips = max(described[dataset]["clips_per_split"].get("test", 0), 1)
+        chance = 1 / described[dataset]["classes"]
+        seeds = ", ".join(map(str, n["seeds"]))
+        parts = []
+        for name, point in n["points"].items():
+            kinds = n.get("composition", {}).get(name, {})
+            what = ", ".join(f"{count} {kind}" for kind, count in kinds.items() if count)
+            parts.append(f"without the {name} ({point['removed']} clips{': ' + what if what else ''}) "
+                         f"{point['test_accuracy']:.3f} ({point['difference']:+.3f})")
+        if not parts:
+            sentences.append(f"{_named(dataset)}: no pruning point could be trained "
+                             f"({'; '.join(n.get('skipped', [])) or 'none asked for'}).")
+            continue
+        spread = n["seed_spread"]
+        yardstick = max(2 * spread if spread == spread else 0, 2 / test_clips)
+        moved = [f"{name} ({point['difference']:+.3f})" for name, point in n["points"].items()
+                 if abs(point["difference"]) > yardstick]
+        learned = n["unpruned"] >= max(LEARNED_ACCURACY, 3 * chance)
+        sentence = (f"{_named(dataset)}: {n['model']} retrained with seed {seeds} reaches test "
+                    f"accuracy {n['unpruned']:.3f} on the whole training split and "
+                    + "; ".join(parts) + f" (chance {chance:.2f}; one of the {test_clips} test "
+                    f"clips is {1 / test_clips:.3f}). ")
+        spread_text = (f"the unpruned {n['model']} runs differ by {spread:.3f} (standard deviation "
+                       f"over {n['spread_runs']} seeds)" if spread == spread
+                       else "one unpruned run gives no seed-to-seed spread")
+        sentence += (f"As {spread_text}, a change counts beyond {yardstick:.3f} (two standard "
+                     "deviations or two test clips, whichever is larger): "
+                     + (" and ".join(moved) + (" exceeds" if len(moved) == 1 else " exceed")
+                        + " it." if moved else "no rule exceeds it at this size."))
+        if not learned:
+            sentence += (" These models have **not** learned, so the points test the pipeline, "
+                         "not what pruning does.")
+        sentences.append(sentence)
+    return " ".join(sentences)
+
+
 def results(profile: str) -> str:
     n = record.load(profile, "results")
     same = [d for d, agrees in n.get("difficulty_test_same_sign", {}).items() if agrees]
@@ -265,7 +306,7 @@ def results(profile: str) -> str:
 OPENINGS: dict[str, Callable[[str], str]] = {
     "data": data, "training": training, "difficulty": difficulty, "selection": selection,
     "explanations": explanations, "classes": classes, "inference": inference,
-    "validation": validation, "results": results}
+    "validation": validation, "pruning": pruning, "results": results}
 
 
 def opening(profile: str, chapter: str) -> str:

@@ -157,6 +157,18 @@ SCHEMA: dict[str, Parameter] = {
                                       "its own", minimum=0.0, maximum=0.5),
     "SWEEP_SEEDS": Parameter("list[int]", "seeds of the first of MODELS trained at each sweep "
                              "point"),
+    # Retraining without what an ordering singles out (notebooks/08_pruning).
+    "PRUNE_RULES": Parameter("list[str]", "what each pruning point removes from the training "
+                             "split: hardest (highest ranks), easiest (lowest), random (class-"
+                             "balanced), cleanlab (lowest label quality), oracle (exactly the "
+                             "injected samples; keyword set only, once), any of",
+                             choices=("hardest", "easiest", "random", "cleanlab", "oracle")),
+    "PRUNE_FRACTIONS": Parameter("list[float]", "shares of the training split each rule "
+                                 "removes; every rule x share is one small ensemble trained "
+                                 "again", minimum=0.01, maximum=0.5),
+    "PRUNE_SEEDS": Parameter("list[int]", "seeds of the first of MODELS trained at each pruning "
+                             "point; each must be a seed of that model in the main ensemble, "
+                             "whose run is the unpruned comparison"),
 }
 
 

@@ -18,8 +18,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from lib import classes, data, paths, scoring, toolkit, training
+from lib import classes, data, paths, scoring, toolkit, training, validation
 from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
+from lib.difficulty import DifficultyError
 from lib.training import Run
 
 RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
@@ -49,6 +50,9 @@ def removed(ordering: pd.DataFrame, rule: str, fraction: float, seed: int = 0) -
     """The sample ids ``rule`` removes from a training split's ``ordering`` (a row per sample:
     ``sample_id``, ``label``, ``rank`` with 0 easiest; ``label_quality`` for cleanlab, lower is
     worse; ``injected`` for the oracle, which removes exactly those and ignores ``fraction``).
+
+    A rule never removes a class's last sample: it passes over it and takes the next in its
+    order, so the share removed is exact and every class is still learned.
     """
     if rule not in RULES:
         raise PruningError(f"unknown pruning rule {rule!r}; known: {', '.join(RULES)}")
@@ -57,38 +61,55 @@ def removed(ordering: pd.DataFrame, rule: str, fraction: float, seed: int = 0) -
     if ordering["sample_id"].duplicated().any():
         raise PruningError("the ordering lists a sample twice: "
                            f"{ordering.loc[ordering['sample_id'].duplicated(), 'sample_id'].iloc[0]}")
+    labels = ordering.set_index("sample_id")["label"].astype(str)
     count = removed_count(len(ordering), fraction)
+    if count > len(labels) - labels.nunique():
+        raise PruningError(f"pruning {fraction:.0%} of {len(labels)} samples would leave a "
+                           f"class of the {labels.nunique()} without samples")
     if rule == "oracle":
         chosen = pd.Index(sorted(ordering.loc[ordering["injected"].astype(bool), "sample_id"]))
-    elif rule == "hardest":
-        chosen = _by_rank(ordering, "rank", descending=True)[:count]
-    elif rule == "easiest":
-        chosen = _by_rank(ordering, "rank", descending=False)[:count]
-    elif rule == "cleanlab":
-        chosen = _by_rank(ordering, "label_quality", descending=False)[:count]
-    else:
-        chosen = _balanced_random(ordering, count, seed)
-    kept = ordering.loc[~ordering["sample_id"].isin(chosen), "label"]
-    emptied = sorted(set(ordering["label"].astype(str)) - set(kept.astype(str)))
-    if emptied:
-        raise PruningError(f"pruning rule {rule} at {fraction:.0%} would remove every training "
-                           f"sample of class {emptied[0]!r}")
-    return chosen
+        emptied = sorted(set(labels) - set(labels.drop(chosen)))
+        if emptied:
+            raise PruningError(f"pruning rule oracle would remove every training sample of "
+                               f"class {emptied[0]!r}")
+        return chosen
+    if rule == "random":
+        return _balanced_random(labels, count, seed)
+    column, descending = {"hardest": ("rank", True), "easiest": ("rank", False),
+                          "cleanlab": ("label_quality", False)}[rule]
+    return _first_keeping_classes(_by_rank(ordering, column, descending), labels, count)
 
 
-def _balanced_random(ordering: pd.DataFrame, count: int, seed: int) -> pd.Index:
+def _first_keeping_classes(order: pd.Index, labels: pd.Series, count: int) -> pd.Index:
+    """The first ``count`` ids of ``order``, passing over any that is its class's last."""
+    left = labels.value_counts().to_dict()
+    chosen = []
+    for sample_id in order:
+        if len(chosen) == count:
+            break
+        if left[labels[sample_id]] > 1:
+            left[labels[sample_id]] -= 1
+            chosen.append(sample_id)
+    return pd.Index(chosen)
+
+
+def _balanced_random(labels: pd.Series, count: int, seed: int) -> pd.Index:
     """``count`` samples at random with the split's class balance: each class gives its share
-    (largest remainders first, ties by class name), drawn with ``seed``."""
-    sizes = ordering.groupby(ordering["label"].astype(str))["sample_id"].size().sort_index()
+    (largest remainders first, ties by class name; never its last sample), drawn with
+    ``seed``."""
+    sizes = labels.value_counts().sort_index()
     exact = sizes / sizes.sum() * count
-    per_class = np.floor(exact).astype(int)
-    remainder = (exact - per_class).sort_values(ascending=False, kind="stable")
-    for label in remainder.index[:count - int(per_class.sum())]:
-        per_class[label] += 1
+    per_class = np.minimum(np.floor(exact).astype(int), sizes - 1)
+    turns = list((exact - per_class).sort_values(ascending=False, kind="stable").index)
+    for turn in range(len(turns) * count):  # round the classes until the count is reached
+        if per_class.sum() == count:
+            break
+        label = turns[turn % len(turns)]
+        per_class[label] += int(per_class[label] < sizes[label] - 1)
     rng = np.random.default_rng(seed)
     chosen = []
     for label, take in per_class.items():
-        members = sorted(ordering.loc[ordering["label"].astype(str) == label, "sample_id"])
+        members = sorted(labels.index[labels == label])
         chosen += list(rng.choice(members, size=int(take), replace=False)) if take else []
     return pd.Index(sorted(chosen))
 
@@ -141,8 +162,30 @@ def pruned_copy(profile: str, point: str, dataset: str, gone: pd.Index,
 
 def point_profile(profile: str, rule: str, fraction: float) -> str:
     """The profile name of one pruning point, nested in its parent's folders
-    (``data/<profile>/prune/hardest10/``, ``results/<profile>/prune/hardest10/``)."""
-    return f"{profile}/prune/{rule}{round(fraction * 100):02d}"
+    (``data/<profile>/prune/hardest10/``, ``results/<profile>/prune/hardest10/``; the oracle,
+    whose removals do not depend on a share, ``.../prune/oracle/``)."""
+    return f"{profile}/prune/{rule}" + ("" if rule == "oracle" else f"{round(fraction * 100):02d}")
+
+
+def point_name(rule: str, fraction: float) -> str:
+    """How a point is named in tables, figures and records: ``hardest 10%``, ``oracle 8%``."""
+    return "unpruned" if rule == "none" else f"{rule} {fraction:.0%}"
+
+
+def plan(rules: list[str], fractions: list[float]) -> list[tuple[str, float]]:
+    """Every (rule, share) point to train: each rule at each share, the oracle once."""
+    return [(rule, fraction) for rule in rules if rule != "oracle" for fraction in fractions] \
+        + ([("oracle", 0.0)] if "oracle" in rules else [])
+
+
+def applicable(candidates: pd.DataFrame, rules: list[str],
+               log: Callable[[str], None] = print) -> list[str]:
+    """The ``rules`` the candidates carry what they need for (the others named in one line)."""
+    missing = [rule for rule in rules if rule in NEEDS and NEEDS[rule] not in candidates]
+    if missing:
+        log(f"skipping pruning rule(s) {', '.join(missing)}: no "
+            f"{' / '.join(NEEDS[rule] for rule in missing)} per sample for this dataset")
+    return [rule for rule in rules if rule not in missing]
 
 
 @dataclass(frozen=True)
@@ -157,7 +200,7 @@ class Point:
     def metrics(self) -> pd.DataFrame:
         """A row per run: seed, test accuracy, and what was removed."""
         table = training.run_metrics(self.profile, list(self.runs))
-        return table[["dataset", "model", "seed", "test_accuracy"]].assign(
+        return table[["dataset", "model", "seed", "test_accuracy", "train_seconds"]].assign(
             rule=self.rule, fraction=self.fraction, removed=len(self.removed))
 
     def recalls(self) -> pd.DataFrame:
@@ -199,12 +242,57 @@ def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
     of its own (:func:`point_profile`), so a point is reused when nothing changed."""
     gone = removed(candidates, rule, fraction, seed=data_seed)
     point = point_profile(profile, rule, fraction)
-    log(f"pruning point: {dataset}, {rule} {fraction:.0%} ({len(gone)} samples removed; "
+    share = len(gone) / len(candidates) if rule == "oracle" else fraction
+    log(f"pruning point: {dataset}, {point_name(rule, share)} ({len(gone)} samples removed; "
         f"{point})")
     pruned_copy(profile, point, dataset, gone, log)
+    _check_dev_carve(point, dataset, seeds, set(candidates["label"].astype(str)),
+                     point_name(rule, share))
     small = _small(ensemble, dataset, seeds)
     training.train_ensemble(point, small, log, summarise=False)
-    return Point(rule, fraction, point, tuple(small.runs), gone)
+    return Point(rule, share, point, tuple(small.runs), gone)
+
+
+def _check_dev_carve(point: str, dataset: str, seeds: list[int], classes: set[str],
+                     name: str) -> None:
+    """Where autrainer carves dev from ``train.csv`` (the DCASE layout, by location and seeded
+    by the run's seed), fail with one line when a run's carved training part of the pruned
+    set would lack a class, before any training starts."""
+    layout = LAYOUTS[dataset]
+    if "dev" in layout.splits:
+        return
+    for seed in seeds:
+        carved = toolkit.load_dataset(point, dataset, seed=seed).df_train
+        lost = sorted(classes - set(carved[layout.target_column].astype(str)))
+        if lost:
+            raise PruningError(f"{dataset}, {name}: autrainer's dev split (carved by location "
+                               f"with seed {seed}) would leave no training sample of class "
+                               f"{lost[0]!r}")
+
+
+def train_points(profile: str, ensemble: training.Ensemble, dataset: str,
+                 candidates: pd.DataFrame, rules: list[str], fractions: list[float],
+                 seeds: list[int], data_seed: int, log: Callable[[str], None] = print
+                 ) -> tuple[list[Point], list[str]]:
+    """:func:`train_point` for every point of :func:`plan` that the data allows; a point that
+    cannot be built (its one-line reason returned and logged) does not stop the others."""
+    points, skipped = [], []
+    for rule, fraction in plan(applicable(candidates, rules, log), fractions):
+        try:
+            points.append(train_point(profile, ensemble, dataset, candidates, rule, fraction,
+                                      seeds, data_seed, log))
+        except PruningError as err:
+            log(f"skipped: {err}")
+            skipped.append(str(err))
+    return points, skipped
+
+
+def seed_spread(profile: str, ensemble: training.Ensemble, dataset: str) -> tuple[float, int]:
+    """Standard deviation of test accuracy over all the main ensemble's runs of the first
+    model, and their count: how far runs differ by seed alone, the yardstick of a point."""
+    runs = [run for run in ensemble.runs_of(dataset) if run.model == ensemble.models[0]]
+    accuracy = training.run_metrics(profile, runs)["test_accuracy"]
+    return float(accuracy.std()) if len(runs) > 1 else float("nan"), len(runs)
 
 
 # --- What the removed samples were ---------------------------------------------------------
@@ -213,14 +301,20 @@ def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
 KINDS = ("flipped label", "non-speech", "low-SNR genuine", "clean genuine")
 
 
-def candidates(profile: str, dataset: str,
-               label_quality: pd.Series | None = None) -> pd.DataFrame:
+def candidates(profile: str, dataset: str, cleanlab_folds: int | None = None,
+               log: Callable[[str], None] = print) -> pd.DataFrame:
     """The training split's ordering (``sample_id``, ``label``, ``rank``) with what the other
-    rules need, joined on the sample id: ``label_quality`` (cleanlab's, lower is worse) when
-    given, and ``injected`` when the dataset records its flipped and non-speech samples."""
+    rules need, joined on the sample id: ``label_quality`` from cleanlab's out-of-sample probe
+    (lower is worse; with ``cleanlab_folds``, when every class has that many samples), and
+    ``injected`` when the dataset records its flipped and non-speech samples."""
     table = scoring.read_ordering(profile, dataset)[["sample_id", "label", "rank"]]
-    if label_quality is not None:
-        table["label_quality"] = table["sample_id"].map(label_quality)
+    if cleanlab_folds:
+        labels = table.set_index("sample_id")[["label"]]
+        try:
+            quality = 1 - validation.cleanlab_for(profile, dataset, labels, cleanlab_folds)["score"]
+            table["label_quality"] = table["sample_id"].map(quality)
+        except DifficultyError as err:
+            log(f"{dataset}: no cleanlab label quality ({err})")
     kinds = data.sample_kinds(profile, dataset)
     if kinds is not None:
         table["injected"] = table["sample_id"].map(kinds) != "genuine"
@@ -246,27 +340,33 @@ def sample_kinds(profile: str, dataset: str) -> pd.Series | None:
 def composition(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
     """How many of each point's removed samples were of each kind (a row per rule and share,
     a column per :data:`KINDS`)."""
-    rows = [kinds.reindex(point.removed).value_counts().reindex(list(KINDS), fill_value=0)
-            .rename((point.rule, point.fraction)) for point in points]
-    return pd.DataFrame(rows).rename_axis(["rule", "fraction"])
+    return _by_point(points, lambda point: kinds.reindex(point.removed).value_counts()
+                     .reindex(list(KINDS), fill_value=0))
 
 
 def removed_per_class(points: list[Point], labels: pd.Series) -> pd.DataFrame:
     """Share of each class's training samples each point removed (rows: rule and share;
     columns: classes), from ``labels`` per sample id."""
     sizes = labels.value_counts()
-    rows = [(labels.reindex(point.removed).value_counts().reindex(sizes.index, fill_value=0)
-             / sizes).rename((point.rule, point.fraction)) for point in points]
-    return pd.DataFrame(rows).rename_axis(["rule", "fraction"]).sort_index(axis=1)
+    return _by_point(points, lambda point: labels.reindex(point.removed).value_counts()
+                     .reindex(sizes.index, fill_value=0) / sizes).sort_index(axis=1)
 
 
 def recall_change(points: list[Point], baseline: Point) -> pd.DataFrame:
     """Mean test recall per class of each point minus the unpruned runs' (rows: rule and
     share; columns: classes): seeds averaged first, then compared."""
     base = baseline.recalls().groupby("label")["recall"].mean()
-    rows = [(point.recalls().groupby("label")["recall"].mean() - base)
-            .rename((point.rule, point.fraction)) for point in points]
-    return pd.DataFrame(rows).rename_axis(["rule", "fraction"]).sort_index(axis=1)
+    return _by_point(points, lambda point: point.recalls().groupby("label")["recall"].mean()
+                     - base).sort_index(axis=1)
+
+
+def _by_point(points: list[Point], row: Callable[[Point], pd.Series]) -> pd.DataFrame:
+    """A table with a row per point (indexed by rule and share) from ``row`` of each, its
+    columns aligned by name."""
+    rows = {(point.rule, point.fraction): row(point) for point in points}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index = pd.MultiIndex.from_tuples(list(rows), names=["rule", "fraction"])
+    return table
 
 
 def accuracy_table(points: list[Point], baseline: Point) -> pd.DataFrame:
@@ -275,10 +375,24 @@ def accuracy_table(points: list[Point], baseline: Point) -> pd.DataFrame:
     base = baseline.metrics().set_index("seed")["test_accuracy"]
     rows = []
     for point in [baseline, *points]:
-        metrics = point.metrics().set_index("seed")["test_accuracy"]
+        metrics = point.metrics().set_index("seed")
+        accuracy = metrics["test_accuracy"]
         rows.append({"rule": point.rule, "fraction": point.fraction,
-                     "removed": len(point.removed), "runs": len(metrics),
-                     "test_accuracy": metrics.mean(), "std": metrics.std(),
-                     "low": metrics.min(), "high": metrics.max(),
-                     "difference": (metrics - base.reindex(metrics.index)).mean()})
+                     "removed": len(point.removed), "runs": len(accuracy),
+                     "test_accuracy": accuracy.mean(), "std": accuracy.std(),
+                     "low": accuracy.min(), "high": accuracy.max(),
+                     "difference": (accuracy - base.reindex(accuracy.index)).mean(),
+                     "minutes_per_run": metrics["train_seconds"].mean() / 60})
     return pd.DataFrame(rows)
+
+
+def presented(table: pd.DataFrame) -> pd.DataFrame:
+    """An :func:`accuracy_table` as the book shows it: a row per point, three decimals."""
+    return pd.DataFrame({
+        "point": [point_name(row.rule, row.fraction) for row in table.itertuples()],
+        "removed": table["removed"], "runs": table["runs"],
+        "test accuracy": table["test_accuracy"].map("{:.3f}".format),
+        "lowest–highest seed": [f"{row.low:.3f}–{row.high:.3f}" for row in table.itertuples()],
+        "difference, same seed": table["difference"].map("{:+.3f}".format),
+        "training min per run": table["minutes_per_run"].map("{:.1f}".format),
+    }).set_index("point")

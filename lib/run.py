@@ -45,6 +45,7 @@ ARTEFACTS: dict[str, tuple[str, ...]] = {
     "05_classes": ("classes/summary.json", "classes/predictions/*.csv"),
     "06_inference": ("inference/summary.json",),
     "07_validation": ("validation/summary.json",),
+    "08_pruning": ("pruning/summary.json",),
     "90_results": ("results/summary.json",),
 }
 

@@ -66,9 +66,21 @@ def test_bad_requests_are_one_line():
     with pytest.raises(pruning.PruningError, match=r"must be in \[0, 1\)"):
         pruning.removed(table, "hardest", 1.0)
     single = ordering().assign(label=lambda t: ["rare"] + ["common"] * (len(t) - 1))
-    single = single.assign(rank=lambda t: (t["label"] == "rare").astype(float))
+    single = single.assign(injected=lambda t: t["label"] == "rare")
     with pytest.raises(pruning.PruningError, match="every training sample of class 'rare'"):
-        pruning.removed(single, "hardest", 0.05)
+        pruning.removed(single, "oracle", 0.05)
+    with pytest.raises(pruning.PruningError, match="would leave a class of the 4 without"):
+        pruning.removed(table, "hardest", 0.9)
+
+
+@pytest.mark.parametrize("rule", ["hardest", "easiest", "random", "cleanlab"])
+def test_a_class_last_sample_is_passed_over_and_the_count_kept(rule):
+    table = ordering().assign(label=lambda t: ["rare"] + ["common"] * (len(t) - 1))
+    rare = table["label"] == "rare"
+    table = table.assign(rank=lambda t: rare.astype(float) if rule != "easiest"
+                         else 1 - rare.astype(float), label_quality=lambda t: 1 - rare)
+    gone = pruning.removed(table, rule, 0.25, seed=2)
+    assert len(gone) == 5 and table.loc[rare, "sample_id"].iloc[0] not in gone
 
 
 def test_only_training_samples_leave_the_split():
@@ -168,3 +180,11 @@ def test_the_unpruned_baseline_needs_seeds_of_the_main_ensemble(smoke_notebooks,
     assert table["difference"].iloc[0] == 0
     with pytest.raises(pruning.PruningError, match="pruning seed 7 is not a seed of Cnn10"):
         pruning.unpruned("smoke", ensemble, "OfflineKeywords", [7])
+
+
+def test_the_profiles_offer_exactly_the_rules_lib_knows():
+    from lib import profiles
+
+    assert profiles.SCHEMA["PRUNE_RULES"].choices == pruning.RULES
+    assert [rule for rule, _ in pruning.plan(["oracle", "hardest"], [0.05, 0.1])] == [
+        "hardest", "hardest", "oracle"]

@@ -1,7 +1,8 @@
 """Figures, a module per chapter, and what they share: styles, axes, log-mel drawing, HTML.
 
 Each chapter's figures live in ``lib.plots.<chapter>`` (``data``, ``training``,
-``difficulty``, ``explanations``, ``classes``, ``inference``, ``validation``, ``results``).
+``difficulty``, ``explanations``, ``classes``, ``inference``, ``validation``, ``pruning``,
+``results``).
 Every figure function draws what it is given and computes nothing of its own: statistics,
 spectrograms and aggregates come from the chapter's ``lib`` module. Each takes ``ax=None``
 (``axes=None`` for a figure of several panels) to draw into a figure of the caller's, and
