@@ -27,6 +27,12 @@ BOX = ":::{admonition} Read this first\n:class: important"
 LEAD_SCORE = "CumulativeAccuracy (aucurriculum)"
 
 
+def has_learned(accuracy: float, chance: float) -> bool:
+    """Whether a test accuracy is in the regime the method is meant for (:data:`LEARNED_ACCURACY`
+    and three times chance)."""
+    return accuracy >= max(LEARNED_ACCURACY, 3 * chance)
+
+
 def _named(dataset: str) -> str:
     paper = LAYOUTS[dataset].paper_dataset if dataset in LAYOUTS else dataset
     return f"**{dataset}**" + ("" if paper == dataset else f" (stand-in for {paper})")
@@ -78,7 +84,7 @@ def _accuracies(profile: str) -> tuple[list[str], bool]:
             parts.append(f"{model} {accuracy:.3f} (95 % interval {_interval(low, high)}"
                          f"{f', {seeds} seeds' if seeds else ''}; "
                          f"{which} {train.get('genuine', train['all']):.3f})")
-            learned &= accuracy >= max(LEARNED_ACCURACY, 3 * chance)
+            learned &= has_learned(accuracy, chance)
         if parts:
             sentences.append(f"{_named(dataset)}: test accuracy {', '.join(parts)}, mean over "
                              f"seeds, on {test_clips} test clips of {classes} classes, where "
@@ -275,7 +281,7 @@ def pruning(profile: str) -> str:
         yardstick = max(2 * spread if spread == spread else 0, 2 / test_clips)
         moved = [f"{name} ({point['difference']:+.3f})" for name, point in n["points"].items()
                  if abs(point["difference"]) > yardstick]
-        learned = n["unpruned"] >= max(LEARNED_ACCURACY, 3 * chance)
+        learned = has_learned(n["unpruned"], chance)
         sentence = (f"{_named(dataset)}: {n['model']} retrained with seed {seeds} reaches test "
                     f"accuracy {n['unpruned']:.3f} on the whole training split and "
                     + "; ".join(parts) + f" (chance {chance:.2f}; one of the {test_clips} test "

@@ -16,7 +16,7 @@ from lib.datasets import LAYOUTS
 
 #: The chapters whose numbers the summary reads, in pipeline order.
 CHAPTERS = ("data", "training", "difficulty", "selection", "explanations", "classes",
-            "inference", "validation")
+            "inference", "validation", "pruning")
 #: The validation chapter's scores the summary repeats (the rest are in that chapter).
 VALIDATION_SCORES = ("CumulativeAccuracy (aucurriculum)", "CumulativeAccuracy (dynamics log)",
                      "cleanlab (label quality)")
@@ -119,6 +119,13 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
             rows.append(_row(dataset, "Spearman between disjoint halves of the runs",
                              validation["stability"]["split_halves_spearman"], None,
                              "1: the ordering does not depend on which runs made it"))
+        pruned = numbers["pruning"].get(dataset, {})
+        for name, point in pruned.get("points", {}).items():
+            rows.append(_row(dataset, f"test accuracy, {pruned['model']} retrained without the "
+                             f"{name}", point["test_accuracy"], None,
+                             f"{point['difference']:+.3f} against the unpruned "
+                             f"{pruned['unpruned']:.3f} (same seeds {pruned['seeds']}); "
+                             f"{point['removed']} samples removed"))
     inference = numbers["inference"]
     if inference.get("accuracy") is not None:
         rows.append(_row("new audio", f"accuracy of {inference['run']} on the examples",

@@ -146,3 +146,24 @@ def test_class_correlations_carry_n_and_p():
     assert (table["n"] == 6).all()
     assert table.loc["Difficulty Test", "Spearmanr"] == pytest.approx(-1.0)
     assert table.loc["Difficulty Test", "p"] == pytest.approx(2 / 720)
+
+
+def test_pruning_opening_reads_each_point_against_the_seed_spread(demo_like):
+    points = {"hardest 10%": {"rule": "hardest", "fraction": 0.1, "removed": 60,
+                              "test_accuracy": 0.975, "difference": 0.0167, "minutes_per_run": 1.4},
+              "easiest 10%": {"rule": "easiest", "fraction": 0.1, "removed": 60,
+                              "test_accuracy": 0.9, "difference": -0.0583, "minutes_per_run": 1.4}}
+    record.save(demo_like, "pruning", {"OfflineKeywords": {
+        "model": "Cnn10", "seeds": [1], "skipped": [], "unpruned": 0.9583, "seed_spread": 0.01,
+        "spread_runs": 3, "points": points,
+        "composition": {"hardest 10%": {"flipped label": 24, "non-speech": 10,
+                                        "low-SNR genuine": 20, "clean genuine": 6},
+                        "easiest 10%": {"flipped label": 0, "non-speech": 0,
+                                        "low-SNR genuine": 20, "clean genuine": 40}}}})
+    text = findings.opening(demo_like, "pruning")
+    assert "0.958 on the whole training split" in text
+    assert "hardest 10% (60 clips: 24 flipped label, 10 non-speech" in text
+    assert "0.975 (+0.017)" in text and "chance 0.17" in text and "120 test clips" in text
+    # the yardstick is two test clips (0.017) or two standard deviations (0.020): the larger
+    assert "beyond 0.020" in text and "easiest 10% (-0.058) exceeds it" in text
+    assert "not** learned" not in text

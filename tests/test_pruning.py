@@ -188,3 +188,29 @@ def test_the_profiles_offer_exactly_the_rules_lib_knows():
     assert profiles.SCHEMA["PRUNE_RULES"].choices == pruning.RULES
     assert [rule for rule, _ in pruning.plan(["oracle", "hardest"], [0.05, 0.1])] == [
         "hardest", "hardest", "oracle"]
+
+
+def test_the_smoke_notebook_records_every_point_and_what_it_removed(smoke_notebooks):
+    """notebooks/08_pruning on the smoke profile: a point per rule x share (the oracle once,
+    keyword set only), each against the unpruned run; the oracle removed exactly the injected
+    clips, and every composition adds up to the count removed."""
+    from lib import profiles, record
+
+    values = profiles.load("smoke")
+    numbers = record.load("smoke", "pruning")
+    described = record.load("smoke", "data")["OfflineKeywords"]
+    keywords = numbers["OfflineKeywords"]
+    expected = [pruning.point_name(rule, fraction)
+                for rule, fraction in pruning.plan(values["PRUNE_RULES"], values["PRUNE_FRACTIONS"])
+                if rule != "oracle"]
+    assert [name for name in keywords["points"] if not name.startswith("oracle")] == expected
+    (oracle,) = [name for name in keywords["points"] if name.startswith("oracle")]
+    assert keywords["composition"][oracle] == {
+        "flipped label": described["flipped"], "non-speech": described["nonspeech"],
+        "low-SNR genuine": 0, "clean genuine": 0}
+    for name, point in keywords["points"].items():
+        assert sum(keywords["composition"][name].values()) == point["removed"]
+        assert 0 <= point["test_accuracy"] <= 1
+    scenes = numbers["SyntheticScenes"]
+    assert "composition" not in scenes and not any(n.startswith("oracle") for n in scenes["points"])
+    assert len(scenes["points"]) + len(scenes["skipped"]) == len(expected)
