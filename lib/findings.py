@@ -277,22 +277,34 @@ def pruning(profile: str) -> str:
             sentences.append(f"{_named(dataset)}: no pruning point could be trained "
                              f"({'; '.join(n.get('skipped', [])) or 'none asked for'}).")
             continue
-        spread = n["seed_spread"]
-        yardstick = max(2 * spread if spread == spread else 0, 2 / test_clips)
-        moved = [f"{name} ({point['difference']:+.3f})" for name, point in n["points"].items()
-                 if abs(point["difference"]) > yardstick]
+        spread, runs = n["seed_spread"], len(n["seeds"])
+        # A point's mean over k seeds minus the unpruned mean over the same k: its standard
+        # deviation is sqrt(2 / k) times a single run's when runs differ by seed alone.
+        noise = spread * (2 / runs) ** 0.5 if spread == spread else 0.0
+        yardstick = round(max(2 * noise, 2 / test_clips), 3)
+        changes = {name: point["difference"] for name, point in n["points"].items()}
+        moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
+                 if round(abs(change), 3) > yardstick]
+        largest = max(changes, key=lambda name: abs(changes[name]))
         learned = has_learned(n["unpruned"], chance)
-        sentence = (f"{_named(dataset)}: {n['model']} retrained with seed {seeds} reaches test "
-                    f"accuracy {n['unpruned']:.3f} on the whole training split and "
-                    + "; ".join(parts) + f" (chance {chance:.2f}; one of the {test_clips} test "
-                    f"clips is {1 / test_clips:.3f}). ")
-        spread_text = (f"the unpruned {n['model']} runs differ by {spread:.3f} (standard deviation "
-                       f"over {n['spread_runs']} seeds)" if spread == spread
-                       else "one unpruned run gives no seed-to-seed spread")
-        sentence += (f"As {spread_text}, a change counts beyond {yardstick:.3f} (two standard "
-                     "deviations or two test clips, whichever is larger): "
-                     + (" and ".join(moved) + (" exceeds" if len(moved) == 1 else " exceed")
-                        + " it." if moved else "no rule exceeds it at this size."))
+        sentence = (f"{_named(dataset)}: {n['model']} retrained with seed{'s' if runs > 1 else ''} "
+                    f"{seeds} reaches test accuracy {n['unpruned']:.3f} on the whole training "
+                    "split and " + "; ".join(parts) + f" (chance {chance:.2f}; one of the "
+                    f"{test_clips} test clips is {1 / test_clips:.3f}). ")
+        if spread == spread:
+            sentence += (f"Runs that differ only by seed differ by {spread:.3f} (standard "
+                         f"deviation of the unpruned {n['model']} runs over {n['spread_runs']} "
+                         "seeds), so a point's difference from its unpruned "
+                         + ("run" if runs == 1 else f"runs (mean over {runs} seeds)")
+                         + f" counts beyond {yardstick:.3f} (twice its expected spread, or two "
+                         "test clips if larger): ")
+        else:
+            sentence += (f"One unpruned run gives no seed-to-seed spread, so a change counts "
+                         f"beyond {yardstick:.3f} (two test clips): ")
+        sentence += (" and ".join(moved) + (" exceeds" if len(moved) == 1 else " exceed")
+                     + " it." if moved else
+                     f"no rule exceeds it at this size (the largest change, {largest} "
+                     f"{changes[largest]:+.3f}, cannot be told from a reseeded run).")
         if not learned:
             sentence += (" These models have **not** learned, so the points test the pipeline, "
                          "not what pruning does.")

@@ -4,8 +4,8 @@ A rule takes the ensemble's ordering of the training split and a share, and name
 to drop before training again: the hardest, the easiest, a random subset with the class
 balance of the split, the lowest label quality by cleanlab (the external baseline), or, on
 the keyword set, exactly the injected samples (the oracle, the ceiling). Only training samples
-are ever removed, every class keeps samples, and ties in rank are broken by sample id, so a
-rule removes the same samples on every machine.
+are ever removed, every class keeps samples, and ties in rank are broken by a hash of the
+sample id, so a rule removes the same samples on every machine.
 """
 from __future__ import annotations
 
@@ -39,10 +39,19 @@ def removed_count(samples: int, fraction: float) -> int:
     return 0 if fraction == 0 else max(1, int(round(fraction * samples)))
 
 
+def tie_key(sample_id: str) -> str:
+    """The order of samples tied in rank: a hash of the sample id, the same on every machine
+    and unrelated to the class folder a SpeechCommands id starts with (sorting tied ids by
+    name would remove the classes in alphabetical order when many samples tie, as the easiest
+    do once models have learned)."""
+    return hashlib.sha256(sample_id.encode()).hexdigest()
+
+
 def _by_rank(ordering: pd.DataFrame, column: str, descending: bool) -> pd.Index:
-    """Sample ids ordered by ``column`` (ties broken by sample id, ascending)."""
-    table = ordering[["sample_id", column]].sort_values(
-        [column, "sample_id"], ascending=[not descending, True], kind="stable")
+    """Sample ids ordered by ``column``, ties broken by :func:`tie_key`."""
+    table = ordering[["sample_id", column]].assign(
+        tie=ordering["sample_id"].astype(str).map(tie_key))
+    table = table.sort_values([column, "tie"], ascending=[not descending, True], kind="stable")
     return pd.Index(table["sample_id"])
 
 

@@ -38,8 +38,17 @@ def test_hardest_and_easiest_follow_the_rank():
 def test_ties_are_broken_by_sample_id_whatever_the_row_order():
     table = ordering().assign(rank=0.5)
     first = pruning.removed(table, "hardest", 0.1)
-    assert list(first) == sorted(table["sample_id"])[:2]
+    assert list(first) == sorted(table["sample_id"], key=pruning.tie_key)[:2]
     assert list(pruning.removed(table.iloc[::-1], "hardest", 0.1)) == list(first)
+
+
+def test_a_large_tie_is_not_broken_in_class_order():
+    """When most samples tie (every one right at every epoch), the easiest share must not be
+    the alphabetically first classes."""
+    table = ordering(400).assign(rank=0.0)
+    gone = pruning.removed(table, "easiest", 0.25)
+    per_class = table.set_index("sample_id").loc[gone, "label"].value_counts()
+    assert len(per_class) == 4 and per_class.min() >= 10
 
 
 def test_random_keeps_the_class_balance_and_depends_on_the_seed_only():
