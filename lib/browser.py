@@ -27,10 +27,11 @@ from urllib.parse import urlparse
 
 from lib import paths
 
-#: Pages photographed for the build: the index, three chapters and the results chapter.
+#: Pages photographed for the build: the index, four chapters and the results chapter.
 SCREENSHOTS = {"index": "book/intro.html", "training": "book/executed/01_training.html",
                "difficulty": "book/executed/02_difficulty.html",
                "explanations": "book/executed/04_explanations.html",
+               "pruning": "book/executed/08_pruning.html",
                "results": "book/executed/90_results.html"}
 #: Hosts the book may load from: this machine only.
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}

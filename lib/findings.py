@@ -287,24 +287,25 @@ def pruning(profile: str) -> str:
                  if round(abs(change), 3) > yardstick]
         largest = max(changes, key=lambda name: abs(changes[name]))
         learned = has_learned(n["unpruned"], chance)
-        sentence = (f"{_named(dataset)}: {n['model']} retrained with seed{'s' if runs > 1 else ''} "
-                    f"{seeds} reaches test accuracy {n['unpruned']:.3f} on the whole training "
-                    "split and " + "; ".join(parts) + f" (chance {chance:.2f}; one of the "
-                    f"{test_clips} test clips is {1 / test_clips:.3f}). ")
+        verdict = (f"removing {' and '.join(moved)} changes test accuracy beyond what reseeding "
+                   "a run does" if moved else
+                   "no rule changes test accuracy beyond what reseeding a run does at this size "
+                   f"(the largest change: {largest}, {changes[largest]:+.3f})")
+        sentence = (f"{_named(dataset)}: {verdict}. {n['model']} retrained with "
+                    f"seed{'s' if runs > 1 else ''} {seeds} reaches test accuracy "
+                    f"{n['unpruned']:.3f} on the whole training split and " + "; ".join(parts)
+                    + f" (chance {chance:.2f}; one of the {test_clips} test clips is "
+                    f"{1 / test_clips:.3f}). ")
         if spread == spread:
             sentence += (f"Runs that differ only by seed differ by {spread:.3f} (standard "
                          f"deviation of the unpruned {n['model']} runs over {n['spread_runs']} "
                          "seeds), so a point's difference from its unpruned "
                          + ("run" if runs == 1 else f"runs (mean over {runs} seeds)")
-                         + f" counts beyond {yardstick:.3f} (twice its expected spread, or two "
-                         "test clips if larger): ")
+                         + f" counts beyond {yardstick:.3f}: twice its expected spread, or two "
+                         "test clips if larger.")
         else:
             sentence += (f"One unpruned run gives no seed-to-seed spread, so a change counts "
-                         f"beyond {yardstick:.3f} (two test clips): ")
-        sentence += (" and ".join(moved) + (" exceeds" if len(moved) == 1 else " exceed")
-                     + " it." if moved else
-                     f"no rule exceeds it at this size (the largest change, {largest} "
-                     f"{changes[largest]:+.3f}, cannot be told from a reseeded run).")
+                         f"beyond {yardstick:.3f} (two test clips).")
         if not learned:
             sentence += (" These models have **not** learned, so the points test the pipeline, "
                          "not what pruning does.")
