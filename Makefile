@@ -49,7 +49,7 @@ check-book: venv
 	$(PY) -m lib.browser --profile $(PROFILE)
 
 test: venv vendor
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=12
 
 clean-results:
 	rm -rf results/$(PROFILE) book/executed
