@@ -298,12 +298,11 @@ def train_points(profile: str, ensemble: training.Ensemble, dataset: str,
     return points, skipped
 
 
-def seed_spread(profile: str, ensemble: training.Ensemble, dataset: str) -> tuple[float, int]:
-    """Standard deviation of test accuracy over all the main ensemble's runs of the first
-    model, and their count: how far runs differ by seed alone, the yardstick of a point."""
+def reseeded(profile: str, ensemble: training.Ensemble, dataset: str) -> pd.Series:
+    """Test accuracy of each of the main ensemble's runs of the first model, by seed: how far
+    runs on the same data differ by seed alone, the yardstick of a point."""
     runs = [run for run in ensemble.runs_of(dataset) if run.model == ensemble.models[0]]
-    accuracy = training.run_metrics(profile, runs)["test_accuracy"]
-    return float(accuracy.std()) if len(runs) > 1 else float("nan"), len(runs)
+    return training.run_metrics(profile, runs).set_index("seed")["test_accuracy"]
 
 
 # --- What the removed samples were ---------------------------------------------------------

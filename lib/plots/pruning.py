@@ -18,17 +18,17 @@ KIND_COLOURS = {"flipped label": KIND_STYLE["flipped label"]["color"],
                 "low-SNR genuine": "#ff7f0e", "clean genuine": "#1f77b4"}
 
 
-def accuracy(table: pd.DataFrame, chance: float, title: str,
+def accuracy(table: pd.DataFrame, reseeded: pd.Series, chance: float, title: str,
              ax: plt.Axes | None = None) -> plt.Figure:
     """Test accuracy of each rule against the share removed (mean over seeds, bars from the
-    lowest to the highest seed), the unpruned runs as a band across the plot."""
+    lowest to the highest seed), the unpruned runs of the same seeds as a dashed line, and the
+    range of all the main ensemble's seeds (``reseeded``) as a band: what reseeding alone does."""
     fig, ax = new_axes(ax, (7.2, 4.0))
     base = table[table["rule"] == "none"].iloc[0]
-    ax.axhspan(base["low"], base["high"], color="0.85", zorder=0,
-               label=f"unpruned, lowest to highest seed ({base['runs']} run"
-               f"{'s' if base['runs'] > 1 else ''})")
+    ax.axhspan(reseeded.min(), reseeded.max(), color="0.85", zorder=0,
+               label=f"unpruned, lowest to highest of {len(reseeded)} seeds")
     ax.axhline(base["test_accuracy"], color="0.4", ls="--", lw=1,
-               label=f"unpruned, mean {base['test_accuracy']:.3f}")
+               label=f"unpruned, same seeds: {base['test_accuracy']:.3f}")
     for rule, part in table[table["rule"] != "none"].groupby("rule", sort=False):
         part = part.sort_values("fraction")
         ax.errorbar(100 * part["fraction"], part["test_accuracy"],
@@ -37,8 +37,10 @@ def accuracy(table: pd.DataFrame, chance: float, title: str,
                     capsize=3, color=RULE_COLOURS.get(rule), label=rule)
     ax.set_xlabel("training samples removed (% of the training split)")
     ax.set_ylabel("test accuracy (mean over seeds)")
-    low = min(table["low"].min(), base["low"]) - 0.02
-    ax.set_ylim(max(low, 0), min(1.0, table["high"].max() + 0.02))
+    low = min(table["low"].min(), reseeded.min()) - 0.02
+    if chance >= low:
+        ax.axhline(chance, color="0.5", ls=":", label=f"chance ({chance:.2f})")
+    ax.set_ylim(max(low, 0), min(1.0, max(table["high"].max(), reseeded.max())) + 0.01)
     ax.set_xlim(left=-1)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.set_title(f"{title}\nchance is {chance:.2f}" + (" (below the axis)" if chance < low else ""))
