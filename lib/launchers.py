@@ -71,6 +71,13 @@ class Launcher:
         if self.kind not in LAUNCHERS:
             raise LauncherError(f"unknown launcher {self.kind!r}; known: {', '.join(LAUNCHERS)}")
 
+    @property
+    def warning_seconds(self) -> int:
+        """How long before its time limit SLURM signals a job (submitit then ends it with one
+        line): Hydra's 2 minutes, or a quarter of a shorter job's limit, which 2 minutes would
+        signal as it starts, while it is still importing."""
+        return min(120, self.time_minutes * 60 // 4)
+
     def parallel_jobs(self, device: str) -> int:
         """Runs the joblib launcher runs at once."""
         if self.jobs:
@@ -100,7 +107,8 @@ class Launcher:
         check_slurm()
         launcher: dict[str, Any] = {
             "submitit_folder": str(jobs_dir(work) / "%j"), "name": job_name,
-            "timeout_min": self.time_minutes, "cpus_per_task": self.cpus,
+            "timeout_min": self.time_minutes, "signal_delay_s": self.warning_seconds,
+            "cpus_per_task": self.cpus,
             "mem_gb": self.memory_gb, "tasks_per_node": 1, "nodes": 1,
             # torch would start a thread per core of the node, not per core of the job
             "setup": [f"export OMP_NUM_THREADS={self.cpus} MKL_NUM_THREADS={self.cpus}"]}
@@ -170,9 +178,18 @@ class JobStart(Callback):
                 torch.cuda.set_device(int(config.hydra.job.num) % torch.cuda.device_count())
 
 
-def _failure_in(result: Path) -> str:
+#: What submitit logs (to the job's stdout) when it ends a job at SLURM's time-limit signal.
+TIMED_OUT = re.compile(r"Job not requeued because: (timed-out.*?)\.?$", re.MULTILINE)
+
+
+def _failure_in(result: Path, stdout: Path | None = None) -> str:
     """Why a job's run failed, from submitit's result file ("" when it succeeded): submitit
-    keeps ("error", traceback) for a crash, Hydra a failed JobReturn for an exception."""
+    keeps ("error", traceback) for a crash, Hydra a failed JobReturn for an exception.
+
+    A time limit is read from the job's ``stdout`` first: submitit's handler raises wherever
+    the signal lands, so the exception left behind can be another one (an import under way,
+    re-raised by transformers as ``ModuleNotFoundError``) that does not say the job timed out.
+    """
     if not result.is_file():
         return ""
     import pickle
@@ -190,6 +207,10 @@ def _failure_in(result: Path) -> str:
     else:
         return ""
     # submitit ends a job shortly before its limit (SIGUSR2) and, not requeueing, says so
+    timed_out = TIMED_OUT.search(stdout.read_text(errors="replace")) \
+        if stdout and stdout.is_file() else None
+    if timed_out:
+        return f"{FAILED['TIMEOUT']} (submitit: Job not requeued because: {timed_out[1]})"
     return (f"{FAILED['TIMEOUT']} (submitit: {failure.split(': ', 1)[-1].rstrip('.')})"
             if "timed-out" in failure else f"failed: {failure}")
 
@@ -229,7 +250,7 @@ class SlurmJobs:
         SLURM's while it remembers the job (``MinJobAge``)."""
         result = jobs_dir(self.work) / job_id / f"{job_id}_0_result.pkl"
         if result.is_file():  # submitit's verdict first: it also ends jobs near their limit
-            failure = _failure_in(result)
+            failure = _failure_in(result, self.log_of(job_id).with_suffix(".out"))
             return ("failed", failure) if failure else ("done", "")
         shown = _slurm(["scontrol", "-o", "show", "job", job_id])
         fields = dict(re.findall(r"(\w+)=(\S*)", shown.stdout))

@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 import yaml
+from hydra.core.utils import JobReturn, JobStatus
 from omegaconf import OmegaConf
 
 from lib import launchers, paths, profiles, scoring, toolkit, training
@@ -82,6 +83,19 @@ def test_a_failed_job_result_names_its_error(tmp_path):
     assert launchers._failure_in(result).startswith("left an unreadable result")
 
 
+def test_a_time_limit_is_told_by_submitits_log_whatever_the_exception_it_left(tmp_path):
+    # SLURM's signal landed in an import: transformers re-raised submitit's exception as its own
+    failed = JobReturn(status=JobStatus.FAILED, _return_value=ModuleNotFoundError(
+        "Could not import module 'ASTModel'. Are this object's requirements defined correctly?"))
+    result, stdout = tmp_path / "result.pkl", tmp_path / "log.out"
+    result.write_bytes(pickle.dumps(("success", failed)))
+    assert launchers._failure_in(result, stdout).startswith("failed: ModuleNotFoundError: ")
+    stdout.write_text("submitit WARNING - Caught signal SIGUSR2 on vm: this job is timed-out.\n"
+                      "submitit INFO - Job not requeued because: timed-out too many times.\n")
+    assert launchers._failure_in(result, stdout) == (
+        "exceeded its time limit (submitit: Job not requeued because: timed-out too many times)")
+
+
 # --- A real single-node SLURM --------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -138,14 +152,15 @@ def test_a_job_over_its_time_limit_is_one_line_and_leaves_no_finished_run(
     smoke = profiles.load("smoke")
     ensemble = dataclasses.replace(
         training.Ensemble.from_parameters(smoke), datasets=("OfflineKeywords",), seeds=(1,),
-        epochs=200, launcher=Launcher("slurm", partition=slurm_cluster, time_minutes=1,
+        epochs=2000, launcher=Launcher("slurm", partition=slurm_cluster, time_minutes=1,
                                       cpus=1, memory_gb=2))
     (run,) = ensemble.runs
     with pytest.raises(LauncherError) as err:
         training.train_ensemble("smoke", ensemble)
     message = str(err.value)
     assert "\n" not in message
-    assert f"({run.name}) exceeded its time limit (submitit: " in message and "; log: " in message
+    # submitit ends it at SLURM's warning; should SLURM check late, it ends it at the limit itself
+    assert f"({run.name}) exceeded its time limit" in message and "; log: " in message
     log = message.rsplit("log: ", 1)[1]
     assert (paths.ROOT / log).is_file() or os.path.isfile(log)
     assert not training.is_complete("smoke", run)
