@@ -135,7 +135,11 @@ INJECTED_KINDS = ("flipped label", "non-speech")
 
 def sample_kinds(profile: str, name: str) -> pd.Series | None:
     """Per sample id: ``genuine``, ``flipped label`` or ``non-speech``; None without covariates."""
-    table = samples(profile, name)
+    return kinds_in(samples(profile, name))
+
+
+def kinds_in(table: pd.DataFrame) -> pd.Series | None:
+    """:func:`sample_kinds` of a :func:`samples` table already read."""
     if "label_flipped" not in table:
         return None
     kinds = pd.Series("genuine", index=table.index, name="kind")

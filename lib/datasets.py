@@ -79,13 +79,16 @@ def data_fingerprint(profile: str, name: str) -> str:
                        [(t.name, t.stat().st_size, t.stat().st_mtime_ns) for t in tables]])
 
 
-def read_split(root: Path, layout: DatasetLayout, split: str) -> pd.DataFrame:
-    """One split's table, with a one-line error for a missing file or column."""
+def read_split(root: Path, layout: DatasetLayout, split: str, as_text: bool = False,
+               ) -> pd.DataFrame:
+    """One split's table, with a one-line error for a missing file or column; ``as_text``
+    keeps every cell as written (to write the table back unchanged)."""
     file = root / f"{split}.csv"
     if not file.is_file():
         raise DatasetError(f"{paths.relative(file)}: missing split file")
     try:
-        table = pd.read_csv(file)
+        table = (pd.read_csv(file, dtype=str, keep_default_na=False) if as_text
+                 else pd.read_csv(file))
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as err:
         raise DatasetError(f"{paths.relative(file)}: unreadable CSV ({err})") from None
     missing = [c for c in layout.columns if c not in table.columns]

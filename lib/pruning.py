@@ -149,8 +149,7 @@ def pruned_copy(profile: str, point: str, dataset: str, gone: pd.Index,
         [data_fingerprint(profile, dataset), list(gone)]).encode()).hexdigest()[:16]
 
     def build(partial: Path) -> dict:
-        read_split(source, layout, "train")  # one line if it is missing or malformed
-        train = pd.read_csv(source / "train.csv", dtype=str, keep_default_na=False)
+        train = read_split(source, layout, "train", as_text=True)
         kept_split(train, gone, layout.index_column).to_csv(partial / "train.csv", index=False)
         for split in layout.splits[1:]:
             (partial / f"{split}.csv").write_bytes((source / f"{split}.csv").read_bytes())
@@ -319,7 +318,7 @@ def candidates(profile: str, dataset: str, cleanlab_folds: int | None = None,
     ``injected`` when the dataset records its flipped and non-speech samples."""
     table = scoring.read_ordering(profile, dataset)[["sample_id", "label", "rank"]]
     if cleanlab_folds:
-        labels = table.set_index("sample_id")[["label"]]
+        labels = table.set_index("sample_id")["label"]
         try:
             quality = 1 - validation.cleanlab_for(profile, dataset, labels, cleanlab_folds)["score"]
             table["label_quality"] = table["sample_id"].map(quality)
@@ -334,10 +333,11 @@ def candidates(profile: str, dataset: str, cleanlab_folds: int | None = None,
 def sample_kinds(profile: str, dataset: str) -> pd.Series | None:
     """Per training sample id, one of :data:`KINDS`: a genuine clip is low-SNR when mixed
     below the median SNR of the genuine training clips. None without ground truth."""
-    kinds = data.sample_kinds(profile, dataset)
+    table = data.samples(profile, dataset)
+    kinds = data.kinds_in(table)
     if kinds is None:
         return None
-    table = data.samples(profile, dataset).join(kinds)
+    table = table.join(kinds)
     table = table[table["split"] == "train"]
     genuine = table["kind"] == "genuine"
     median = table.loc[genuine, "snr_db"].median()

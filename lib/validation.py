@@ -368,9 +368,9 @@ def confused_pairs(matrix: pd.DataFrame, top: int = 5) -> pd.DataFrame:
 
 # --- The label-noise sweep ---------------------------------------------------------------
 
-def cleanlab_for(profile: str, dataset: str, truth: pd.DataFrame, folds: int) -> pd.DataFrame:
-    """cleanlab's scores for a dataset's training samples (out-of-sample probe)."""
-    labels = truth["label"]
+def cleanlab_for(profile: str, dataset: str, labels: pd.Series, folds: int) -> pd.DataFrame:
+    """cleanlab's scores for a dataset's training samples (``labels`` by sample id), from an
+    out-of-sample probe on their pooled features."""
     probabilities, names = out_of_sample_probabilities(
         pooled_features(profile, dataset, labels.index), labels, folds)
     return cleanlab_scores(labels, probabilities, names)
@@ -397,7 +397,7 @@ def sweep_point(profile: str, ensemble: training.Ensemble, scorer: scoring.Scori
     scoring.score_ensemble(point, small, scorer, log)
     truth = training_truth(point, "OfflineKeywords")
     scores = sample_scores(point, small, scorer.stop, "OfflineKeywords")
-    cleanlab = cleanlab_for(point, "OfflineKeywords", truth, folds)
+    cleanlab = cleanlab_for(point, "OfflineKeywords", truth["label"], folds)
     scores["cleanlab (label quality)"] = cleanlab["score"]
     table = detection(scores, truth["label_flipped"])
     return table.assign(flip_fraction=flip_fraction,
