@@ -176,11 +176,12 @@ def test_every_chapter_declares_its_artefacts():
 
 
 def test_kill_9_mid_training_then_rerun_gives_the_same_orderings(smoke_notebooks, tmp_path):
-    """The real thing: the runner killed while ``autrainer train`` writes the smoke runs."""
+    """The real thing: the runner killed while ``autrainer train`` writes the smoke runs (of
+    the keyword set: recovery does not depend on the dataset, and one halves the training)."""
     results = tmp_path / "results"
     env = {**os.environ, "COMPENDIUM_RESULTS": str(results)}
     command = [sys.executable, "-m", "lib.run", "--profile", "smoke",
-               "--only", "01_training", "02_difficulty"]
+               "--only", "01_training", "02_difficulty", "-p", "DATASETS", "[OfflineKeywords]"]
     training = results / "smoke" / "autrainer" / "results"
     runner = subprocess.Popen(command, cwd=paths.ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
@@ -199,7 +200,6 @@ def test_kill_9_mid_training_then_rerun_gives_the_same_orderings(smoke_notebooks
     finished = subprocess.run(command, cwd=paths.ROOT, env=env, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "removing an incomplete earlier attempt" in finished.stdout
-    for dataset in ("OfflineKeywords", "SyntheticScenes"):
-        reference = scoring.ordering_file("smoke", dataset)
-        rerun = results / "smoke" / reference.relative_to(paths.results_dir("smoke"))
-        assert rerun.read_bytes() == reference.read_bytes(), dataset
+    reference = scoring.ordering_file("smoke", "OfflineKeywords")
+    rerun = results / "smoke" / reference.relative_to(paths.results_dir("smoke"))
+    assert rerun.read_bytes() == reference.read_bytes()
