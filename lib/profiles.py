@@ -49,6 +49,8 @@ SPEECH_COMMANDS_WORDS = (
     "backward bed bird cat dog down eight five follow forward four go happy house learn left "
     "marvin nine no off on one right seven sheila six stop three tree two up visual wow yes zero"
 ).split()
+#: The pruning rules lib.pruning implements (a profile may name only these).
+PRUNE_RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
 
 SCHEMA: dict[str, Parameter] = {
     "PROFILE": Parameter("str", "smoke | demo | paper, or your own "
@@ -162,7 +164,7 @@ SCHEMA: dict[str, Parameter] = {
                              "split: hardest (highest ranks), easiest (lowest), random (class-"
                              "balanced), cleanlab (lowest label quality), oracle (exactly the "
                              "injected samples; keyword set only, once), any of",
-                             choices=("hardest", "easiest", "random", "cleanlab", "oracle")),
+                             choices=PRUNE_RULES),
     "PRUNE_FRACTIONS": Parameter("list[float]", "shares of the training split each rule "
                                  "removes; every rule x share is one small ensemble trained "
                                  "again", minimum=0.01, maximum=0.5),

@@ -18,12 +18,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from lib import classes, data, paths, scoring, toolkit, training, validation
+from lib import classes, data, paths, profiles, scoring, toolkit, training, validation
 from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
 from lib.difficulty import DifficultyError
 from lib.training import Run
 
-RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
+RULES = profiles.PRUNE_RULES
 #: Rules that need a per-sample column beside the ordering.
 NEEDS = {"cleanlab": "label_quality", "oracle": "injected"}
 
