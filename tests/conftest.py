@@ -12,12 +12,18 @@ from lib import book, data, paths, profiles, run, scoring, selection, training
 #: of them is marked ``pipeline``, so ``pytest -m "not pipeline"`` runs the fast rest.
 PIPELINE_FIXTURES = {"smoke_data", "smoke_notebooks", "smoke_book", "keyword_copy",
                      "private_results"}
+#: A test using the single-node SLURM cluster is marked ``slurm``: where the cluster cannot be
+#: installed (not root, no apt-get), ``pytest -m "not slurm"`` leaves it out; run, it must pass.
+SLURM_FIXTURES = {"slurm_cluster"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        used = set(getattr(item, "fixturenames", ()))
+        if PIPELINE_FIXTURES & used:
             item.add_marker(pytest.mark.pipeline)
+        if SLURM_FIXTURES & used:
+            item.add_marker(pytest.mark.slurm)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """Hydra launchers for the training and scoring sweeps, and a real single-node SLURM.
 
 The SLURM tests start the cluster with ``tests/services/slurm.sh`` (apt-get install of Debian's
-slurm-wlm and munge when root); where that cannot be had they are skipped with its reason.
+slurm-wlm and munge when root). They are never skipped: where the script cannot start it they
+fail with its reason, and ``pytest -m "not slurm"`` leaves them out on a machine without root.
 """
 from __future__ import annotations
 
@@ -104,11 +105,8 @@ def slurm_cluster() -> str:
     started = subprocess.run(["bash", str(SLURM_SCRIPT)], capture_output=True, text=True,
                              timeout=900, check=False)
     reason = (started.stderr.strip().splitlines() or ["no reason given"])[-1]
-    installable = os.geteuid() == 0 and shutil.which("apt-get") is not None
-    if started.returncode != 0 and not installable:  # the world, not the code: say so
-        print(f"\nSLURM tests skipped: {reason}")
-        pytest.skip(f"no single-node SLURM here: {reason}")
-    assert started.returncode == 0, f"tests/services/slurm.sh failed as root: {reason}"
+    assert started.returncode == 0, (f"tests/services/slurm.sh failed: {reason} (without root "
+                                     "or apt-get, leave these tests out: pytest -m 'not slurm')")
     return started.stdout.strip().splitlines()[-1].split()[1]
 
 
