@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import data, paths, pruning
+from lib import data, paths, profiles, pruning
 
 
 def ordering(n: int = 20) -> pd.DataFrame:
@@ -190,8 +190,6 @@ def test_the_unpruned_baseline_needs_seeds_of_the_main_ensemble(smoke_notebooks,
 
 
 def test_every_rule_a_profile_may_name_is_applied_and_planned_once():
-    from lib import profiles
-
     table = ordering()
     for rule in profiles.SCHEMA["PRUNE_RULES"].choices:
         assert len(pruning.removed(table, rule, 0.1, seed=1)) >= 1, rule
@@ -203,7 +201,7 @@ def test_the_smoke_notebook_records_every_point_and_what_it_removed(smoke_notebo
     """notebooks/08_pruning on the smoke profile: a point per rule x share (the oracle once,
     keyword set only), each against the unpruned run; the oracle removed exactly the injected
     clips, and every composition adds up to the count removed."""
-    from lib import profiles, record
+    from lib import record
 
     values = profiles.load("smoke")
     numbers = record.load("smoke", "pruning")
