@@ -7,8 +7,11 @@ source, its parameters, the profile's data, the code of ``lib/`` and every earli
 as they were at its last successful run, and the artefacts it declares (:data:`ARTEFACTS`) are
 all still there. The first failure stops the run with one line naming the notebook and its
 saved output; the previous good output is kept. Ctrl-C and SIGTERM (what SLURM and CI send)
-end a run the same way: the interrupted notebook's partial output is discarded, its ok stamp
-is already gone, and the next run starts it again (finished training runs are kept).
+end a run the same way within seconds: the kernel is interrupted (which ends its toolkit
+command) and shut down, the interrupted notebook's partial output is discarded, its ok stamp
+is already gone, and the next run starts it again (finished training runs are kept). A run
+started with SIGINT ignored (a background job of a non-interactive shell, ``nohup``) ignores
+Ctrl-C, as POSIX programs do; SIGTERM still ends it.
 """
 from __future__ import annotations
 
