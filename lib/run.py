@@ -3,9 +3,12 @@
 ``python -m lib.run --profile demo`` executes ``notebooks/NN_*.ipynb`` into
 ``results/<profile>/notebooks/``, never into ``notebooks/``. Each notebook gets exactly the
 profile parameters it declares in its ``parameters`` cell. A notebook is skipped when its
-source, its parameters, the profile's data, the code of ``lib/`` and every earlier notebook are
-as they were at its last successful run, and the artefacts it declares (:data:`ARTEFACTS`) are
-all still there. The first failure stops the run with one line naming the notebook and its
+source, its parameters, the profile's data, the ``lib`` modules it imports (directly or
+through other ``lib`` modules: :func:`code_files`) and the notebooks whose results it reads
+(:data:`READS`) are as they were at its last successful run, and the artefacts it declares
+(:data:`ARTEFACTS`) are all still there. The cell tagged ``finding`` does not count: the book
+writes every chapter's opening afresh from the records at each build, so a sentence changed
+in :mod:`lib.findings` needs ``make html``, not the notebooks. The first failure stops the run with one line naming the notebook and its
 saved output; the previous good output is kept. Ctrl-C and SIGTERM (what SLURM and CI send)
 end a run the same way within seconds: the kernel is interrupted (which ends its toolkit
 command) and shut down, the interrupted notebook's partial output is discarded, its ok stamp
@@ -16,9 +19,11 @@ Ctrl-C, as POSIX programs do; SIGTERM still ends it.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import logging
+import re
 import shutil
 import signal
 import sys
@@ -27,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import papermill
 import yaml
 
@@ -66,6 +72,25 @@ class Interrupted(KeyboardInterrupt):
     """The run was stopped by a signal (SIGTERM), handled like Ctrl-C."""
 
 
+#: The notebooks whose results each notebook reads (training runs, orderings, selections,
+#: records): it re-runs when one of them has. The data itself is fingerprinted apart.
+READS: dict[str, tuple[str, ...]] = {
+    "00_data": (),
+    "01_training": (),
+    "02_difficulty": ("01_training",),
+    "03_selection": ("01_training", "02_difficulty"),
+    "04_explanations": ("01_training", "02_difficulty", "03_selection"),
+    "05_classes": ("01_training", "02_difficulty"),
+    "06_inference": ("01_training", "02_difficulty"),
+    "07_validation": ("01_training", "02_difficulty"),
+    "08_pruning": ("01_training", "02_difficulty"),
+    "90_results": ("00_data", "01_training", "02_difficulty", "03_selection", "04_explanations",
+                   "05_classes", "06_inference", "07_validation", "08_pruning"),
+}
+#: Cells with this tag are left out of a notebook's code fingerprint (see the module's doc).
+FINDING_TAG = "finding"
+
+
 def notebooks() -> list[Path]:
     return sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
@@ -78,10 +103,61 @@ def _data_fingerprint(profile: str, datasets: list[str]) -> str:
     return json.dumps([[name, data_fingerprint(profile, name)] for name in datasets])
 
 
-def lib_fingerprint() -> str:
-    """The source of every ``lib`` module: a change in the code a notebook calls re-runs it."""
+def _lib_imports(tree: ast.AST) -> set[str]:
+    """Dotted names that may be ``lib`` modules used anywhere in ``tree``: imported (``from
+    lib import x`` names ``lib.x``, a module or a name inside ``lib``) or named in a string
+    for the toolkit to import (a Hydra ``_target_`` such as ``f"lib.models.{model}"``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and re.fullmatch(r"lib(\.\w+)+", node.value.rstrip(".")):
+            names.add(node.value.rstrip("."))
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.split(".")[0] == "lib")
+        elif (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+              and node.module.split(".")[0] == "lib"):
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of ``lib`` module ``name`` (a package's ``__init__.py``), if any."""
+    folder = paths.LIB.joinpath(*name.split(".")[1:])
+    if name != "lib" and folder.with_suffix(".py").is_file():
+        return folder.with_suffix(".py")
+    init = folder / "__init__.py"
+    return init if init.is_file() else None
+
+
+def code_files(notebook: Path) -> list[Path]:
+    """The ``lib`` source files a notebook runs: the modules its cells import, the modules
+    those import, and so on, with every package's ``__init__.py`` on the way."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    source = "\n".join(cell.source for cell in cells if cell.cell_type == "code"
+                       and FINDING_TAG not in cell.metadata.get("tags", []))
+    pending, seen = _lib_imports(ast.parse(source)), set()
+    files: set[Path] = set()
+    while pending:
+        name = pending.pop()
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):  # the packages on the way run too
+            module = ".".join(parts[:depth])
+            if module in seen:
+                continue
+            seen.add(module)
+            file = _module_file(module)
+            if file is not None:
+                files.add(file)
+                pending |= _lib_imports(ast.parse(file.read_bytes())) - seen
+    return sorted(files)
+
+
+def code_fingerprint(notebook: Path) -> str:
+    """The source of :func:`code_files`: a change in the code a notebook runs re-runs it, a
+    change elsewhere in ``lib`` does not."""
     digest = hashlib.sha256()
-    for module in sorted(paths.LIB.rglob("*.py")):
+    for module in code_files(notebook):
         digest.update(f"{module.relative_to(paths.LIB)}\0".encode() + module.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -136,7 +212,8 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
     out_dir = paths.executed_notebooks_dir(profile)
     stamps = out_dir / ".stamps"
     stamps.mkdir(parents=True, exist_ok=True)
-    upstream = _key(_data_fingerprint(profile, params["DATASETS"]), lib_fingerprint())
+    data = _data_fingerprint(profile, params["DATASETS"])
+    keys: dict[str, str] = {}
     log: list[dict] = []
     for notebook in notebooks():
         declared = declared_parameters(notebook)
@@ -145,8 +222,9 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
             raise profiles.ProfileError(f"{paths.relative(notebook)}: parameter {unknown[0]} "
                                         "is not in lib/profiles.py SCHEMA")
         given = profiles.subset(params, declared)
-        key = _key(notebook.read_bytes().hex(), given, upstream)
-        upstream = key  # every later notebook depends on this one
+        upstream = [keys.get(read, "") for read in READS.get(notebook.stem, ())]
+        key = _key(notebook.read_bytes().hex(), given, data, code_fingerprint(notebook), upstream)
+        keys[notebook.stem] = key
         output = out_dir / notebook.name
         stamp_file = stamps / f"{notebook.stem}.json"
         stamp = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}

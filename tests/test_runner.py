@@ -205,17 +205,45 @@ def test_deleted_artefacts_and_missing_ones_are_noticed(tiny, capsys):
     assert not tiny["stamp"].exists()
 
 
-def test_a_change_in_lib_re_runs_the_notebooks(tiny, tmp_path, monkeypatch, capsys):
+def test_a_change_in_lib_re_runs_the_notebooks_that_run_it(tiny, tmp_path, monkeypatch, capsys):
     code = tmp_path / "lib"
     shutil.copytree(paths.LIB, code, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(paths, "LIB", code)
     run.run_profile("smoke")
     assert run.run_profile("smoke")[0]["skipped"]
-    with (code / "selection.py").open("a") as module:
-        module.write("\n# a change in the code a chapter calls\n")
+    runs = run.code_files(tiny["notebook"])
+    # the tiny notebook imports paths and toolkit; toolkit imports datasets, pruning is unused
+    assert code / "datasets.py" in runs and code / "pruning.py" not in runs
+    with (code / "pruning.py").open("a") as module:
+        module.write("\n# a change in code this notebook never runs\n")
+    assert run.run_profile("smoke")[0]["skipped"]
+    with (code / "datasets.py").open("a") as module:
+        module.write("\n# a change in the code a chapter calls, through toolkit\n")
     capsys.readouterr()
     assert run.run_profile("smoke")[0]["status"] == "ok"
     assert "run  50_tiny.ipynb (changed" in capsys.readouterr().out
+
+
+def test_code_files_follow_imports_and_toolkit_targets_but_not_the_finding_cell(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    finding = nbformat.v4.new_code_cell("from lib import findings")
+    finding.metadata["tags"] = [run.FINDING_TAG]
+    notebook.cells = [nbformat.v4.new_code_cell("import lib.plots.training as figures"),
+                      nbformat.v4.new_code_cell("from lib.training import Ensemble"), finding]
+    nbformat.write(notebook, tmp_path / "n.ipynb")
+    files = {str(f.relative_to(paths.LIB)) for f in run.code_files(tmp_path / "n.ipynb")}
+    assert {"__init__.py", "plots/__init__.py", "plots/training.py", "training.py",
+            "toolkit.py", "paths.py"} <= files
+    assert "findings.py" not in files
+    # toolkit writes autrainer configs whose targets are lib.models and lib.callbacks
+    assert "models.py" in files and "callbacks.py" in files
+
+
+def test_every_notebook_reads_only_earlier_ones():
+    stems = [n.stem for n in run.notebooks()]
+    assert sorted(run.READS) == stems
+    for stem, reads in run.READS.items():
+        assert all(read in stems[:stems.index(stem)] for read in reads), stem
 
 
 def test_every_chapter_declares_its_artefacts():
