@@ -110,9 +110,13 @@ def rms(signal: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(signal, dtype=np.float64)) + 1e-12))
 
 
-def mix_at_snr(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
-    """Add ``noise`` scaled so that 10 log10(P_speech / P_noise) equals ``snr_db``."""
-    gain = rms(speech) / (rms(noise) * 10 ** (snr_db / 20))
+def mix_at_snr(speech: np.ndarray, noise: np.ndarray, snr_db: float,
+               measured_on: np.ndarray | None = None) -> np.ndarray:
+    """Add ``noise`` scaled so that 10 log10(P_speech / P_noise) equals ``snr_db``, the speech
+    power measured on ``measured_on`` (default ``speech``; the keyword set passes the word
+    alone, so silence around it does not lower the SNR a listener hears)."""
+    reference = speech if measured_on is None else measured_on
+    gain = rms(reference) / (rms(noise) * 10 ** (snr_db / 20))
     return speech + gain * noise
 
 

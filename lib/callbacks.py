@@ -30,6 +30,11 @@ def records_dir(run_folder: Path) -> Path:
     return Path(run_folder) / RECORDS
 
 
+def record_file(run_folder: Path, epoch: int) -> Path:
+    """The in-training record of one epoch (1-based) of a run."""
+    return records_dir(run_folder) / f"epoch_{epoch}.npz"
+
+
 class ScoredSplitRecorder:
     """After each epoch's dev evaluation: per sample of ``subset``, its dataset position, the
     predicted class and the true class's probability, in eval mode with that epoch's weights.
@@ -70,8 +75,8 @@ class ScoredSplitRecorder:
                 start += len(target)
         folder = records_dir(trainer.output_directory)
         folder.mkdir(exist_ok=True)
-        final = folder / f"epoch_{iteration}.npz"
-        partial = folder / f".epoch_{iteration}.partial.npz"
+        final = record_file(trainer.output_directory, iteration)
+        partial = folder / f".{final.stem}.partial.npz"
         np.savez(partial, position=np.concatenate(positions).astype(np.int32),
                  predicted=np.concatenate(predicted).astype(np.int16),
                  target=np.concatenate(targets).astype(np.int16),

@@ -38,7 +38,7 @@ def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.
     """
     folder = training.run_dir(profile, run)
     cache = predictions_file(profile, run, subset)
-    checkpoint = folder / "_best" / "model.pt"
+    checkpoint = toolkit.best_checkpoint(folder)
     if cache.is_file() and cache.stat().st_mtime_ns > checkpoint.stat().st_mtime_ns:
         return pd.read_csv(cache, keep_default_na=False)
     layout = LAYOUTS[run.dataset]

@@ -51,22 +51,23 @@ _DCASE_COLUMNS = ("filename", "scene_label", "city", "location", "segment", "dev
 _DCASE_ARGS = {"dev_split": 0.1, "dev_split_seed": 0,
                "stratify": ["scene_label", "city", "device"]}
 
-LAYOUTS: dict[str, DatasetLayout] = {
-    "OfflineKeywords": DatasetLayout(
+#: Every dataset a profile may name, by name: the offline stand-ins first, then the real ones.
+LAYOUTS: dict[str, DatasetLayout] = {layout.name: layout for layout in (
+    DatasetLayout(
         "OfflineKeywords", "autrainer.datasets.SpeechCommands", "path", "label",
         ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 1.0, True,
         metadata_file="metadata.csv", stands_in_for="SpeechCommands"),
-    "SpeechCommands": DatasetLayout(
-        "SpeechCommands", "autrainer.datasets.SpeechCommands", "path", "label",
-        ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 0.05, False),
-    "SyntheticScenes": DatasetLayout(
+    DatasetLayout(
         "SyntheticScenes", "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, True, dict(_DCASE_ARGS),
         stands_in_for="DCASE2020Task1A"),
-    "DCASE2020Task1A": DatasetLayout(
+    DatasetLayout(
+        "SpeechCommands", "autrainer.datasets.SpeechCommands", "path", "label",
+        ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 0.05, False),
+    DatasetLayout(
         "DCASE2020Task1A", "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, False, dict(_DCASE_ARGS)),
-}
+)}
 
 
 def data_fingerprint(profile: str, name: str) -> str:

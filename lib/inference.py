@@ -134,7 +134,7 @@ def _key(run_dir: Path, files: list[Path], device: str) -> str:
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.name.encode() + file.read_bytes())
-    checkpoint = (run_dir / "_best" / "model.pt").stat().st_mtime_ns
+    checkpoint = toolkit.best_checkpoint(run_dir).stat().st_mtime_ns
     # "warning": the table's format (a column was added), so older tables are not reused.
     return json.dumps([str(run_dir), checkpoint, digest.hexdigest(), device, "warning"])
 

@@ -113,9 +113,7 @@ def _render(row: pd.Series, spoken: np.ndarray | None, bank: NoiseBank, spec: Ke
         placed = np.zeros(samples, dtype=np.float32)
         placed[start:start + len(speech)] = speech
         snr = float(rng.uniform(*spec.snr_db))
-        # SNR is measured over the speech segment, the way a listener hears it.
-        gain = audio.rms(speech) / (audio.rms(noise) * 10 ** (snr / 20))
-        signal = placed + gain * noise
+        signal = audio.mix_at_snr(placed, noise, snr, measured_on=speech)
         speech_seconds, offset = len(speech) / RATE, start / RATE
     signal = audio.peak_normalise(signal, float(rng.uniform(0.3, 0.9)))
     return {"signal": signal, "snr_db": snr, "noise_clip": noise_clip,

@@ -14,18 +14,18 @@ import torch
 from autrainer.models import Cnn10 as _Cnn10
 from autrainer.models import Cnn14 as _Cnn14
 
-#: Precision name -> autocast dtype (``None``: plain float32, no autocast).
-DTYPES: dict[str, torch.dtype | None] = {"fp32": None, "bf16": torch.bfloat16,
-                                          "fp16": torch.float16}
+from lib.profiles import precision_problem
+
+#: The autocast dtype of each precision of :data:`lib.profiles.PRECISIONS` but fp32.
+_AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def autocast_dtype(precision: str, device_type: str) -> torch.dtype | None:
-    """The autocast dtype of ``precision`` on ``device_type``; fp16 exists only on CUDA."""
-    if precision not in DTYPES:
-        raise ValueError(f"unknown precision {precision!r}; known: {', '.join(DTYPES)}")
-    if precision == "fp16" and device_type != "cuda":
-        raise ValueError("precision fp16 needs a CUDA device; use bf16 or fp32 on a CPU")
-    return DTYPES[precision]
+    """The autocast dtype of ``precision`` on ``device_type`` (``None``: plain float32)."""
+    problem = precision_problem(precision, device_type)
+    if problem:
+        raise ValueError(problem)
+    return _AUTOCAST.get(precision)
 
 
 class _Autocast:

@@ -21,6 +21,7 @@ import nbformat
 import yaml
 
 from lib import paths
+from lib.datasets import LAYOUTS
 
 
 class ProfileError(ValueError):
@@ -44,13 +45,29 @@ class Parameter:
         return f"{self.doc}: {' | '.join(map(str, self.choices))}"
 
 
-KNOWN_DATASETS = ("OfflineKeywords", "SyntheticScenes", "SpeechCommands", "DCASE2020Task1A")
+KNOWN_DATASETS = tuple(LAYOUTS)
 SPEECH_COMMANDS_WORDS = (
     "backward bed bird cat dog down eight five follow forward four go happy house learn left "
     "marvin nine no off on one right seven sheila six stop three tree two up visual wow yes zero"
 ).split()
 #: The pruning rules lib.pruning implements (a profile may name only these).
 PRUNE_RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
+#: The arithmetic a run trains, scores and infers in (lib.models): fp32 is autrainer's own.
+PRECISIONS = ("fp32", "bf16", "fp16")
+#: The learning-rate schedules lib.toolkit writes autrainer configs for.
+SCHEDULES = ("none", "cosine", "onecycle")
+#: The aucurriculum scoring functions lib.toolkit writes configs for.
+SCORING_FUNCTIONS = ("CumulativeAccuracy",)
+
+
+def precision_problem(precision: str, device_type: str) -> str | None:
+    """Why ``precision`` cannot run on a ``device_type`` device (fp16 autocast is CUDA's
+    alone), or None where it can."""
+    if precision not in PRECISIONS:
+        return f"unknown precision {precision!r}; known: {', '.join(PRECISIONS)}"
+    if precision == "fp16" and device_type != "cuda":
+        return "PRECISION fp16 needs a CUDA device; use bf16 or fp32 on a CPU"
+    return None
 
 SCHEMA: dict[str, Parameter] = {
     "PROFILE": Parameter("str", "smoke | demo | paper, or your own "
@@ -94,12 +111,12 @@ SCHEMA: dict[str, Parameter] = {
     "SCHEDULER": Parameter("str", "learning-rate schedule: none is constant (the paper's), "
                            "cosine anneals to 0 over EPOCHS, onecycle warms up over the first "
                            "quarter of the steps, then anneals",
-                           choices=("none", "cosine", "onecycle")),
+                           choices=SCHEDULES),
     "DEVICE": Parameter("str", "torch device; auto is cuda when torch sees a GPU",
                         choices=("cpu", "cuda", "auto")),
     "PRECISION": Parameter("str", "arithmetic of training, scoring and inference: fp32 is the "
                            "paper's, bf16 autocast suits CPUs with AVX-512 BF16 and GPUs, fp16 "
-                           "autocast CUDA only", choices=("fp32", "bf16", "fp16")),
+                           "autocast CUDA only", choices=PRECISIONS),
     # Where the training and scoring sweeps run (lib.launchers).
     "LAUNCHER": Parameter("str", "where a sweep's runs go: basic trains one after another "
                           "(Hydra's default), joblib several at once on this machine, slurm "
@@ -117,7 +134,7 @@ SCHEMA: dict[str, Parameter] = {
     "SLURM_OPTIONS": Parameter("options", "more sbatch options, as {account: my-project, qos: "
                                "normal} (an option without its -- to its value); {}: none"),
     "SCORING": Parameter("str", "difficulty score computed by aucurriculum",
-                         choices=("CumulativeAccuracy",)),
+                         choices=SCORING_FUNCTIONS),
     "SCORING_STOP": Parameter("str", "last checkpoint that enters the score (the paper: best)",
                               choices=("best", "last")),
     "SCORING_SUBSET": Parameter("str", "split whose samples are scored (the paper: train)",

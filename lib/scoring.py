@@ -20,6 +20,7 @@ import pandas as pd
 
 from lib import callbacks, difficulty, paths, toolkit, training
 from lib.datasets import LAYOUTS
+from lib.profiles import SCORING_FUNCTIONS
 from lib.training import Ensemble, Run
 
 
@@ -91,9 +92,9 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
     Checks first that every run finished with all its epochs (one-line error otherwise), so a
     broken run never half-updates the orderings.
     """
-    if scorer.function not in toolkit.SCORES:
+    if scorer.function not in SCORING_FUNCTIONS:  # before any work, as a one-line error
         raise difficulty.DifficultyError(f"unknown scoring function {scorer.function!r}; "
-                                         f"known: {', '.join(toolkit.SCORES)}")
+                                         f"known: {', '.join(SCORING_FUNCTIONS)}")
     runs = ensemble.runs
     if not runs:
         raise difficulty.DifficultyError("empty ensemble: the profile names no runs")
@@ -183,8 +184,8 @@ def reference_runs(ensemble: Ensemble) -> list[Run]:
 def check_records(profile: str, run: Run, epochs: int) -> None:
     """One line when a run lacks the in-training record of any of its epochs."""
     folder = training.run_dir(profile, run)
-    records = callbacks.records_dir(folder)
-    missing = [e for e in range(1, epochs + 1) if not (records / f"epoch_{e}.npz").is_file()]
+    missing = [e for e in range(1, epochs + 1)
+               if not callbacks.record_file(folder, e).is_file()]
     if missing:
         raise difficulty.DifficultyError(
             f"{paths.relative(folder)}: no in-training record of epoch {missing[0]} (trained "
@@ -199,13 +200,12 @@ def run_records(profile: str, run: Run, epochs: int, subset: str = "train",
     split's table as the run saw it (:func:`lib.toolkit.run_split_table`), when already read."""
     check_records(profile, run, epochs)
     folder = training.run_dir(profile, run)
-    records = callbacks.records_dir(folder)
     if split is None:
         split = toolkit.run_split_table(folder, subset)
     ids = split[LAYOUTS[run.dataset].index_column].to_numpy()
     outputs = []
     for epoch in range(1, epochs + 1):
-        with np.load(records / f"epoch_{epoch}.npz") as record:
+        with np.load(callbacks.record_file(folder, epoch)) as record:
             outputs.append(difficulty.EpochOutputs(
                 epoch, ids[record["position"]], record["true_probability"],
                 record["predicted"] == record["target"]))

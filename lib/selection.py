@@ -106,7 +106,7 @@ def _models(profile: str, device: str, runs: list[Run]) -> dict[str, toolkit.Run
 
 def _key(profile: str, chosen: Selection, dataset: str, runs: list[Run]) -> str:
     """What a saved selection depends on: parameters, the ordering and the checkpoints."""
-    checkpoints = [[run.name, (training.run_dir(profile, run) / "_best" / "model.pt")
+    checkpoints = [[run.name, toolkit.best_checkpoint(training.run_dir(profile, run))
                     .stat().st_mtime_ns] for run in runs]
     ordering = hashlib.sha256(scoring.ordering_file(profile, dataset).read_bytes()).hexdigest()
     wanted = {"SELECTION_K": chosen.k, "EXPLAIN_MODEL": chosen.model,

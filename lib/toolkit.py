@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from lib import launchers, paths
+from lib.profiles import PRECISIONS, SCHEDULES, SCORING_FUNCTIONS, precision_problem
 from lib.datasets import LAYOUTS, DatasetLayout
 from lib.launchers import Launcher
 
@@ -258,6 +259,32 @@ def log_mel(file: Path) -> np.ndarray:
     return data.squeeze(0).numpy()
 
 
+# --- autrainer's run folder: the names of what it writes ---------------------------------------
+
+#: Written last in a run folder, when the run has finished all its epochs.
+METRICS_FILE = "metrics.csv"
+#: The best epoch's folder: its model state and its dev metrics (``dev.yaml``).
+BEST = "_best"
+#: A model state, in ``_best/`` and in every kept ``epoch_<n>/``.
+MODEL_STATE = "model.pt"
+
+
+def epoch_dir(run_dir: Path, epoch: int) -> Path:
+    """The folder of one epoch (1-based) of a run."""
+    return run_dir / f"epoch_{epoch}"
+
+
+def epoch_dirs(run_dir: Path) -> list[Path]:
+    """The epoch folders a run has now, in order of epoch."""
+    return sorted((d for d in run_dir.glob("epoch_*") if d.is_dir()),
+                  key=lambda d: int(d.name.split("_")[-1]))
+
+
+def best_checkpoint(run_dir: Path) -> Path:
+    """The best epoch's model state, the one inference and Grad-CAM use."""
+    return run_dir / BEST / MODEL_STATE
+
+
 # --- Training: the paper's ``autrainer train`` sweep ------------------------------------------
 
 #: autrainer's experiment id, as the paper named it (``results/experiments/training/<run>``).
@@ -291,10 +318,6 @@ def resolve_device(device: str) -> str:
     return "cpu"
 
 
-#: Precisions a run can train in; ``fp32`` is autrainer's own model classes, as published.
-PRECISIONS = ("fp32", "bf16", "fp16")
-
-
 def model_id(model: str, precision: str) -> str:
     """autrainer's model config id: ``Cnn10`` in fp32 (the paper's), ``Cnn10-bf16`` otherwise,
     so runs of different precisions never share a folder."""
@@ -315,11 +338,12 @@ def _write_model_configs(work: Path, models: list[str], precision: str) -> None:
             "transform": {"type": "grayscale", "base": [{"autrainer.transforms.Normalize": None}]}})
 
 
-#: Learning-rate schedules: profile name -> autrainer scheduler id (``None``: constant, the
-#: paper's). ``cosine`` anneals the rate to zero over the run's epochs, stepped once per epoch;
-#: ``onecycle`` warms it up from LEARNING_RATE / 25 to LEARNING_RATE over the first quarter of
-#: the steps, then anneals it (cosine) towards zero, stepped every batch.
-SCHEDULERS = {"none": "None", "cosine": "Cosine", "onecycle": "OneCycle"}
+#: Learning-rate schedules (:data:`lib.profiles.SCHEDULES`) -> autrainer scheduler id
+#: (``None``: constant, the paper's). ``cosine`` anneals the rate to zero over the run's
+#: epochs, stepped once per epoch; ``onecycle`` warms it up from LEARNING_RATE / 25 to
+#: LEARNING_RATE over the first quarter of the steps, then anneals it (cosine) towards zero,
+#: stepped every batch.
+SCHEDULERS = dict(zip(SCHEDULES, ("None", "Cosine", "OneCycle")))
 
 
 def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
@@ -377,8 +401,9 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
                 for m in models for s in all_seeds if s not in seeds[m]]
     work = write_dataset_configs(profile, datasets)
     device = resolve_device(device)
-    if precision == "fp16" and not device.startswith("cuda"):
-        raise ToolkitError("PRECISION fp16 needs a CUDA device; use bf16 or fp32 on a CPU")
+    problem = precision_problem(precision, device.split(":")[0])
+    if problem:
+        raise ToolkitError(problem)
     _write_model_configs(work, models, precision)
     steps = _steps_per_epoch(profile, datasets, batch_size) if scheduler == "onecycle" else None
     _write_scheduler_config(work, scheduler, epochs, steps)
@@ -398,7 +423,7 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
             "subset": record, "batch_size": batch_size}}]
     if not every_epoch:
         config["save_frequency"] = epochs
-    config["hydra"] = {"sweeper": {"filters": [{"type": "exists", "path": "metrics.csv"},
+    config["hydra"] = {"sweeper": {"filters": [{"type": "exists", "path": METRICS_FILE},
                                                *excluded], "params": sweep}, **hydra}
     _write_yaml(work / "conf" / "train.yaml", config)
     return work
@@ -459,8 +484,7 @@ def prune_optimizer_states(run_dir: Path) -> None:
     autrainer can continue the run if EPOCHS is raised later. For Cnn14 this halves the disk use
     (the optimizer state is twice the model's 320 MB).
     """
-    epochs = sorted((d for d in run_dir.glob("epoch_*") if d.is_dir()),
-                    key=lambda d: int(d.name.split("_")[-1]))
+    epochs = epoch_dirs(run_dir)
     keep = epochs[-1] / "optimizer.pt" if epochs else None
     for state in run_dir.glob("*/optimizer.pt"):
         if state != keep:
@@ -474,10 +498,6 @@ def postprocess(profile: str) -> None:
 
 
 # --- Scoring: aucurriculum's ``curriculum`` command -------------------------------------------
-
-#: aucurriculum scoring functions this project drives.
-SCORES = ("CumulativeAccuracy",)
-
 
 def score_id(scoring: str, dataset: str) -> str:
     """The paper's score ids: ``CumulativeAccuracySpeechCommands``."""
@@ -508,8 +528,9 @@ def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], st
     listing its runs explicitly. A run whose training finished after its scores were written
     (retrained) is scored again.
     """
-    if scoring not in SCORES:
-        raise ToolkitError(f"unknown scoring function {scoring!r}; known: {', '.join(SCORES)}")
+    if scoring not in SCORING_FUNCTIONS:
+        raise ToolkitError(f"unknown scoring function {scoring!r}; known: "
+                           f"{', '.join(SCORING_FUNCTIONS)}")
     work = workdir(profile)
     ids = []
     for dataset, runs in runs_per_dataset.items():
@@ -517,7 +538,7 @@ def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], st
             raise ToolkitError(f"empty ensemble: no runs to score for {dataset}")
         for run in runs:
             scored = score_run_dir(profile, scoring, subset, stop, run) / "scores.csv"
-            trained = runs_dir(profile) / run / "metrics.csv"
+            trained = runs_dir(profile) / run / METRICS_FILE
             if scored.is_file() and trained.is_file() and \
                     trained.stat().st_mtime > scored.stat().st_mtime:
                 shutil.rmtree(scored.parent)
@@ -559,16 +580,20 @@ def run_split_table(run_dir: Path, subset: str = "train") -> pd.DataFrame:
             "test": data.df_test}[subset].reset_index(drop=True)
 
 
+def epoch_outputs_names(subset: str = "train") -> tuple[str, str, str]:
+    """The files of autrainer's saved logits, targets and row positions of one epoch."""
+    return (f"{subset}_outputs.npy", f"{subset}_targets.npy", f"{subset}_indices.npy")
+
+
 def epoch_outputs_files(run_dir: Path, epoch: int, subset: str = "train") -> tuple[Path, ...]:
     """autrainer's saved logits, targets and row positions of one epoch."""
-    folder = run_dir / f"epoch_{epoch}"
-    return tuple(folder / f"{subset}_{kind}.npy" for kind in ("outputs", "targets", "indices"))
+    return tuple(epoch_dir(run_dir, epoch) / name for name in epoch_outputs_names(subset))
 
 
 def aggregated_metrics(profile: str) -> pd.DataFrame:
     """``autrainer postprocess -a seed model``'s table: mean and std over seeds and models per
     dataset, in the format of the paper's ``aggregated_metrics.csv``."""
-    return pd.read_csv(experiment_dir(profile) / "agg_seed_model" / "metrics.csv")
+    return pd.read_csv(experiment_dir(profile) / "agg_seed_model" / METRICS_FILE)
 
 
 # --- Trained models: a run's checkpoint, and ``autrainer inference`` ---------------------------
@@ -587,14 +612,14 @@ class RunModel:
     predictions here equal autrainer's.
     """
 
-    def __init__(self, run_dir: Path, checkpoint: str = "_best", device: str = "cpu") -> None:
+    def __init__(self, run_dir: Path, checkpoint: str = BEST, device: str = "cpu") -> None:
         import audobject
         import torch
 
         self.run_dir = Path(run_dir)
         self.device = device
         self.model = audobject.from_yaml(str(self.run_dir / "model.yaml"))
-        state = torch.load(self.run_dir / checkpoint / "model.pt", map_location="cpu",
+        state = torch.load(self.run_dir / checkpoint / MODEL_STATE, map_location="cpu",
                            weights_only=True)
         self.model.load_state_dict(state)
         self.model.to(device).eval()

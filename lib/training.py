@@ -26,7 +26,7 @@ from lib.datasets import LAYOUTS, data_fingerprint
 METRICS = ("accuracy", "uar", "f1")
 #: Files autrainer writes for every epoch; training dynamics read them. aucurriculum also needs
 #: every epoch's ``model.pt``, which the in-training engine does not keep (see :mod:`lib.callbacks`).
-EPOCH_FILES = ("train_outputs.npy", "train_targets.npy", "train_indices.npy")
+EPOCH_FILES = toolkit.epoch_outputs_names("train")
 
 
 #: Written into each finished run: the fingerprint of the data it was trained on.
@@ -116,13 +116,13 @@ def run_dir(profile: str, run: Run | str) -> Path:
 
 def is_complete(profile: str, run: Run) -> bool:
     """autrainer writes ``metrics.csv`` last, when a run has finished all its epochs."""
-    return (run_dir(profile, run) / "metrics.csv").is_file()
+    return (run_dir(profile, run) / toolkit.METRICS_FILE).is_file()
 
 
 def epochs_done(folder: Path) -> list[int]:
     """Epochs a run has finished (their training outputs are saved), in order."""
-    return sorted(int(d.name.split("_")[-1]) for d in folder.glob("epoch_*")
-                  if (d / "train_outputs.npy").is_file())
+    return [int(d.name.split("_")[-1]) for d in toolkit.epoch_dirs(folder)
+            if (d / EPOCH_FILES[0]).is_file()]
 
 
 def check_run(profile: str, run: Run, epochs: int, every_checkpoint: bool = False) -> None:
@@ -132,15 +132,15 @@ def check_run(profile: str, run: Run, epochs: int, every_checkpoint: bool = Fals
     where = paths.relative(folder)
     if not folder.is_dir():
         raise RunError(f"{where}: run folder missing (train it with notebooks/01_training)")
-    if not (folder / "metrics.csv").is_file():
+    if not (folder / toolkit.METRICS_FILE).is_file():
         raise RunError(f"{where}: run incomplete (no metrics.csv); re-run the training step")
     for epoch in range(1, epochs + 1):
-        needed = (*EPOCH_FILES, "model.pt") if every_checkpoint or epoch == epochs \
+        needed = (*EPOCH_FILES, toolkit.MODEL_STATE) if every_checkpoint or epoch == epochs \
             else EPOCH_FILES
-        missing = [f for f in needed if not (folder / f"epoch_{epoch}" / f).is_file()]
+        missing = [f for f in needed if not (toolkit.epoch_dir(folder, epoch) / f).is_file()]
         if missing:
             raise RunError(f"{where}: epoch {epoch} outputs missing ({', '.join(missing)})")
-    if not (folder / "_best" / "dev.yaml").is_file():
+    if not (folder / toolkit.BEST / "dev.yaml").is_file():
         raise RunError(f"{where}: best-epoch record _best/dev.yaml missing")
 
 
@@ -183,7 +183,7 @@ class _Progress:
 
 def best_record(folder: Path) -> dict[str, Any]:
     """autrainer's record of a run's best epoch (``_best/dev.yaml``): iteration and metrics."""
-    return yaml.safe_load((folder / "_best" / "dev.yaml").read_text())
+    return yaml.safe_load((folder / toolkit.BEST / "dev.yaml").read_text())
 
 
 def _train_seconds(folder: Path) -> float:
@@ -253,7 +253,7 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
         if not record.is_file():
             record.write_text(data_now[run.dataset])
     if summarise and (todo or not
-                      (toolkit.experiment_dir(profile) / "summary" / "metrics.csv").is_file()):
+                      (toolkit.experiment_dir(profile) / "summary" / toolkit.METRICS_FILE).is_file()):
         toolkit.postprocess(profile)
     return runs
 
@@ -309,6 +309,11 @@ def autrainer_aggregate(profile: str, runs: list[Run]) -> pd.DataFrame:
     return table[table["run_name"].isin(names)].reset_index(drop=True)
 
 
+def _train_accuracy(folder: Path, epoch: int) -> float:
+    outputs, targets, _ = toolkit.epoch_outputs_files(folder, epoch)
+    return float(np.mean(np.load(outputs).argmax(1) == np.load(targets)))
+
+
 def learning_curves(profile: str, runs: list[Run]) -> pd.DataFrame:
     """Per run and epoch: train/dev loss, dev metrics, and train accuracy.
 
@@ -318,12 +323,9 @@ def learning_curves(profile: str, runs: list[Run]) -> pd.DataFrame:
     frames = []
     for run in runs:
         folder = run_dir(profile, run)
-        curve = pd.read_csv(folder / "metrics.csv").rename(
+        curve = pd.read_csv(folder / toolkit.METRICS_FILE).rename(
             columns={"iteration": "epoch", **{m: f"dev_{m}" for m in METRICS}})
-        curve["train_accuracy"] = [
-            float(np.mean(np.load(folder / f"epoch_{e}" / "train_outputs.npy").argmax(1)
-                          == np.load(folder / f"epoch_{e}" / "train_targets.npy")))
-            for e in curve["epoch"]]
+        curve["train_accuracy"] = [_train_accuracy(folder, epoch) for epoch in curve["epoch"]]
         curve.insert(0, "seed", run.seed)
         curve.insert(0, "model", run.model)
         curve.insert(0, "dataset", run.dataset)

@@ -71,6 +71,11 @@ def test_mix_at_snr_gives_the_requested_snr():
     speech, noise = rng.standard_normal(16000), rng.standard_normal(16000) * 3
     mixed = audio.mix_at_snr(speech, noise, 6.0)
     assert 10 * np.log10(audio.rms(speech) ** 2 / audio.rms(mixed - speech) ** 2) == pytest.approx(6.0)
+    # the keyword set's way: a word placed in silence, its SNR measured on the word alone
+    word, placed = speech[:4000], np.zeros(16000)
+    placed[8000:12000] = word
+    mixed = audio.mix_at_snr(placed, noise, 6.0, measured_on=word)
+    assert 10 * np.log10(audio.rms(word) ** 2 / audio.rms(mixed - placed) ** 2) == pytest.approx(6.0)
 
 
 def test_mel_bin_centres_span_the_panns_range():
