@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lib import data, paths, scoring, significance, toolkit, training
+from lib import data, keywords, paths, scoring, significance, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.training import Run
 
@@ -71,7 +71,7 @@ def train_accuracy(profile: str, run: Run, device: str = "cpu") -> dict[str, flo
     result = {"all": float(hits.mean())}
     kinds = data.sample_kinds(profile, run.dataset)
     if kinds is not None:
-        result["genuine"] = float(hits[kinds.reindex(hits.index) == "genuine"].mean())
+        result["genuine"] = float(hits[kinds.reindex(hits.index) == keywords.GENUINE].mean())
     return result
 
 

@@ -81,7 +81,7 @@ def examples_per_class(profile: str, name: str, split: str = "train") -> pd.Seri
     layout = LAYOUTS[name]
     table = samples(profile, name)
     table = table[table["split"] == split]
-    for column in ("label_flipped", "nonspeech"):
+    for column in keywords.INJECTED.values():
         if column in table:
             table = table[~table[column].astype(bool)]
     if "snr_db" in table:
@@ -104,9 +104,9 @@ def key_numbers(profile: str, datasets: list[str]) -> dict[str, Any]:
         table = samples(profile, name)
         entry: dict[str, Any] = {"clips_per_split": table["split"].value_counts().to_dict(),
                                  "classes": int(table[LAYOUTS[name].target_column].nunique())}
-        if "label_flipped" in table:
-            entry.update(flipped=int(table["label_flipped"].sum()),
-                         nonspeech=int(table["nonspeech"].sum()),
+        if keywords.FLIPPED_COLUMN in table:
+            entry.update(flipped=int(table[keywords.FLIPPED_COLUMN].sum()),
+                         nonspeech=int(table[keywords.NONSPEECH_COLUMN].sum()),
                          voices=int(table["speaker_id"].nunique()))
         summary[name] = entry
     return summary
@@ -129,20 +129,17 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-#: How the keyword set's injected hard samples are called in figures and tables.
-INJECTED_KINDS = ("flipped label", "non-speech")
-
-
 def sample_kinds(profile: str, name: str) -> pd.Series | None:
-    """Per sample id: ``genuine``, ``flipped label`` or ``non-speech``; None without covariates."""
+    """Per sample id, what it is: :data:`lib.keywords.GENUINE` or one of the injected kinds
+    (:data:`lib.keywords.INJECTED`); None for a dataset without that ground truth."""
     return kinds_in(samples(profile, name))
 
 
 def kinds_in(table: pd.DataFrame) -> pd.Series | None:
     """:func:`sample_kinds` of a :func:`samples` table already read."""
-    if "label_flipped" not in table:
+    if keywords.FLIPPED_COLUMN not in table:
         return None
-    kinds = pd.Series("genuine", index=table.index, name="kind")
-    kinds[table["label_flipped"].astype(bool)] = "flipped label"
-    kinds[table["nonspeech"].astype(bool)] = "non-speech"
+    kinds = pd.Series(keywords.GENUINE, index=table.index, name="kind")
+    for kind, column in keywords.INJECTED.items():
+        kinds[table[column].astype(bool)] = kind
     return kinds

@@ -63,7 +63,7 @@ def read_run_scores(file: Path, id_column: str, label_column: str) -> pd.DataFra
         list(RUN_SCORE_COLUMNS)]
 
 
-def ensemble(per_run: dict[str, pd.DataFrame], higher_is_easier: bool = True) -> pd.DataFrame:
+def join_runs(per_run: dict[str, pd.DataFrame], higher_is_easier: bool = True) -> pd.DataFrame:
     """Join runs' scores on the sample id; one row per sample seen by at least one run.
 
     Columns: ``sample_id, label, score_<run>...`` (each run's own score, empty where the run did
@@ -110,7 +110,7 @@ def run_columns(ordering: pd.DataFrame) -> list[str]:
 def group_scores(per_run: dict[str, pd.DataFrame],
                  groups: dict[str, list[str]]) -> pd.DataFrame:
     """Per sample (index), the ensemble score of each named group of runs (e.g. per model)."""
-    return pd.DataFrame({name: ensemble({r: per_run[r] for r in runs}).set_index("sample_id")
+    return pd.DataFrame({name: join_runs({r: per_run[r] for r in runs}).set_index("sample_id")
                          ["score"] for name, runs in groups.items() if runs})
 
 
@@ -127,13 +127,13 @@ def convergence(per_run: dict[str, pd.DataFrame], orders: int = 20,
     ensemble of all R by Spearman correlation; returns k, mean, min and max over orders.
     """
     names = list(per_run)
-    full = ensemble(per_run).set_index("sample_id")["score"]
+    full = join_runs(per_run).set_index("sample_id")["score"]
     generator = np.random.default_rng(seed)
     rows = []
     for _ in range(orders):
         order = list(generator.permutation(names))
         for k in range(1, len(names) + 1):
-            partial = ensemble({r: per_run[r] for r in order[:k]}).set_index("sample_id")["score"]
+            partial = join_runs({r: per_run[r] for r in order[:k]}).set_index("sample_id")["score"]
             rows.append({"runs": k, "spearman": partial.corr(full.reindex(partial.index),
                                                              method="spearman")})
     table = pd.DataFrame(rows).groupby("runs")["spearman"]

@@ -28,6 +28,16 @@ from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
 
 #: Bump when the generator's output changes for the same spec (invalidates reuse).
+#: The metadata columns that mark a training clip's injected difficulty (ground truth).
+FLIPPED_COLUMN = "label_flipped"
+NONSPEECH_COLUMN = "nonspeech"
+#: What each clip is, as figures and tables name it: genuine, or one of the injected kinds.
+GENUINE = "genuine"
+FLIPPED = "flipped label"
+NONSPEECH = "non-speech"
+#: Each injected kind -> the metadata column that marks it.
+INJECTED = {FLIPPED: FLIPPED_COLUMN, NONSPEECH: NONSPEECH_COLUMN}
+
 GENERATOR_VERSION = 5
 CLIP_SECONDS = 1.0
 SPLIT_COLUMNS = list(LAYOUTS["OfflineKeywords"].columns)
@@ -79,8 +89,8 @@ def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame,
                                  "label": word, "utterance_number": take})
         start += count
     plan = pd.DataFrame(rows)
-    plan["label_flipped"] = False
-    plan["nonspeech"] = False
+    plan[FLIPPED_COLUMN] = False
+    plan[NONSPEECH_COLUMN] = False
     train = plan.index[plan["split"] == "train"].to_numpy()
     n_flip = int(round(spec.flip_fraction * len(train)))
     n_nonspeech = int(round(spec.nonspeech_fraction * len(train)))
@@ -88,13 +98,13 @@ def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame,
     for row in chosen[:n_flip]:
         others = [w for w in spec.keywords if w != plan.at[row, "spoken_word"]]
         plan.at[row, "label"] = others[rng.integers(len(others))]
-        plan.at[row, "label_flipped"] = True
+        plan.at[row, FLIPPED_COLUMN] = True
     for row in chosen[n_flip:]:
         plan.at[row, "spoken_word"] = ""
-        plan.at[row, "nonspeech"] = True
+        plan.at[row, NONSPEECH_COLUMN] = True
     # An injected clip is an extra take of its voice, numbered after the genuine takes and
     # after any other injected clip of the same voice and label, so file names never collide.
-    injected = plan["label_flipped"] | plan["nonspeech"]
+    injected = plan[FLIPPED_COLUMN] | plan[NONSPEECH_COLUMN]
     extra_take = plan[injected].groupby(["voice_index", "label"]).cumcount()
     plan.loc[injected, "utterance_number"] = spec.utterances_per_voice + extra_take
     return plan, voices
@@ -105,7 +115,7 @@ def _render(row: pd.Series, spoken: np.ndarray | None, bank: NoiseBank, spec: Ke
     """Place a spoken word (None: non-speech) into 1 s of real noise; signal and covariates."""
     samples = int(CLIP_SECONDS * RATE)
     noise, noise_clip = bank.draw(rng, samples)
-    if row["nonspeech"]:
+    if row[NONSPEECH_COLUMN]:
         signal, snr, speech_seconds, offset = noise, np.nan, 0.0, 0.0
     else:
         speech = trim_silence(spoken)[:samples]
@@ -130,7 +140,7 @@ def generate(spec: KeywordSetSpec, root: Path, log: Callable[[str], None] = prin
         rng = np.random.default_rng(spec.seed)
         bank = NoiseBank(list(spec.noise_sources), log=log)
         plan, voices = _plan(spec, rng)
-        speaking = plan.index[~plan["nonspeech"]]
+        speaking = plan.index[~plan[NONSPEECH_COLUMN]]
         log(f"OfflineKeywords: synthesising {len(speaking)} words with "
             f"{', '.join(spec.engines)} ...")
         spoken = dict(zip(speaking, synthesize(
@@ -148,8 +158,8 @@ def generate(spec: KeywordSetSpec, root: Path, log: Callable[[str], None] = prin
                             "engine": voice.engine, "voice": voice.name,
                             "voice_pitch": voice.pitch, "voice_rate": voice.rate,
                             "spoken_word": row["spoken_word"],
-                            "label_flipped": row["label_flipped"],
-                            "nonspeech": row["nonspeech"], **clip})
+                            FLIPPED_COLUMN: row[FLIPPED_COLUMN],
+                            NONSPEECH_COLUMN: row[NONSPEECH_COLUMN], **clip})
         metadata = pd.DataFrame(records)
         for split in ("train", "dev", "test"):
             metadata.loc[metadata["split"] == split, SPLIT_COLUMNS].to_csv(
@@ -158,13 +168,13 @@ def generate(spec: KeywordSetSpec, root: Path, log: Callable[[str], None] = prin
         counts = {s: int(n) for s, n in metadata.groupby("split").size().items()}
         log(f"OfflineKeywords: wrote {len(metadata)} clips to {paths.relative(root)} "
             f"(train {counts.get('train', 0)}, dev {counts.get('dev', 0)}, "
-            f"test {counts.get('test', 0)}; {int(metadata['label_flipped'].sum())} flipped "
-            f"labels, {int(metadata['nonspeech'].sum())} non-speech clips, "
+            f"test {counts.get('test', 0)}; {int(metadata[FLIPPED_COLUMN].sum())} flipped "
+            f"labels, {int(metadata[NONSPEECH_COLUMN].sum())} non-speech clips, "
             f"{len(spec.keywords)} words, {metadata['speaker_id'].nunique()} voices)")
         return {"spec": dataclasses.asdict(spec), "noise_sources": bank.sources,
                 "noise_clips": len(bank.clips), "clips_per_split": counts,
-                "flipped": int(metadata["label_flipped"].sum()),
-                "nonspeech": int(metadata["nonspeech"].sum())}
+                "flipped": int(metadata[FLIPPED_COLUMN].sum()),
+                "nonspeech": int(metadata[NONSPEECH_COLUMN].sum())}
 
     # A noise source skipped last time (offline, no apt-get) is tried again.
     return build_once(root, "OfflineKeywords", spec.fingerprint(), build,
@@ -188,7 +198,7 @@ def relabelled(source: Path, target: Path, flip_fraction: float, seed: int,
         metadata = pd.read_csv(source / "metadata.csv", keep_default_na=False)
         speech = metadata["spoken_word"] != ""
         metadata.loc[speech, "label"] = metadata.loc[speech, "spoken_word"]
-        metadata["label_flipped"] = False
+        metadata[FLIPPED_COLUMN] = False
         words = sorted(metadata.loc[speech, "spoken_word"].unique())
         candidates = metadata.index[speech & (metadata["split"] == "train")]
         rng = np.random.default_rng(seed)
@@ -196,7 +206,7 @@ def relabelled(source: Path, target: Path, flip_fraction: float, seed: int,
         for row in rng.choice(candidates, size=min(count, len(candidates)), replace=False):
             metadata.at[row, "label"] = rng.choice(
                 [w for w in words if w != metadata.at[row, "spoken_word"]])
-            metadata.at[row, "label_flipped"] = True
+            metadata.at[row, FLIPPED_COLUMN] = True
         labels = metadata.set_index("path")["label"]
         for split in ("train", "dev", "test"):
             table = pd.read_csv(source / f"{split}.csv", keep_default_na=False)
@@ -206,9 +216,9 @@ def relabelled(source: Path, target: Path, flip_fraction: float, seed: int,
         for folder in ("default", "log_mel_16k"):
             (partial / folder).symlink_to((source / folder).resolve(), target_is_directory=True)
         log(f"OfflineKeywords: {paths.relative(target)} relabelled from "
-            f"{paths.relative(source)}: {int(metadata['label_flipped'].sum())} flipped labels")
+            f"{paths.relative(source)}: {int(metadata[FLIPPED_COLUMN].sum())} flipped labels")
         return {"relabelled_from": paths.relative(source), "flip_fraction": flip_fraction,
-                "seed": seed, "flipped": int(metadata["label_flipped"].sum())}
+                "seed": seed, "flipped": int(metadata[FLIPPED_COLUMN].sum())}
 
     target.parent.mkdir(parents=True, exist_ok=True)
     return build_once(target, "OfflineKeywords", fingerprint, build, log=log)

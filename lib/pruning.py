@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from lib import classes, data, paths, profiles, scoring, toolkit, training, validation
+from lib import classes, data, keywords, paths, profiles, scoring, toolkit, training, validation
 from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
 from lib.difficulty import DifficultyError
 from lib.training import Run
@@ -263,7 +263,7 @@ def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
     return Point(rule, share, point, tuple(small.runs), gone)
 
 
-def _check_dev_carve(point: str, dataset: str, seeds: list[int], classes: set[str],
+def _check_dev_carve(point: str, dataset: str, seeds: list[int], labels: set[str],
                      name: str) -> None:
     """Where autrainer carves dev from ``train.csv`` (the DCASE layout, by location and seeded
     by the run's seed), fail with one line when a run's carved training part of the pruned
@@ -273,7 +273,7 @@ def _check_dev_carve(point: str, dataset: str, seeds: list[int], classes: set[st
         return
     for seed in seeds:
         carved = toolkit.load_dataset(point, dataset, seed=seed).df_train
-        lost = sorted(classes - set(carved[layout.target_column].astype(str)))
+        lost = sorted(labels - set(carved[layout.target_column].astype(str)))
         if lost:
             raise PruningError(f"{dataset}, {name}: autrainer's dev split (carved by location "
                                f"with seed {seed}) would leave no training sample of class "
@@ -306,11 +306,15 @@ def reseeded(profile: str, ensemble: training.Ensemble, dataset: str) -> pd.Seri
 
 # --- What the removed samples were ---------------------------------------------------------
 
-#: The kinds of training sample the keyword set can tell apart, hardest to blame first.
-KINDS = ("flipped label", "non-speech", "low-SNR genuine", "clean genuine")
+#: The genuine training clips mixed below, and at or above, their median SNR.
+LOW_SNR = "low-SNR genuine"
+CLEAN = "clean genuine"
+#: What a removed training sample can be, hardest to blame first: the keyword set's injected
+#: kinds, then its genuine clips split at the median SNR (:func:`kinds_by_snr`).
+REMOVED_KINDS = (*keywords.INJECTED, LOW_SNR, CLEAN)
 
 
-def candidates(profile: str, dataset: str, cleanlab_folds: int | None = None,
+def removal_candidates(profile: str, dataset: str, cleanlab_folds: int | None = None,
                log: Callable[[str], None] = print) -> pd.DataFrame:
     """The training split's ordering (``sample_id``, ``label``, ``rank``) with what the other
     rules need, joined on the sample id: ``label_quality`` from cleanlab's out-of-sample probe
@@ -326,32 +330,32 @@ def candidates(profile: str, dataset: str, cleanlab_folds: int | None = None,
             log(f"{dataset}: no cleanlab label quality ({err})")
     kinds = data.sample_kinds(profile, dataset)
     if kinds is not None:
-        table["injected"] = table["sample_id"].map(kinds) != "genuine"
+        table["injected"] = table["sample_id"].map(kinds) != keywords.GENUINE
     return table
 
 
-def sample_kinds(profile: str, dataset: str) -> pd.Series | None:
-    """Per training sample id, one of :data:`KINDS`: a genuine clip is low-SNR when mixed
-    below the median SNR of the genuine training clips. None without ground truth."""
+def kinds_by_snr(profile: str, dataset: str) -> pd.Series | None:
+    """Per training sample id, one of :data:`REMOVED_KINDS`: a genuine clip is low-SNR when
+    mixed below the median SNR of the genuine training clips. None without ground truth."""
     table = data.samples(profile, dataset)
     kinds = data.kinds_in(table)
     if kinds is None:
         return None
     table = table.join(kinds)
     table = table[table["split"] == "train"]
-    genuine = table["kind"] == "genuine"
+    genuine = table["kind"] == keywords.GENUINE
     median = table.loc[genuine, "snr_db"].median()
     result = table["kind"].copy()
-    result[genuine & (table["snr_db"] < median)] = "low-SNR genuine"
-    result[genuine & (table["snr_db"] >= median)] = "clean genuine"
+    result[genuine & (table["snr_db"] < median)] = LOW_SNR
+    result[genuine & (table["snr_db"] >= median)] = CLEAN
     return result
 
 
 def composition(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
     """How many of each point's removed samples were of each kind (a row per rule and share,
-    a column per :data:`KINDS`)."""
+    a column per :data:`REMOVED_KINDS`)."""
     return _by_point(points, lambda point: kinds.reindex(point.removed).value_counts()
-                     .reindex(list(KINDS), fill_value=0))
+                     .reindex(list(REMOVED_KINDS), fill_value=0))
 
 
 def removed_per_class(points: list[Point], labels: pd.Series) -> pd.DataFrame:

@@ -114,7 +114,7 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
                       scorer.stop, scorer.subset, ensemble.device, ensemble.batch_size,
                       _ScoreProgress(profile, scorer, by_aucurriculum, log), ensemble.launcher,
                       log)
-    orderings = {dataset: difficulty.ensemble(run_scores(profile, scorer, dataset_runs,
+    orderings = {dataset: difficulty.join_runs(run_scores(profile, scorer, dataset_runs,
                                                          ensemble.epochs))
                  for dataset, dataset_runs in grouped.items()}
     for dataset, ordering in orderings.items():

@@ -17,7 +17,7 @@ from scipy import stats
 
 from lib import data, difficulty, keywords, paths, scoring, significance, toolkit, training
 from lib.datasets import LAYOUTS
-from lib.difficulty import DifficultyError, ensemble
+from lib.difficulty import DifficultyError, join_runs
 
 #: The scores compared, each oriented so that higher = harder: name -> (column, sign).
 SCORES = {
@@ -37,8 +37,6 @@ EVAL_SCORES = {
     "forgetting events (eval mode)": ("forgetting_events", 1),
     "learned for good from epoch (eval mode)": ("learned_from", 1),
 }
-#: The injected kinds of bad sample the keyword set records, and their metadata column.
-FLAGS = {"flipped label": "label_flipped", "non-speech": "nonspeech"}
 
 
 def _aligned(score: pd.Series, truth: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -201,8 +199,8 @@ def split_halves(per_run: dict[str, pd.DataFrame], splits: int = 20,
         if key in seen:
             continue
         seen.add(key)
-        a = ensemble({r: per_run[r] for r in first}).set_index("sample_id")["score"]
-        b = ensemble({r: per_run[r] for r in second}).set_index("sample_id")["score"]
+        a = join_runs({r: per_run[r] for r in first}).set_index("sample_id")["score"]
+        b = join_runs({r: per_run[r] for r in second}).set_index("sample_id")["score"]
         rows.append({"first": " + ".join(first), "second": " + ".join(second),
                      "spearman": a.corr(b.reindex(a.index), method="spearman")})
         if len(rows) == splits:
@@ -219,12 +217,12 @@ def bootstrap_ranks(per_run: dict[str, pd.DataFrame], draws: int = 200, level: f
     """
     names = sorted(per_run)
     generator = np.random.default_rng(seed)
-    full = ensemble(per_run).set_index("sample_id")["rank"]
+    full = join_runs(per_run).set_index("sample_id")["rank"]
     draws_ranks = []
     for _ in range(draws):
         picked = generator.choice(names, size=len(names), replace=True)
         resampled = {f"{name}#{i}": per_run[name] for i, name in enumerate(picked)}
-        draws_ranks.append(ensemble(resampled).set_index("sample_id")["rank"]
+        draws_ranks.append(join_runs(resampled).set_index("sample_id")["rank"]
                            .reindex(full.index))
     table = pd.concat(draws_ranks, axis=1)
     tail = (1 - level) / 2
@@ -240,11 +238,12 @@ def training_truth(profile: str, dataset: str) -> pd.DataFrame:
     """Per training sample id: its label, injected flags and covariates (SNR, engine, voice)."""
     table = data.samples(profile, dataset)
     table = table[table["split"] == "train"]
-    if "label_flipped" not in table:
+    if keywords.FLIPPED_COLUMN not in table:
         raise DifficultyError(f"{dataset} records no ground truth (no metadata.csv with "
-                              "label_flipped); validation needs the offline keyword set")
+                              f"{keywords.FLIPPED_COLUMN}); validation needs the offline "
+                              "keyword set")
     table = table.rename(columns={LAYOUTS[dataset].target_column: "label"})
-    for column in FLAGS.values():
+    for column in keywords.INJECTED.values():
         table[column] = table[column].astype(bool)
     return table
 
@@ -284,7 +283,7 @@ def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFram
         correlation = significance.spearman(scores[name], scores[train_mode])
         row = {"dynamic": train_mode, "spearman": correlation.rho, "n": correlation.n,
                "p": correlation.p}
-        for flag, column in FLAGS.items():
+        for flag, column in keywords.INJECTED.items():
             if truth[column].any():
                 row[f"auroc {flag}, train mode"] = auroc(scores[train_mode], truth[column])
                 row[f"auroc {flag}, eval mode"] = auroc(scores[name], truth[column])
@@ -399,7 +398,7 @@ def sweep_point(profile: str, ensemble: training.Ensemble, scorer: scoring.Scori
     scores = sample_scores(point, small, scorer.stop, "OfflineKeywords")
     cleanlab = cleanlab_for(point, "OfflineKeywords", truth["label"], folds)
     scores["cleanlab (label quality)"] = cleanlab["score"]
-    table = detection(scores, truth["label_flipped"])
+    table = detection(scores, truth[keywords.FLIPPED_COLUMN])
     return table.assign(flip_fraction=flip_fraction,
                         flagged_by_cleanlab=float(cleanlab["label_issue"].mean()))
 
@@ -410,7 +409,7 @@ def modes_finding(modes: pd.DataFrame) -> str:
     better = total = 0
     for row in modes.to_dict("records"):
         detections = []
-        for flag in FLAGS:
+        for flag in keywords.INJECTED:
             key = f"auroc {flag}, eval mode"
             if key in row:
                 eval_mode, train_mode = row[key], row[f"auroc {flag}, train mode"]

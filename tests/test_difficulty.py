@@ -18,13 +18,13 @@ def test_ensemble_joins_runs_on_the_sample_not_the_row():
     # Two runs whose training sets differ (a/b/c vs b/c/d) and whose rows come in other orders.
     first = scores([("a", "yes", 3, 4), ("b", "no", 1, 4), ("c", "yes", 4, 4)])
     second = scores([("d", "no", 0, 2), ("c", "yes", 2, 2), ("b", "no", 0, 2)])
-    table = difficulty.ensemble({"r1": first, "r2": second}).set_index("sample_id")
+    table = difficulty.join_runs({"r1": first, "r2": second}).set_index("sample_id")
     assert table.loc["a", ["sum", "count", "runs"]].tolist() == [3, 4, 1]
     assert table.loc["b", ["sum", "count", "runs"]].tolist() == [1, 6, 2]
     assert table.loc["c", "score"] == 1.0 and table.loc["d", "score"] == 0.0
     assert table.loc["b", "score"] == pytest.approx(1 / 6)
     assert np.isnan(table.loc["d", "score_r1"]) and table.loc["d", "score_r2"] == 0.0
-    shuffled = difficulty.ensemble({"r1": first.iloc[::-1], "r2": second.sample(frac=1,
+    shuffled = difficulty.join_runs({"r1": first.iloc[::-1], "r2": second.sample(frac=1,
                                                                                 random_state=1)})
     pd.testing.assert_frame_equal(shuffled.set_index("sample_id").sort_index(),
                                   table.sort_index())
@@ -35,7 +35,7 @@ def test_position_join_would_have_mixed_samples():
     first = scores([("a", "yes", 3, 4), ("b", "no", 1, 4), ("c", "yes", 4, 4)])
     second = scores([("d", "no", 0, 2), ("c", "yes", 2, 2), ("b", "no", 0, 2)])
     by_position = (first["sum"] + second["sum"]) / (first["count"] + second["count"])
-    ours = difficulty.ensemble({"r1": first, "r2": second}).set_index("sample_id")["score"]
+    ours = difficulty.join_runs({"r1": first, "r2": second}).set_index("sample_id")["score"]
     assert by_position[1] == pytest.approx(0.5) and ours["b"] == pytest.approx(1 / 6)
 
 
@@ -48,7 +48,7 @@ def test_position_join_would_have_mixed_samples():
 ])
 def test_ensemble_refuses_bad_input_in_one_line(runs, message):
     with pytest.raises(difficulty.DifficultyError) as err:
-        difficulty.ensemble(runs)
+        difficulty.join_runs(runs)
     assert message in str(err.value) and "\n" not in str(err.value)
 
 

@@ -113,7 +113,7 @@ def test_in_training_scores_equal_aucurriculums_run_by_run_and_ensembled(recorde
             assert (mine["label"].astype(str) == theirs_run["label"].astype(str)).all()
             assert np.abs(mine["sum"] / mine["count"]
                           - theirs_run["sum"] / theirs_run["count"]).max() < 1e-12, run
-        joined = difficulty.ensemble(ours[stop][dataset]).set_index("sample_id")["score"]
+        joined = difficulty.join_runs(ours[stop][dataset]).set_index("sample_id")["score"]
         reference = orderings[dataset].set_index("sample_id")["score"]
         assert (joined.sort_index() - reference.sort_index()).abs().max() < 1e-12
 

@@ -146,14 +146,14 @@ def test_what_the_removed_samples_were_and_which_classes_lost_them():
 
 
 def test_the_keyword_kinds_split_genuine_clips_at_the_median_snr(smoke_data):
-    kinds = pruning.sample_kinds("smoke", "OfflineKeywords")
+    kinds = pruning.kinds_by_snr("smoke", "OfflineKeywords")
     train = data.samples("smoke", "OfflineKeywords").query("split == 'train'")
-    assert kinds.index.equals(train.index) and set(kinds) <= set(pruning.KINDS)
+    assert kinds.index.equals(train.index) and set(kinds) <= set(pruning.REMOVED_KINDS)
     assert (kinds == "flipped label").sum() == train["label_flipped"].astype(bool).sum()
     genuine = train[kinds.isin(["low-SNR genuine", "clean genuine"])]
     low = genuine[kinds.reindex(genuine.index) == "low-SNR genuine"]["snr_db"]
     assert low.max() < genuine["snr_db"].median() <= genuine["snr_db"].max()
-    assert pruning.sample_kinds("smoke", "SyntheticScenes") is None
+    assert pruning.kinds_by_snr("smoke", "SyntheticScenes") is None
 
 
 def test_a_pruning_point_trains_on_the_pruned_set(smoke_notebooks, ensemble):
@@ -162,7 +162,7 @@ def test_a_pruning_point_trains_on_the_pruned_set(smoke_notebooks, ensemble):
     asking for it again trains nothing."""
     from lib import toolkit, training
 
-    candidates = pruning.candidates("smoke", "OfflineKeywords")
+    candidates = pruning.removal_candidates("smoke", "OfflineKeywords")
     assert candidates["injected"].sum() > 0
     lines = []
     point = pruning.train_point("smoke", ensemble, "OfflineKeywords", candidates, "hardest",

@@ -20,14 +20,15 @@ import numpy as np
 import pandas as pd
 
 from lib import audio, toolkit
+from lib.keywords import FLIPPED, NONSPEECH
 
 # --- Shared styles ----------------------------------------------------------------------------
 
 SPLIT_COLOURS = {"train": "#1f77b4", "dev": "#ff7f0e", "test": "#2ca02c"}
 MODEL_COLOURS = {"Cnn10": "#1f77b4", "Cnn14": "#d62728"}
 #: Markers and colours of the keyword set's injected samples on difficulty figures.
-KIND_STYLE = {"flipped label": {"marker": "X", "color": "#d62728"},
-              "non-speech": {"marker": "s", "color": "#9467bd"}}
+KIND_STYLE = {FLIPPED: {"marker": "X", "color": "#d62728"},
+              NONSPEECH: {"marker": "s", "color": "#9467bd"}}
 #: The paper's colours for the difficulty bands.
 BAND_COLOURS = {"easy": "#2ca02c", "medium": "#1f77b4", "hard": "#d62728"}
 

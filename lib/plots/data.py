@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from lib.keywords import INJECTED, NONSPEECH_COLUMN
 from lib.plots import SPLIT_COLOURS, data_uri, draw_log_mel, figure_png, finished, new_axes
 
 
@@ -33,7 +34,7 @@ def covariates(table: pd.DataFrame, axes: np.ndarray | None = None) -> plt.Figur
     (four panels)."""
     fig, axes = new_axes(axes, (11, 7.5), nrows=2, ncols=2)
     axes = np.asarray(axes).flat
-    speech = table[~table["nonspeech"].astype(bool)]
+    speech = table[~table[NONSPEECH_COLUMN].astype(bool)]
     bins = np.linspace(speech["snr_db"].min(), speech["snr_db"].max(), 16)
     for split, part in speech.groupby("split"):
         axes[0].hist(part["snr_db"], bins=bins, alpha=0.6, label=split,
@@ -52,8 +53,8 @@ def covariates(table: pd.DataFrame, axes: np.ndarray | None = None) -> plt.Figur
     axes[2].set_ylabel("clips (count)")
     axes[2].set_title("word length after trimming")
     train = table[table["split"] == "train"]
-    injected = pd.DataFrame({"flipped label": train.groupby("label")["label_flipped"].sum(),
-                             "non-speech": train.groupby("label")["nonspeech"].sum()})
+    injected = pd.DataFrame({kind: train.groupby("label")[column].sum()
+                             for kind, column in INJECTED.items()})
     injected.plot.bar(ax=axes[3], rot=30)
     axes[3].set_xlabel("labelled class")
     axes[3].set_ylabel("injected training clips (count)")

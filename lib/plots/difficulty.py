@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from lib.keywords import GENUINE
 from lib.plots import KIND_STYLE, finished, mark_injected, new_axes
 from lib.significance import Correlation
 
@@ -14,7 +15,7 @@ def score_histogram(ordering: pd.DataFrame, dataset: str, ax: plt.Axes | None = 
     fig, ax = new_axes(ax, (7, 3.4))
     bins = np.linspace(0, 1, 21)
     if "kind" in ordering:
-        kinds = ["genuine", *KIND_STYLE]
+        kinds = [GENUINE, *KIND_STYLE]
         ax.hist([ordering[ordering["kind"] == k]["score"] for k in kinds], bins=bins,
                 stacked=True, label=kinds,
                 color=["#7f7f7f", *(s["color"] for s in KIND_STYLE.values())])

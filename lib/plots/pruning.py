@@ -7,15 +7,14 @@ import numpy as np
 import pandas as pd
 
 from lib.plots import KIND_STYLE, finished, new_axes
-from lib.pruning import point_name
+from lib.pruning import CLEAN, LOW_SNR, point_name
 
 #: One colour per rule, the same on every figure of the chapter.
 RULE_COLOURS = {"hardest": "#d62728", "easiest": "#2ca02c", "random": "#7f7f7f",
                 "cleanlab": "#9467bd", "oracle": "#000000"}
 #: Colours of the removed samples' kinds (injected ones as on the difficulty figures).
-KIND_COLOURS = {"flipped label": KIND_STYLE["flipped label"]["color"],
-                "non-speech": KIND_STYLE["non-speech"]["color"],
-                "low-SNR genuine": "#ff7f0e", "clean genuine": "#1f77b4"}
+KIND_COLOURS = {**{kind: style["color"] for kind, style in KIND_STYLE.items()},
+                LOW_SNR: "#ff7f0e", CLEAN: "#1f77b4"}
 
 
 def accuracy(table: pd.DataFrame, reseeded: pd.Series, chance: float, title: str,
