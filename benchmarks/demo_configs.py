@@ -30,7 +30,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib import classes, keywords, paths, profiles, scoring, toolkit, training, validation  # noqa: E402
+from lib import (classes, detection, keywords, paths, profiles, scoring, toolkit,  # noqa: E402
+                 training, validation)
 
 #: The keyword sets the candidates train on. Every word has a real recording in a Debian
 #: package (lib.realspeech); three/tree is SpeechCommands' classic confusable pair.
@@ -127,8 +128,8 @@ def evaluate(name: str, candidate: dict[str, Any]) -> dict[str, Any]:
         "seconds_per_epoch": round(float(metrics["train_seconds"].mean()) / params["EPOCHS"], 1),
         "wall_minutes_train": round((trained - started) / 60, 2),
         "wall_minutes_score": round((scored - trained) / 60, 2),
-        "auroc_flipped": round(validation.auroc(harder, truth["label_flipped"]), 3),
-        "auroc_nonspeech": round(validation.auroc(harder, truth["nonspeech"]), 3),
+        "auroc_flipped": round(detection.auroc(harder, truth["label_flipped"]), 3),
+        "auroc_nonspeech": round(detection.auroc(harder, truth["nonspeech"]), 3),
     }
     return result
 

@@ -33,14 +33,21 @@ Toolkit (the only contact with autrainer and aucurriculum)
 
 The study, a module per chapter
     ``training``   the ensemble: runs, training, metrics, learning curves (01_training)
-    ``difficulty`` per-sample scores joined over runs, ranks, dynamics (02_difficulty)
+    ``difficulty`` per-sample scores joined over runs, ranks, dynamics, how an ordering
+                   depends on its runs (02_difficulty, 07_validation)
     ``scoring``    CumulativeAccuracy per run (aucurriculum or in-training) and the orderings
                    (02_difficulty)
     ``selection``  easy, medium and hard samples with their Grad-CAMs (03_selection)
     ``explain``    Grad-CAM, its frequency and time profiles, faithfulness (04_explanations)
     ``classes``    class difficulty against recall (05_classes)
     ``inference``  new audio through ``autrainer inference`` (06_inference)
-    ``validation`` detection of known-bad samples, stability, the noise sweep (07_validation)
+    ``validation`` the keyword set's ground truth and every score to judge against it
+                   (07_validation)
+    ``detection``  how well a score finds known-bad samples: AUROC and its interval, average
+                   precision, precision at k (07_validation)
+    ``cleanlab_baseline`` cleanlab's label issues from a model-free probe (07, 08)
+    ``sweep``      the label-noise sweep: relabelled keyword sets, each with its own small
+                   ensemble (07_validation)
     ``pruning``    retraining without what a rule removes: rules, pruned copies, points
                    against the unpruned runs, what was removed (08_pruning)
     ``summary``    every chapter's numbers beside the paper's (90_results)

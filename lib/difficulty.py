@@ -141,6 +141,56 @@ def convergence(per_run: dict[str, pd.DataFrame], orders: int = 20,
                          "max": table.max()}).reset_index()
 
 
+def split_halves(per_run: dict[str, pd.DataFrame], splits: int = 20,
+                 seed: int = 0) -> pd.DataFrame:
+    """Spearman between the ensemble orderings of two disjoint halves of the runs, for
+    ``splits`` random halvings (all distinct ones when there are fewer)."""
+    names = sorted(per_run)
+    if len(names) < 2:
+        raise DifficultyError("split halves need at least two runs")
+    generator = np.random.default_rng(seed)
+    half = len(names) // 2
+    seen, rows = set(), []
+    for _ in range(splits * 5):
+        first = tuple(sorted(generator.choice(names, size=half, replace=False)))
+        second = tuple(sorted(set(names) - set(first)))[:half]
+        key = frozenset([first, second])
+        if key in seen:
+            continue
+        seen.add(key)
+        a = join_runs({r: per_run[r] for r in first}).set_index("sample_id")["score"]
+        b = join_runs({r: per_run[r] for r in second}).set_index("sample_id")["score"]
+        rows.append({"first": " + ".join(first), "second": " + ".join(second),
+                     "spearman": a.corr(b.reindex(a.index), method="spearman")})
+        if len(rows) == splits:
+            break
+    return pd.DataFrame(rows)
+
+
+def bootstrap_ranks(per_run: dict[str, pd.DataFrame], draws: int = 200, level: float = 0.9,
+                    seed: int = 0) -> pd.DataFrame:
+    """Each sample's rank interval when the runs are resampled with replacement.
+
+    Per draw, R runs are drawn with replacement and their ensemble is ranked (0 easiest,
+    1 hardest); returns per sample id the full ensemble's rank and the ``level`` interval.
+    """
+    names = sorted(per_run)
+    generator = np.random.default_rng(seed)
+    full = join_runs(per_run).set_index("sample_id")["rank"]
+    draws_ranks = []
+    for _ in range(draws):
+        picked = generator.choice(names, size=len(names), replace=True)
+        resampled = {f"{name}#{i}": per_run[name] for i, name in enumerate(picked)}
+        draws_ranks.append(join_runs(resampled).set_index("sample_id")["rank"]
+                           .reindex(full.index))
+    table = pd.concat(draws_ranks, axis=1)
+    tail = (1 - level) / 2
+    result = pd.DataFrame({"rank": full, "low": table.quantile(tail, axis=1),
+                           "high": table.quantile(1 - tail, axis=1)})
+    result["width"] = result["high"] - result["low"]
+    return result.rename_axis("sample_id").reset_index()
+
+
 def attach(table: pd.DataFrame, per_sample: pd.Series | None) -> pd.DataFrame:
     """Add a per-sample column (a Series indexed by sample id) to a table, on the sample id."""
     if per_sample is None:

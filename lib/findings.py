@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from lib import record, significance
 from lib.datasets import LAYOUTS
+from lib.validation import CUMULATIVE_ACCURACY
 
 #: The chapter whose record each notebook writes.
 CHAPTER_OF = {"00_data": "data", "01_training": "training", "02_difficulty": "difficulty",
@@ -24,7 +25,7 @@ LEARNED_ACCURACY = 0.8
 #: The opening of the "Read this first" box (MyST: a titled admonition in the important style).
 BOX = ":::{admonition} Read this first\n:class: important"
 #: The detection score the book leads with (the paper's).
-LEAD_SCORE = "CumulativeAccuracy (aucurriculum)"
+LEAD_SCORE = CUMULATIVE_ACCURACY
 
 
 def has_learned(accuracy: float, chance: float) -> bool:

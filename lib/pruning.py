@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from lib import classes, data, keywords, paths, profiles, scoring, toolkit, training, validation
+from lib import (classes, cleanlab_baseline, data, keywords, paths, profiles, scoring, toolkit,
+                 training)
 from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
 from lib.difficulty import DifficultyError
 from lib.training import Run
@@ -324,7 +325,7 @@ def removal_candidates(profile: str, dataset: str, cleanlab_folds: int | None = 
     if cleanlab_folds:
         labels = table.set_index("sample_id")["label"]
         try:
-            quality = 1 - validation.cleanlab_for(profile, dataset, labels, cleanlab_folds)["score"]
+            quality = 1 - cleanlab_baseline.cleanlab_for(profile, dataset, labels, cleanlab_folds)["score"]
             table["label_quality"] = table["sample_id"].map(quality)
         except DifficultyError as err:
             log(f"{dataset}: no cleanlab label quality ({err})")

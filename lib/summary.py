@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import classes, record, significance, training
+from lib import classes, record, significance, training, validation
 from lib.selection import BANDS
 from lib.datasets import LAYOUTS
 
@@ -18,8 +18,8 @@ from lib.datasets import LAYOUTS
 CHAPTERS = ("data", "training", "difficulty", "selection", "explanations", "classes",
             "inference", "validation", "pruning")
 #: The validation chapter's scores the summary repeats (the rest are in that chapter).
-VALIDATION_SCORES = ("CumulativeAccuracy (aucurriculum)", "CumulativeAccuracy (dynamics log)",
-                     "cleanlab (label quality)")
+VALIDATION_SCORES = (validation.CUMULATIVE_ACCURACY, validation.CUMULATIVE_ACCURACY_LOGS,
+                     validation.CLEANLAB)
 #: The paper's qualitative findings the book compares with (its figures, read by eye).
 PAPER_FINDINGS = {
     "edge": "hard samples' importance towards the clip's edges (SpeechCommands time figure)",
@@ -108,16 +108,16 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
                              "cells masked", drops["drop_gradcam"], None,
                              f"random cells: {drops['drop_random']:.3f}"))
     for dataset in datasets:
-        validation = numbers["validation"].get(dataset, {})
-        for flag, found in validation.get("detection", {}).items():
+        judged = numbers["validation"].get(dataset, {})
+        for flag, found in judged.get("detection", {}).items():
             for score in VALIDATION_SCORES:
                 low, high = found[score]["auroc_interval"]
                 rows.append(_row(dataset, f"AUROC for {flag} samples: {score}",
                                  found[score]["auroc"], None,
                                  f"90% interval {low:.2f}–{high:.2f}; chance: 0.5"))
-        if "stability" in validation:
+        if "stability" in judged:
             rows.append(_row(dataset, "Spearman between disjoint halves of the runs",
-                             validation["stability"]["split_halves_spearman"], None,
+                             judged["stability"]["split_halves_spearman"], None,
                              "1: the ordering does not depend on which runs made it"))
         pruned = numbers["pruning"].get(dataset, {})
         for name, point in pruned.get("points", {}).items():

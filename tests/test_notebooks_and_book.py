@@ -7,7 +7,7 @@ import nbformat
 import papermill
 import pytest
 
-from lib import book, paths, record, run
+from lib import book, paths, record, run, validation
 
 
 def test_smoke_notebooks_run_and_record_their_numbers(smoke_notebooks):
@@ -151,7 +151,7 @@ def test_notebooks_record_the_learned_regime_figures(smoke_notebooks):
     assert number(training_numbers["train_accuracy"]["OfflineKeywords Cnn10"]["genuine"])
     keywords = load("validation")["OfflineKeywords"]
     for flag in ("flipped label", "non-speech"):
-        found = keywords["detection"][flag]["CumulativeAccuracy (aucurriculum)"]
+        found = keywords["detection"][flag][validation.CUMULATIVE_ACCURACY]
         assert number(found["auroc"]) and all(map(number, found["auroc_interval"]))
     assert number(keywords["stability"]["split_halves_spearman"])
     assert number(load("classes")["OfflineKeywords"]["correlations"]["Difficulty Test"])

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import paths, record, validation
+from lib import detection, difficulty, keywords, paths, record, validation
 
 IDS = [f"s{i}" for i in range(6)]
 TRUTH = pd.Series([True, True, False, False, False, False], index=IDS)
@@ -17,28 +17,28 @@ def scored(values):
 def test_a_perfect_score_a_reversed_one_and_a_constant_one():
     perfect, reversed_, constant = scored([9, 8, 3, 2, 1, 0]), scored([0, 1, 5, 6, 7, 8]), \
         scored([1] * 6)
-    assert validation.auroc(perfect, TRUTH) == 1.0
-    assert validation.auroc(reversed_, TRUTH) == 0.0
-    assert validation.auroc(constant, TRUTH) == 0.5
-    assert validation.average_precision(perfect, TRUTH) == 1.0
-    assert validation.average_precision(constant, TRUTH) == pytest.approx(2 / 6)
-    assert validation.precision_at_k(perfect, TRUTH) == 1.0
-    assert validation.precision_at_k(reversed_, TRUTH) == 0.0
-    assert validation.precision_at_k(constant, TRUTH) == pytest.approx(2 / 6)
+    assert detection.auroc(perfect, TRUTH) == 1.0
+    assert detection.auroc(reversed_, TRUTH) == 0.0
+    assert detection.auroc(constant, TRUTH) == 0.5
+    assert detection.average_precision(perfect, TRUTH) == 1.0
+    assert detection.average_precision(constant, TRUTH) == pytest.approx(2 / 6)
+    assert detection.precision_at_k(perfect, TRUTH) == 1.0
+    assert detection.precision_at_k(reversed_, TRUTH) == 0.0
+    assert detection.precision_at_k(constant, TRUTH) == pytest.approx(2 / 6)
 
 
 def test_metrics_join_on_sample_ids_not_row_order():
     score = scored([9, 8, 3, 2, 1, 0]).iloc[::-1]  # same scores, rows reversed
-    assert validation.auroc(score, TRUTH) == 1.0
-    assert validation.precision_at_k(score, TRUTH.iloc[::-1]) == 1.0
+    assert detection.auroc(score, TRUTH) == 1.0
+    assert detection.precision_at_k(score, TRUTH.iloc[::-1]) == 1.0
 
 
 def test_a_hand_computed_mixed_case():
     score = scored([5, 2, 4, 3, 1, 0])  # flagged at positions 1 and 4 of the order
-    assert validation.auroc(score, TRUTH) == pytest.approx(6 / 8)
-    assert validation.average_precision(score, TRUTH) == pytest.approx((1 / 1 + 2 / 4) / 2)
-    assert validation.precision_at_k(score, TRUTH) == 0.5
-    curve = validation.roc_curve(score, TRUTH)
+    assert detection.auroc(score, TRUTH) == pytest.approx(6 / 8)
+    assert detection.average_precision(score, TRUTH) == pytest.approx((1 / 1 + 2 / 4) / 2)
+    assert detection.precision_at_k(score, TRUTH) == 0.5
+    curve = detection.roc_curve(score, TRUTH)
     assert curve[["fpr", "tpr"]].iloc[-1].tolist() == [1.0, 1.0]
     area = np.sum(np.diff(curve["fpr"]) * (curve["tpr"].iloc[1:].to_numpy()
                                            + curve["tpr"].iloc[:-1].to_numpy()) / 2)
@@ -46,20 +46,20 @@ def test_a_hand_computed_mixed_case():
 
 
 def test_detection_table_has_one_row_per_score():
-    table = validation.detection(pd.DataFrame({"good": scored([9, 8, 3, 2, 1, 0]),
+    table = detection.detection(pd.DataFrame({"good": scored([9, 8, 3, 2, 1, 0]),
                                                "none": scored([1] * 6)}), TRUTH)
     assert table.set_index("score")["auroc"].to_dict() == {"good": 1.0, "none": 0.5}
     assert table.set_index("score").loc["good", ["auroc_low", "auroc_high"]].tolist() == [1, 1]
     assert table["k"].tolist() == [2, 2] and table["base_rate"].tolist() == [2 / 6, 2 / 6]
-    shown = validation.presented(table)
+    shown = detection.presented(table)
     assert shown.loc["good", "AUROC [90% interval]"] == "1.000 [1.00, 1.00]"
     assert shown.loc["none", "base rate"] == "0.333"
 
 
 def test_auroc_interval_brackets_the_estimate_and_narrows_with_more_samples():
     perfect, constant = scored([9, 8, 3, 2, 1, 0]), scored([1] * 6)
-    assert validation.auroc_interval(perfect, TRUTH) == (1.0, 1.0)
-    assert validation.auroc_interval(constant, TRUTH) == (0.5, 0.5)
+    assert detection.auroc_interval(perfect, TRUTH) == (1.0, 1.0)
+    assert detection.auroc_interval(constant, TRUTH) == (0.5, 0.5)
     generator = np.random.default_rng(0)
 
     def noisy(samples: int) -> tuple[pd.Series, pd.Series]:
@@ -69,23 +69,23 @@ def test_auroc_interval_brackets_the_estimate_and_narrows_with_more_samples():
                          index=truth.index), truth
 
     small, large = noisy(60), noisy(2000)
-    low, high = validation.auroc_interval(*small)
-    assert low < validation.auroc(*small) < high
-    assert validation.auroc_interval(*small) == (low, high)  # seeded: reproducible
-    large_low, large_high = validation.auroc_interval(*large)
+    low, high = detection.auroc_interval(*small)
+    assert low < detection.auroc(*small) < high
+    assert detection.auroc_interval(*small) == (low, high)  # seeded: reproducible
+    large_low, large_high = detection.auroc_interval(*large)
     assert large_high - large_low < (high - low) / 2
 
 
 def test_verdict_names_the_scores_above_and_below_chance():
-    table = validation.detection(pd.DataFrame({"good": scored([9, 8, 3, 2, 1, 0]),
+    table = detection.detection(pd.DataFrame({"good": scored([9, 8, 3, 2, 1, 0]),
                                                "reversed": scored([0, 1, 3, 4, 5, 6]),
                                                "none": scored([1] * 6)}), TRUTH)
-    text = validation.verdict(table, "flipped label")
+    text = detection.verdict(table, "flipped label")
     assert "With 2 flipped label samples" in text
     assert "Better than chance: good (1.00" in text
     assert "*easier* than the rest: reversed (0.00" in text
     assert "The other scores cannot be told from chance" in text
-    alone = validation.verdict(table[table["score"] == "none"], "flipped label")
+    alone = detection.verdict(table[table["score"] == "none"], "flipped label")
     assert alone.endswith("No score can be told from chance here.")
 
 def _run(sums):
@@ -94,32 +94,32 @@ def _run(sums):
 
 def test_identical_runs_are_perfectly_stable():
     per_run = {f"r{i}": _run([4, 3, 3, 2, 1, 0]) for i in range(4)}
-    halves = validation.split_halves(per_run)
+    halves = difficulty.split_halves(per_run)
     assert len(halves) == 3 and (halves["spearman"] == 1.0).all()
-    intervals = validation.bootstrap_ranks(per_run, draws=20)
+    intervals = difficulty.bootstrap_ranks(per_run, draws=20)
     assert (intervals["width"] == 0).all()
     assert intervals.set_index("sample_id").loc["s0", "rank"] == 0.0
 
 
 def test_disagreeing_runs_give_wide_rank_intervals():
     per_run = {"r0": _run([4, 3, 2, 1, 0, 0]), "r1": _run([0, 0, 1, 2, 3, 4])}
-    intervals = validation.bootstrap_ranks(per_run, draws=50).set_index("sample_id")
+    intervals = difficulty.bootstrap_ranks(per_run, draws=50).set_index("sample_id")
     assert intervals.loc["s0", "width"] == pytest.approx(0.9)  # easiest in r0, tied hardest in r1
-    assert validation.split_halves(per_run)["spearman"].iloc[0] < 0
+    assert difficulty.split_halves(per_run)["spearman"].iloc[0] < 0
 
 
 def test_validation_chapter_records_detection_covariates_and_stability(smoke_notebooks):
     numbers = record.load("smoke", "validation")
-    keywords = numbers["OfflineKeywords"]
-    for flag in validation.FLAGS:
-        found = keywords["detection"][flag]
-        assert set(found) == {*validation.SCORES, "cleanlab (label quality)"}
+    keyword_set = numbers["OfflineKeywords"]
+    for flag in keywords.INJECTED:
+        found = keyword_set["detection"][flag]
+        assert set(found) == {*validation.SCORES, validation.CLEANLAB}
         for metrics in found.values():
             low, high = metrics["auroc_interval"]
             assert 0.0 <= low <= metrics["auroc"] <= high <= 1.0
-    assert -1.0 <= keywords["rank_vs_snr"]["rho"] <= 1.0 and " -> " in keywords["most_confused"]
+    assert -1.0 <= keyword_set["rank_vs_snr"]["rho"] <= 1.0 and " -> " in keyword_set["most_confused"]
     assert set(numbers["SyntheticScenes"]) == {"stability"}  # no ground truth: stability only
-    sweep = keywords["sweep"]  # smoke: 0 % and 25 % flipped, each with its own small ensemble
+    sweep = keyword_set["sweep"]  # smoke: 0 % and 25 % flipped, each with its own small ensemble
     assert set(sweep) == {"0", "0.25"}
     assert all(auroc is None for auroc in sweep["0"]["auroc"].values())  # nothing to find
     assert all(0.0 <= auroc <= 1.0 for auroc in sweep["0.25"]["auroc"].values())

@@ -1,0 +1,46 @@
+"""The label-noise sweep: the keyword set relabelled with more and more flipped labels, each
+point trained and scored by its own small ensemble, and every score's detection of the flips.
+
+Each point is a profile nested in its parent's folders (:func:`lib.paths.sweep_profile`), so
+its labels, runs and scores are reused when nothing changed, like the main ensemble's.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+import pandas as pd
+
+from lib import cleanlab_baseline, detection, keywords, paths, scoring, training, validation
+from lib.datasets import LAYOUTS
+from lib.difficulty import DifficultyError
+
+
+def sweep_point(profile: str, dataset: str, ensemble: training.Ensemble,
+                scorer: scoring.Scoring, flip_fraction: float, seeds: list[int], data_seed: int,
+                folds: int, log: Callable[[str], None] = print) -> pd.DataFrame:
+    """Detection of the flipped labels by every score on the profile's keyword set ``dataset``
+    relabelled with ``flip_fraction`` of them (same audio, drawn with ``data_seed``), from its
+    own small ensemble: the first of the ensemble's models x ``seeds``, on that dataset only.
+
+    The point is a profile nested in the parent's folders (:func:`paths.sweep_profile`), so
+    its labels, runs and scores are reused when nothing changed, like the main ensemble's.
+    """
+    if not LAYOUTS[dataset].metadata_file:
+        raise DifficultyError(f"{dataset} records no ground truth: the label-noise sweep "
+                              "relabels the offline keyword set")
+    point = paths.sweep_profile(profile, flip_fraction)
+    small = replace(ensemble, datasets=(dataset,), models=ensemble.models[:1],
+                    seeds=tuple(seeds), seeds_by_model=())
+    log(f"sweep point: {flip_fraction:.0%} flipped labels ({point})")
+    keywords.relabelled(paths.dataset_dir(profile, dataset), paths.dataset_dir(point, dataset),
+                        flip_fraction, data_seed, log)
+    training.train_ensemble(point, small, log, summarise=False)
+    scoring.score_ensemble(point, small, scorer, log)
+    truth = validation.training_truth(point, dataset)
+    scores = validation.sample_scores(point, small, scorer.stop, dataset)
+    cleanlab = cleanlab_baseline.cleanlab_for(point, dataset, truth["label"], folds)
+    scores[validation.CLEANLAB] = cleanlab["score"]
+    table = detection.detection(scores, truth[keywords.FLIPPED_COLUMN])
+    return table.assign(flip_fraction=flip_fraction,
+                        flagged_by_cleanlab=float(cleanlab["label_issue"].mean()))
