@@ -137,7 +137,7 @@ def present(executed: Path, profile: str, stamp: dict[str, Any]) -> nbformat.Not
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.metadata["tags"] = folded(cell)
-    chapter = findings.CHAPTER_OF.get(executed.stem)
+    chapter = record.CHAPTER_OF.get(executed.stem)
     opening = [_markdown_cell(findings.read_first(profile), f"read-first-{executed.stem}")
                ] if chapter == "results" else []
     if chapter:

@@ -10,7 +10,7 @@ mean ± std), and between mean difficulty and test recall.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -18,11 +18,15 @@ from scipy import stats
 
 from lib import data, keywords, paths, scoring, significance, toolkit, training
 from lib.datasets import LAYOUTS
+from lib.record import Classes, Training
 from lib.training import Run
 
+#: The paper's class-level finding: Spearman of a class's mean difficulty and its test recall.
+DIFFICULTY_TEST = "Difficulty Test"
+#: The bases of the paper's ``class_correlation.csv``, in its order.
 CORRELATIONS = ("Train - Test correlation",
                 "Train - Test correlation (over single train recalls)",
-                "Difficulty Test")
+                DIFFICULTY_TEST)
 
 
 def predictions_file(profile: str, run: Run, subset: str) -> Path:
@@ -68,10 +72,11 @@ def train_accuracy(profile: str, run: Run, device: str = "cpu") -> dict[str, flo
     or a non-speech clip "recognised" correctly would be memorised, not learned)."""
     table = predictions(profile, run, "train", device).set_index("sample_id")
     hits = table["predicted"].astype(str) == table["label"].astype(str)
-    result = {"all": float(hits.mean())}
+    result = {Training.ALL: float(hits.mean())}
     kinds = data.sample_kinds(profile, run.dataset)
     if kinds is not None:
-        result["genuine"] = float(hits[kinds.reindex(hits.index) == keywords.GENUINE].mean())
+        result[Training.GENUINE] = float(hits[kinds.reindex(hits.index) == keywords.GENUINE]
+                                         .mean())
     return result
 
 
@@ -159,3 +164,22 @@ def published_correlations(dataset: str) -> pd.DataFrame:
     """The paper's ``class_correlation.csv`` for one of its datasets."""
     table = pd.read_csv(paths.PUBLISHED / "paper_class_correlation.csv")
     return table[table["dataset"] == dataset].drop(columns="dataset").reset_index(drop=True)
+
+
+def key_numbers(overviews: dict[str, pd.DataFrame],
+                correlations: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The classes chapter's record (:class:`lib.record.Classes`), per dataset: its Spearman
+    correlations over classes with their p-values, beside the paper's for the dataset it
+    stands for."""
+    numbers: dict[str, Any] = {}
+    for dataset, table in correlations.items():
+        paper = LAYOUTS[dataset].paper_dataset
+        ours = table.set_index("Base")
+        published = published_correlations(paper).set_index("Base")
+        numbers[dataset] = {
+            Classes.CLASSES: len(overviews[dataset]),
+            Classes.CORRELATIONS: ours["Spearmanr"].round(4).to_dict(),
+            Classes.P: ours["p"].round(4).to_dict(),
+            Classes.DIFFICULTY_TEST_PAPER: float(published.loc[DIFFICULTY_TEST, "Spearmanr"]),
+            Classes.PAPER_CLASSES: len(published_overview(paper))}
+    return numbers

@@ -15,6 +15,7 @@ import pandas as pd
 
 from lib import keywords, paths, profiles, scenes, toolkit
 from lib.datasets import LAYOUTS, DatasetError, check_tree, load_metadata, read_tables
+from lib.record import Data
 
 
 class DownloadError(RuntimeError):
@@ -98,16 +99,18 @@ def log_mels(examples: pd.Series) -> dict[str, np.ndarray]:
 
 
 def key_numbers(profile: str, datasets: list[str]) -> dict[str, Any]:
-    """Key numbers of the data chapter: clips per split, classes, injected samples, voices."""
+    """The data chapter's record (:class:`lib.record.Data`): clips per split, classes,
+    injected samples, voices."""
     summary: dict[str, Any] = {}
     for name in datasets:
         table = samples(profile, name)
-        entry: dict[str, Any] = {"clips_per_split": table["split"].value_counts().to_dict(),
-                                 "classes": int(table[LAYOUTS[name].target_column].nunique())}
+        entry: dict[str, Any] = {
+            Data.CLIPS_PER_SPLIT: table["split"].value_counts().to_dict(),
+            Data.CLASSES: int(table[LAYOUTS[name].target_column].nunique())}
         if keywords.FLIPPED_COLUMN in table:
-            entry.update(flipped=int(table[keywords.FLIPPED_COLUMN].sum()),
-                         nonspeech=int(table[keywords.NONSPEECH_COLUMN].sum()),
-                         voices=int(table["speaker_id"].nunique()))
+            entry.update({Data.FLIPPED: int(table[keywords.FLIPPED_COLUMN].sum()),
+                          Data.NONSPEECH: int(table[keywords.NONSPEECH_COLUMN].sum()),
+                          Data.VOICES: int(table["speaker_id"].nunique())})
         summary[name] = entry
     return summary
 

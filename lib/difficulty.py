@@ -12,13 +12,16 @@ The score is CumulativeAccuracy (higher = easier). Ranks are normalised to [0, 1
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lib import paths
+from lib.record import Difficulty
+from lib.significance import Correlation
 
 #: Columns every table of per-run scores must have (after renaming to our terms).
 RUN_SCORE_COLUMNS = ("sample_id", "label", "sum", "count")
@@ -207,14 +210,67 @@ def mean_rank_by(ordering: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.sort_values("mean_rank", ascending=False)
 
 
-def hardest_share(ordering: pd.DataFrame, flagged: pd.Series, fraction: float = 0.1) -> dict:
+#: The share of an ordering the Difficulty chapter calls its hardest.
+HARDEST_FRACTION = 0.1
+
+
+@dataclass(frozen=True)
+class HardestShare:
+    """How many flagged samples fall in the hardest share of an ordering, and how many would
+    by chance; its fields are the keys of its record."""
+    flagged: int
+    in_hardest: int
+    hardest_size: int
+    expected_by_chance: float
+
+    def as_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def hardest_share(ordering: pd.DataFrame, flagged: pd.Series,
+                  fraction: float = HARDEST_FRACTION) -> HardestShare:
     """How many flagged samples (by id) fall in the hardest ``fraction`` of the ordering."""
     flagged_ids = set(flagged[flagged].index)
     hardest = ordering[ordering["rank"] >= 1.0 - fraction]
     inside = int(hardest["sample_id"].isin(flagged_ids).sum())
     total = int(ordering["sample_id"].isin(flagged_ids).sum())
-    return {"flagged": total, "in_hardest": inside, "hardest_size": len(hardest),
-            "expected_by_chance": total * len(hardest) / max(len(ordering), 1)}
+    return HardestShare(total, inside, len(hardest),
+                        total * len(hardest) / max(len(ordering), 1))
+
+
+def key_numbers(orderings: dict[str, pd.DataFrame], engine: str,
+                engine_difference: dict[str, float],
+                model_agreement: dict[str, Correlation],
+                convergence_curves: dict[str, pd.DataFrame],
+                logs_vs_checkpoints: dict[str, Correlation],
+                rank_vs_snr: dict[str, Correlation],
+                hardest: dict[str, dict[str, HardestShare]]) -> dict[str, Any]:
+    """The difficulty chapter's record (:class:`lib.record.Difficulty`), per dataset of
+    ``orderings``, from what the chapter computed; a dataset missing from one of the other
+    arguments (no second model, no ground truth) has no entry there. ``engine_difference`` is
+    the largest difference of a sample's score between ``engine`` and aucurriculum."""
+    engine_key = (Difficulty.IN_TRAINING_VS_AUCURRICULUM if engine == "in-training"
+                  else Difficulty.OURS_VS_AUCURRICULUM)
+    numbers: dict[str, Any] = {}
+    for dataset, ordering in orderings.items():
+        entry: dict[str, Any] = {Difficulty.SAMPLES: len(ordering)}
+        if dataset in model_agreement:
+            entry[Difficulty.MODEL_AGREEMENT] = model_agreement[dataset].as_record()
+        if dataset in convergence_curves:
+            entry[Difficulty.CONVERGENCE] = (convergence_curves[dataset].set_index("runs")["mean"]
+                                             .round(4).to_dict())
+        if dataset in engine_difference:
+            entry[engine_key] = float(engine_difference[dataset])
+        if dataset in logs_vs_checkpoints:
+            entry[Difficulty.LOGS_VS_CHECKPOINTS] = logs_vs_checkpoints[dataset].as_record()
+        if dataset in rank_vs_snr:
+            entry[Difficulty.RANK_VS_SNR] = rank_vs_snr[dataset].as_record()
+        if dataset in hardest:
+            entry[Difficulty.HARDEST_FRACTION] = HARDEST_FRACTION
+            entry[Difficulty.HARDEST] = {kind: share.as_record()
+                                         for kind, share in hardest[dataset].items()}
+        numbers[dataset] = entry
+    return numbers
 
 
 # --- Training dynamics ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lib import significance
+from lib.record import Explanations
 from lib.audio import mel_bin_centres_hz
 from lib.toolkit import MEL, RunModel
 
@@ -106,11 +107,26 @@ def faithfulness_summary(table: pd.DataFrame, level: float = 0.9) -> dict[str, d
     for fraction, rows in table.groupby("fraction"):
         difference = (rows["drop_gradcam"] - rows["drop_random"]).to_numpy()
         low, high = significance.mean_interval(difference, level=level)
-        summary[str(fraction)] = {"drop_gradcam": round(float(rows["drop_gradcam"].mean()), 4),
-                                  "drop_random": round(float(rows["drop_random"].mean()), 4),
-                                  "maps": len(rows),
-                                  "difference_interval": [round(low, 4), round(high, 4)]}
+        summary[str(fraction)] = {
+            Explanations.DROP_GRADCAM: round(float(rows["drop_gradcam"].mean()), 4),
+            Explanations.DROP_RANDOM: round(float(rows["drop_random"].mean()), 4),
+            Explanations.MAPS: len(rows),
+            Explanations.DIFFERENCE_INTERVAL: [round(low, 4), round(high, 4)]}
     return summary
+
+
+def key_numbers(peaks: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame],
+                edge_fraction: float, faithful: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The explanations chapter's record (:class:`lib.record.Explanations`), per dataset:
+    where each band's importance peaks (``peaks``, a row per band of :func:`peaks`), its
+    share at the clip's edges (``edges``, a row per map) and the faithfulness checks."""
+    return {dataset: {
+        Explanations.IMPORTANCE_PEAK_HZ: peaks[dataset]["hz"].round(0).to_dict(),
+        Explanations.EDGE_SHARE: edges[dataset].groupby("band")["edge_share"].mean()
+        .round(4).to_dict(),
+        Explanations.EDGE_SHARE_UNIFORM: 2 * edge_fraction,
+        Explanations.FAITHFULNESS: faithfulness_summary(faithful[dataset])}
+        for dataset in peaks}
 
 
 def edge_share(cam: np.ndarray, fraction: float = 0.1) -> float:

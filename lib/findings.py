@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from lib import record, significance
+from lib.classes import DIFFICULTY_TEST
 from lib.datasets import LAYOUTS
+from lib.difficulty import HardestShare
+from lib.keywords import FLIPPED, NONSPEECH
+from lib.record import (CHAPTER_OF, Classes, Data, Difficulty, Explanations, Inference, Pruning,
+                        Results, Selection, Training, Validation)
+from lib.significance import Correlation
+from lib.training import split_model_key
 from lib.validation import CUMULATIVE_ACCURACY
 
-#: The chapter whose record each notebook writes.
-CHAPTER_OF = {"00_data": "data", "01_training": "training", "02_difficulty": "difficulty",
-              "03_selection": "selection", "04_explanations": "explanations",
-              "05_classes": "classes", "06_inference": "inference",
-              "07_validation": "validation", "08_pruning": "pruning",
-              "90_results": "results"}
 #: A model has learned when its test accuracy reaches this and three times chance.
 LEARNED_ACCURACY = 0.8
 #: The opening of the "Read this first" box (MyST: a titled admonition in the important style).
@@ -49,15 +50,16 @@ def _interval(low: float, high: float) -> str:
 
 def data(profile: str) -> str:
     sentences = []
-    for dataset, n in record.load(profile, "data").items():
-        splits = n["clips_per_split"]
+    for dataset, n in record.load(profile, Data.CHAPTER).items():
+        splits = n[Data.CLIPS_PER_SPLIT]
         counts = ", ".join(f"{splits[s]} {s}" for s in ("train", "dev", "test") if s in splits)
-        sentence = f"{_named(dataset)}: {counts} clips of {n['classes']} classes"
-        if "flipped" in n:
+        sentence = f"{_named(dataset)}: {counts} clips of {n[Data.CLASSES]} classes"
+        if Data.FLIPPED in n:
             train = splits.get("train", 0)
-            sentence += (f", spoken by {n['voices']} synthetic voices; {n['flipped']} training "
-                         f"clips ({_share(n['flipped'], train)}) carry a flipped label and "
-                         f"{n['nonspeech']} ({_share(n['nonspeech'], train)}) hold no speech, "
+            flipped, nonspeech = n[Data.FLIPPED], n[Data.NONSPEECH]
+            sentence += (f", spoken by {n[Data.VOICES]} synthetic voices; {flipped} training "
+                         f"clips ({_share(flipped, train)}) carry a flipped label and "
+                         f"{nonspeech} ({_share(nonspeech, train)}) hold no speech, "
                          "the ground truth later chapters check the difficulty scores against")
         elif LAYOUTS[dataset].generated:
             sentence += (", generated to exercise the scene code path (no ground truth of "
@@ -68,27 +70,28 @@ def data(profile: str) -> str:
 
 def _accuracies(profile: str) -> tuple[list[str], bool]:
     """One sentence per dataset on test accuracy against chance, and whether all learned."""
-    trained, described = record.load(profile, "training"), record.load(profile, "data")
+    trained, described = record.load(profile, Training.CHAPTER), record.load(profile, Data.CHAPTER)
     sentences, learned = [], True
     for dataset, n in described.items():
-        classes, test_clips = n["classes"], n["clips_per_split"].get("test", 0)
-        chance = 1 / classes
+        n_classes, test_clips = n[Data.CLASSES], n[Data.CLIPS_PER_SPLIT].get("test", 0)
+        chance = 1 / n_classes
         parts = []
-        for key, accuracy in trained["test_accuracy"].items():
-            if not key.startswith(f"{dataset} "):
+        for key, accuracy in trained[Training.TEST_ACCURACY].items():
+            name, model = split_model_key(key)
+            if name != dataset:
                 continue
-            model = key.split(" ", 1)[1]
             low, high = significance.share_interval(accuracy * test_clips, test_clips)
-            seeds = trained.get("seeds", {}).get(key)
-            train = trained["train_accuracy"][key]
-            which = "genuine training clips" if "genuine" in train else "training clips"
+            seeds = trained.get(Training.SEEDS, {}).get(key)
+            train = trained[Training.TRAIN_ACCURACY][key]
+            which = ("genuine training clips" if Training.GENUINE in train
+                     else "training clips")
             parts.append(f"{model} {accuracy:.3f} (95 % interval {_interval(low, high)}"
                          f"{f', {seeds} seeds' if seeds else ''}; "
-                         f"{which} {train.get('genuine', train['all']):.3f})")
+                         f"{which} {train.get(Training.GENUINE, train[Training.ALL]):.3f})")
             learned &= has_learned(accuracy, chance)
         if parts:
             sentences.append(f"{_named(dataset)}: test accuracy {', '.join(parts)}, mean over "
-                             f"seeds, on {test_clips} test clips of {classes} classes, where "
+                             f"seeds, on {test_clips} test clips of {n_classes} classes, where "
                              f"chance is {chance:.2f}.")
     return sentences, learned
 
@@ -106,50 +109,54 @@ def training(profile: str) -> str:
 
 def difficulty(profile: str) -> str:
     sentences = []
-    for dataset, n in record.load(profile, "difficulty").items():
+    for dataset, n in record.load(profile, Difficulty.CHAPTER).items():
         parts, found = [], []
-        for kind in ("flipped label", "non-speech"):
-            share = n.get(f"{kind} in hardest 10%")
-            if share and share["flagged"]:
-                count = ("all" if share["in_hardest"] == share["flagged"]
-                         else f"{share['in_hardest']} of the")
-                found.append(f"{count} {share['flagged']} {_hyphenated(kind)} clips")
-                hardest, chance = share["hardest_size"], share["expected_by_chance"]
+        for kind, share in n.get(Difficulty.HARDEST, {}).items():
+            share = HardestShare(**share)
+            if share.flagged:
+                count = ("all" if share.in_hardest == share.flagged
+                         else f"{share.in_hardest} of the")
+                found.append(f"{count} {share.flagged} {_hyphenated(kind)} clips")
+                hardest, chance = share.hardest_size, share.expected_by_chance
         if found:
-            parts.append(f"{' and '.join(found)} rank among the hardest 10 % ({hardest} of "
-                         f"{n['samples']} samples), where chance would put {chance:.1f} of each")
-        if "model_agreement" in n:
+            parts.append(f"{' and '.join(found)} rank among the hardest "
+                         f"{n[Difficulty.HARDEST_FRACTION]:.0%} ({hardest} of "
+                         f"{n[Difficulty.SAMPLES]} samples), where chance would put "
+                         f"{chance:.1f} of each")
+        if Difficulty.MODEL_AGREEMENT in n:
             parts.append("Cnn10's and Cnn14's orderings agree with "
-                         f"{significance.Correlation(**n['model_agreement'])}")
-        if "rank_vs_snr" in n:
+                         f"{Correlation(**n[Difficulty.MODEL_AGREEMENT])}")
+        if Difficulty.RANK_VS_SNR in n:
             parts.append("among genuine clips, rank against SNR gives "
-                         f"{significance.Correlation(**n['rank_vs_snr'])}")
-        if not parts and "convergence" in n:
+                         f"{Correlation(**n[Difficulty.RANK_VS_SNR])}")
+        if not parts and Difficulty.CONVERGENCE in n:
             parts.append(f"one run's ordering agrees with the ensemble's with Spearman "
-                         f"{n['convergence']['1']:.2f} on average ({n['samples']} samples)")
+                         f"{n[Difficulty.CONVERGENCE]['1']:.2f} on average "
+                         f"({n[Difficulty.SAMPLES]} samples)")
         if parts:
             sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
     return " ".join(sentences)
 
 
 def _hyphenated(kind: str) -> str:
-    return kind.replace("flipped label", "flipped-label")
+    return kind.replace(FLIPPED, "flipped-label")
 
 
 def selection(profile: str) -> str:
-    described = record.load(profile, "data")
+    described = record.load(profile, Data.CHAPTER)
     sentences = []
-    for dataset, n in record.load(profile, "selection").items():
-        bands = n["correct_share_by_band"]
-        per_band = n["selected"] // 3
-        sentence = (f"**{dataset}**: {n['selected']} training clips selected, "
-                    f"{per_band // described[dataset]['classes']} per band for each of "
-                    f"{described[dataset]['classes']} classes; the explained runs predict "
+    for dataset, n in record.load(profile, Selection.CHAPTER).items():
+        bands = n[Selection.CORRECT_SHARE_BY_BAND]
+        per_band = n[Selection.SELECTED] // 3
+        n_classes = described[dataset][Data.CLASSES]
+        sentence = (f"**{dataset}**: {n[Selection.SELECTED]} training clips selected, "
+                    f"{per_band // n_classes} per band for each of {n_classes} classes; the "
+                    "explained runs predict "
                     + ", ".join(f"{share:.0%} of the {band} band" for band, share in bands.items())
                     + " right")
-        if "injected_in_hard_band" in n:
-            sentence += (f", and {n['injected_in_hard_band']} of the hard band's {per_band} "
-                         "clips are injected ones (flipped label or non-speech)")
+        if Selection.INJECTED_IN_HARD_BAND in n:
+            sentence += (f", and {n[Selection.INJECTED_IN_HARD_BAND]} of the hard band's "
+                         f"{per_band} clips are injected ones (flipped label or non-speech)")
         sentences.append(sentence + ".")
     sentences.append("Bands are relative within each class: one class's hard band can be "
                      "easier than another class's easy band.")
@@ -158,148 +165,158 @@ def selection(profile: str) -> str:
 
 def explanations(profile: str) -> str:
     sentences = []
-    for dataset, n in record.load(profile, "explanations").items():
-        faithful = n.get("faithfulness", {})
+    for dataset, n in record.load(profile, Explanations.CHAPTER).items():
+        faithful = n.get(Explanations.FAITHFULNESS, {})
         if not faithful:
             continue
         share = min(faithful, key=lambda f: abs(float(f) - 0.1))
         drops = faithful[share]
-        difference = drops["drop_gradcam"] - drops["drop_random"]
-        verb = "lowers" if drops["drop_gradcam"] >= 0 else "changes"
+        gradcam, random = drops[Explanations.DROP_GRADCAM], drops[Explanations.DROP_RANDOM]
+        verb = "lowers" if gradcam >= 0 else "changes"
         sentence = (f"**{dataset}**: masking the {float(share):.0%} of spectrogram cells "
                     f"Grad-CAM ranks highest {verb} the explained class's probability by "
-                    f"{drops['drop_gradcam']:.2f} on average, against {drops['drop_random']:.2f} "
-                    f"for as many random cells (difference {difference:+.2f}")
-        if "difference_interval" in drops:
+                    f"{gradcam:.2f} on average, against {random:.2f} for as many random cells "
+                    f"(difference {gradcam - random:+.2f}")
+        if Explanations.DIFFERENCE_INTERVAL in drops:
             sentence += (f", 90 % bootstrap interval "
-                         f"{_interval(*drops['difference_interval'])}, n = {drops['maps']} maps")
+                         f"{_interval(*drops[Explanations.DIFFERENCE_INTERVAL])}, "
+                         f"n = {drops[Explanations.MAPS]} maps")
         sentence += ")"
-        edges = n.get("edge_share", {})
-        if edges and "edge_share_uniform" in n:
+        edges = n.get(Explanations.EDGE_SHARE, {})
+        if edges and Explanations.EDGE_SHARE_UNIFORM in n:
             sentence += ("; the share of importance at the clip's edges is "
                          + ", ".join(f"{edges[b]:.2f} ({b})" for b in ("easy", "medium", "hard")
                                      if b in edges)
-                         + f", against {n['edge_share_uniform']:.2f} for a map blind to time")
+                         + f", against {n[Explanations.EDGE_SHARE_UNIFORM]:.2f} for a map "
+                         "blind to time")
         sentences.append(sentence + ".")
     return " ".join(sentences)
 
 
 def class_correlation(dataset: str, n: dict[str, Any]) -> str:
     """The paper's class-level result for one dataset, ours beside the paper's."""
-    rho = n["correlations"]["Difficulty Test"]
-    p = n.get("p", {}).get("Difficulty Test")
+    rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
+    p = n.get(Classes.P, {}).get(DIFFICULTY_TEST)
     paper = LAYOUTS[dataset].paper_dataset if dataset in LAYOUTS else dataset
     reading = ("harder classes are recognised worse at test" if rho < 0 else
                "harder classes are **not** recognised worse at test, unlike in the paper")
-    uncertainty = (f", {'exact ' if n['classes'] <= significance.EXACT_UP_TO else ''}"
+    n_classes = n[Classes.CLASSES]
+    uncertainty = (f", {'exact ' if n_classes <= significance.EXACT_UP_TO else ''}"
                    f"{significance.p_text(p)}" if p is not None else "")
     return (f"**{dataset}**: {reading}: Spearman {rho:.2f} between a class's mean "
-            f"difficulty and its test recall over {n['classes']} classes{uncertainty}; the "
-            f"paper found {n['difficulty_test_paper']:.2f} over "
-            f"{n.get('paper_classes', 'its')} {paper} classes. The sign is comparable; the size "
-            "is not, over so few classes and other data.")
+            f"difficulty and its test recall over {n_classes} classes{uncertainty}; the "
+            f"paper found {n[Classes.DIFFICULTY_TEST_PAPER]:.2f} over "
+            f"{n.get(Classes.PAPER_CLASSES, 'its')} {paper} classes. The sign is comparable; the "
+            "size is not, over so few classes and other data.")
 
 
 def classes(profile: str) -> str:
     return " ".join(class_correlation(dataset, n)
-                    for dataset, n in record.load(profile, "classes").items())
+                    for dataset, n in record.load(profile, Classes.CHAPTER).items())
 
 
 def inference(profile: str) -> str:
-    n = record.load(profile, "inference")
-    sentence = (f"Run {n['run']} ({n.get('run_chosen_by', 'chosen by the profile')}) classified "
-                f"{n['classified']} of {n['files']} example files and rejected "
-                f"{len(n['errors'])} with a one-line error naming the file")
-    if n.get("accuracy") is not None and n.get("labelled"):
-        right = round(n["accuracy"] * n["labelled"])
-        sentence += f"; it got {right} of the {n['labelled']} with a known class right"
+    n = record.load(profile, Inference.CHAPTER)
+    sentence = (f"Run {n[Inference.RUN]} "
+                f"({n.get(Inference.RUN_CHOSEN_BY, 'chosen by the profile')}) classified "
+                f"{n[Inference.CLASSIFIED]} of {n[Inference.FILES]} example files and rejected "
+                f"{len(n[Inference.ERRORS])} with a one-line error naming the file")
+    if n.get(Inference.ACCURACY) is not None and n.get(Inference.LABELLED):
+        right = round(n[Inference.ACCURACY] * n[Inference.LABELLED])
+        sentence += f"; it got {right} of the {n[Inference.LABELLED]} with a known class right"
     sentence += "."
-    real = n.get("real_speech") or {}
-    if real.get("words"):
-        right = round(real["accuracy"] * real["words"])
-        synthetic = real["synthetic_test_accuracy"]
+    real = n.get(Inference.REAL_SPEECH) or {}
+    if real.get(Inference.WORDS):
+        accuracy, words = real[Inference.ACCURACY], real[Inference.WORDS]
+        right = round(accuracy * words)
+        synthetic = real[Inference.SYNTHETIC_TEST_ACCURACY]
         reading = ("what the models learned from synthetic voices carries over to a human voice "
-                   "only in part" if real["accuracy"] < synthetic - 0.1 else
+                   "only in part" if accuracy < synthetic - 0.1 else
                    "as good as on synthetic clips")
-        sentence += (f" On {real['words']} real human recordings (one per word, out of domain) "
-                     f"the ensemble got {right} right ({real['accuracy']:.0%}) against a test "
+        sentence += (f" On {words} real human recordings (one per word, out of domain) "
+                     f"the ensemble got {right} right ({accuracy:.0%}) against a test "
                      f"accuracy of {synthetic:.2f} on synthetic clips: {reading} (one recording "
                      "per word is a handful of yes/no answers, not an accuracy estimate).")
     return sentence
 
 
 def validation(profile: str) -> str:
-    described = record.load(profile, "data")
+    described = record.load(profile, Data.CHAPTER)
     sentences = []
-    for dataset, n in record.load(profile, "validation").items():
+    for dataset, n in record.load(profile, Validation.CHAPTER).items():
         parts = []
-        counts = {"flipped label": described[dataset].get("flipped"),
-                  "non-speech": described[dataset].get("nonspeech")}
-        for kind, found in n.get("detection", {}).items():
+        counts = {FLIPPED: described[dataset].get(Data.FLIPPED),
+                  NONSPEECH: described[dataset].get(Data.NONSPEECH)}
+        train = described[dataset][Data.CLIPS_PER_SPLIT].get("train")
+        for kind, found in n.get(Validation.DETECTION, {}).items():
             lead = found[LEAD_SCORE]
-            low, high = lead["auroc_interval"]
-            parts.append(f"{_hyphenated(kind)} clips are found with AUROC {lead['auroc']:.3f} "
-                         f"(90 % interval {low:.3f}–{high:.3f}, {counts.get(kind)} of "
-                         f"{described[dataset]['clips_per_split'].get('train')} clips)")
+            low, high = lead[Validation.AUROC_INTERVAL]
+            parts.append(f"{_hyphenated(kind)} clips are found with AUROC "
+                         f"{lead[Validation.AUROC]:.3f} (90 % interval {low:.3f}–{high:.3f}, "
+                         f"{counts.get(kind)} of {train} clips)")
         if parts:
             parts[0] = "ranked by CumulativeAccuracy, " + parts[0]
             parts[-1] += "; chance is 0.5"
-        if "cleanlab_flagged" in n and counts.get("flipped label"):
-            train = described[dataset]["clips_per_split"].get("train")
-            parts.append(f"cleanlab, which never sees the CNNs, flags {n['cleanlab_flagged']} of "
-                         f"{train} clips ({_share(n['cleanlab_flagged'], train)}) as label "
-                         f"issues where {counts['flipped label']} labels were flipped, so most "
+        if Validation.CLEANLAB_FLAGGED in n and counts.get(FLIPPED):
+            flagged = n[Validation.CLEANLAB_FLAGGED]
+            parts.append(f"cleanlab, which never sees the CNNs, flags {flagged} of "
+                         f"{train} clips ({_share(flagged, train)}) as label "
+                         f"issues where {counts[FLIPPED]} labels were flipped, so most "
                          "of its flags are false alarms on these features"
-                         if n["cleanlab_flagged"] > 2 * counts["flipped label"] else
-                         f"cleanlab flags {n['cleanlab_flagged']} of {train} clips as label "
-                         f"issues where {counts['flipped label']} labels were flipped")
-        if "stability" in n:
+                         if flagged > 2 * counts[FLIPPED] else
+                         f"cleanlab flags {flagged} of {train} clips as label "
+                         f"issues where {counts[FLIPPED]} labels were flipped")
+        if Validation.STABILITY in n:
             parts.append("orderings from two disjoint halves of the runs agree with Spearman "
-                         f"{n['stability']['split_halves_spearman']:.2f} on average")
+                         f"{n[Validation.STABILITY][Validation.SPLIT_HALVES_SPEARMAN]:.2f} on "
+                         "average")
         if parts:
             sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
     return " ".join(sentences)
 
 
 def pruning(profile: str) -> str:
-    described = record.load(profile, "data")
+    described = record.load(profile, Data.CHAPTER)
     sentences = []
-    for dataset, n in record.load(profile, "pruning").items():
-        test_clips = max(described[dataset]["clips_per_split"].get("test", 0), 1)
-        chance = 1 / described[dataset]["classes"]
-        seeds = ", ".join(map(str, n["seeds"]))
+    for dataset, n in record.load(profile, Pruning.CHAPTER).items():
+        test_clips = max(described[dataset][Data.CLIPS_PER_SPLIT].get("test", 0), 1)
+        chance = 1 / described[dataset][Data.CLASSES]
+        seeds = ", ".join(map(str, n[Pruning.SEEDS]))
         parts = []
-        for name, point in n["points"].items():
-            kinds = n.get("composition", {}).get(name, {})
+        for name, point in n[Pruning.POINTS].items():
+            kinds = n.get(Pruning.COMPOSITION, {}).get(name, {})
             what = ", ".join(f"{count} {kind}" for kind, count in kinds.items() if count)
-            parts.append(f"without the {name} ({point['removed']} clips{': ' + what if what else ''}) "
-                         f"{point['test_accuracy']:.3f} ({point['difference']:+.3f})")
+            parts.append(f"without the {name} ({point[Pruning.REMOVED]} clips"
+                         f"{': ' + what if what else ''}) "
+                         f"{point[Pruning.TEST_ACCURACY]:.3f} ({point[Pruning.DIFFERENCE]:+.3f})")
         if not parts:
+            skipped = "; ".join(n.get(Pruning.SKIPPED, [])) or "none asked for"
             sentences.append(f"{_named(dataset)}: no pruning point could be trained "
-                             f"({'; '.join(n.get('skipped', [])) or 'none asked for'}).")
+                             f"({skipped}).")
             continue
-        spread, runs = n["seed_spread"], len(n["seeds"])
+        spread, runs = n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS])
         # A point's mean over k seeds minus the unpruned mean over the same k: its standard
         # deviation is sqrt(2 / k) times a single run's when runs differ by seed alone.
         noise = spread * (2 / runs) ** 0.5 if spread == spread else 0.0
         yardstick = round(max(2 * noise, 2 / test_clips), 3)
-        changes = {name: point["difference"] for name, point in n["points"].items()}
+        changes = {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()}
         moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
                  if round(abs(change), 3) > yardstick]
         largest = max(changes, key=lambda name: abs(changes[name]))
-        learned = has_learned(n["unpruned"], chance)
+        model, unpruned = n[Pruning.MODEL], n[Pruning.UNPRUNED]
+        learned = has_learned(unpruned, chance)
         verdict = (f"removing {' and '.join(moved)} changes test accuracy beyond what reseeding "
                    "a run does" if moved else
                    "no rule changes test accuracy beyond what reseeding a run does at this size "
                    f"(the largest change: {largest}, {changes[largest]:+.3f})")
-        sentence = (f"{_named(dataset)}: {verdict}. {n['model']} retrained with "
+        sentence = (f"{_named(dataset)}: {verdict}. {model} retrained with "
                     f"seed{'s' if runs > 1 else ''} {seeds} reaches test accuracy "
-                    f"{n['unpruned']:.3f} on the whole training split and " + "; ".join(parts)
+                    f"{unpruned:.3f} on the whole training split and " + "; ".join(parts)
                     + f" (chance {chance:.2f}; one of the {test_clips} test clips is "
                     f"{1 / test_clips:.3f}). ")
         if spread == spread:
             sentence += (f"Runs that differ only by seed differ by {spread:.3f} (standard "
-                         f"deviation of the unpruned {n['model']} runs over {n['spread_runs']} "
+                         f"deviation of the unpruned {model} runs over {n[Pruning.SPREAD_RUNS]} "
                          "seeds), so a point's difference from its unpruned "
                          + ("run" if runs == 1 else f"runs (mean over {runs} seeds)")
                          + f" counts beyond {yardstick:.3f}: twice its expected spread, or two "
@@ -315,18 +332,20 @@ def pruning(profile: str) -> str:
 
 
 def results(profile: str) -> str:
-    n = record.load(profile, "results")
-    same = [d for d, agrees in n.get("difficulty_test_same_sign", {}).items() if agrees]
-    return (f"{n['compared_with_paper']} of this build's numbers sit beside the paper's and "
-            f"{n['beyond_paper']} go beyond it; the class-level correlation of difficulty and "
-            f"test recall has the paper's sign on {len(same)} of "
-            f"{len(n.get('difficulty_test_same_sign', {}))} datasets.")
+    n = record.load(profile, Results.CHAPTER)
+    signs = n.get(Results.DIFFICULTY_TEST_SAME_SIGN, {})
+    same = [d for d, agrees in signs.items() if agrees]
+    return (f"{n[Results.COMPARED_WITH_PAPER]} of this build's numbers sit beside the paper's "
+            f"and {n[Results.BEYOND_PAPER]} go beyond it; the class-level correlation of "
+            f"difficulty and test recall has the paper's sign on {len(same)} of {len(signs)} "
+            "datasets.")
 
 
 OPENINGS: dict[str, Callable[[str], str]] = {
-    "data": data, "training": training, "difficulty": difficulty, "selection": selection,
-    "explanations": explanations, "classes": classes, "inference": inference,
-    "validation": validation, "pruning": pruning, "results": results}
+    Data.CHAPTER: data, Training.CHAPTER: training, Difficulty.CHAPTER: difficulty,
+    Selection.CHAPTER: selection, Explanations.CHAPTER: explanations,
+    Classes.CHAPTER: classes, Inference.CHAPTER: inference, Validation.CHAPTER: validation,
+    Pruning.CHAPTER: pruning, Results.CHAPTER: results}
 
 
 def opening(profile: str, chapter: str) -> str:
@@ -342,7 +361,7 @@ def read_first(profile: str) -> str:
     models do against chance, and what that means for every later figure."""
     try:
         sentences, learned = _accuracies(profile)
-        described = record.load(profile, "data")
+        described = record.load(profile, Data.CHAPTER)
     except record.RecordMissing as err:
         return f"{BOX}\n*No results yet:* {err}.\n:::"
     stand_ins = [d for d in described if d in LAYOUTS and LAYOUTS[d].paper_dataset != d]

@@ -11,7 +11,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ import soundfile as sf
 
 from lib import audio, paths, realspeech, scoring, toolkit, training
 from lib.datasets import LAYOUTS
+from lib.record import Inference as Record
 from lib.training import Ensemble, Run
 
 
@@ -231,3 +232,41 @@ def real_speech_finding(real: pd.DataFrame, synthetic_accuracy: float, notes: li
         text += (f"Missed: {wrong}. The gap is the synthetic-to-real gap (one human voice, "
                  "telephone bandwidth), which no figure of the synthetic test split shows.")
     return text + ("\n\nNot checked:" + missing if notes else "")
+
+
+# --- The chapter's record ---------------------------------------------------------------------
+
+def accuracy_by_variant(scored: pd.DataFrame) -> pd.Series:
+    """Share of right predictions per example variant, over files with a known class."""
+    return scored.groupby("variant")["correct"].apply(lambda c: c.astype(bool).mean())
+
+
+def key_numbers(table: pd.DataFrame, run: str, chosen_by: str,
+                real: pd.DataFrame | None = None, missing: list[str] | None = None,
+                synthetic_test_accuracy: float | None = None) -> dict[str, Any]:
+    """The inference chapter's record (:class:`lib.record.Inference`): what one run made of
+    the example files (``table``: a row per file, with its ``error`` or prediction, and a
+    ``correct`` column where the true class is known), and, where ``real`` is given, what the
+    ensemble made of real human speech (:func:`real_speech`)."""
+    classified = table[table["error"] == ""]
+    numbers: dict[str, Any] = {
+        Record.FILES: len(table), Record.CLASSIFIED: len(classified),
+        Record.ERRORS: table.loc[table["error"] != "", "filename"].tolist(),
+        Record.WARNINGS: table.loc[table["warning"] != "", "filename"].tolist(),
+        Record.RUN: run, Record.RUN_CHOSEN_BY: chosen_by}
+    if "correct" in classified:
+        scored = classified[classified["label"] != ""]  # a silent file has no true class
+        numbers[Record.ACCURACY] = float(scored["correct"].astype(bool).mean())
+        numbers[Record.LABELLED] = len(scored)
+        numbers[Record.ACCURACY_BY_VARIANT] = accuracy_by_variant(scored).round(4).to_dict()
+    if real is not None:
+        numbers[Record.REAL_SPEECH] = {
+            Record.WORDS: len(real),
+            Record.ACCURACY: float(real["correct"].mean()) if len(real) else None,
+            Record.SYNTHETIC_TEST_ACCURACY: synthetic_test_accuracy,
+            Record.MISSING: missing or [],
+            Record.PER_WORD: {row.label: {Record.PREDICTION: row.prediction,
+                                          Record.PROBABILITY: float(row.probability),
+                                          Record.RUNS_CORRECT: int(row.runs_correct)}
+                              for row in real.itertuples()}}
+    return numbers

@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from lib import (classes, cleanlab_baseline, data, keywords, paths, profiles, sc
                  training)
 from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
 from lib.difficulty import DifficultyError
+from lib.record import Pruning as Record
 from lib.training import Run
 
 RULES = profiles.PRUNE_RULES
@@ -325,7 +326,8 @@ def removal_candidates(profile: str, dataset: str, cleanlab_folds: int | None = 
     if cleanlab_folds:
         labels = table.set_index("sample_id")["label"]
         try:
-            quality = 1 - cleanlab_baseline.cleanlab_for(profile, dataset, labels, cleanlab_folds)["score"]
+            quality = 1 - cleanlab_baseline.cleanlab_for(profile, dataset, labels,
+                                                         cleanlab_folds)["score"]
             table["label_quality"] = table["sample_id"].map(quality)
         except DifficultyError as err:
             log(f"{dataset}: no cleanlab label quality ({err})")
@@ -411,3 +413,52 @@ def presented(table: pd.DataFrame) -> pd.DataFrame:
         "difference, same seed": table["difference"].map("{:+.3f}".format),
         "training min per run": table["minutes_per_run"].map("{:.1f}".format),
     }).set_index("point")
+
+
+# --- The chapter's record ---------------------------------------------------------------------
+
+def seed_spread(reseeded: pd.Series) -> float:
+    """The standard deviation of test accuracy over runs that differ by seed alone (NaN for
+    one run)."""
+    return float(reseeded.std()) if len(reseeded) > 1 else float("nan")
+
+
+def _by_name(table: pd.DataFrame, row: Callable[[pd.Series], Any]) -> dict[str, Any]:
+    """A table indexed by (rule, fraction) as a dict by point name."""
+    return {point_name(rule, fraction): row(values)
+            for (rule, fraction), values in table.iterrows()}
+
+
+def key_numbers(model: str, seeds: list[int], skipped: dict[str, list[str]],
+                tables: dict[str, pd.DataFrame], reseeded: dict[str, pd.Series],
+                compositions: dict[str, pd.DataFrame], removed_shares: dict[str, pd.DataFrame],
+                recall_changes: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The pruning chapter's record (:class:`lib.record.Pruning`), per dataset of ``tables``
+    (:func:`accuracy_table`, the unpruned runs first): ``reseeded`` are the main ensemble's
+    accuracies of ``model`` by seed (:func:`reseeded`); ``compositions`` (:func:`composition`),
+    ``removed_shares`` (:func:`removed_per_class`) and ``recall_changes``
+    (:func:`recall_change`) are there for the datasets that have them."""
+    numbers: dict[str, Any] = {}
+    for dataset, table in tables.items():
+        entry: dict[str, Any] = {
+            Record.MODEL: model, Record.SEEDS: seeds, Record.SKIPPED: skipped[dataset],
+            Record.UNPRUNED: round(float(table["test_accuracy"].iloc[0]), 4),
+            Record.SEED_SPREAD: round(seed_spread(reseeded[dataset]), 4),
+            Record.SPREAD_RUNS: len(reseeded[dataset]),
+            Record.POINTS: {point_name(row.rule, row.fraction): {
+                Record.RULE: row.rule, Record.FRACTION: round(row.fraction, 4),
+                Record.REMOVED: row.removed, Record.TEST_ACCURACY: round(row.test_accuracy, 4),
+                Record.DIFFERENCE: round(row.difference, 4),
+                Record.MINUTES_PER_RUN: round(row.minutes_per_run, 2)}
+                for row in table.iloc[1:].itertuples()}}
+        if dataset in compositions:
+            entry[Record.COMPOSITION] = _by_name(
+                compositions[dataset], lambda row: {kind: int(n) for kind, n in row.items()})
+        if dataset in removed_shares:
+            entry[Record.MOST_REMOVED_CLASS] = _by_name(
+                removed_shares[dataset], lambda row: [str(row.idxmax()), round(float(row.max()), 4)])
+            entry[Record.RECALL_CHANGE] = _by_name(
+                recall_changes[dataset],
+                lambda row: {label: round(float(change), 4) for label, change in row.items()})
+        numbers[dataset] = entry
+    return numbers

@@ -1,7 +1,11 @@
 """Every chapter's key numbers, one file each: ``results/<profile>/<chapter>/summary.json``.
 
-A notebook saves what it found with :func:`save`; the results chapter, the runner's artefact
-check and the tests read it back with :func:`load`. Nothing else writes these files.
+One class per chapter names the chapter (``CHAPTER``), the notebook that writes its record
+(``NOTEBOOK``) and every key the record holds; the
+chapter's own module builds the record with one function (``key_numbers``), a notebook saves
+it with :func:`save`, and the readers (:mod:`lib.findings`, :mod:`lib.summary`, the runner's
+artefact check, the tests) import the same names and read it back with :func:`load`. No key
+is spelled anywhere else. Records of datasets hold one entry per dataset under its name.
 """
 from __future__ import annotations
 
@@ -14,6 +18,176 @@ from lib import paths
 
 class RecordMissing(FileNotFoundError):
     """A chapter's key numbers are not there yet; one line naming the file and the notebook."""
+
+
+class Data:
+    """Per dataset: its clips and classes, and the keyword set's injected samples."""
+    CHAPTER = "data"
+    NOTEBOOK = "00_data"
+    CLIPS_PER_SPLIT = "clips_per_split"  # split -> clips
+    CLASSES = "classes"
+    FLIPPED = "flipped"  # training clips with a flipped label
+    NONSPEECH = "nonspeech"  # training clips without speech
+    VOICES = "voices"
+
+
+class Training:
+    """The ensemble; per ``"<dataset> <model>"``, means over seeds."""
+    CHAPTER = "training"
+    NOTEBOOK = "01_training"
+    RUNS = "runs"
+    TRAIN_SECONDS = "train_seconds"
+    TEST_ACCURACY = "test_accuracy"
+    SEEDS = "seeds"
+    #: The best checkpoints on their training split: ``ALL`` clips and the ``GENUINE`` ones.
+    TRAIN_ACCURACY = "train_accuracy"
+    ALL = "all"
+    GENUINE = "genuine"
+
+
+class Difficulty:
+    """Per dataset: the ordering and how far it can be trusted."""
+    CHAPTER = "difficulty"
+    NOTEBOOK = "02_difficulty"
+    SAMPLES = "samples"
+    MODEL_AGREEMENT = "model_agreement"  # a significance.Correlation of the models' orderings
+    CONVERGENCE = "convergence"  # runs -> mean Spearman with the whole ensemble
+    #: The largest difference of a sample's score between two engines: the in-training one
+    #: against aucurriculum on the runs both scored, or ours against aucurriculum's own ensemble.
+    IN_TRAINING_VS_AUCURRICULUM = "max_difference_in_training_to_aucurriculum"
+    OURS_VS_AUCURRICULUM = "max_difference_to_aucurriculum"
+    #: CumulativeAccuracy from the training logs against the one over checkpoints.
+    LOGS_VS_CHECKPOINTS = "logs_vs_checkpoints"
+    RANK_VS_SNR = "rank_vs_snr"  # a significance.Correlation over the genuine clips
+    #: The share of the ordering called hardest, and per injected kind a
+    #: difficulty.HardestShare of how many of its samples fall there.
+    HARDEST_FRACTION = "hardest_fraction"
+    HARDEST = "hardest"
+
+
+class Selection:
+    """Per dataset: the selected samples of every band."""
+    CHAPTER = "selection"
+    NOTEBOOK = "03_selection"
+    SELECTED = "selected"
+    INJECTED_IN_HARD_BAND = "injected_in_hard_band"
+    CORRECT_SHARE_BY_BAND = "correct_share_by_band"  # band -> share predicted right
+
+
+class Explanations:
+    """Per dataset: where Grad-CAM puts importance, per band, and whether it is faithful."""
+    CHAPTER = "explanations"
+    NOTEBOOK = "04_explanations"
+    IMPORTANCE_PEAK_HZ = "importance_peak_hz"  # band -> Hz
+    EDGE_SHARE = "edge_share"  # band -> mean share at the clip's edges
+    EDGE_SHARE_UNIFORM = "edge_share_uniform"  # the same for a map blind to time
+    #: Masked share -> ``DROP_GRADCAM``, ``DROP_RANDOM``, ``MAPS`` and ``DIFFERENCE_INTERVAL``.
+    FAITHFULNESS = "faithfulness"
+    DROP_GRADCAM = "drop_gradcam"
+    DROP_RANDOM = "drop_random"
+    MAPS = "maps"
+    DIFFERENCE_INTERVAL = "difference_interval"
+
+
+class Classes:
+    """Per dataset: class difficulty against recall, ours beside the paper's."""
+    CHAPTER = "classes"
+    NOTEBOOK = "05_classes"
+    CLASSES = "classes"
+    CORRELATIONS = "correlations"  # the paper's bases (classes.CORRELATIONS) -> Spearman
+    P = "p"  # base -> p-value
+    DIFFICULTY_TEST_PAPER = "difficulty_test_paper"  # the paper's classes.DIFFICULTY_TEST
+    PAPER_CLASSES = "paper_classes"
+
+
+class Inference:
+    """New audio through one run, and real human speech through the ensemble."""
+    CHAPTER = "inference"
+    NOTEBOOK = "06_inference"
+    FILES = "files"
+    CLASSIFIED = "classified"
+    ERRORS = "errors"  # files rejected, each with its one-line error
+    WARNINGS = "warnings"
+    RUN = "run"
+    RUN_CHOSEN_BY = "run_chosen_by"
+    ACCURACY = "accuracy"  # on the example files with a known class
+    LABELLED = "labelled"
+    ACCURACY_BY_VARIANT = "accuracy_by_variant"
+    #: ``WORDS``, ``ACCURACY``, ``SYNTHETIC_TEST_ACCURACY``, ``MISSING`` and ``PER_WORD``
+    #: (word -> ``PREDICTION``, ``PROBABILITY``, ``RUNS_CORRECT``).
+    REAL_SPEECH = "real_speech"
+    WORDS = "words"
+    SYNTHETIC_TEST_ACCURACY = "synthetic_test_accuracy"
+    MISSING = "missing"
+    PER_WORD = "per_word"
+    PREDICTION = "prediction"
+    PROBABILITY = "probability"
+    RUNS_CORRECT = "runs_correct"
+
+
+class Validation:
+    """Per dataset: every score judged against the ground truth, and stability."""
+    CHAPTER = "validation"
+    NOTEBOOK = "07_validation"
+    CLEANLAB_FLAGGED = "cleanlab_flagged"
+    #: Injected kind -> score name -> ``AUROC``, ``AUROC_INTERVAL``, ``AVERAGE_PRECISION``,
+    #: ``PRECISION_AT_K``.
+    DETECTION = "detection"
+    AUROC = "auroc"
+    AUROC_INTERVAL = "auroc_interval"
+    AVERAGE_PRECISION = "average_precision"
+    PRECISION_AT_K = "precision_at_k"
+    EVAL_VS_TRAIN_MODE = "eval_vs_train_mode"  # dynamic -> its validation.eval_against_train row
+    RANK_VS_SNR = "rank_vs_snr"
+    HARDEST_WORD = "hardest_word"
+    MOST_CONFUSED = "most_confused"
+    #: ``SPLIT_HALVES_SPEARMAN`` and ``MEDIAN_INTERVAL_WIDTH``.
+    STABILITY = "stability"
+    SPLIT_HALVES_SPEARMAN = "split_halves_spearman"
+    MEDIAN_INTERVAL_WIDTH = "median_interval_width"
+    #: Flipped share -> ``FLAGGED_BY_CLEANLAB`` and ``AUROC`` (score name -> AUROC or None).
+    SWEEP = "sweep"
+    FLAGGED_BY_CLEANLAB = "flagged_by_cleanlab"
+
+
+class Pruning:
+    """Per dataset: every pruning point against the unpruned runs of the same seeds."""
+    CHAPTER = "pruning"
+    NOTEBOOK = "08_pruning"
+    MODEL = "model"
+    SEEDS = "seeds"
+    SKIPPED = "skipped"
+    UNPRUNED = "unpruned"
+    SEED_SPREAD = "seed_spread"
+    SPREAD_RUNS = "spread_runs"
+    #: Point name -> ``RULE``, ``FRACTION``, ``REMOVED``, ``TEST_ACCURACY``, ``DIFFERENCE``,
+    #: ``MINUTES_PER_RUN``.
+    POINTS = "points"
+    RULE = "rule"
+    FRACTION = "fraction"
+    REMOVED = "removed"
+    TEST_ACCURACY = "test_accuracy"
+    DIFFERENCE = "difference"
+    MINUTES_PER_RUN = "minutes_per_run"
+    COMPOSITION = "composition"  # point name -> removed kind -> count
+    MOST_REMOVED_CLASS = "most_removed_class"  # point name -> [class, share]
+    RECALL_CHANGE = "recall_change"  # point name -> class -> change in test recall
+
+
+class Results:
+    """The results chapter: how many numbers sit beside the paper's and beyond it."""
+    CHAPTER = "results"
+    NOTEBOOK = "90_results"
+    COMPARED_WITH_PAPER = "compared_with_paper"
+    BEYOND_PAPER = "beyond_paper"
+    DIFFICULTY_TEST_SAME_SIGN = "difficulty_test_same_sign"  # dataset -> bool
+
+
+#: Every chapter's record, in pipeline order.
+CHAPTERS = (Data, Training, Difficulty, Selection, Explanations, Classes, Inference, Validation,
+            Pruning, Results)
+#: The chapter whose record each notebook writes.
+CHAPTER_OF = {chapter.NOTEBOOK: chapter.CHAPTER for chapter in CHAPTERS}
 
 
 def file(profile: str, chapter: str) -> Path:

@@ -25,6 +25,8 @@ import pandas as pd
 from matplotlib import colormaps
 
 from lib import explain, paths, scoring, toolkit, training
+from lib.keywords import GENUINE
+from lib.record import Selection as Record
 from lib.training import Ensemble, Run
 
 BANDS = ("easy", "medium", "hard")
@@ -253,3 +255,38 @@ def explanation_checks(profile: str, ensemble: Ensemble, spec: Selection, datase
             log(f"{dataset}: masked {number}/{len(cams)} Grad-CAMs "
                 f"({time.time() - started:.0f} s)")
     return pd.DataFrame(edges), pd.DataFrame(faithful)
+
+
+# --- The chapter's record ---------------------------------------------------------------------
+
+def injected_per_band(chosen: pd.DataFrame, kinds: pd.Series | None) -> pd.DataFrame | None:
+    """Selected samples per band (rows, easy to hard) and kind (columns); None without
+    ground truth."""
+    if kinds is None:
+        return None
+    table = chosen.assign(kind=chosen["sample_id"].map(kinds))
+    return (table.groupby(["band", "kind"]).size().unstack(fill_value=0)
+            .reindex(list(BANDS), fill_value=0))
+
+
+def correct_share_by_band(explanations: pd.DataFrame, chosen: pd.DataFrame) -> pd.Series:
+    """Per band, the share of (sample, explaining run) pairs predicted as the sample's label."""
+    table = explanations.merge(chosen[["sample_id", "label", "band"]], on="sample_id")
+    correct = table["predicted"].astype(str) == table["label"].astype(str)
+    return correct.groupby(table["band"]).mean().reindex(list(BANDS))
+
+
+def key_numbers(chosen: dict[str, pd.DataFrame], explanations: dict[str, pd.DataFrame],
+                kinds: dict[str, pd.Series | None]) -> dict[str, Any]:
+    """The selection chapter's record (:class:`lib.record.Selection`), per dataset."""
+    numbers: dict[str, Any] = {}
+    for dataset, table in chosen.items():
+        entry: dict[str, Any] = {Record.SELECTED: len(table)}
+        counts = injected_per_band(table, kinds.get(dataset))
+        if counts is not None:
+            entry[Record.INJECTED_IN_HARD_BAND] = int(
+                counts.drop(columns=GENUINE, errors="ignore").sum(axis=1).get("hard", 0))
+        entry[Record.CORRECT_SHARE_BY_BAND] = (
+            correct_share_by_band(explanations[dataset], table).round(4).to_dict())
+        numbers[dataset] = entry
+    return numbers

@@ -1,8 +1,8 @@
 """The results chapter: every chapter's key numbers, ours beside the paper's.
 
 Each notebook records its key numbers in ``results/<profile>/<chapter>/summary.json``
-(:func:`lib.record.save`); this module only reads those and the paper's transcribed
-tables in ``data/published``, so the summary never recomputes anything.
+(:mod:`lib.record`, whose classes name every key); this module only reads those and the
+paper's transcribed tables in ``data/published``, so the summary never recomputes anything.
 """
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 import pandas as pd
 
 from lib import classes, record, significance, training, validation
-from lib.selection import BANDS
 from lib.datasets import LAYOUTS
+from lib.difficulty import HardestShare
+from lib.record import (Classes, Data, Difficulty, Explanations, Inference, Pruning, Results,
+                        Selection, Training, Validation)
+from lib.selection import BANDS
 
-#: The chapters whose numbers the summary reads, in pipeline order.
-CHAPTERS = ("data", "training", "difficulty", "selection", "explanations", "classes",
-            "inference", "validation", "pruning")
 #: The validation chapter's scores the summary repeats (the rest are in that chapter).
 VALIDATION_SCORES = (validation.CUMULATIVE_ACCURACY, validation.CUMULATIVE_ACCURACY_LOGS,
                      validation.CLEANLAB)
@@ -27,9 +27,10 @@ PAPER_FINDINGS = {
 }
 
 
-def key_numbers(profile: str) -> dict[str, dict[str, Any]]:
-    """Every chapter's ``summary.json`` of a profile, by chapter."""
-    return {chapter: record.load(profile, chapter) for chapter in CHAPTERS}
+def records(profile: str) -> dict[str, dict[str, Any]]:
+    """Every chapter's record of a profile but the results chapter's own, by chapter."""
+    return {chapter.CHAPTER: record.load(profile, chapter.CHAPTER)
+            for chapter in record.CHAPTERS if chapter is not Results}
 
 
 def _row(dataset: str, quantity: str, ours: float | None, paper: float | None,
@@ -38,32 +39,36 @@ def _row(dataset: str, quantity: str, ours: float | None, paper: float | None,
             "chance": chance, "note": note}
 
 
+#: The quantity of the :func:`beside_paper` row of the paper's class-level finding.
+DIFFICULTY_TEST_ROW = f"Spearman over classes: {classes.DIFFICULTY_TEST}"
+
+
 def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     """The numbers the paper also reports: test accuracy per model and the class
     correlations, ours and the paper's for the dataset ours stands in for."""
-    numbers = key_numbers(profile)
+    numbers = records(profile)
     published = training.published_runs(datasets)
     paper_accuracy = published.groupby(["dataset", "model"])["test_accuracy"].mean()
     rows = []
     for dataset in datasets:
         paper_dataset = LAYOUTS[dataset].paper_dataset
-        for key, accuracy in numbers["training"]["test_accuracy"].items():
-            name, model = key.rsplit(" ", 1)
+        for key, accuracy in numbers[Training.CHAPTER][Training.TEST_ACCURACY].items():
+            name, model = training.split_model_key(key)
             if name == dataset:
-                classes_here = numbers["data"].get(dataset, {}).get("classes")
+                classes_here = numbers[Data.CHAPTER].get(dataset, {}).get(Data.CLASSES)
                 rows.append(_row(dataset, f"test accuracy, {model} (mean over seeds)",
                                  accuracy, paper_accuracy.get((paper_dataset, model)),
                                  f"best checkpoint by dev accuracy; paper: {paper_dataset}",
                                  1 / classes_here if classes_here else None))
-        correlations = numbers["classes"].get(dataset, {}).get("correlations", {})
-        p_values = numbers["classes"].get(dataset, {}).get("p", {})
+        by_class = numbers[Classes.CHAPTER].get(dataset, {})
+        p_values = by_class.get(Classes.P, {})
         paper_correlations = classes.published_correlations(paper_dataset).set_index("Base")
-        for base, value in correlations.items():
+        for base, value in by_class.get(Classes.CORRELATIONS, {}).items():
             paper = (paper_correlations["Spearmanr"].get(base)
                      if base in paper_correlations.index else None)
             p = p_values.get(base)
             rows.append(_row(dataset, f"Spearman over classes: {base}", value, paper,
-                             f"{numbers['classes'][dataset]['classes']} classes"
+                             f"{by_class[Classes.CLASSES]} classes"
                              + ("" if p is None or p != p else f", {significance.p_text(p)}")
                              + f"; paper: {len(classes.published_overview(paper_dataset))} "
                              "classes; compare the sign, not the size"))
@@ -73,80 +78,95 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
 def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     """Numbers only this compendium reports (the paper's column says what it found, if
     anything, in words)."""
-    numbers = key_numbers(profile)
+    numbers = records(profile)
     rows = []
     for dataset in datasets:
-        difficulty = numbers["difficulty"].get(dataset, {})
-        if "model_agreement" in difficulty:
-            agreement = significance.Correlation(**difficulty["model_agreement"])
+        ordered = numbers[Difficulty.CHAPTER].get(dataset, {})
+        if Difficulty.MODEL_AGREEMENT in ordered:
+            agreement = significance.Correlation(**ordered[Difficulty.MODEL_AGREEMENT])
             rows.append(_row(dataset, "Spearman between the Cnn10 and Cnn14 orderings",
                              agreement.rho, None, f"n = {agreement.n} samples, "
                              f"{significance.p_text(agreement.p)}; do the two models find the "
                              "same samples hard?"))
-        convergence = difficulty.get("convergence", {})
+        convergence = ordered.get(Difficulty.CONVERGENCE, {})
         if convergence:
             rows.append(_row(dataset, "Spearman of one run's ordering with the ensemble's",
                              convergence["1"], None, f"{len(convergence)} runs in the ensemble"))
-        for flag in ("flipped label", "non-speech"):
-            found = difficulty.get(f"{flag} in hardest 10%")
-            if found and found["flagged"]:
-                rows.append(_row(dataset, f"share of {flag} samples in the hardest 10 %",
-                                 found["in_hardest"] / found["flagged"], None,
-                                 f"{found['in_hardest']} of {found['flagged']}; chance: "
-                                 f"{found['hardest_size'] / difficulty['samples']:.2f}"))
-        bands = numbers["selection"].get(dataset, {}).get("correct_share_by_band", {})
+        for kind, share in ordered.get(Difficulty.HARDEST, {}).items():
+            share = HardestShare(**share)
+            if share.flagged:
+                rows.append(_row(dataset, f"share of {kind} samples in the hardest "
+                                 f"{ordered[Difficulty.HARDEST_FRACTION]:.0%}",
+                                 share.in_hardest / share.flagged, None,
+                                 f"{share.in_hardest} of {share.flagged}; chance: "
+                                 f"{share.hardest_size / ordered[Difficulty.SAMPLES]:.2f}"))
+        bands = numbers[Selection.CHAPTER].get(dataset, {}).get(Selection.CORRECT_SHARE_BY_BAND,
+                                                                 {})
         for band, share in bands.items():
             rows.append(_row(dataset, f"share of right predictions, {band} band", share, None,
                              "selected samples x explained runs"))
-        explained = numbers["explanations"].get(dataset, {})
-        edge = explained.get("edge_share", {})
+        explained = numbers[Explanations.CHAPTER].get(dataset, {})
+        edge = explained.get(Explanations.EDGE_SHARE, {})
         for band, share in sorted(edge.items(), key=lambda item: BANDS.index(item[0])):
             rows.append(_row(dataset, f"Grad-CAM share at the clip's edges, {band} band", share,
-                             None, f"uniform map: 0.20; paper: {PAPER_FINDINGS['edge']}"))
-        for top, drops in explained.get("faithfulness", {}).items():
+                             None, f"uniform map: {explained[Explanations.EDGE_SHARE_UNIFORM]:.2f}"
+                             f"; paper: {PAPER_FINDINGS['edge']}"))
+        for top, drops in explained.get(Explanations.FAITHFULNESS, {}).items():
             rows.append(_row(dataset, f"probability drop, top {float(top):.0%} Grad-CAM "
-                             "cells masked", drops["drop_gradcam"], None,
-                             f"random cells: {drops['drop_random']:.3f}"))
+                             "cells masked", drops[Explanations.DROP_GRADCAM], None,
+                             f"random cells: {drops[Explanations.DROP_RANDOM]:.3f}"))
     for dataset in datasets:
-        judged = numbers["validation"].get(dataset, {})
-        for flag, found in judged.get("detection", {}).items():
+        judged = numbers[Validation.CHAPTER].get(dataset, {})
+        for flag, found in judged.get(Validation.DETECTION, {}).items():
             for score in VALIDATION_SCORES:
-                low, high = found[score]["auroc_interval"]
+                low, high = found[score][Validation.AUROC_INTERVAL]
                 rows.append(_row(dataset, f"AUROC for {flag} samples: {score}",
-                                 found[score]["auroc"], None,
+                                 found[score][Validation.AUROC], None,
                                  f"90% interval {low:.2f}–{high:.2f}; chance: 0.5"))
-        if "stability" in judged:
+        if Validation.STABILITY in judged:
             rows.append(_row(dataset, "Spearman between disjoint halves of the runs",
-                             judged["stability"]["split_halves_spearman"], None,
+                             judged[Validation.STABILITY][Validation.SPLIT_HALVES_SPEARMAN], None,
                              "1: the ordering does not depend on which runs made it"))
-        pruned = numbers["pruning"].get(dataset, {})
-        for name, point in pruned.get("points", {}).items():
-            rows.append(_row(dataset, f"test accuracy, {pruned['model']} retrained without the "
-                             f"{name}", point["test_accuracy"], None,
-                             f"{point['difference']:+.3f} against the unpruned "
-                             f"{pruned['unpruned']:.3f} (same seeds {pruned['seeds']}); "
-                             f"{point['removed']} samples removed"))
-    inference = numbers["inference"]
-    if inference.get("accuracy") is not None:
-        rows.append(_row("new audio", f"accuracy of {inference['run']} on the examples",
-                         inference["accuracy"], None,
-                         f"{inference['classified']} of {inference['files']} files classified, "
-                         f"{len(inference['errors'])} rejected with a named error"))
-    real = inference.get("real_speech") or {}
-    if real.get("accuracy") is not None:
+        pruned = numbers[Pruning.CHAPTER].get(dataset, {})
+        for name, point in pruned.get(Pruning.POINTS, {}).items():
+            rows.append(_row(dataset, f"test accuracy, {pruned[Pruning.MODEL]} retrained "
+                             f"without the {name}", point[Pruning.TEST_ACCURACY], None,
+                             f"{point[Pruning.DIFFERENCE]:+.3f} against the unpruned "
+                             f"{pruned[Pruning.UNPRUNED]:.3f} (same seeds "
+                             f"{pruned[Pruning.SEEDS]}); {point[Pruning.REMOVED]} samples "
+                             "removed"))
+    inferred = numbers[Inference.CHAPTER]
+    if inferred.get(Inference.ACCURACY) is not None:
+        rows.append(_row("new audio", f"accuracy of {inferred[Inference.RUN]} on the examples",
+                         inferred[Inference.ACCURACY], None,
+                         f"{inferred[Inference.CLASSIFIED]} of {inferred[Inference.FILES]} "
+                         f"files classified, {len(inferred[Inference.ERRORS])} rejected with a "
+                         "named error"))
+    real = inferred.get(Inference.REAL_SPEECH) or {}
+    if real.get(Inference.ACCURACY) is not None:
         rows.append(_row("real speech", "ensemble accuracy on real human recordings",
-                         real["accuracy"], None,
-                         f"{real['words']} words, one recording each (out of domain); "
-                         f"synthetic test accuracy {real['synthetic_test_accuracy']:.2f}"))
+                         real[Inference.ACCURACY], None,
+                         f"{real[Inference.WORDS]} words, one recording each (out of domain); "
+                         f"synthetic test accuracy {real[Inference.SYNTHETIC_TEST_ACCURACY]:.2f}"))
     return pd.DataFrame(rows)
+
+
+def key_numbers(reported: pd.DataFrame, beyond: pd.DataFrame) -> dict[str, Any]:
+    """The results chapter's record (:class:`lib.record.Results`) from :func:`beside_paper`
+    and :func:`beyond_paper`."""
+    return {Results.COMPARED_WITH_PAPER: int(reported["paper"].notna().sum()),
+            Results.BEYOND_PAPER: len(beyond),
+            Results.DIFFICULTY_TEST_SAME_SIGN: {
+                row.dataset: bool(row.ours * row.paper > 0) for row in reported.itertuples()
+                if row.quantity == DIFFICULTY_TEST_ROW}}
 
 
 def setup(profile: str, ensemble: training.Ensemble) -> str:
     """One sentence on how this build's training differs from the paper's, from its numbers."""
-    numbers = key_numbers(profile)
-    clips = ", ".join(f"{dataset}: {n['clips_per_split']['train']} training clips"
-                      for dataset, n in numbers["data"].items() if "clips_per_split" in n)
-    return (f"This build trained {numbers['training']['runs']} runs "
+    numbers = records(profile)
+    clips = ", ".join(f"{dataset}: {n[Data.CLIPS_PER_SPLIT]['train']} training clips"
+                      for dataset, n in numbers[Data.CHAPTER].items() if Data.CLIPS_PER_SPLIT in n)
+    return (f"This build trained {numbers[Training.CHAPTER][Training.RUNS]} runs "
             f"({', '.join(f'{m} x seeds {list(ensemble.seeds_of(m))}' for m in ensemble.models)})"
             f" for {ensemble.epochs} epochs at learning rate {ensemble.learning_rate}"
             f"{'' if ensemble.scheduler == 'none' else f' ({ensemble.scheduler} schedule)'}, "

@@ -21,6 +21,7 @@ import yaml
 from lib import paths, toolkit
 from lib.launchers import Launcher
 from lib.datasets import LAYOUTS, data_fingerprint
+from lib.record import Training
 
 #: Metrics autrainer tracks on dev (every epoch) and test (model of the best epoch).
 METRICS = ("accuracy", "uar", "f1")
@@ -362,22 +363,36 @@ def save_tables(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame) -> No
 
 def key_numbers(metrics: pd.DataFrame, train_accuracy: dict[str, dict[str, float]]
                 ) -> dict[str, Any]:
-    """The chapter's key numbers: runs, training time, test accuracy and training accuracy per
-    dataset and model (means over seeds).
+    """The training chapter's record (:class:`lib.record.Training`): runs, training time, test
+    accuracy and training accuracy per dataset and model (means over seeds).
 
     ``train_accuracy`` is each run's best checkpoint on its training split (keyed by run name,
     see :func:`lib.classes.train_accuracy`)."""
     by_model = mean_std(metrics, ["dataset", "model"])
-    summary = {"runs": len(metrics), "train_seconds": float(metrics["train_seconds"].sum()),
-               "test_accuracy": {f"{r.dataset} {r.model}": round(float(r.test_accuracy), 4)
-                                 for r in by_model.itertuples()},
-               "seeds": {f"{r.dataset} {r.model}": int(r.runs) for r in by_model.itertuples()},
-               "train_accuracy": {}}
+    summary = {Training.RUNS: len(metrics),
+               Training.TRAIN_SECONDS: float(metrics["train_seconds"].sum()),
+               Training.TEST_ACCURACY: {model_key(r.dataset, r.model):
+                                        round(float(r.test_accuracy), 4)
+                                        for r in by_model.itertuples()},
+               Training.SEEDS: {model_key(r.dataset, r.model): int(r.runs)
+                                for r in by_model.itertuples()},
+               Training.TRAIN_ACCURACY: {}}
     for (dataset, model), group in metrics.groupby(["dataset", "model"], sort=False):
         records = [train_accuracy[name] for name in group["run"]]
-        summary["train_accuracy"][f"{dataset} {model}"] = {
+        summary[Training.TRAIN_ACCURACY][model_key(dataset, model)] = {
             part: round(float(np.mean([r[part] for r in records])), 4) for part in records[0]}
     return summary
+
+
+def model_key(dataset: str, model: str) -> str:
+    """How the training record names a dataset's model: ``"OfflineKeywords Cnn10"``."""
+    return f"{dataset} {model}"
+
+
+def split_model_key(key: str) -> tuple[str, str]:
+    """The dataset and model of a :func:`model_key`."""
+    dataset, model = key.rsplit(" ", 1)
+    return dataset, model
 
 
 def chance_level(profile: str, run: Run) -> float:

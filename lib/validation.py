@@ -10,11 +10,15 @@ id, and every function aligns on that index, never on row order.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from lib import data, detection, difficulty, keywords, scoring, significance, training
 from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError
+from lib.record import Validation as Record
+from lib.significance import Correlation
 
 #: The ensemble's CumulativeAccuracy, the paper's score: the share of kept checkpoints whose
 #: eval-mode forward pass gets the sample right (aucurriculum's engine or the in-training one
@@ -154,3 +158,61 @@ def modes_finding(modes: pd.DataFrame) -> str:
     verdict = (f"Eval mode finds the injected samples better in {better} of {total} "
                "comparisons." if total else "")
     return " ".join(sentences + [verdict])
+
+
+# --- The chapter's record ---------------------------------------------------------------------
+
+def _detection_record(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """A :func:`lib.detection.detection` table as the record keeps it, by score name."""
+    return {row.score: {Record.AUROC: round(row.auroc, 4),
+                        Record.AUROC_INTERVAL: [round(row.auroc_low, 4), round(row.auroc_high, 4)],
+                        Record.AVERAGE_PRECISION: round(row.average_precision, 4),
+                        Record.PRECISION_AT_K: round(row.precision_at_k, 4)}
+            for row in table.itertuples()}
+
+
+def _sweep_record(points: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The sweep's points (:func:`lib.sweep.sweep_point` tables) by flipped share."""
+    return {f"{fraction:g}": {
+        Record.FLAGGED_BY_CLEANLAB: round(float(part["flagged_by_cleanlab"].iloc[0]), 4),
+        Record.AUROC: {row.score: (None if pd.isna(row.auroc) else round(row.auroc, 4))
+                       for row in part.itertuples()}}
+        for fraction, part in points.groupby("flip_fraction")}
+
+
+def key_numbers(datasets: list[str], cleanlab: dict[str, pd.DataFrame],
+                detections: dict[str, dict[str, pd.DataFrame]], modes: dict[str, pd.DataFrame],
+                rank_vs_snr: dict[str, Correlation], words: dict[str, pd.DataFrame],
+                confused: dict[str, pd.DataFrame], halves: dict[str, pd.DataFrame],
+                intervals: dict[str, pd.DataFrame], sweeps: dict[str, pd.DataFrame],
+                ) -> dict[str, Any]:
+    """The validation chapter's record (:class:`lib.record.Validation`), per dataset, from
+    what the chapter computed; the datasets without ground truth appear in ``halves`` and
+    ``intervals`` (stability) only. ``detections`` holds a detection table per injected kind,
+    ``words`` the mean rank per word (hardest first), ``confused`` the most confused pairs."""
+    numbers: dict[str, Any] = {dataset: {} for dataset in datasets}
+    for dataset in datasets:
+        entry = numbers[dataset]
+        if dataset in cleanlab:
+            entry[Record.CLEANLAB_FLAGGED] = int(cleanlab[dataset]["label_issue"].sum())
+        if dataset in detections:
+            entry[Record.DETECTION] = {kind: _detection_record(table)
+                                       for kind, table in detections[dataset].items()}
+        if dataset in modes:
+            entry[Record.EVAL_VS_TRAIN_MODE] = (modes[dataset].set_index("dynamic").round(4)
+                                                .to_dict("index"))
+        if dataset in rank_vs_snr:
+            entry[Record.RANK_VS_SNR] = rank_vs_snr[dataset].as_record()
+        if dataset in words:
+            entry[Record.HARDEST_WORD] = str(words[dataset].index[0])
+        if dataset in confused:
+            pairs = confused[dataset]
+            entry[Record.MOST_CONFUSED] = f"{pairs['true'].iloc[0]} -> {pairs['predicted'].iloc[0]}"
+        if dataset in halves:
+            entry[Record.STABILITY] = {
+                Record.SPLIT_HALVES_SPEARMAN: round(float(halves[dataset]["spearman"].mean()), 4),
+                Record.MEDIAN_INTERVAL_WIDTH: round(float(intervals[dataset]["width"].median()),
+                                                    4)}
+        if dataset in sweeps:
+            entry[Record.SWEEP] = _sweep_record(sweeps[dataset])
+    return numbers

@@ -58,7 +58,7 @@ def test_the_check_finds_a_broken_image_an_outside_request_and_untypeset_math(sm
 def test_every_chapter_opens_with_a_number_and_the_check_fails_without_one(smoke_book,
                                                                            reports, tmp_path):
     chapters = [r for r in reports if r.is_chapter]
-    assert len(chapters) == len(findings.CHAPTER_OF)
+    assert len(chapters) == len(record.CHAPTER_OF)
     for report in chapters:
         assert report.first_paragraph.startswith("Finding."), report.page
     broken = tmp_path / "html"

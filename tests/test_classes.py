@@ -82,8 +82,8 @@ def test_test_predictions_are_autrainers_and_cached(smoke_notebooks, smoke, ense
 
 
 def test_class_chapter_records_its_numbers(smoke_notebooks, smoke):
-    summary = record.load("smoke", "classes")
+    summary = record.load("smoke", record.Classes.CHAPTER)
     for dataset in smoke["DATASETS"]:
         numbers = summary[dataset]
-        assert numbers["classes"] >= 3
-        assert set(numbers["correlations"]) == set(classes.CORRELATIONS)
+        assert numbers[record.Classes.CLASSES] >= 3
+        assert set(numbers[record.Classes.CORRELATIONS]) == set(classes.CORRELATIONS)

@@ -103,8 +103,8 @@ def test_masked_sets_cells_to_the_quietest_value():
 
 
 def test_explanation_chapter_records_its_numbers(smoke_notebooks, smoke):
-    summary = record.load("smoke", "explanations")
+    summary = record.load("smoke", record.Explanations.CHAPTER)
     for dataset in smoke["DATASETS"]:
-        shares = summary[dataset]["edge_share"]
+        shares = summary[dataset][record.Explanations.EDGE_SHARE]
         assert set(shares) == {"easy", "medium", "hard"}
         assert all(0 <= v <= 1 for v in shares.values())

@@ -10,30 +10,36 @@ import pytest
 from scipy import stats
 
 from lib import classes, findings, paths, record, significance
+from lib.classes import DIFFICULTY_TEST
+from lib.difficulty import HardestShare
+from lib.keywords import FLIPPED, NONSPEECH
+from lib.pruning import CLEAN, LOW_SNR
 
+D, T, Df, C, E, P = (record.Data, record.Training, record.Difficulty, record.Classes,
+                     record.Explanations, record.Pruning)
+#: A hand-made record of a demo-like build, written with the keys the chapters write.
 DEMO_LIKE = {
-    "data": {"OfflineKeywords": {"clips_per_split": {"train": 600, "dev": 60, "test": 120},
-                                 "classes": 6, "flipped": 24, "nonspeech": 24, "voices": 130}},
-    "training": {"runs": 5, "train_seconds": 700.0, "seeds": {"OfflineKeywords Cnn10": 3,
-                                                               "OfflineKeywords Cnn14": 2},
-                 "test_accuracy": {"OfflineKeywords Cnn10": 0.9583, "OfflineKeywords Cnn14": 0.875},
-                 "train_accuracy": {"OfflineKeywords Cnn10": {"all": 0.91, "genuine": 0.965},
-                                    "OfflineKeywords Cnn14": {"all": 0.87, "genuine": 0.919}}},
-    "difficulty": {"OfflineKeywords": {
-        "samples": 600, "model_agreement": {"rho": 0.7412, "n": 600, "p": 0.0},
-        "rank_vs_snr": {"rho": -0.0992, "n": 552, "p": 0.0197},
-        "flipped label in hardest 10%": {"flagged": 24, "in_hardest": 24, "hardest_size": 62,
-                                         "expected_by_chance": 2.48},
-        "non-speech in hardest 10%": {"flagged": 24, "in_hardest": 10, "hardest_size": 62,
-                                      "expected_by_chance": 2.48}}},
-    "classes": {"OfflineKeywords": {"classes": 6, "correlations": {"Difficulty Test": -0.7143},
-                                    "p": {"Difficulty Test": 0.1361},
-                                    "difficulty_test_paper": -0.5936, "paper_classes": 35}},
-    "explanations": {"OfflineKeywords": {
-        "edge_share": {"easy": 0.0966, "medium": 0.0711, "hard": 0.1122},
-        "edge_share_uniform": 0.2,
-        "faithfulness": {"0.1": {"drop_gradcam": 0.4932, "drop_random": 0.4426, "maps": 540,
-                                 "difference_interval": [0.031, 0.07]}}}},
+    D.CHAPTER: {"OfflineKeywords": {D.CLIPS_PER_SPLIT: {"train": 600, "dev": 60, "test": 120},
+                                    D.CLASSES: 6, D.FLIPPED: 24, D.NONSPEECH: 24, D.VOICES: 130}},
+    T.CHAPTER: {T.RUNS: 5, T.TRAIN_SECONDS: 700.0,
+                T.SEEDS: {"OfflineKeywords Cnn10": 3, "OfflineKeywords Cnn14": 2},
+                T.TEST_ACCURACY: {"OfflineKeywords Cnn10": 0.9583, "OfflineKeywords Cnn14": 0.875},
+                T.TRAIN_ACCURACY: {"OfflineKeywords Cnn10": {T.ALL: 0.91, T.GENUINE: 0.965},
+                                   "OfflineKeywords Cnn14": {T.ALL: 0.87, T.GENUINE: 0.919}}},
+    Df.CHAPTER: {"OfflineKeywords": {
+        Df.SAMPLES: 600, Df.MODEL_AGREEMENT: {"rho": 0.7412, "n": 600, "p": 0.0},
+        Df.RANK_VS_SNR: {"rho": -0.0992, "n": 552, "p": 0.0197},
+        Df.HARDEST_FRACTION: 0.1,
+        Df.HARDEST: {FLIPPED: HardestShare(24, 24, 62, 2.48).as_record(),
+                     NONSPEECH: HardestShare(24, 10, 62, 2.48).as_record()}}},
+    C.CHAPTER: {"OfflineKeywords": {C.CLASSES: 6, C.CORRELATIONS: {DIFFICULTY_TEST: -0.7143},
+                                    C.P: {DIFFICULTY_TEST: 0.1361},
+                                    C.DIFFICULTY_TEST_PAPER: -0.5936, C.PAPER_CLASSES: 35}},
+    E.CHAPTER: {"OfflineKeywords": {
+        E.EDGE_SHARE: {"easy": 0.0966, "medium": 0.0711, "hard": 0.1122},
+        E.EDGE_SHARE_UNIFORM: 0.2,
+        E.FAITHFULNESS: {"0.1": {E.DROP_GRADCAM: 0.4932, E.DROP_RANDOM: 0.4426, E.MAPS: 540,
+                                 E.DIFFERENCE_INTERVAL: [0.031, 0.07]}}}},
 }
 
 
@@ -46,7 +52,7 @@ def demo_like(tmp_path, monkeypatch):
 
 
 def test_training_opening_states_accuracy_interval_and_chance(demo_like):
-    text = findings.opening(demo_like, "training")
+    text = findings.opening(demo_like, T.CHAPTER)
     low, high = significance.share_interval(0.9583 * 120, 120)
     assert "Cnn10 0.958" in text and f"{low:.2f}–{high:.2f}" in text
     assert "120 test clips of 6 classes" in text and "chance is 0.17" in text
@@ -55,16 +61,16 @@ def test_training_opening_states_accuracy_interval_and_chance(demo_like):
 
 def test_an_opening_follows_its_record(demo_like):
     """The same sentence from other numbers: nothing in it is fixed text."""
-    numbers = {**DEMO_LIKE["training"], "test_accuracy": {"OfflineKeywords Cnn10": 0.2,
+    numbers = {**DEMO_LIKE[T.CHAPTER], T.TEST_ACCURACY: {"OfflineKeywords Cnn10": 0.2,
                                                           "OfflineKeywords Cnn14": 0.18}}
-    record.save(demo_like, "training", numbers)
-    text = findings.opening(demo_like, "training")
+    record.save(demo_like, T.CHAPTER, numbers)
+    text = findings.opening(demo_like, T.CHAPTER)
     assert "Cnn10 0.200" in text and "**not** learned" in text
     assert "**not** learned" in findings.read_first(demo_like)
 
 
 def test_difficulty_opening_carries_counts_n_and_p(demo_like):
-    text = findings.opening(demo_like, "difficulty")
+    text = findings.opening(demo_like, Df.CHAPTER)
     assert "all 24 flipped-label clips and 10 of the 24 non-speech clips" in text
     assert "chance would put 2.5 of each" in text
     assert "Spearman 0.74 (n = 600, p < 0.001)" in text
@@ -72,13 +78,13 @@ def test_difficulty_opening_carries_counts_n_and_p(demo_like):
 
 
 def test_class_opening_gives_exact_p_and_the_paper(demo_like):
-    text = findings.opening(demo_like, "classes")
+    text = findings.opening(demo_like, C.CHAPTER)
     assert "Spearman -0.71" in text and "over 6 classes, exact p = 0.14" in text
     assert "-0.59 over 35 SpeechCommands classes" in text
 
 
 def test_explanation_opening_states_the_faithfulness_difference(demo_like):
-    text = findings.opening(demo_like, "explanations")
+    text = findings.opening(demo_like, E.CHAPTER)
     assert "by 0.49 on average, against 0.44" in text and "+0.05" in text
     assert "0.03–0.07, n = 540 maps" in text and "0.11 (hard)" in text and "0.20" in text
 
@@ -92,7 +98,7 @@ def test_read_first_names_the_stand_in_and_the_missing_scene_side(demo_like):
 
 
 def test_a_missing_record_is_one_line(demo_like):
-    text = findings.opening(demo_like, "validation")
+    text = findings.opening(demo_like, record.Validation.CHAPTER)
     assert text.startswith("*No finding yet:*") and "validation/summary.json" in text
     assert "\n" not in text
 
@@ -102,9 +108,9 @@ def test_every_notebook_has_a_chapter_and_a_finding_cell():
     for notebook in sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         cells = json.loads(notebook.read_text())["cells"]
         tagged = [c for c in cells if "finding" in c["metadata"].get("tags", [])]
-        assert notebook.stem in findings.CHAPTER_OF, notebook.name
+        assert notebook.stem in record.CHAPTER_OF, notebook.name
         assert len(tagged) == 1, notebook.name
-        assert f'"{findings.CHAPTER_OF[notebook.stem]}"' in "".join(tagged[0]["source"])
+        assert f'"{record.CHAPTER_OF[notebook.stem]}"' in "".join(tagged[0]["source"])
 
 
 def test_spearman_p_is_exact_for_few_points_and_t_for_many():
@@ -149,18 +155,17 @@ def test_class_correlations_carry_n_and_p():
 
 
 def test_pruning_opening_reads_each_point_against_the_seed_spread(demo_like):
-    points = {"hardest 10%": {"rule": "hardest", "fraction": 0.1, "removed": 60,
-                              "test_accuracy": 0.975, "difference": 0.0167, "minutes_per_run": 1.4},
-              "easiest 10%": {"rule": "easiest", "fraction": 0.1, "removed": 60,
-                              "test_accuracy": 0.9, "difference": -0.0583, "minutes_per_run": 1.4}}
-    record.save(demo_like, "pruning", {"OfflineKeywords": {
-        "model": "Cnn10", "seeds": [1], "skipped": [], "unpruned": 0.9583, "seed_spread": 0.01,
-        "spread_runs": 3, "points": points,
-        "composition": {"hardest 10%": {"flipped label": 24, "non-speech": 10,
-                                        "low-SNR genuine": 20, "clean genuine": 6},
-                        "easiest 10%": {"flipped label": 0, "non-speech": 0,
-                                        "low-SNR genuine": 20, "clean genuine": 40}}}})
-    text = findings.opening(demo_like, "pruning")
+    def point(rule: str, test_accuracy: float, difference: float) -> dict:
+        return {P.RULE: rule, P.FRACTION: 0.1, P.REMOVED: 60, P.TEST_ACCURACY: test_accuracy,
+                P.DIFFERENCE: difference, P.MINUTES_PER_RUN: 1.4}
+    record.save(demo_like, P.CHAPTER, {"OfflineKeywords": {
+        P.MODEL: "Cnn10", P.SEEDS: [1], P.SKIPPED: [], P.UNPRUNED: 0.9583, P.SEED_SPREAD: 0.01,
+        P.SPREAD_RUNS: 3,
+        P.POINTS: {"hardest 10%": point("hardest", 0.975, 0.0167),
+                   "easiest 10%": point("easiest", 0.9, -0.0583)},
+        P.COMPOSITION: {"hardest 10%": {FLIPPED: 24, NONSPEECH: 10, LOW_SNR: 20, CLEAN: 6},
+                        "easiest 10%": {FLIPPED: 0, NONSPEECH: 0, LOW_SNR: 20, CLEAN: 40}}}})
+    text = findings.opening(demo_like, P.CHAPTER)
     assert "0.958 on the whole training split" in text
     assert "hardest 10% (60 clips: 24 flipped label, 10 non-speech" in text
     assert "0.975 (+0.017)" in text and "chance 0.17" in text and "120 test clips" in text
@@ -170,9 +175,9 @@ def test_pruning_opening_reads_each_point_against_the_seed_spread(demo_like):
                            "10% (-0.058) changes test accuracy beyond what reseeding")
     assert "beyond 0.028" in text
     assert "not** learned" not in text
-    numbers = record.load(demo_like, "pruning")
-    numbers["OfflineKeywords"]["seed_spread"] = 0.03
-    record.save(demo_like, "pruning", numbers)
-    text = findings.opening(demo_like, "pruning")
+    numbers = record.load(demo_like, P.CHAPTER)
+    numbers["OfflineKeywords"][P.SEED_SPREAD] = 0.03
+    record.save(demo_like, P.CHAPTER, numbers)
+    text = findings.opening(demo_like, P.CHAPTER)
     assert "beyond 0.085" in text and "no rule changes test accuracy beyond" in text
     assert "(the largest change: easiest 10%, -0.058)" in text

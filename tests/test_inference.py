@@ -87,21 +87,23 @@ def test_folder_without_wavs_and_unknown_run_fail_in_one_line(smoke, tmp_path, e
 
 
 def test_inference_chapter_records_its_numbers(smoke_notebooks):
-    summary = record.load("smoke", "inference")
-    assert summary["errors"] == ["corrupt.wav", "empty.wav", "nan.wav"]
-    assert summary["classified"] == summary["files"] - 3
-    assert "silent.wav" in summary["warnings"] and len(summary["warnings"]) == 2
+    I = record.Inference
+    summary = record.load("smoke", I.CHAPTER)
+    assert summary[I.ERRORS] == ["corrupt.wav", "empty.wav", "nan.wav"]
+    assert summary[I.CLASSIFIED] == summary[I.FILES] - 3
+    assert "silent.wav" in summary[I.WARNINGS] and len(summary[I.WARNINGS]) == 2
 
 
 def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smoke, ensemble):
     """The smoke words tree and three have real recordings in Debian; off and up have none."""
-    summary = record.load("smoke", "inference")["real_speech"]
-    assert sorted(summary["per_word"]) == ["three", "tree"] and summary["words"] == 2
-    assert 0.0 <= summary["accuracy"] <= 1.0
-    assert 0.0 <= summary["synthetic_test_accuracy"] <= 1.0
-    assert sorted(note.split(":")[0] for note in summary["missing"]) == ["off", "up"]
-    for word in summary["per_word"].values():
-        assert 0.0 <= word["probability"] <= 1.0 and 0 <= word["runs_correct"] <= 2
+    I = record.Inference
+    summary = record.load("smoke", I.CHAPTER)[I.REAL_SPEECH]
+    assert sorted(summary[I.PER_WORD]) == ["three", "tree"] and summary[I.WORDS] == 2
+    assert 0.0 <= summary[I.ACCURACY] <= 1.0
+    assert 0.0 <= summary[I.SYNTHETIC_TEST_ACCURACY] <= 1.0
+    assert sorted(note.split(":")[0] for note in summary[I.MISSING]) == ["off", "up"]
+    for word in summary[I.PER_WORD].values():
+        assert 0.0 <= word[I.PROBABILITY] <= 1.0 and 0 <= word[I.RUNS_CORRECT] <= 2
     truth = pd.read_csv(paths.DATA / "smoke" / "real_speech" / "truth.csv").set_index("label")
     assert truth.loc["three", "sample_rate"] == 8000  # a telephone prompt, resampled by autrainer
     for run in ensemble.runs:

@@ -7,16 +7,15 @@ import nbformat
 import papermill
 import pytest
 
-from lib import book, paths, record, run, validation
+from lib import book, classes, keywords, paths, record, run, validation
 
 
 def test_smoke_notebooks_run_and_record_their_numbers(smoke_notebooks):
     assert [r["notebook"] for r in smoke_notebooks] == [p.name for p in run.notebooks()]
     assert all(r.get("status") == "ok" for r in smoke_notebooks)
-    summary = record.load("smoke", "data")
-    keyword_set = summary["OfflineKeywords"]
-    assert keyword_set["clips_per_split"] == {"train": 24, "dev": 8, "test": 8}
-    assert keyword_set["flipped"] == 2 and keyword_set["nonspeech"] == 2
+    keyword_set = record.load("smoke", record.Data.CHAPTER)["OfflineKeywords"]
+    assert keyword_set[record.Data.CLIPS_PER_SPLIT] == {"train": 24, "dev": 8, "test": 8}
+    assert keyword_set[record.Data.FLIPPED] == 2 and keyword_set[record.Data.NONSPEECH] == 2
     executed = nbformat.read(paths.executed_notebooks_dir("smoke") / "00_data.ipynb", 4)
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert any("image/png" in o.get("data", {}) for o in outputs)
@@ -108,9 +107,10 @@ def test_each_chapter_shows_its_parameters_and_rerun_command(smoke_book):
 
 
 def test_results_chapter_sets_our_numbers_beside_the_papers(smoke_book):
-    summary = record.load("smoke", "results")
-    assert summary["compared_with_paper"] == 8  # 2 datasets x (accuracy + 3 correlations)
-    assert set(summary["difficulty_test_same_sign"]) == {"OfflineKeywords", "SyntheticScenes"}
+    summary = record.load("smoke", record.Results.CHAPTER)
+    assert summary[record.Results.COMPARED_WITH_PAPER] == 8  # 2 datasets x (accuracy + 3 bases)
+    assert set(summary[record.Results.DIFFICULTY_TEST_SAME_SIGN]) == {"OfflineKeywords",
+                                                                     "SyntheticScenes"}
     text = _text((smoke_book / "book" / "executed" / "90_results.html").read_text())
     assert "What the paper also reports" in text and "Beyond the paper" in text
     assert "SpeechCommands" in text and "DCASE2020Task1A" in text
@@ -142,20 +142,22 @@ def test_notebooks_record_the_learned_regime_figures(smoke_notebooks):
         return isinstance(value, (int, float)) and not isinstance(value, bool)
 
     def load(chapter):
-        return record.load("smoke", chapter)
+        return record.load("smoke", chapter.CHAPTER)
 
-    training_numbers = load("training")
-    for key, accuracy in training_numbers["test_accuracy"].items():
+    T, V = record.Training, record.Validation
+    training_numbers = load(T)
+    for key, accuracy in training_numbers[T.TEST_ACCURACY].items():
         assert number(accuracy), key
-        assert number(training_numbers["train_accuracy"][key]["all"]), key
-    assert number(training_numbers["train_accuracy"]["OfflineKeywords Cnn10"]["genuine"])
-    keywords = load("validation")["OfflineKeywords"]
-    for flag in ("flipped label", "non-speech"):
-        found = keywords["detection"][flag][validation.CUMULATIVE_ACCURACY]
-        assert number(found["auroc"]) and all(map(number, found["auroc_interval"]))
-    assert number(keywords["stability"]["split_halves_spearman"])
-    assert number(load("classes")["OfflineKeywords"]["correlations"]["Difficulty Test"])
-    assert number(load("inference")["real_speech"]["accuracy"])
+        assert number(training_numbers[T.TRAIN_ACCURACY][key][T.ALL]), key
+    assert number(training_numbers[T.TRAIN_ACCURACY]["OfflineKeywords Cnn10"][T.GENUINE])
+    keyword_set = load(V)["OfflineKeywords"]
+    for kind in keywords.INJECTED:
+        found = keyword_set[V.DETECTION][kind][validation.CUMULATIVE_ACCURACY]
+        assert number(found[V.AUROC]) and all(map(number, found[V.AUROC_INTERVAL]))
+    assert number(keyword_set[V.STABILITY][V.SPLIT_HALVES_SPEARMAN])
+    assert number(load(record.Classes)["OfflineKeywords"][record.Classes.CORRELATIONS][
+        classes.DIFFICULTY_TEST])
+    assert number(load(record.Inference)[record.Inference.REAL_SPEECH][record.Inference.ACCURACY])
 
 
 def test_each_chapter_opens_with_the_finding_its_record_gives(smoke_book):
@@ -164,11 +166,12 @@ def test_each_chapter_opens_with_the_finding_its_record_gives(smoke_book):
     from lib import findings, summary
 
     executed = smoke_book / "book" / "executed"
-    for stem, chapter in findings.CHAPTER_OF.items():
+    for stem, chapter in record.CHAPTER_OF.items():
         text = html.unescape(_text((executed / f"{stem}.html").read_text())).replace("’", "'")
         expected = _text(findings.opening("smoke", chapter).replace("**", "").replace("`", ""))
         assert f"Finding. {expected[:120]}" in text, stem
-    accuracy = record.load("smoke", "training")["test_accuracy"]["OfflineKeywords Cnn10"]
+    accuracy = record.load("smoke", record.Training.CHAPTER)[record.Training.TEST_ACCURACY][
+        "OfflineKeywords Cnn10"]
     table = summary.beside_paper("smoke", ["OfflineKeywords"])
     assert table.loc[table["quantity"].str.startswith("test accuracy, Cnn10"), "ours"].item() == accuracy
     assert f"Cnn10 {accuracy:.3f}" in _text((executed / "01_training.html").read_text())

@@ -202,24 +202,27 @@ def test_the_smoke_notebook_records_every_point_and_what_it_removed(smoke_notebo
     keyword set only), each against the unpruned run; the oracle removed exactly the injected
     clips, and every composition adds up to the count removed."""
     from lib import record
+    from lib.keywords import FLIPPED, NONSPEECH
 
+    P, D = record.Pruning, record.Data
     values = profiles.load("smoke")
-    numbers = record.load("smoke", "pruning")
-    described = record.load("smoke", "data")["OfflineKeywords"]
-    keywords = numbers["OfflineKeywords"]
+    numbers = record.load("smoke", P.CHAPTER)
+    described = record.load("smoke", D.CHAPTER)["OfflineKeywords"]
+    keyword_set = numbers["OfflineKeywords"]
     expected = [pruning.point_name(rule, fraction)
                 for rule, fraction in pruning.plan(values["PRUNE_RULES"], values["PRUNE_FRACTIONS"])
                 if rule != "oracle"]
-    assert [name for name in keywords["points"] if not name.startswith("oracle")] == expected
-    (oracle,) = [name for name in keywords["points"] if name.startswith("oracle")]
-    assert keywords["composition"][oracle] == {
-        "flipped label": described["flipped"], "non-speech": described["nonspeech"],
-        "low-SNR genuine": 0, "clean genuine": 0}
-    for name, point in keywords["points"].items():
-        assert sum(keywords["composition"][name].values()) == point["removed"]
-        assert 0 <= point["test_accuracy"] <= 1
-        label, share = keywords["most_removed_class"][name]
+    assert [name for name in keyword_set[P.POINTS] if not name.startswith("oracle")] == expected
+    (oracle,) = [name for name in keyword_set[P.POINTS] if name.startswith("oracle")]
+    assert keyword_set[P.COMPOSITION][oracle] == {
+        FLIPPED: described[D.FLIPPED], NONSPEECH: described[D.NONSPEECH],
+        pruning.LOW_SNR: 0, pruning.CLEAN: 0}
+    for name, point in keyword_set[P.POINTS].items():
+        assert sum(keyword_set[P.COMPOSITION][name].values()) == point[P.REMOVED]
+        assert 0 <= point[P.TEST_ACCURACY] <= 1
+        label, share = keyword_set[P.MOST_REMOVED_CLASS][name]
         assert label in values["KEYWORDS"] and 0 < share < 1
     scenes = numbers["SyntheticScenes"]
-    assert "composition" not in scenes and not any(n.startswith("oracle") for n in scenes["points"])
-    assert len(scenes["points"]) + len(scenes["skipped"]) == len(expected)
+    assert P.COMPOSITION not in scenes
+    assert not any(n.startswith("oracle") for n in scenes[P.POINTS])
+    assert len(scenes[P.POINTS]) + len(scenes[P.SKIPPED]) == len(expected)

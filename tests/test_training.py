@@ -4,7 +4,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from lib import difficulty, paths, record, scoring, toolkit, training
+from lib import difficulty, keywords, paths, record, scoring, toolkit, training
 
 
 def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke, ensemble):
@@ -139,13 +139,14 @@ def test_unknown_scoring_is_refused_by_the_toolkit_layer_too():
 
 def test_chapters_record_their_key_numbers(smoke_notebooks, smoke, ensemble):
 
-    trained = record.load("smoke", "training")
-    assert trained["runs"] == len(ensemble.runs)
-    assert set(trained["test_accuracy"]) == {f"{d} {m}" for d in smoke["DATASETS"]
+    T, D = record.Training, record.Difficulty
+    trained = record.load("smoke", T.CHAPTER)
+    assert trained[T.RUNS] == len(ensemble.runs)
+    assert set(trained[T.TEST_ACCURACY]) == {training.model_key(d, m) for d in smoke["DATASETS"]
                                              for m in smoke["MODELS"]}
-    scored = record.load("smoke", "difficulty")
-    assert scored["OfflineKeywords"]["samples"] == 24
-    assert scored["OfflineKeywords"]["max_difference_to_aucurriculum"] == 0.0
-    assert scored["SyntheticScenes"]["max_difference_to_aucurriculum"] > 0.0
-    share = scored["OfflineKeywords"]["flipped label in hardest 10%"]
-    assert share["flagged"] == 2 and 0 <= share["in_hardest"] <= 2
+    scored = record.load("smoke", D.CHAPTER)
+    assert scored["OfflineKeywords"][D.SAMPLES] == 24
+    assert scored["OfflineKeywords"][D.OURS_VS_AUCURRICULUM] == 0.0
+    assert scored["SyntheticScenes"][D.OURS_VS_AUCURRICULUM] > 0.0
+    share = difficulty.HardestShare(**scored["OfflineKeywords"][D.HARDEST][keywords.FLIPPED])
+    assert share.flagged == 2 and 0 <= share.in_hardest <= 2

@@ -109,20 +109,22 @@ def test_disagreeing_runs_give_wide_rank_intervals():
 
 
 def test_validation_chapter_records_detection_covariates_and_stability(smoke_notebooks):
-    numbers = record.load("smoke", "validation")
+    V = record.Validation
+    numbers = record.load("smoke", V.CHAPTER)
     keyword_set = numbers["OfflineKeywords"]
-    for flag in keywords.INJECTED:
-        found = keyword_set["detection"][flag]
+    for kind in keywords.INJECTED:
+        found = keyword_set[V.DETECTION][kind]
         assert set(found) == {*validation.SCORES, validation.CLEANLAB}
         for metrics in found.values():
-            low, high = metrics["auroc_interval"]
-            assert 0.0 <= low <= metrics["auroc"] <= high <= 1.0
-    assert -1.0 <= keyword_set["rank_vs_snr"]["rho"] <= 1.0 and " -> " in keyword_set["most_confused"]
-    assert set(numbers["SyntheticScenes"]) == {"stability"}  # no ground truth: stability only
-    sweep = keyword_set["sweep"]  # smoke: 0 % and 25 % flipped, each with its own small ensemble
+            low, high = metrics[V.AUROC_INTERVAL]
+            assert 0.0 <= low <= metrics[V.AUROC] <= high <= 1.0
+    assert -1.0 <= keyword_set[V.RANK_VS_SNR]["rho"] <= 1.0
+    assert " -> " in keyword_set[V.MOST_CONFUSED]
+    assert set(numbers["SyntheticScenes"]) == {V.STABILITY}  # no ground truth: stability only
+    sweep = keyword_set[V.SWEEP]  # smoke: 0 % and 25 % flipped, each with its own small ensemble
     assert set(sweep) == {"0", "0.25"}
-    assert all(auroc is None for auroc in sweep["0"]["auroc"].values())  # nothing to find
-    assert all(0.0 <= auroc <= 1.0 for auroc in sweep["0.25"]["auroc"].values())
+    assert all(auroc is None for auroc in sweep["0"][V.AUROC].values())  # nothing to find
+    assert all(0.0 <= auroc <= 1.0 for auroc in sweep["0.25"][V.AUROC].values())
     assert (paths.DATA / "smoke" / "sweep" / "flip25" / "OfflineKeywords" / "train.csv").is_file()
     for dataset in numbers.values():
-        assert 0.0 <= dataset["stability"]["median_interval_width"] <= 1.0
+        assert 0.0 <= dataset[V.STABILITY][V.MEDIAN_INTERVAL_WIDTH] <= 1.0
