@@ -47,7 +47,7 @@ def measure(launcher: Launcher) -> dict:
     trained = time.perf_counter()
     scoring.score_ensemble("smoke", ensemble, scorer, log=lambda line: None)
     scored = time.perf_counter()
-    orderings = {d: scoring.ordering_file("smoke", d).read_bytes() for d in ensemble.datasets}
+    orderings = {d: paths.ordering_file("smoke", d).read_bytes() for d in ensemble.datasets}
     paths.RESULTS = RESULTS
     return {"launcher": launcher.kind, "runs": len(ensemble.runs),
             "train_seconds": round(trained - started, 1),

@@ -25,6 +25,7 @@ import nbformat
 import papermill
 
 from lib import findings, paths
+from lib.record import CHAPTER_OF
 
 NODE_MODULES = paths.BOOK / "_vendor" / "node_modules"
 #: What the static HTML needs from each npm package: (source, destination in static/).
@@ -137,7 +138,7 @@ def present(executed: Path, profile: str, stamp: dict[str, Any]) -> nbformat.Not
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.metadata["tags"] = folded(cell)
-    chapter = record.CHAPTER_OF.get(executed.stem)
+    chapter = CHAPTER_OF.get(executed.stem)
     opening = [_markdown_cell(findings.read_first(profile), f"read-first-{executed.stem}")
                ] if chapter == "results" else []
     if chapter:

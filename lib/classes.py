@@ -29,10 +29,6 @@ CORRELATIONS = ("Train - Test correlation",
                 DIFFICULTY_TEST)
 
 
-def predictions_file(profile: str, run: Run, subset: str) -> Path:
-    return paths.results_dir(profile) / "classes" / "predictions" / f"{run.name}_{subset}.csv"
-
-
 def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.DataFrame:
     """Per sample of a split: ``sample_id``, ``label`` and the best checkpoint's ``predicted``.
 
@@ -41,7 +37,7 @@ def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.
     is newer than the cache.
     """
     folder = training.run_dir(profile, run)
-    cache = predictions_file(profile, run, subset)
+    cache = paths.predictions_file(profile, run.name, subset)
     checkpoint = toolkit.best_checkpoint(folder)
     if cache.is_file() and cache.stat().st_mtime_ns > checkpoint.stat().st_mtime_ns:
         return pd.read_csv(cache, keep_default_na=False)

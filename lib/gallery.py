@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from lib import plots, selection
+from lib import paths, plots, selection
 from lib.plots.explanations import sample_explanations
 from lib.selection import BANDS
 
@@ -44,7 +44,7 @@ def gallery_html(profile: str, dataset: str, chosen: pd.DataFrame, per_band: int
 
     Thumbnails show time (0-1 s) left to right and mel frequency (50 Hz-8 kHz) bottom to top.
     """
-    folder = selection.selection_dir(profile, dataset)
+    folder = paths.selection_dir(profile, dataset)
     marked = (" Red captions mark the keyword set's injected samples (flipped label, non-speech)."
               if kinds is not None else "")
     parts = [f'<div class="difficulty-gallery"><p><em>{html.escape(dataset)}: log-mel '
@@ -115,7 +115,7 @@ class Explorer:
     def render(self) -> None:
         row = self.current()
         dataset = self.dataset.value
-        folder = selection.selection_dir(self.profile, dataset) / row["folder"]
+        folder = paths.selection_dir(self.profile, dataset) / row["folder"]
         spectrogram = np.load(folder / "log_mel.npy")
         cams = selection.sample_cams(folder)
         figure = sample_explanations(spectrogram, cams, f"{row['label']}, {row['band']} "

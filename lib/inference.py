@@ -27,15 +27,6 @@ from lib.training import Ensemble, Run
 EXAMPLES_VERSION = "3"
 
 
-def examples_dir(profile: str) -> Path:
-    return paths.DATA / profile / "inference_examples"
-
-
-def output_dir(profile: str, run: Run, batch: str = "examples") -> Path:
-    """Where one batch of inputs (``examples``, ``real_speech``) classified by a run goes."""
-    return paths.results_dir(profile) / "inference" / batch / run.name
-
-
 def write_examples(profile: str, dataset: str) -> Path:
     """A folder of test clips made awkward on purpose, plus odd and broken files.
 
@@ -46,7 +37,7 @@ def write_examples(profile: str, dataset: str) -> Path:
     ``corrupt.wav`` (not audio) and ``empty.wav`` (0 bytes), which are rejected with one line
     each. ``truth.csv`` lists the true class of each clip.
     """
-    folder = examples_dir(profile)
+    folder = paths.inference_examples_dir(profile)
     if (folder / ".version").is_file() and (folder / ".version").read_text() == EXAMPLES_VERSION:
         return folder
     layout = LAYOUTS[dataset]
@@ -151,7 +142,7 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     run and device are reused.
     """
     good, bad, warnings = check_inputs(inputs)
-    folder = output_dir(profile, run, batch)
+    folder = paths.inference_output_dir(profile, run.name, batch)
     run_dir = training.run_dir(profile, run)
     key = _key(run_dir, good, device)
     table_file = folder / "predictions.csv"
@@ -168,7 +159,7 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     if good:
         results = pd.read_csv(toolkit.inference(run_dir, staged, outputs,
                                                 toolkit.resolve_device(device),
-                                                toolkit.workdir(profile)),
+                                                paths.toolkit_dir(profile)),
                               keep_default_na=False)
         results = results.drop(columns="output")
     else:

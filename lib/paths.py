@@ -4,6 +4,11 @@ Raw third-party inputs go to ``data/external``, generated or downloaded datasets
 ``data/<profile>/<dataset>``, and everything a profile computes to ``results/<profile>``.
 All of it is outside git; deleting ``data/`` and ``results/`` resets the project. On a
 cluster, ``COMPENDIUM_RESULTS`` moves ``results/`` elsewhere (a scratch file system, say).
+
+Every folder and file of the project's own is named here. Inside the toolkit folder
+(:func:`toolkit_dir`), autrainer and aucurriculum lay out their runs, scores and features by
+their own conventions; :mod:`lib.toolkit` alone knows those, and :mod:`lib.callbacks` the
+in-training records it adds to a run folder.
 """
 from __future__ import annotations
 
@@ -36,6 +41,13 @@ def sweep_profile(profile: str, flip_fraction: float) -> str:
     return f"{profile}/sweep/flip{round(flip_fraction * 100):02d}"
 
 
+def prune_profile(profile: str, rule: str, fraction: float) -> str:
+    """The profile name of one pruning point, nested in its parent's folders
+    (``data/<profile>/prune/hardest10/``, ``results/<profile>/prune/hardest10/``; the oracle,
+    whose removals do not depend on a share, ``.../prune/oracle/``)."""
+    return f"{profile}/prune/{rule}" + ("" if rule == "oracle" else f"{round(fraction * 100):02d}")
+
+
 def dataset_dir(profile: str, dataset: str) -> Path:
     """Root of one dataset as autrainer reads it (``train.csv``..., audio under ``default/``)."""
     return DATA / profile / dataset
@@ -45,15 +57,76 @@ def results_dir(profile: str) -> Path:
     return RESULTS / profile
 
 
+def toolkit_dir(profile: str) -> Path:
+    """Where the toolkits run for a profile: ``conf/`` in, ``results/`` out, ``logs/``."""
+    return results_dir(profile) / "autrainer"
+
+
+def record_file(profile: str, chapter: str) -> Path:
+    """A chapter's key numbers (:mod:`lib.record`)."""
+    return results_dir(profile) / chapter / "summary.json"
+
+
 def training_dir(profile: str) -> Path:
     """Training overview tables and learning curves of a profile's ensemble (autrainer's own
     run folders are :func:`lib.toolkit.runs_dir`)."""
     return results_dir(profile) / "training"
 
 
+def runs_table(profile: str) -> Path:
+    """A row per run of the ensemble: its metrics, best epoch and training time."""
+    return training_dir(profile) / "runs.csv"
+
+
+def learning_curves_table(profile: str) -> Path:
+    """A row per run and epoch: losses and accuracies."""
+    return training_dir(profile) / "learning_curves.csv"
+
+
 def difficulty_dir(profile: str) -> Path:
     """One difficulty ordering per dataset, and the scores behind it."""
     return results_dir(profile) / "difficulty"
+
+
+def ordering_file(profile: str, dataset: str) -> Path:
+    """A dataset's difficulty ordering: a row per sample, its score and rank."""
+    return difficulty_dir(profile) / f"{dataset}_ordering.csv"
+
+
+def dynamics_file(profile: str, dataset: str) -> Path:
+    """A dataset's training dynamics: a row per sample and run."""
+    return difficulty_dir(profile) / f"{dataset}_dynamics.csv"
+
+
+#: In a dataset's :func:`selection_dir`: a row per selected sample, and a row per sample and
+#: explaining run; beside them a folder per sample with its audio, spectrogram and Grad-CAMs.
+SELECTION_TABLE = "selection.csv"
+EXPLANATIONS_TABLE = "explanations.csv"
+
+
+def selection_dir(profile: str, dataset: str) -> Path:
+    """A dataset's selected samples (:data:`SELECTION_TABLE`, :data:`EXPLANATIONS_TABLE`)."""
+    return results_dir(profile) / "selection" / dataset
+
+
+def predictions_file(profile: str, run: str, subset: str) -> Path:
+    """One run's best checkpoint's predictions on one split."""
+    return results_dir(profile) / "classes" / "predictions" / f"{run}_{subset}.csv"
+
+
+def inference_examples_dir(profile: str) -> Path:
+    """The example files the inference chapter writes and classifies."""
+    return DATA / profile / "inference_examples"
+
+
+def real_speech_dir(profile: str) -> Path:
+    """Real human recordings of some of the keywords, out of domain."""
+    return DATA / profile / "real_speech"
+
+
+def inference_output_dir(profile: str, run: str, batch: str = "examples") -> Path:
+    """Where one batch of inputs (``examples``, ``real_speech``) classified by a run goes."""
+    return results_dir(profile) / "inference" / batch / run
 
 
 def executed_notebooks_dir(profile: str) -> Path:

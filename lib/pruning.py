@@ -170,13 +170,6 @@ def pruned_copy(profile: str, point: str, dataset: str, gone: pd.Index,
     return build_once(target, dataset, fingerprint, build, log=log)
 
 
-def point_profile(profile: str, rule: str, fraction: float) -> str:
-    """The profile name of one pruning point, nested in its parent's folders
-    (``data/<profile>/prune/hardest10/``, ``results/<profile>/prune/hardest10/``; the oracle,
-    whose removals do not depend on a share, ``.../prune/oracle/``)."""
-    return f"{profile}/prune/{rule}" + ("" if rule == "oracle" else f"{round(fraction * 100):02d}")
-
-
 def point_name(rule: str, fraction: float) -> str:
     """How a point is named in tables, figures and records: ``hardest 10%``, ``oracle 8%``."""
     return "unpruned" if rule == "none" else f"{rule} {fraction:.0%}"
@@ -253,7 +246,7 @@ def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
     ordering with the columns the rule needs), through the real autrainer path, in a profile
     of its own (:func:`point_profile`), so a point is reused when nothing changed."""
     gone = removed(candidates, rule, fraction, seed=data_seed)
-    point = point_profile(profile, rule, fraction)
+    point = paths.prune_profile(profile, rule, fraction)
     share = len(gone) / len(candidates) if rule == "oracle" else fraction
     log(f"pruning point: {dataset}, {point_name(rule, share)} ({len(gone)} samples removed; "
         f"{point})")

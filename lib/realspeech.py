@@ -33,10 +33,6 @@ RECORDINGS: dict[str, tuple[RegistrySource, str]] = {
 }
 
 
-def inputs_dir(profile: str) -> Path:
-    return paths.DATA / profile / "real_speech"
-
-
 def write_inputs(profile: str, words: list[str],
                  log: Callable[[str], None] = print) -> tuple[Path | None, list[str]]:
     """``data/<profile>/real_speech/<word>.wav`` for each word with a real recording, and
@@ -48,7 +44,7 @@ def write_inputs(profile: str, words: list[str],
     """
     notes = [f"{word}: no real recording ships in a registry package" for word in words
              if word not in RECORDINGS]
-    folder = inputs_dir(profile)
+    folder = paths.real_speech_dir(profile)
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)

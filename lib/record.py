@@ -190,13 +190,9 @@ CHAPTERS = (Data, Training, Difficulty, Selection, Explanations, Classes, Infere
 CHAPTER_OF = {chapter.NOTEBOOK: chapter.CHAPTER for chapter in CHAPTERS}
 
 
-def file(profile: str, chapter: str) -> Path:
-    return paths.results_dir(profile) / chapter / "summary.json"
-
-
 def save(profile: str, chapter: str, numbers: dict[str, Any]) -> Path:
     """Write a chapter's key numbers atomically: an interrupted write never leaves half a file."""
-    target = file(profile, chapter)
+    target = paths.record_file(profile, chapter)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     partial.write_text(json.dumps(numbers, indent=2, default=float) + "\n")
@@ -205,7 +201,7 @@ def save(profile: str, chapter: str, numbers: dict[str, Any]) -> Path:
 
 
 def load(profile: str, chapter: str) -> dict[str, Any]:
-    target = file(profile, chapter)
+    target = paths.record_file(profile, chapter)
     if not target.is_file():
         raise RecordMissing(f"{paths.relative(target)} is missing: run the {chapter} notebook "
                             f"first (make notebooks PROFILE={profile})")

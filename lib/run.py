@@ -36,27 +36,34 @@ import nbformat
 import papermill
 import yaml
 
-from lib import paths, profiles
+from lib import paths, profiles, toolkit
 from lib.datasets import data_fingerprint
+from lib.record import CHAPTER_OF
+
+
+def _pattern(path: Path) -> str:
+    """A path of :mod:`lib.paths` built with ``*`` for the profile's parts, as a glob pattern
+    relative to the profile's results folder."""
+    return str(path.relative_to(paths.results_dir("*")))
 
 
 #: What each notebook writes under ``results/<profile>/`` (glob patterns), checked after it
-#: runs and before it is skipped: a notebook whose artefacts were deleted runs again.
+#: runs and before it is skipped: a notebook whose artefacts were deleted runs again. Every
+#: notebook writes its chapter's record (:data:`lib.record.CHAPTER_OF`).
 ARTEFACTS: dict[str, tuple[str, ...]] = {
-    "00_data": ("data/summary.json",),
-    "01_training": ("training/summary.json", "training/runs.csv", "training/learning_curves.csv",
-                    "autrainer/results/*/training/*/metrics.csv"),
-    "02_difficulty": ("difficulty/summary.json", "difficulty/*_ordering.csv",
-                      "difficulty/*_dynamics.csv"),
-    "03_selection": ("selection/summary.json", "selection/*/selection.csv",
-                     "selection/*/explanations.csv"),
-    "04_explanations": ("explanations/summary.json",),
-    "05_classes": ("classes/summary.json", "classes/predictions/*.csv"),
-    "06_inference": ("inference/summary.json",),
-    "07_validation": ("validation/summary.json",),
-    "08_pruning": ("pruning/summary.json",),
-    "90_results": ("results/summary.json",),
-}
+    notebook: (_pattern(paths.record_file("*", CHAPTER_OF[notebook])), *more)
+    for notebook, *more in (
+        ("00_data",),
+        ("01_training", _pattern(paths.runs_table("*")),
+         _pattern(paths.learning_curves_table("*")),
+         _pattern(toolkit.runs_dir("*") / "*" / toolkit.METRICS_FILE)),
+        ("02_difficulty", _pattern(paths.ordering_file("*", "*")),
+         _pattern(paths.dynamics_file("*", "*"))),
+        ("03_selection", _pattern(paths.selection_dir("*", "*") / paths.SELECTION_TABLE),
+         _pattern(paths.selection_dir("*", "*") / paths.EXPLANATIONS_TABLE)),
+        ("04_explanations",),
+        ("05_classes", _pattern(paths.predictions_file("*", "*", "*"))),
+        ("06_inference",), ("07_validation",), ("08_pruning",), ("90_results",))}
 
 
 #: The kernel logs only errors: its warning about TCP transport, repeated for every notebook,

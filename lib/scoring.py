@@ -46,14 +46,6 @@ class Scoring:
                                      run.name) / "scores.csv"
 
 
-def ordering_file(profile: str, dataset: str) -> Path:
-    return paths.difficulty_dir(profile) / f"{dataset}_ordering.csv"
-
-
-def dynamics_file(profile: str, dataset: str) -> Path:
-    return paths.difficulty_dir(profile) / f"{dataset}_dynamics.csv"
-
-
 def short_run(run: Run) -> str:
     """A run's column name in tables: ``Cnn10_s1``."""
     return f"{run.model}_s{run.seed}"
@@ -118,9 +110,9 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
                                                          ensemble.epochs))
                  for dataset, dataset_runs in grouped.items()}
     for dataset, ordering in orderings.items():
-        _write_atomically(ordering, ordering_file(profile, dataset))
+        _write_atomically(ordering, paths.ordering_file(profile, dataset))
         log(f"{dataset}: {len(ordering)} samples ordered -> "
-            f"{paths.relative(ordering_file(profile, dataset))}")
+            f"{paths.relative(paths.ordering_file(profile, dataset))}")
     return orderings
 
 
@@ -160,7 +152,7 @@ def _write_atomically(table: pd.DataFrame, file: Path) -> None:
 
 
 def read_ordering(profile: str, dataset: str) -> pd.DataFrame:
-    file = ordering_file(profile, dataset)
+    file = paths.ordering_file(profile, dataset)
     if not file.is_file():
         raise difficulty.DifficultyError(f"{paths.relative(file)}: ordering missing; run "
                                          "notebooks/02_difficulty first")
@@ -287,5 +279,5 @@ def ensemble_dynamics(profile: str, ensemble: Ensemble, stop: str) -> dict[str, 
     for dataset, runs in _runs_by_dataset(ensemble.runs).items():
         tables[dataset] = pd.concat([run_dynamics(profile, run, ensemble.epochs, stop)
                                      for run in runs], ignore_index=True)
-        _write_atomically(tables[dataset], dynamics_file(profile, dataset))
+        _write_atomically(tables[dataset], paths.dynamics_file(profile, dataset))
     return tables

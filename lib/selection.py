@@ -82,10 +82,6 @@ def select(ordering: pd.DataFrame, k: int = 10) -> pd.DataFrame:
                                             if c not in ("label", "band", "place")]]]
 
 
-def selection_dir(profile: str, dataset: str) -> Path:
-    return paths.results_dir(profile) / "selection" / dataset
-
-
 def sample_folder(label: str, band: str, place: int) -> str:
     """A selected sample's folder, relative to the dataset's selection folder."""
     return f"{label}/{band}_{place:02d}"
@@ -110,7 +106,7 @@ def _key(profile: str, chosen: Selection, dataset: str, runs: list[Run]) -> str:
     """What a saved selection depends on: parameters, the ordering and the checkpoints."""
     checkpoints = [[run.name, toolkit.best_checkpoint(training.run_dir(profile, run))
                     .stat().st_mtime_ns] for run in runs]
-    ordering = hashlib.sha256(scoring.ordering_file(profile, dataset).read_bytes()).hexdigest()
+    ordering = hashlib.sha256(paths.ordering_file(profile, dataset).read_bytes()).hexdigest()
     wanted = {"SELECTION_K": chosen.k, "EXPLAIN_MODEL": chosen.model,
               "EXPLAIN_LAYER": chosen.layer, "EXPLAIN_TARGET": chosen.target}
     return json.dumps([wanted, ordering, checkpoints], sort_keys=True)
@@ -149,7 +145,7 @@ def build(profile: str, ensemble: Ensemble, spec: Selection, dataset: str,
     runs = explained_runs(ensemble, spec.model, dataset)
     for run in runs:
         training.check_run(profile, run, ensemble.epochs)
-    folder = selection_dir(profile, dataset)
+    folder = paths.selection_dir(profile, dataset)
     key = _key(profile, spec, dataset, runs)
     if (folder / "key.json").is_file() and (folder / "key.json").read_text() == key:
         log(f"{dataset}: selection unchanged, reusing {paths.relative(folder)}")
@@ -187,8 +183,8 @@ def build(profile: str, ensemble: Ensemble, spec: Selection, dataset: str,
         if number % 25 == 0 or number == len(chosen):
             log(f"{dataset}: {number}/{len(chosen)} samples explained by {len(models)} runs "
                 f"({time.time() - started:.0f} s)")
-    pd.DataFrame(rows).to_csv(partial / "selection.csv", index=False)
-    pd.DataFrame(explanations).to_csv(partial / "explanations.csv", index=False)
+    pd.DataFrame(rows).to_csv(partial / paths.SELECTION_TABLE, index=False)
+    pd.DataFrame(explanations).to_csv(partial / paths.EXPLANATIONS_TABLE, index=False)
     (partial / "key.json").write_text(key)
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -201,7 +197,7 @@ def build(profile: str, ensemble: Ensemble, spec: Selection, dataset: str,
 
 def read(profile: str, dataset: str) -> pd.DataFrame:
     """A saved selection: a row per sample with its band, place, rank and folder."""
-    file = selection_dir(profile, dataset) / "selection.csv"
+    file = paths.selection_dir(profile, dataset) / paths.SELECTION_TABLE
     if not file.is_file():
         raise FileNotFoundError(f"{paths.relative(file)}: no selection; run "
                                 "notebooks/03_selection first")
@@ -210,13 +206,13 @@ def read(profile: str, dataset: str) -> pd.DataFrame:
 
 def read_explanations(profile: str, dataset: str) -> pd.DataFrame:
     """A row per selected sample and explained run: explained and predicted class, probabilities."""
-    return pd.read_csv(selection_dir(profile, dataset) / "explanations.csv")
+    return pd.read_csv(paths.selection_dir(profile, dataset) / paths.EXPLANATIONS_TABLE)
 
 
 def load_cams(profile: str, dataset: str, selection: pd.DataFrame
               ) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray]]:
     """The saved spectrograms (by sample id) and Grad-CAMs (by sample id and run)."""
-    folder = selection_dir(profile, dataset)
+    folder = paths.selection_dir(profile, dataset)
     spectrograms, cams = {}, {}
     for row in selection.itertuples(index=False):
         spectrograms[row.sample_id] = np.load(folder / row.folder / "log_mel.npy")

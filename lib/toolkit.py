@@ -62,11 +62,6 @@ def dataset_config(layout: DatasetLayout, root: Path) -> dict[str, Any]:
     }
 
 
-def workdir(profile: str) -> Path:
-    """Where the toolkits run for a profile: ``conf/`` in, ``results/`` out."""
-    return paths.results_dir(profile) / "autrainer"
-
-
 #: Open lock files of the profiles this process holds, by toolkit folder: a command started
 #: while one is held inherits it, so the lock lasts until the command itself has exited.
 _HELD: dict[Path, int] = {}
@@ -81,7 +76,7 @@ def exclusive(profile: str) -> Iterator[None]:
     commands inherit (see :func:`run_cli`): it is free only when this process and every
     command it started have ended, however they ended.
     """
-    work = workdir(profile)
+    work = paths.toolkit_dir(profile)
     work.mkdir(parents=True, exist_ok=True)
     with (work / ".lock").open("w") as handle:
         try:
@@ -110,7 +105,7 @@ def download(layout: DatasetLayout, root: Path) -> None:
 
 
 def write_dataset_configs(profile: str, datasets: list[str]) -> Path:
-    work = workdir(profile)
+    work = paths.toolkit_dir(profile)
     for name in datasets:
         config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name))
         _write_yaml(work / "conf" / "dataset" / f"{config['id']}.yaml", config)
@@ -292,7 +287,7 @@ EXPERIMENT = "experiments"
 
 
 def experiment_dir(profile: str) -> Path:
-    return workdir(profile) / "results" / EXPERIMENT
+    return paths.toolkit_dir(profile) / "results" / EXPERIMENT
 
 
 def runs_dir(profile: str) -> Path:
@@ -448,10 +443,10 @@ def _run_sweep(tool: str, args: list[str], profile: str, step: str, log_name: st
     and log, and an interrupted sweep cancels its jobs; jobs of an earlier sweep still in the
     queue stop this one before it submits anything."""
     if launcher.kind != "slurm":
-        run_cli(tool, args, workdir(profile), log_name, watch)
+        run_cli(tool, args, paths.toolkit_dir(profile), log_name, watch)
         return
     outputs = runs_dir(profile) if step == "train" else experiment_dir(profile) / "curriculum"
-    jobs = launchers.SlurmJobs(launchers.job_name(profile, step), workdir(profile), outputs, log)
+    jobs = launchers.SlurmJobs(launchers.job_name(profile, step), paths.toolkit_dir(profile), outputs, log)
     waiting = jobs.in_queue()
     if waiting:
         raise launchers.LauncherError(
@@ -463,7 +458,7 @@ def _run_sweep(tool: str, args: list[str], profile: str, step: str, log_name: st
         if watch:
             watch()
     try:
-        run_cli(tool, args, workdir(profile), log_name, both)
+        run_cli(tool, args, paths.toolkit_dir(profile), log_name, both)
     except ToolkitError:  # the command saw a job fail: name it, its run and its log
         jobs.drain(30)
         try:
@@ -494,7 +489,7 @@ def prune_optimizer_states(run_dir: Path) -> None:
 def postprocess(profile: str) -> None:
     """``autrainer postprocess results experiments -a seed model`` (as in the paper)."""
     run_cli("autrainer", ["postprocess", "results", EXPERIMENT, "-a", "seed", "model"],
-            workdir(profile), "postprocess")
+            paths.toolkit_dir(profile), "postprocess")
 
 
 # --- Scoring: aucurriculum's ``curriculum`` command -------------------------------------------
@@ -531,7 +526,7 @@ def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], st
     if scoring not in SCORING_FUNCTIONS:
         raise ToolkitError(f"unknown scoring function {scoring!r}; known: "
                            f"{', '.join(SCORING_FUNCTIONS)}")
-    work = workdir(profile)
+    work = paths.toolkit_dir(profile)
     ids = []
     for dataset, runs in runs_per_dataset.items():
         if not runs:

@@ -219,7 +219,7 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
     todo = [r for r in runs if not is_complete(profile, r)]
     log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
         f"training {len(todo)} on {toolkit.resolve_device(ensemble.device)} "
-        f"(logs: {paths.relative(toolkit.workdir(profile) / 'logs')}/train-<dataset>.log)")
+        f"(logs: {paths.relative(paths.toolkit_dir(profile) / 'logs')}/train-<dataset>.log)")
     for run in todo:
         if run_dir(profile, run).is_dir():
             log(f"    {run.label}: removing an incomplete earlier attempt")
@@ -354,11 +354,11 @@ def on_paper_datasets(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def save_tables(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame) -> None:
-    """The chapter's tables for readers of the results: ``runs.csv``, ``learning_curves.csv``."""
-    out = paths.training_dir(profile)
-    out.mkdir(parents=True, exist_ok=True)
-    metrics.to_csv(out / "runs.csv", index=False)
-    curves.to_csv(out / "learning_curves.csv", index=False)
+    """The chapter's tables for readers of the results (:func:`lib.paths.runs_table`,
+    :func:`lib.paths.learning_curves_table`)."""
+    paths.training_dir(profile).mkdir(parents=True, exist_ok=True)
+    metrics.to_csv(paths.runs_table(profile), index=False)
+    curves.to_csv(paths.learning_curves_table(profile), index=False)
 
 
 def key_numbers(metrics: pd.DataFrame, train_accuracy: dict[str, dict[str, float]]

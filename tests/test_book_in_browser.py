@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from lib import browser, findings
+from lib import browser, record
 
 
 @pytest.fixture(scope="module")

@@ -72,7 +72,7 @@ def test_test_predictions_are_autrainers_and_cached(smoke_notebooks, smoke, ense
     metrics = pd.read_csv(paths.training_dir("smoke") / "runs.csv").set_index("run")
     accuracy = (test["label"] == test["predicted"]).mean()
     assert accuracy == pytest.approx(metrics.loc[run.name, "test_accuracy"], abs=1e-6)
-    cache = classes.predictions_file("smoke", run, "train")
+    cache = paths.predictions_file("smoke", run.name, "train")
     classes.predictions("smoke", run, "train")
     before = cache.stat().st_mtime_ns
     train = classes.predictions("smoke", run, "train")

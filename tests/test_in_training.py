@@ -140,14 +140,14 @@ def test_reference_runs_agree_and_eval_mode_dynamics_come_from_the_records(recor
 
 def test_a_run_without_records_is_one_line_and_keeps_the_ordering(private_results, smoke,
                                                                   ensemble):
-    before = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
+    before = paths.ordering_file("smoke", "OfflineKeywords").read_bytes()
     with pytest.raises(difficulty.DifficultyError) as err:
         scoring.score_ensemble("smoke", replace(ensemble, recorded="train"),
                                scoring.Scoring(engine="in-training"), log=lambda line: None)
     message = str(err.value)
     assert "\n" not in message and ensemble.runs[0].name in message
     assert "no in-training record of epoch 1" in message and "SCORING_ENGINE" in message
-    assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == before
+    assert paths.ordering_file("smoke", "OfflineKeywords").read_bytes() == before
 
 
 def test_learned_for_good_is_the_first_epoch_right_from_then_on():

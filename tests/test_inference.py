@@ -66,14 +66,14 @@ def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, t
     assert set(good["prediction"]) <= set(labels)
     probabilities = good[labels].astype(float)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
-    results = inference.output_dir("smoke", keyword_run) / "outputs" / "results.csv"
+    results = paths.inference_output_dir("smoke", keyword_run.name) / "outputs" / "results.csv"
     assert len(pd.read_csv(results)) == len(good)  # autrainer's own file
 
 
 def test_same_inputs_reuse_the_predictions(keyword_run):
     folder = inference.write_examples("smoke", "OfflineKeywords")
     inference.predict("smoke", keyword_run, folder)
-    table_file = inference.output_dir("smoke", keyword_run) / "predictions.csv"
+    table_file = paths.inference_output_dir("smoke", keyword_run.name) / "predictions.csv"
     before = table_file.stat().st_mtime_ns
     inference.predict("smoke", keyword_run, folder)
     assert table_file.stat().st_mtime_ns == before
@@ -108,7 +108,7 @@ def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smo
     assert truth.loc["three", "sample_rate"] == 8000  # a telephone prompt, resampled by autrainer
     for run in ensemble.runs:
         if run.dataset == "OfflineKeywords":
-            assert (inference.output_dir("smoke", run, "real_speech") / "outputs"
+            assert (paths.inference_output_dir("smoke", run.name, "real_speech") / "outputs"
                     / "results.csv").is_file()
 
 

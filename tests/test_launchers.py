@@ -137,7 +137,7 @@ def test_slurm_sweep_gives_the_basic_launchers_orderings(smoke_notebooks, slurm_
     assert len(set(records)) == len(trained)
     assert not (training.run_dir("smoke", kept) / launchers.JOB_RECORD).exists()
     for dataset in ensemble.datasets:
-        ours = scoring.ordering_file("smoke", dataset).read_bytes()
+        ours = paths.ordering_file("smoke", dataset).read_bytes()
         assert ours == (basic / "difficulty" / f"{dataset}_ordering.csv").read_bytes(), dataset
     training.train_ensemble("smoke", ensemble)
     assert f"{len(ensemble.runs)} of {len(ensemble.runs)} runs already trained" in \

@@ -171,7 +171,7 @@ def test_a_pruning_point_trains_on_the_pruned_set(smoke_notebooks, ensemble):
     table = point.metrics()
     assert len(table) == 1 and 0 <= table["test_accuracy"].iloc[0] <= 1
     assert table["removed"].iloc[0] == 2 == len(point.removed)
-    assert point.profile == pruning.point_profile("smoke", "hardest", 0.1)
+    assert point.profile == paths.prune_profile("smoke", "hardest", 0.1)
     (run,) = point.runs
     seen = set(toolkit.run_split_table(training.run_dir(point.profile, run))["path"])
     gone = set(pruning.removed(candidates, "hardest", 0.1))

@@ -25,7 +25,7 @@ from lib import paths, toolkit
 if os.environ.get("SLEEP"):
     with toolkit.exclusive(PROFILE):
         toolkit.run_cli("python", ["-c", "import time; time.sleep(120)  # {marker}"],
-                        toolkit.workdir(PROFILE), "sleep")
+                        paths.toolkit_dir(PROFILE), "sleep")
 (paths.results_dir(PROFILE) / "tiny").mkdir(parents=True, exist_ok=True)
 (paths.results_dir(PROFILE) / "tiny" / "out.txt").write_text("done")
 '''
@@ -129,7 +129,7 @@ def _wait_for(condition, seconds: float) -> bool:
 
 
 def _lock_is_free(profile: str) -> bool:
-    with (toolkit.workdir(profile) / ".lock").open("w") as handle:
+    with (paths.toolkit_dir(profile) / ".lock").open("w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -275,6 +275,6 @@ def test_kill_9_mid_training_then_rerun_gives_the_same_orderings(smoke_notebooks
     finished = subprocess.run(command, cwd=paths.ROOT, env=env, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "removing an incomplete earlier attempt" in finished.stdout
-    reference = scoring.ordering_file("smoke", "OfflineKeywords")
+    reference = paths.ordering_file("smoke", "OfflineKeywords")
     rerun = results / "smoke" / reference.relative_to(paths.results_dir("smoke"))
     assert rerun.read_bytes() == reference.read_bytes()

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import selection
+from lib import paths, selection
 
 
 def ordering(sizes: dict[str, int], seed: int = 0) -> pd.DataFrame:
@@ -66,7 +66,7 @@ def test_every_selected_sample_has_audio_spectrogram_and_a_gradcam_per_seed(smok
         chosen = selection.read("smoke", dataset)
         runs = [f"Cnn10_s{s}" for s in smoke["SEEDS"]]
         assert set(chosen["band"]) == set(selection.BANDS)
-        folder = selection.selection_dir("smoke", dataset)
+        folder = paths.selection_dir("smoke", dataset)
         for row in chosen.itertuples():
             sample = folder / row.folder
             names = {"audio.wav", "log_mel.npy", "log_mel.png",
@@ -105,7 +105,7 @@ def test_selection_is_reused_and_a_failed_rebuild_keeps_the_old_one(private_resu
     from lib import explain
 
     dataset = "OfflineKeywords"
-    key = selection.selection_dir("smoke", dataset) / "key.json"
+    key = paths.selection_dir("smoke", dataset) / "key.json"
     before = key.stat().st_mtime_ns
     lines = []
     selection.build("smoke", ensemble, spec, dataset,

@@ -79,7 +79,7 @@ def test_keyword_ordering_equals_aucurriculums_where_runs_agree(smoke_notebooks,
 
 
 def test_dynamics_cover_every_training_sample_of_every_run(smoke_notebooks, smoke):
-    table = pd.read_csv(scoring.dynamics_file("smoke", "OfflineKeywords"))
+    table = pd.read_csv(paths.dynamics_file("smoke", "OfflineKeywords"))
     ordering = scoring.read_ordering("smoke", "OfflineKeywords")
     assert set(table["sample_id"]) == set(ordering["sample_id"])
     assert (table.groupby("sample_id").size() == len(smoke["MODELS"]) * len(smoke["SEEDS"])).all()
@@ -87,24 +87,24 @@ def test_dynamics_cover_every_training_sample_of_every_run(smoke_notebooks, smok
 
 
 def test_missing_run_folder_is_one_line(private_results, smoke, ensemble, scorer):
-    ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
+    ordering = paths.ordering_file("smoke", "OfflineKeywords").read_bytes()
     run = ensemble.runs[0]
     shutil.rmtree(training.run_dir("smoke", run))
     with pytest.raises(training.RunError) as err:
         scoring.score_ensemble("smoke", ensemble, scorer, log=lambda line: None)
     assert "run folder missing" in str(err.value) and run.name in str(err.value)
     assert "\n" not in str(err.value)
-    assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
+    assert paths.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
 
 
 def test_missing_epoch_outputs_are_one_line(private_results, smoke, ensemble, scorer):
-    ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
+    ordering = paths.ordering_file("smoke", "OfflineKeywords").read_bytes()
     run = ensemble.runs[1]
     (training.run_dir("smoke", run) / "epoch_2" / "train_outputs.npy").unlink()
     with pytest.raises(training.RunError) as err:
         scoring.score_ensemble("smoke", ensemble, scorer, log=lambda line: None)
     assert "epoch 2 outputs missing (train_outputs.npy)" in str(err.value)
-    assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
+    assert paths.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
     with pytest.raises(training.RunError, match="epoch 2 outputs missing"):
         scoring.run_dynamics("smoke", run, smoke["EPOCHS"], "best")
 
@@ -115,13 +115,13 @@ def test_missing_epoch_outputs_are_one_line(private_results, smoke, ensemble, sc
 ])
 def test_bad_scoring_request_is_one_line_and_keeps_the_ordering(private_results, smoke,
                                                                 change, message):
-    ordering = scoring.ordering_file("smoke", "OfflineKeywords").read_bytes()
+    ordering = paths.ordering_file("smoke", "OfflineKeywords").read_bytes()
     with pytest.raises(difficulty.DifficultyError) as err:
         values = {**smoke, **change}
         scoring.score_ensemble("smoke", training.Ensemble.from_parameters(values),
                                scoring.Scoring.from_parameters(values), log=lambda line: None)
     assert message in str(err.value) and "\n" not in str(err.value)
-    assert scoring.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
+    assert paths.ordering_file("smoke", "OfflineKeywords").read_bytes() == ordering
 
 
 def test_second_process_on_the_same_profile_is_refused(private_results):
