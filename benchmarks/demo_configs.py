@@ -30,6 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.publish import publish  # noqa: E402
 from lib import (classes, detection, keywords, paths, profiles, scoring, toolkit,  # noqa: E402
                  training, validation)
 
@@ -157,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         print(table.drop(columns=["dev_accuracy_by_epoch"]).to_string(index=False))
         for row in table.itertuples():
             print(f"{row.candidate}: dev accuracy by epoch {row.dev_accuracy_by_epoch}")
+    publish("demo_configs", "Candidate demo configurations, one seed each",
+            pd.DataFrame([done[n] for n in done]).drop(columns=["dev_accuracy_by_epoch"]),
+            "demo_configs.py")
     return 0
 
 

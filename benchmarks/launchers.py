@@ -28,6 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pandas as pd  # noqa: E402
+
+from benchmarks.publish import publish  # noqa: E402
 from lib import paths, profiles, scoring, training  # noqa: E402
 from lib.launchers import Launcher  # noqa: E402
 
@@ -81,6 +84,12 @@ def main() -> int:
     OUTPUT.write_text(json.dumps([{k: v for k, v in row.items() if k != "orderings"}
                                   for row in rows], indent=2) + "\n")
     print(f"\nwritten to {paths.relative(OUTPUT)}")
+    publish("launchers", "The smoke sweep under each Hydra launcher", pd.DataFrame(
+        [{"launcher": row["launcher"], "runs": row["runs"],
+          "training s": row["train_seconds"], "scoring s": row["score_seconds"],
+          "training, x basic": row["train_ratio_to_basic"],
+          "orderings = basic": "yes" if row["orderings_identical_to_basic"] else "no"}
+         for row in rows]), "launchers.py")
     return 0
 
 

@@ -43,6 +43,7 @@ import platform
 import statistics
 import tempfile
 import time
+import sys
 import wave
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,8 +64,12 @@ from autrainer.transforms import PannMel
 from omegaconf import OmegaConf
 from torch.utils.flop_counter import FlopCounterMode
 
-from lib import paths, profiles
-from lib.callbacks import RECORD_BYTES_PER_SAMPLE
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.publish import publish  # noqa: E402
+from lib import paths, profiles  # noqa: E402
+from lib.callbacks import RECORD_BYTES_PER_SAMPLE  # noqa: E402
 
 OUTPUT = paths.RESULTS / "benchmarks" / "paper_cost.json"
 #: The preprocessing both datasets' `-16k` configurations use (features_subdir: log_mel_16k).
@@ -421,6 +426,21 @@ def main() -> None:
         "script_seconds": time.perf_counter() - started,
     }, indent=2))
     print(f"\nWrote {paths.relative(OUTPUT)} ({time.perf_counter() - started:.0f} s)")
+    publish(f"paper_cost_{device.type}", f"The paper's sweep, measured on {device.type}",
+            pd.DataFrame([{
+                "dataset": r["dataset"], "model": r["model"], "batch": r["batch_size"],
+                "train clips/s": round(r["train_samples_per_s"], 1),
+                "eval clips/s": round(r["eval_samples_per_s"], 1),
+                "GFLOP per clip": round(r["forward_flops_per_clip"] / 1e9, 2),
+                "train h per run": round(r["train_hours"], 1),
+                "score h per run (at most)": round(r["score_hours_upper_bound"], 1),
+                "GB kept per run": round(r["kept_bytes"] / 1e9, 1)} for r in rows]),
+            "paper_cost.py",
+            f"The whole sweep ({totals['runs']} runs of {epochs} epochs): training "
+            f"{totals['train_hours']:.0f} h + scoring at most "
+            f"{totals['score_hours_upper_bound']:.0f} h on one such device; "
+            f"{totals['kept_gb']:.0f} GB kept for scoring with the aucurriculum engine, "
+            f"{totals['kept_gb_in_training']:.0f} GB with the in-training engine.")
 
 
 if __name__ == "__main__":

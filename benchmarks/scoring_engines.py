@@ -30,6 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pandas as pd  # noqa: E402
+
+from benchmarks.publish import publish  # noqa: E402
 from lib import paths, profiles, scoring, toolkit, training  # noqa: E402
 
 OUTPUT = paths.RESULTS / "benchmarks" / "scoring_engines.json"
@@ -123,6 +126,14 @@ def main() -> None:
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"written to {paths.relative(OUTPUT)}")
+    publish("scoring_engines", "The two scoring engines on one demo run", pd.DataFrame(
+        [{"model": row["model"], "engine": engine,
+          "training min": round(row[engine]["train_minutes"], 2),
+          "scoring min": round(row[engine]["score_minutes"], 2),
+          "run folder MB": round(row[engine]["run_folder_mb"], 1),
+          "test accuracy": round(row[engine]["test_accuracy"], 3),
+          "largest score difference": row["max_score_difference"]}
+         for row in rows for engine in ENGINES]), "scoring_engines.py")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ The map, by layer (the notebook each module serves in brackets):
 Plumbing
     ``paths``      every folder and file name of data/ and results/ (all)
     ``profiles``   SCHEMA of all parameters, the tiers smoke | demo | paper, parameters cells
-    ``record``     each chapter's key numbers, ``results/<profile>/<chapter>/summary.json``
+    ``record``     each chapter's key numbers (``results/<profile>/<chapter>/summary.json``):
+                   a class per chapter naming every key; each chapter module's
+                   ``key_numbers`` builds its record
     ``run``        runs the notebooks with papermill, skips unchanged ones (``make notebooks``)
     ``book``       stages executed notebooks and builds the Jupyter Book (``make html``)
     ``browser``    looks at the built book in headless Chromium (tests, ``make check-book``)

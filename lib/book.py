@@ -185,6 +185,20 @@ def status_page(profile: str, staged: list[str]) -> str:
     ])
 
 
+def measured_page() -> str:
+    """The Reproduce part's *Measured* page: every figure the benchmarks published
+    (``book/measured/*.md``, each with its script, commit, machine and date)."""
+    fragments = sorted(paths.MEASURED.glob("*.md"))
+    return "\n".join([
+        "# Measured", "",
+        "Time, memory and disk of this project on real machines, each table written by the "
+        "benchmark script it names (`benchmarks/`), never by hand. These machines are noisy: "
+        "compare alternatives within one table (a ratio holds where an absolute time does "
+        "not).", "",
+        *(fragment.read_text() for fragment in fragments),
+        *([] if fragments else ["No benchmark has published its figures yet."])])
+
+
 def stage(profile: str) -> list[Path]:
     """Copy the profile's executed notebooks where ``_toc.yml`` expects them, as the book
     shows them, and write the status page."""
@@ -202,6 +216,7 @@ def stage(profile: str) -> list[Path]:
     (paths.BOOK_EXECUTED / "status.md").write_text(
         status_page(profile, [notebook.name for notebook in executed]))
     (paths.BOOK_EXECUTED / "read_first.md").write_text(findings.read_first(profile) + "\n")
+    (paths.BOOK_EXECUTED / "measured.md").write_text(measured_page())
     return executed
 
 

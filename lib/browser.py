@@ -108,8 +108,8 @@ class PageReport:
 
     @property
     def is_chapter(self) -> bool:
-        """An executed notebook's page (the status page is not a chapter)."""
-        return self.page.startswith("book/executed/") and not self.page.endswith("status.html")
+        """An executed notebook's page (the status and measured pages are not chapters)."""
+        return re.fullmatch(r"book/executed/\d\d_[^/]+\.html", self.page) is not None
 
     @property
     def problems(self) -> list[str]:

@@ -15,8 +15,9 @@ from lib.classes import DIFFICULTY_TEST
 from lib.datasets import LAYOUTS
 from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
-from lib.record import (CHAPTER_OF, Classes, Data, Difficulty, Explanations, Inference, Pruning,
-                        Results, Selection, Training, Validation)
+from lib.record import (Classes, Data, Difficulty, Explanations, Inference, Pruning, Results,
+                        Selection, Training, Validation)
+from lib.selection import BANDS
 from lib.significance import Correlation
 from lib.training import split_model_key
 from lib.validation import CUMULATIVE_ACCURACY
@@ -185,8 +186,7 @@ def explanations(profile: str) -> str:
         edges = n.get(Explanations.EDGE_SHARE, {})
         if edges and Explanations.EDGE_SHARE_UNIFORM in n:
             sentence += ("; the share of importance at the clip's edges is "
-                         + ", ".join(f"{edges[b]:.2f} ({b})" for b in ("easy", "medium", "hard")
-                                     if b in edges)
+                         + ", ".join(f"{edges[b]:.2f} ({b})" for b in BANDS if b in edges)
                          + f", against {n[Explanations.EDGE_SHARE_UNIFORM]:.2f} for a map "
                          "blind to time")
         sentences.append(sentence + ".")

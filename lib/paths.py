@@ -27,6 +27,8 @@ PUBLISHED = DATA / "published"
 RESULTS = Path(os.environ.get("COMPENDIUM_RESULTS") or ROOT / "results").resolve()
 #: Where the book build finds the executed notebooks (copied there from a profile's results).
 BOOK_EXECUTED = BOOK / "executed"
+#: Figures the benchmarks publish for the book's *Measured* page (``benchmarks/publish.py``).
+MEASURED = BOOK / "measured"
 #: Offline copies of MathJax, require.js and the widget manager (built by ``make vendor``).
 BOOK_VENDOR_STATIC = BOOK / "_vendor" / "static"
 
