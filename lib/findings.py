@@ -121,7 +121,7 @@ def difficulty(profile: str) -> str:
                 hardest, chance = share.hardest_size, share.expected_by_chance
         if found:
             parts.append(f"{' and '.join(found)} rank among the hardest "
-                         f"{n[Difficulty.HARDEST_FRACTION]:.0%} ({hardest} of "
+                         f"{n[Difficulty.HARDEST_FRACTION] * 100:.0f} % ({hardest} of "
                          f"{n[Difficulty.SAMPLES]} samples), where chance would put "
                          f"{chance:.1f} of each")
         if Difficulty.MODEL_AGREEMENT in n:

@@ -27,7 +27,6 @@ from lib.datasets import LAYOUTS, build_once, read_manifest
 from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
 
-#: Bump when the generator's output changes for the same spec (invalidates reuse).
 #: The metadata columns that mark a training clip's injected difficulty (ground truth).
 FLIPPED_COLUMN = "label_flipped"
 NONSPEECH_COLUMN = "nonspeech"
@@ -38,6 +37,7 @@ NONSPEECH = "non-speech"
 #: Each injected kind -> the metadata column that marks it.
 INJECTED = {FLIPPED: FLIPPED_COLUMN, NONSPEECH: NONSPEECH_COLUMN}
 
+#: Bump when the generator's output changes for the same spec (invalidates reuse).
 GENERATOR_VERSION = 5
 CLIP_SECONDS = 1.0
 SPLIT_COLUMNS = list(LAYOUTS["OfflineKeywords"].columns)

@@ -244,7 +244,7 @@ def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
     """Train the first of the ensemble's models x ``seeds`` on ``dataset`` without what
     ``rule`` removes at ``fraction`` (:func:`removed` on ``candidates``, the training split's
     ordering with the columns the rule needs), through the real autrainer path, in a profile
-    of its own (:func:`point_profile`), so a point is reused when nothing changed."""
+    of its own (:func:`lib.paths.prune_profile`), so a point is reused when nothing changed."""
     gone = removed(candidates, rule, fraction, seed=data_seed)
     point = paths.prune_profile(profile, rule, fraction)
     share = len(gone) / len(candidates) if rule == "oracle" else fraction
@@ -310,7 +310,7 @@ REMOVED_KINDS = (*keywords.INJECTED, LOW_SNR, CLEAN)
 
 
 def removal_candidates(profile: str, dataset: str, cleanlab_folds: int | None = None,
-               log: Callable[[str], None] = print) -> pd.DataFrame:
+                       log: Callable[[str], None] = print) -> pd.DataFrame:
     """The training split's ordering (``sample_id``, ``label``, ``rank``) with what the other
     rules need, joined on the sample id: ``label_quality`` from cleanlab's out-of-sample probe
     (lower is worse; with ``cleanlab_folds``, when every class has that many samples), and

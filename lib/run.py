@@ -8,13 +8,15 @@ through other ``lib`` modules: :func:`code_files`) and the notebooks whose resul
 (:data:`READS`) are as they were at its last successful run, and the artefacts it declares
 (:data:`ARTEFACTS`) are all still there. The cell tagged ``finding`` does not count: the book
 writes every chapter's opening afresh from the records at each build, so a sentence changed
-in :mod:`lib.findings` needs ``make html``, not the notebooks. The first failure stops the
-run with one line naming the notebook and its saved output; the previous good output is kept. Ctrl-C and SIGTERM (what SLURM and CI send)
-end a run the same way within seconds: the kernel is interrupted (which ends its toolkit
-command) and shut down, the interrupted notebook's partial output is discarded, its ok stamp
-is already gone, and the next run starts it again (finished training runs are kept). A run
-started with SIGINT ignored (a background job of a non-interactive shell, ``nohup``) ignores
-Ctrl-C, as POSIX programs do; SIGTERM still ends it.
+in :mod:`lib.findings` needs ``make html``; of the notebooks, only ``05_classes`` (which
+shows its class-level sentence in a cell of its own) and ``90_results`` run again. The first
+failure stops the run with one line naming the notebook and its saved output; the previous
+good output is kept.
+Ctrl-C and SIGTERM (what SLURM and CI send) end a run the same way within seconds: the kernel
+is interrupted (which ends its toolkit command) and shut down, the interrupted notebook's
+partial output is discarded, its ok stamp is already gone, and the next run starts it again
+(finished training runs are kept). A run started with SIGINT ignored (a background job of a
+non-interactive shell, ``nohup``) ignores Ctrl-C, as POSIX programs do; SIGTERM still ends it.
 """
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
             share = HardestShare(**share)
             if share.flagged:
                 rows.append(_row(dataset, f"share of {kind} samples in the hardest "
-                                 f"{ordered[Difficulty.HARDEST_FRACTION]:.0%}",
+                                 f"{ordered[Difficulty.HARDEST_FRACTION] * 100:.0f} %",
                                  share.in_hardest / share.flagged, None,
                                  f"{share.in_hardest} of {share.flagged}; chance: "
                                  f"{share.hardest_size / ordered[Difficulty.SAMPLES]:.2f}"))
