@@ -76,10 +76,10 @@ def train_accuracy(profile: str, run: Run, device: str = "cpu") -> dict[str, flo
     return result
 
 
-def recall_per_class(predictions: pd.DataFrame) -> pd.Series:
+def recall_per_class(table: pd.DataFrame) -> pd.Series:
     """Recall of each class: the share of its samples predicted as that class."""
-    hits = predictions["predicted"].astype(str) == predictions["label"].astype(str)
-    return hits.groupby(predictions["label"].astype(str)).mean().rename("recall")
+    hits = table["predicted"].astype(str) == table["label"].astype(str)
+    return hits.groupby(table["label"].astype(str)).mean().rename("recall")
 
 
 def run_recalls(profile: str, runs: list[Run], device: str = "cpu",
@@ -112,7 +112,7 @@ def overview(recalls: pd.DataFrame, ordering: pd.DataFrame) -> pd.DataFrame:
     return result.sort_index()
 
 
-def correlations(overview: pd.DataFrame, recalls: pd.DataFrame) -> pd.DataFrame:
+def correlations(by_class: pd.DataFrame, recalls: pd.DataFrame) -> pd.DataFrame:
     """The paper's ``class_correlation.csv`` (``Base``, ``Spearmanr``, ``STD``) with the number
     of classes ``n`` and a two-sided ``p`` (exact over permutations for few classes).
 
@@ -123,9 +123,9 @@ def correlations(overview: pd.DataFrame, recalls: pd.DataFrame) -> pd.DataFrame:
     for _, per_run in recalls.groupby("run"):
         table = per_run.pivot(index="label", columns="subset", values="recall")
         single.append(significance.spearman(table["train"], table["test"]).rho)
-    train_test = significance.spearman(overview["train_recall"], overview["test_recall"])
-    difficulty_test = significance.spearman(overview["mean_difficulty"], overview["test_recall"])
-    n = len(overview)
+    train_test = significance.spearman(by_class["train_recall"], by_class["test_recall"])
+    difficulty_test = significance.spearman(by_class["mean_difficulty"], by_class["test_recall"])
+    n = len(by_class)
     return pd.DataFrame({
         "Base": list(CORRELATIONS),
         "Spearmanr": [train_test.rho, float(np.mean(single)), difficulty_test.rho],
@@ -163,12 +163,12 @@ def published_correlations(dataset: str) -> pd.DataFrame:
 
 
 def key_numbers(overviews: dict[str, pd.DataFrame],
-                correlations: dict[str, pd.DataFrame]) -> dict[str, Any]:
+                correlation_tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The classes chapter's record (:class:`lib.record.Classes`), per dataset: its Spearman
     correlations over classes with their p-values, beside the paper's for the dataset it
     stands for."""
     numbers: dict[str, Any] = {}
-    for dataset, table in correlations.items():
+    for dataset, table in correlation_tables.items():
         paper = LAYOUTS[dataset].paper_dataset
         ours = table.set_index("Base")
         published = published_correlations(paper).set_index("Base")

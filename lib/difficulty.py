@@ -338,9 +338,10 @@ def dynamics(epochs: list[EpochOutputs], stop_epoch: int | None = None) -> pd.Da
     return table.reset_index()
 
 
-def mean_over_runs(dynamics: pd.DataFrame) -> pd.DataFrame:
-    """Per sample, the runs' dynamics averaged (``never_learned``: in every run)."""
-    grouped = dynamics.groupby("sample_id")
+def mean_over_runs(per_run: pd.DataFrame) -> pd.DataFrame:
+    """Per sample, the runs' dynamics (``per_run``: a row per sample and run) averaged
+    (``never_learned``: in every run)."""
+    grouped = per_run.groupby("sample_id")
     table = grouped[["confidence", "variability", "correctness", "forgetting_events",
                      "cumulative_accuracy", "loss", "learned_from"]].mean()
     table["never_learned"] = grouped["never_learned"].all()

@@ -115,18 +115,18 @@ def faithfulness_summary(table: pd.DataFrame, level: float = 0.9) -> dict[str, d
     return summary
 
 
-def key_numbers(peaks: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame],
+def key_numbers(peak_tables: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame],
                 edge_fraction: float, faithful: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The explanations chapter's record (:class:`lib.record.Explanations`), per dataset:
-    where each band's importance peaks (``peaks``, a row per band of :func:`peaks`), its
+    where each band's importance peaks (``peak_tables``, a row per band of :func:`peaks`), its
     share at the clip's edges (``edges``, a row per map) and the faithfulness checks."""
     return {dataset: {
-        Explanations.IMPORTANCE_PEAK_HZ: peaks[dataset]["hz"].round(0).to_dict(),
+        Explanations.IMPORTANCE_PEAK_HZ: peak_tables[dataset]["hz"].round(0).to_dict(),
         Explanations.EDGE_SHARE: edges[dataset].groupby("band")["edge_share"].mean()
         .round(4).to_dict(),
         Explanations.EDGE_SHARE_UNIFORM: 2 * edge_fraction,
         Explanations.FAITHFULNESS: faithfulness_summary(faithful[dataset])}
-        for dataset in peaks}
+        for dataset in peak_tables}
 
 
 def edge_share(cam: np.ndarray, fraction: float = 0.1) -> float:

@@ -88,7 +88,7 @@ class Launcher:
             return max(1, torch.cuda.device_count())
         return max(1, os.cpu_count() or 1)
 
-    def hydra(self, work: Path, job_name: str, device: str, concurrent: bool = True
+    def hydra(self, work: Path, name: str, device: str, concurrent: bool = True
               ) -> tuple[list[Any], dict[str, Any]]:
         """The defaults-list entry and the ``hydra`` keys a sweep's config gets: the launcher
         plugin and its settings, and :class:`JobStart` as a callback.
@@ -106,7 +106,7 @@ class Launcher:
             return defaults, {**callbacks, "launcher": {"n_jobs": self.parallel_jobs(device)}}
         check_slurm()
         launcher: dict[str, Any] = {
-            "submitit_folder": str(jobs_dir(work) / "%j"), "name": job_name,
+            "submitit_folder": str(jobs_dir(work) / "%j"), "name": name,
             "timeout_min": self.time_minutes, "signal_delay_s": self.warning_seconds,
             "cpus_per_task": self.cpus,
             "mem_gb": self.memory_gb, "tasks_per_node": 1, "nodes": 1,

@@ -410,10 +410,10 @@ def presented(table: pd.DataFrame) -> pd.DataFrame:
 
 # --- The chapter's record ---------------------------------------------------------------------
 
-def seed_spread(reseeded: pd.Series) -> float:
+def seed_spread(accuracies: pd.Series) -> float:
     """The standard deviation of test accuracy over runs that differ by seed alone (NaN for
     one run)."""
-    return float(reseeded.std()) if len(reseeded) > 1 else float("nan")
+    return float(accuracies.std()) if len(accuracies) > 1 else float("nan")
 
 
 def _by_name(table: pd.DataFrame, row: Callable[[pd.Series], Any]) -> dict[str, Any]:
@@ -423,21 +423,21 @@ def _by_name(table: pd.DataFrame, row: Callable[[pd.Series], Any]) -> dict[str, 
 
 
 def key_numbers(model: str, seeds: list[int], skipped: dict[str, list[str]],
-                tables: dict[str, pd.DataFrame], reseeded: dict[str, pd.Series],
+                tables: dict[str, pd.DataFrame], reseeded_accuracies: dict[str, pd.Series],
                 compositions: dict[str, pd.DataFrame], removed_shares: dict[str, pd.DataFrame],
                 recall_changes: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The pruning chapter's record (:class:`lib.record.Pruning`), per dataset of ``tables``
-    (:func:`accuracy_table`, the unpruned runs first): ``reseeded`` are the main ensemble's
-    accuracies of ``model`` by seed (:func:`reseeded`); ``compositions`` (:func:`composition`),
-    ``removed_shares`` (:func:`removed_per_class`) and ``recall_changes``
-    (:func:`recall_change`) are there for the datasets that have them."""
+    (:func:`accuracy_table`, the unpruned runs first): ``reseeded_accuracies`` are the main
+    ensemble's accuracies of ``model`` by seed (:func:`reseeded`); ``compositions``
+    (:func:`composition`), ``removed_shares`` (:func:`removed_per_class`) and
+    ``recall_changes`` (:func:`recall_change`) are there for the datasets that have them."""
     numbers: dict[str, Any] = {}
     for dataset, table in tables.items():
         entry: dict[str, Any] = {
             Record.MODEL: model, Record.SEEDS: seeds, Record.SKIPPED: skipped[dataset],
             Record.UNPRUNED: round(float(table["test_accuracy"].iloc[0]), 4),
-            Record.SEED_SPREAD: round(seed_spread(reseeded[dataset]), 4),
-            Record.SPREAD_RUNS: len(reseeded[dataset]),
+            Record.SEED_SPREAD: round(seed_spread(reseeded_accuracies[dataset]), 4),
+            Record.SPREAD_RUNS: len(reseeded_accuracies[dataset]),
             Record.POINTS: {point_name(row.rule, row.fraction): {
                 Record.RULE: row.rule, Record.FRACTION: round(row.fraction, 4),
                 Record.REMOVED: row.removed, Record.TEST_ACCURACY: round(row.test_accuracy, 4),
