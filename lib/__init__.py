@@ -30,6 +30,8 @@ Data
 Toolkit (the only contact with autrainer and aucurriculum)
     ``toolkit``    Hydra configs, the real command-line tools, their classes and files
     ``models``     autrainer's Cnn10/Cnn14 under mixed precision, named by ``_target_``
+    ``augmentations`` training augmentations autrainer lacks (a telephone band on log-mels),
+                   named by ``_target_``
     ``callbacks``  the recorder autrainer calls after each epoch, for in-training scoring
     ``launchers``  Hydra's launcher plugins (basic, joblib, SLURM) and the SLURM job states
 

@@ -1,0 +1,53 @@
+"""Training augmentations autrainer lacks, named by ``_target_`` in its augmentation configs.
+
+The demo's models hear only wideband synthetic voices, and a telephone recording (nothing
+above about 4 kHz) is out of their world. :class:`TelephoneBand` shows them that world during
+training: it works on the log-mel features autrainer trains on (``1 x frames x 64``, PANNs'
+mel bins from 50 Hz to 8 kHz, in dB), before autrainer's ``Normalize`` (order 95), so its
+floor is in the features' own dB.
+"""
+from __future__ import annotations
+
+import torch
+from autrainer.augmentations import AbstractAugmentation
+
+from lib.audio import mel_bin_centres_hz
+
+
+class TelephoneBand(AbstractAugmentation):
+    """A log-mel as a band-limited channel leaves it: every mel bin centred above a cut drawn
+    uniformly from ``cut_low_hz``-``cut_high_hz`` is replaced by ``floor_db`` plus Gaussian
+    noise of ``noise_db`` standard deviation; the bins below it are kept.
+
+    An 8 kHz recording resampled to 16 kHz sits at about -86 dB above 3.8 kHz, against about
+    -54 dB on average in the keyword set's synthetic clips (issue 27's measurement), hence the
+    defaults. With ``generator_seed`` the cut and the noise are reproducible as well as the
+    choice to apply (autrainer's own masks seed the choice only).
+    """
+
+    def __init__(self, cut_low_hz: float = 2600.0, cut_high_hz: float = 5200.0,
+                 floor_db: float = -86.0, noise_db: float = 1.0, order: int = 0,
+                 p: float = 0.5, generator_seed: int | None = None) -> None:
+        if not 0 < cut_low_hz <= cut_high_hz:
+            raise ValueError(f"cut_low_hz ({cut_low_hz}) and cut_high_hz ({cut_high_hz}) must "
+                             "satisfy 0 < cut_low_hz <= cut_high_hz")
+        if noise_db < 0:
+            raise ValueError(f"noise_db ({noise_db}) must be >= 0")
+        super().__init__(order, p, generator_seed)
+        self.cut_low_hz = cut_low_hz
+        self.cut_high_hz = cut_high_hz
+        self.floor_db = floor_db
+        self.noise_db = noise_db
+        self._centres = torch.as_tensor(mel_bin_centres_hz())
+
+    def apply(self, x: torch.Tensor, index: int | None = None) -> torch.Tensor:
+        if x.shape[-1] != len(self._centres):
+            raise ValueError(f"TelephoneBand expects {len(self._centres)} mel bins in the last "
+                             f"axis, got a tensor of shape {tuple(x.shape)}")
+        cut = self.cut_low_hz + (self.cut_high_hz - self.cut_low_hz) * torch.rand(
+            1, generator=self.g).item()
+        above = self._centres > cut
+        out = x.clone()
+        noise = torch.randn((*x.shape[:-1], int(above.sum())), generator=self.g)
+        out[..., above] = (self.floor_db + self.noise_db * noise).to(x.dtype)
+        return out
