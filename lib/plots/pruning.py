@@ -30,8 +30,9 @@ def accuracy(table: pd.DataFrame, reseeded: pd.Series, chance: float, title: str
                label=f"unpruned, same seeds: {base['test_accuracy']:.3f}")
     for rule, part in table[table["rule"] != "none"].groupby("rule", sort=False):
         part = part.sort_values("fraction")
-        ax.errorbar(100 * part["fraction"], part["test_accuracy"],
-                    yerr=[part["test_accuracy"] - part["low"], part["high"] - part["test_accuracy"]],
+        means = part["test_accuracy"].to_numpy()
+        ax.errorbar(100 * part["fraction"].to_numpy(), means,
+                    yerr=np.vstack([means - part["low"].to_numpy(), part["high"].to_numpy() - means]),
                     fmt="*" if rule == "oracle" else "o-", ms=10 if rule == "oracle" else 6,
                     capsize=3, color=RULE_COLOURS.get(rule), label=rule)
     ax.set_xlabel("training samples removed (% of the training split)")
