@@ -18,11 +18,9 @@ from scipy import stats
 
 from lib import data, keywords, paths, scoring, significance, toolkit, training
 from lib.datasets import LAYOUTS
-from lib.record import Classes, Training
+from lib.record import DIFFICULTY_TEST, Classes, Training
 from lib.training import Run
 
-#: The paper's class-level finding: Spearman of a class's mean difficulty and its test recall.
-DIFFICULTY_TEST = "Difficulty Test"
 #: The bases of the paper's ``class_correlation.csv``, in its order.
 CORRELATIONS = ("Train - Test correlation",
                 "Train - Test correlation (over single train recalls)",

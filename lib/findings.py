@@ -11,16 +11,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from lib import record, significance
-from lib.classes import DIFFICULTY_TEST
 from lib.datasets import LAYOUTS
 from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
-from lib.record import (Classes, Data, Difficulty, Explanations, Inference, Pruning, Results,
-                        Selection, Training, Validation)
-from lib.selection import BANDS
+from lib.record import (BANDS, CUMULATIVE_ACCURACY, DIFFICULTY_TEST, Classes, Data, Difficulty,
+                        Explanations, Inference, Pruning, Results, Selection, Training,
+                        Validation, split_model_key)
 from lib.significance import Correlation
-from lib.training import split_model_key
-from lib.validation import CUMULATIVE_ACCURACY
 
 #: A model has learned when its test accuracy reaches this and three times chance.
 LEARNED_ACCURACY = 0.8

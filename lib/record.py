@@ -16,6 +16,32 @@ from typing import Any
 from lib import paths
 
 
+#: The difficulty bands, easy to hard: the keys of every per-band entry.
+BANDS = ("easy", "medium", "hard")
+#: The paper's class-level finding, a key of :attr:`Classes.CORRELATIONS`: Spearman of a
+#: class's mean difficulty and its test recall.
+DIFFICULTY_TEST = "Difficulty Test"
+#: Score names, the keys of :attr:`Validation.DETECTION`'s entries: the ensemble's
+#: CumulativeAccuracy, the paper's score (the share of kept checkpoints whose eval-mode
+#: forward pass gets the sample right; aucurriculum's engine or the in-training one computes
+#: the same numbers), the same from the outputs autrainer logged while training (train mode,
+#: weights moving within the epoch), and cleanlab's 1 - label quality.
+CUMULATIVE_ACCURACY = "CumulativeAccuracy (checkpoints)"
+CUMULATIVE_ACCURACY_LOGS = "CumulativeAccuracy (training logs)"
+CLEANLAB = "cleanlab (label quality)"
+
+
+def model_key(dataset: str, model: str) -> str:
+    """How the training record names a dataset's model: ``"OfflineKeywords Cnn10"``."""
+    return f"{dataset} {model}"
+
+
+def split_model_key(key: str) -> tuple[str, str]:
+    """The dataset and model of a :func:`model_key`."""
+    dataset, model = key.rsplit(" ", 1)
+    return dataset, model
+
+
 class RecordMissing(FileNotFoundError):
     """A chapter's key numbers are not there yet; one line naming the file and the notebook."""
 

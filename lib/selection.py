@@ -26,10 +26,9 @@ from matplotlib import colormaps
 
 from lib import explain, paths, scoring, toolkit, training
 from lib.keywords import GENUINE
-from lib.record import Selection as Record
+from lib.record import BANDS, Selection as Record
 from lib.training import Ensemble, Run
 
-BANDS = ("easy", "medium", "hard")
 
 
 @dataclass(frozen=True)

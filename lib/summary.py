@@ -10,16 +10,15 @@ from typing import Any
 
 import pandas as pd
 
-from lib import classes, record, significance, training, validation
+from lib import classes, record, significance, training
 from lib.datasets import LAYOUTS
 from lib.difficulty import HardestShare
-from lib.record import (Classes, Data, Difficulty, Explanations, Inference, Pruning, Results,
-                        Selection, Training, Validation)
-from lib.selection import BANDS
+from lib.record import (BANDS, Classes, Data, Difficulty, Explanations, Inference, Pruning,
+                        Results, Selection, Training, Validation)
 
 #: The validation chapter's scores the summary repeats (the rest are in that chapter).
-VALIDATION_SCORES = (validation.CUMULATIVE_ACCURACY, validation.CUMULATIVE_ACCURACY_LOGS,
-                     validation.CLEANLAB)
+VALIDATION_SCORES = (record.CUMULATIVE_ACCURACY, record.CUMULATIVE_ACCURACY_LOGS,
+                     record.CLEANLAB)
 #: The paper's qualitative findings the book compares with (its figures, read by eye).
 PAPER_FINDINGS = {
     "edge": "hard samples' importance towards the clip's edges (SpeechCommands time figure)",
@@ -40,7 +39,7 @@ def _row(dataset: str, quantity: str, ours: float | None, paper: float | None,
 
 
 #: The quantity of the :func:`beside_paper` row of the paper's class-level finding.
-DIFFICULTY_TEST_ROW = f"Spearman over classes: {classes.DIFFICULTY_TEST}"
+DIFFICULTY_TEST_ROW = f"Spearman over classes: {record.DIFFICULTY_TEST}"
 
 
 def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
@@ -53,7 +52,7 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     for dataset in datasets:
         paper_dataset = LAYOUTS[dataset].paper_dataset
         for key, accuracy in numbers[Training.CHAPTER][Training.TEST_ACCURACY].items():
-            name, model = training.split_model_key(key)
+            name, model = record.split_model_key(key)
             if name == dataset:
                 classes_here = numbers[Data.CHAPTER].get(dataset, {}).get(Data.CLASSES)
                 rows.append(_row(dataset, f"test accuracy, {model} (mean over seeds)",

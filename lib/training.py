@@ -21,7 +21,7 @@ import yaml
 from lib import paths, toolkit
 from lib.launchers import Launcher
 from lib.datasets import LAYOUTS, data_fingerprint
-from lib.record import Training
+from lib.record import Training, model_key
 
 #: Metrics autrainer tracks on dev (every epoch) and test (model of the best epoch).
 METRICS = ("accuracy", "uar", "f1")
@@ -383,16 +383,6 @@ def key_numbers(metrics: pd.DataFrame, train_accuracy: dict[str, dict[str, float
             part: round(float(np.mean([r[part] for r in records])), 4) for part in records[0]}
     return summary
 
-
-def model_key(dataset: str, model: str) -> str:
-    """How the training record names a dataset's model: ``"OfflineKeywords Cnn10"``."""
-    return f"{dataset} {model}"
-
-
-def split_model_key(key: str) -> tuple[str, str]:
-    """The dataset and model of a :func:`model_key`."""
-    dataset, model = key.rsplit(" ", 1)
-    return dataset, model
 
 
 def chance_level(profile: str, run: Run) -> float:

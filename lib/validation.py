@@ -17,18 +17,10 @@ import pandas as pd
 from lib import data, detection, difficulty, keywords, scoring, significance, training
 from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError
-from lib.record import Validation as Record
+from lib.record import (CLEANLAB, CUMULATIVE_ACCURACY, CUMULATIVE_ACCURACY_LOGS,
+                        Validation as Record)
 from lib.significance import Correlation
 
-#: The ensemble's CumulativeAccuracy, the paper's score: the share of kept checkpoints whose
-#: eval-mode forward pass gets the sample right (aucurriculum's engine or the in-training one
-#: computes the same numbers: the Difficulty chapter checks it).
-CUMULATIVE_ACCURACY = "CumulativeAccuracy (checkpoints)"
-#: CumulativeAccuracy from the outputs autrainer logged while training (train mode, dropout
-#: on, weights moving within the epoch).
-CUMULATIVE_ACCURACY_LOGS = "CumulativeAccuracy (training logs)"
-#: cleanlab's 1 - label quality, from the model-free probe of :mod:`lib.cleanlab_baseline`.
-CLEANLAB = "cleanlab (label quality)"
 #: The scores judged, each oriented so that higher = harder: name -> (column, sign).
 SCORES = {
     CUMULATIVE_ACCURACY: ("score", -1),

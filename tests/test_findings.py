@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from lib import classes, findings, paths, record, significance
-from lib.classes import DIFFICULTY_TEST
+from lib.record import DIFFICULTY_TEST
 from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
 from lib.pruning import CLEAN, LOW_SNR

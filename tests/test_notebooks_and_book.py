@@ -7,7 +7,7 @@ import nbformat
 import papermill
 import pytest
 
-from lib import book, classes, keywords, paths, record, run, validation
+from lib import book, keywords, paths, record, run
 
 
 def test_smoke_notebooks_run_and_record_their_numbers(smoke_notebooks):
@@ -152,11 +152,11 @@ def test_notebooks_record_the_learned_regime_figures(smoke_notebooks):
     assert number(training_numbers[T.TRAIN_ACCURACY]["OfflineKeywords Cnn10"][T.GENUINE])
     keyword_set = load(V)["OfflineKeywords"]
     for kind in keywords.INJECTED:
-        found = keyword_set[V.DETECTION][kind][validation.CUMULATIVE_ACCURACY]
+        found = keyword_set[V.DETECTION][kind][record.CUMULATIVE_ACCURACY]
         assert number(found[V.AUROC]) and all(map(number, found[V.AUROC_INTERVAL]))
     assert number(keyword_set[V.STABILITY][V.SPLIT_HALVES_SPEARMAN])
     assert number(load(record.Classes)["OfflineKeywords"][record.Classes.CORRELATIONS][
-        classes.DIFFICULTY_TEST])
+        record.DIFFICULTY_TEST])
     assert number(load(record.Inference)[record.Inference.REAL_SPEECH][record.Inference.ACCURACY])
 
 

@@ -142,7 +142,7 @@ def test_chapters_record_their_key_numbers(smoke_notebooks, smoke, ensemble):
     T, D = record.Training, record.Difficulty
     trained = record.load("smoke", T.CHAPTER)
     assert trained[T.RUNS] == len(ensemble.runs)
-    assert set(trained[T.TEST_ACCURACY]) == {training.model_key(d, m) for d in smoke["DATASETS"]
+    assert set(trained[T.TEST_ACCURACY]) == {record.model_key(d, m) for d in smoke["DATASETS"]
                                              for m in smoke["MODELS"]}
     scored = record.load("smoke", D.CHAPTER)
     assert scored["OfflineKeywords"][D.SAMPLES] == 24
