@@ -9,7 +9,9 @@ trains the runs with `autrainer train`, scores them with aucurriculum's Cumulati
   - test accuracy and training accuracy on the genuine (not injected) clips at the best epoch;
   - the minutes of training and of scoring;
   - the detection AUROC of the flipped labels and of the non-speech clips by the ensemble's
-    CumulativeAccuracy (runs of one candidate only).
+    CumulativeAccuracy (runs of one candidate only);
+  - the real human recordings of the six words (lib.realspeech, through `autrainer
+    inference`): how many the candidate's runs name right, and what each word was heard as.
 The table is written to results/benchmarks/demo_configs.json. Everything lives under
 data/benchmarks/ and results/benchmarks/; a second call reuses trained and scored runs.
 
@@ -31,8 +33,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.publish import publish  # noqa: E402
-from lib import (classes, detection, keywords, paths, profiles, scoring, toolkit,  # noqa: E402
-                 training, validation)
+from lib import (classes, detection, inference, keywords, paths, profiles,  # noqa: E402
+                 scoring, toolkit, training, validation)
 
 #: The keyword sets the candidates train on. Every word has a real recording in a Debian
 #: package (lib.realspeech); three/tree is SpeechCommands' classic confusable pair.
@@ -47,9 +49,11 @@ DATA = {
 
 
 def _candidate(data: str, model: str, lr: float, scheduler: str = "cosine", batch: int = 16,
-               epochs: int = 8, precision: str = "bf16") -> dict[str, Any]:
+               epochs: int = 8, precision: str = "bf16",
+               augmentation: str = "none") -> dict[str, Any]:
     return {"data": data, "MODELS": [model], "LEARNING_RATE": lr, "SCHEDULER": scheduler,
-            "BATCH_SIZE": batch, "EPOCHS": epochs, "PRECISION": precision}
+            "BATCH_SIZE": batch, "EPOCHS": epochs, "PRECISION": precision,
+            "AUGMENTATION": augmentation}
 
 
 CANDIDATES: dict[str, dict[str, Any]] = {
@@ -71,6 +75,11 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "cnn14-onecycle-3e-4": _candidate("v100-snr5-25", "Cnn14", 3e-4, "onecycle", epochs=6),
     "cnn10-onecycle-3e-4": _candidate("v100-snr5-25", "Cnn10", 3e-4, "onecycle", epochs=6),
     "cnn10-demo-fp32": _candidate("v100-snr5-25", "Cnn10", 1e-4, epochs=6, precision="fp32"),
+    # Training augmentation on the demo's setting (issue 27): does a model trained on
+    # wideband synthetic voices hear the real, telephone-band ones?
+    **{f"{model.lower()}-onecycle-3e-4-{augmentation}": _candidate(
+        "v100-snr5-25", model, 3e-4, "onecycle", epochs=6, augmentation=augmentation)
+       for model in ("Cnn10", "Cnn14") for augmentation in profiles.AUGMENTATIONS[1:]},
 }
 BASE = {**profiles.load("demo"), "DATASETS": ["OfflineKeywords"], "SEEDS": [1],
         "SEEDS_BY_MODEL": {}, "OPTIMIZER": "Adam", "DEVICE": "auto"}
@@ -115,12 +124,13 @@ def evaluate(name: str, candidate: dict[str, Any]) -> dict[str, Any]:
         predicted = classes.predictions(profile, run, "train").set_index("sample_id")
         predicted = predicted.loc[predicted.index.intersection(genuine)]
         train_genuine.append(float((predicted["predicted"] == predicted["label"]).mean()))
+    real, _ = inference.real_speech(profile, runs, list(WORDS), log=lambda line: None)
     dev_curve = curves.groupby("epoch")["dev_accuracy"].mean().round(3).tolist()
     result = {
         "candidate": name, "data": candidate["data"], "models": params["MODELS"],
         "seeds": params["SEEDS"], "epochs": params["EPOCHS"], "batch": params["BATCH_SIZE"],
         "lr": params["LEARNING_RATE"], "scheduler": params["SCHEDULER"],
-        "precision": params["PRECISION"],
+        "precision": params["PRECISION"], "augmentation": params["AUGMENTATION"],
         "train_clips": int(len(truth)),
         "dev_accuracy_by_epoch": dev_curve,
         "test_accuracy": round(float(metrics["test_accuracy"].mean()), 3),
@@ -131,6 +141,8 @@ def evaluate(name: str, candidate: dict[str, Any]) -> dict[str, Any]:
         "wall_minutes_score": round((scored - trained) / 60, 2),
         "auroc_flipped": round(detection.auroc(harder, truth["label_flipped"]), 3),
         "auroc_nonspeech": round(detection.auroc(harder, truth["nonspeech"]), 3),
+        "real_words_right": f"{int(real['runs_correct'].sum())}/{len(real) * len(runs)}",
+        "real_heard_as": " ".join(f"{r.label}:{r.prediction}" for r in real.itertuples()),
     }
     return result
 

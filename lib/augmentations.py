@@ -1,10 +1,13 @@
 """Training augmentations autrainer lacks, named by ``_target_`` in its augmentation configs.
 
+Both work on the features autrainer trains on: ``1 x frames x 64`` log-mels in dB (PANNs' mel
+bins from 50 Hz to 8 kHz), which the Cnn10/Cnn14 configs do not normalise (``Normalize: null``).
+
 The demo's models hear only wideband synthetic voices, and a telephone recording (nothing
 above about 4 kHz) is out of their world. :class:`TelephoneBand` shows them that world during
-training: it works on the log-mel features autrainer trains on (``1 x frames x 64``, PANNs'
-mel bins from 50 Hz to 8 kHz, in dB), before autrainer's ``Normalize`` (order 95), so its
-floor is in the features' own dB.
+training. :class:`SpecMasks` is SpecAugment's frequency and time masking: autrainer's own
+masks fill with 0, which in un-normalised dB is a band far louder than any speech, so these
+fill with the clip's mean level, as SpecAugment does on normalised features.
 """
 from __future__ import annotations
 
@@ -50,4 +53,41 @@ class TelephoneBand(AbstractAugmentation):
         out = x.clone()
         noise = torch.randn((*x.shape[:-1], int(above.sum())), generator=self.g)
         out[..., above] = (self.floor_db + self.noise_db * noise).to(x.dtype)
+        return out
+
+
+class SpecMasks(AbstractAugmentation):
+    """SpecAugment's masks (Park et al. 2019, without time warping): one band of up to
+    ``freq_mask`` mel bins and one stretch of up to ``time_mask`` frames, widths and positions
+    drawn uniformly, both set to the clip's mean level.
+
+    The defaults suit one-second keywords (101 frames; autrainer's SpecAugment config masks up
+    to 80 frames, sized for 10-s scenes). Every draw comes from the seeded generator, offset
+    from ``generator_seed`` so that, stacked after :class:`TelephoneBand` under one pipeline
+    seed, the two are not applied in lockstep.
+    """
+
+    #: Added to ``generator_seed``: a stream of its own beside other augmentations' streams.
+    SEED_OFFSET = 7919
+
+    def __init__(self, freq_mask: int = 8, time_mask: int = 20, order: int = 0, p: float = 0.5,
+                 generator_seed: int | None = None) -> None:
+        if freq_mask < 0 or time_mask < 0:
+            raise ValueError(f"freq_mask ({freq_mask}) and time_mask ({time_mask}) must be >= 0")
+        super().__init__(order, p, generator_seed)
+        if generator_seed is not None:
+            self.g.manual_seed(generator_seed + self.SEED_OFFSET)
+        self.freq_mask = freq_mask
+        self.time_mask = time_mask
+
+    def _span(self, widest: int, length: int) -> slice:
+        width = int(torch.randint(0, min(widest, length) + 1, (1,), generator=self.g))
+        start = int(torch.randint(0, length - width + 1, (1,), generator=self.g))
+        return slice(start, start + width)
+
+    def apply(self, x: torch.Tensor, index: int | None = None) -> torch.Tensor:
+        out = x.clone()
+        level = x.mean()
+        out[..., self._span(self.freq_mask, x.shape[-1])] = level
+        out[..., self._span(self.time_mask, x.shape[-2]), :] = level
         return out

@@ -5,15 +5,18 @@ checkpoint. aucurriculum's CumulativeAccuracy reloads each saved epoch's weights
 scored split through the model in eval mode; this callback runs the very same forward pass
 (the split's dataset as autrainer built it, batches in order, of the scoring batch size) right
 after each epoch's dev evaluation, while the weights are still in memory, and saves per sample
-what scoring needs. autrainer instantiates it from ``callbacks:`` and calls its ``cb_on_*``
+what scoring needs. A training augmentation is switched off for it: a score is about the
+clip, not about a random augmented view of it. (aucurriculum 0.1.1 rebuilds the training split
+with the run's training augmentation, so its scores of an augmented run are of such views.) autrainer instantiates it from ``callbacks:`` and calls its ``cb_on_*``
 hooks (autrainer 0.4.0, ``training/callback_manager.py``).
 """
 from __future__ import annotations
 
 import os
 import random
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -33,6 +36,24 @@ def records_dir(run_folder: Path) -> Path:
 def record_file(run_folder: Path, epoch: int) -> Path:
     """The in-training record of one epoch (1-based) of a run."""
     return records_dir(run_folder) / f"epoch_{epoch}.npz"
+
+
+@contextmanager
+def _without_augmentation(dataset: Any) -> Iterator[None]:
+    """The dataset's transform without its augmentations while the block runs."""
+    from autrainer.augmentations import AbstractAugmentation
+    from autrainer.transforms import SmartCompose
+
+    transform = getattr(dataset, "transform", None)
+    if not isinstance(transform, SmartCompose):
+        yield
+        return
+    dataset.transform = SmartCompose([t for t in transform.transforms
+                                      if not isinstance(t, AbstractAugmentation)])
+    try:
+        yield
+    finally:
+        dataset.transform = transform
 
 
 class ScoredSplitRecorder:
@@ -60,6 +81,10 @@ class ScoredSplitRecorder:
 
     def _record(self, trainer: Any, iteration: int) -> None:
         dataset = getattr(trainer.data, f"{self.subset}_dataset")
+        with _without_augmentation(dataset):
+            self._forward(trainer, iteration, dataset)
+
+    def _forward(self, trainer: Any, iteration: int, dataset: Any) -> None:
         model = trainer.model
         model.eval()
         positions, predicted, probability, targets = [], [], [], []

@@ -56,6 +56,9 @@ PRUNE_RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
 PRECISIONS = ("fp32", "bf16", "fp16")
 #: The learning-rate schedules lib.toolkit writes autrainer configs for.
 SCHEDULES = ("none", "cosine", "onecycle")
+#: Training augmentations lib.toolkit writes autrainer augmentation configs for (none: the
+#: paper's); a sum of several is ``+``-joined, each applied with probability 0.5.
+AUGMENTATIONS = ("none", "specaugment", "telephone", "telephone+specaugment")
 #: The aucurriculum scoring functions lib.toolkit writes configs for.
 SCORING_FUNCTIONS = ("CumulativeAccuracy",)
 
@@ -112,6 +115,10 @@ SCHEMA: dict[str, Parameter] = {
                            "cosine anneals to 0 over EPOCHS, onecycle warms up over the first "
                            "quarter of the steps, then anneals",
                            choices=SCHEDULES),
+    "AUGMENTATION": Parameter("str", "training augmentation, each part on half of the clips: "
+                              "none (the paper's), specaugment masks a band of mel bins and a "
+                              "stretch of frames, telephone band-limits the log-mel above a "
+                              "random 2.6-5.2 kHz cut as a phone line does", choices=AUGMENTATIONS),
     "DEVICE": Parameter("str", "torch device; auto is cuda when torch sees a GPU",
                         choices=("cpu", "cuda", "auto")),
     "PRECISION": Parameter("str", "arithmetic of training, scoring and inference: fp32 is the "

@@ -23,7 +23,8 @@ import pandas as pd
 import yaml
 
 from lib import launchers, paths
-from lib.profiles import PRECISIONS, SCHEDULES, SCORING_FUNCTIONS, precision_problem
+from lib.profiles import (AUGMENTATIONS, PRECISIONS, SCHEDULES, SCORING_FUNCTIONS,
+                          precision_problem)
 from lib.datasets import LAYOUTS, DatasetLayout
 from lib.launchers import Launcher
 
@@ -367,25 +368,55 @@ def _steps_per_epoch(profile: str, datasets: list[str], batch_size: int) -> int:
     return max(-(-n // batch_size) for n in rows)
 
 
+#: Training augmentations (:data:`lib.profiles.AUGMENTATIONS`) -> autrainer augmentation id
+#: (``None``: autrainer's empty pipeline, the paper's).
+AUGMENTATION_IDS = dict(zip(AUGMENTATIONS, ("None", "SpecMasks", "TelephoneBand",
+                                            "TelephoneBand-SpecMasks")))
+#: Each part of an augmentation as an autrainer pipeline step (lib.augmentations; their
+#: defaults are the settings). The band limit comes first, so a mask may fall on it.
+_AUGMENTATION_STEPS = {"telephone": "lib.augmentations.TelephoneBand",
+                       "specaugment": "lib.augmentations.SpecMasks"}
+
+
+def _write_augmentation_config(work: Path, augmentation: str) -> None:
+    """``conf/augmentation/<id>.yaml``: autrainer's ``AugmentationPipeline`` of the parts,
+    seeded by the run's seed, so each run draws its own augmentations and repeats them."""
+    if augmentation not in AUGMENTATION_IDS:
+        raise ToolkitError(f"unknown augmentation {augmentation!r}; known: "
+                           f"{', '.join(AUGMENTATION_IDS)}")
+    if augmentation == "none":
+        return
+    parts = augmentation.split("+")
+    _write_yaml(work / "conf" / "augmentation" / f"{AUGMENTATION_IDS[augmentation]}.yaml", {
+        "id": AUGMENTATION_IDS[augmentation],
+        "_target_": "autrainer.augmentations.AugmentationPipeline",
+        "generator_seed": "${seed}",
+        "pipeline": [_AUGMENTATION_STEPS[part] for part in sorted(
+            parts, key=list(_AUGMENTATION_STEPS).index)]})
+
+
 def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, batch_size: int,
-             epochs: int, seed: int, precision: str = "fp32", scheduler: str = "none") -> str:
-    """autrainer's run folder name (no augmentation, as in the paper)."""
+             epochs: int, seed: int, precision: str = "fp32", scheduler: str = "none",
+             augmentation: str = "none") -> str:
+    """autrainer's run folder name (its augmentation id is ``None`` without one, as in the
+    paper)."""
     return (f"{dataset_id(dataset)}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
-            f"_{batch_size}_epoch_{epochs}_{SCHEDULERS[scheduler]}_None_{seed}")
+            f"_{batch_size}_epoch_{epochs}_{SCHEDULERS[scheduler]}"
+            f"_{AUGMENTATION_IDS[augmentation]}_{seed}")
 
 
 def write_training_config(profile: str, datasets: list[str], seeds: dict[str, list[int]],
                           epochs: int, batch_size: int, learning_rate: float, optimizer: str,
                           device: str, precision: str = "fp32", scheduler: str = "none",
                           record: str | None = None, every_epoch: bool = True,
-                          launcher: Launcher = Launcher()) -> Path:
+                          launcher: Launcher = Launcher(), augmentation: str = "none") -> Path:
     """``conf/train.yaml``: the paper's ``conf/config.yaml`` with the profile's values.
 
     ``seeds`` maps each model to its seeds. autrainer sweeps the grid of every model and seed;
     the (model, seed) pairs outside a model's seeds are excluded with the sweeper's own
     filters, beside its filter that skips finished runs. ``record`` names a split that
     :class:`lib.callbacks.ScoredSplitRecorder` evaluates after every epoch (batches of
-    ``batch_size``, as scoring uses); without ``every_epoch``, autrainer keeps the model states
+    ``batch_size``, as scoring uses, with the training augmentation off); without ``every_epoch``, autrainer keeps the model states
     of the best and the last epoch only (``save_frequency``). ``launcher`` sets Hydra's
     launcher plugin (:meth:`lib.launchers.Launcher.hydra`).
     """
@@ -402,12 +433,15 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
     _write_model_configs(work, models, precision)
     steps = _steps_per_epoch(profile, datasets, batch_size) if scheduler == "onecycle" else None
     _write_scheduler_config(work, scheduler, epochs, steps)
+    _write_augmentation_config(work, augmentation)
     sweep = {"+seed": ", ".join(str(s) for s in all_seeds), "+batch_size": batch_size,
              "+learning_rate": learning_rate,
              "dataset": ", ".join(dataset_id(d) for d in datasets),
              "model": ", ".join(model_id(m, precision) for m in models), "optimizer": optimizer}
     if scheduler != "none":
         sweep["scheduler"] = SCHEDULERS[scheduler]
+    if augmentation != "none":
+        sweep["augmentation"] = AUGMENTATION_IDS[augmentation]
     plugin, hydra = launcher.hydra(work, launchers.job_name(profile, "train"), device)
     config: dict[str, Any] = {
         "defaults": ["_autrainer_", "_self_", *plugin],

@@ -74,6 +74,8 @@ class Ensemble:
     recorded: str | None = None
     #: Where the sweeps run (Hydra's basic launcher, joblib, or SLURM jobs).
     launcher: Launcher = Launcher()
+    #: The training augmentation (lib.profiles.AUGMENTATIONS; none is the paper's).
+    augmentation: str = "none"
 
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> "Ensemble":
@@ -85,7 +87,7 @@ class Ensemble:
                    tuple((model, tuple(seeds))
                          for model, seeds in values["SEEDS_BY_MODEL"].items()),
                    values["SCORING_SUBSET"] if values.get("SCORING_ENGINE") == "in-training"
-                   else None, Launcher.from_parameters(values))
+                   else None, Launcher.from_parameters(values), values["AUGMENTATION"])
 
     def seeds_of(self, model: str) -> tuple[int, ...]:
         """The seeds one model is trained with: ``seeds``, unless ``seeds_by_model`` names it."""
@@ -97,7 +99,7 @@ class Ensemble:
         return [Run(dataset, model, seed,
                     toolkit.run_name(dataset, model, self.optimizer, self.learning_rate,
                                      self.batch_size, self.epochs, seed, self.precision,
-                                     self.scheduler))
+                                     self.scheduler, self.augmentation))
                 for dataset in self.datasets for model in self.models
                 for seed in self.seeds_of(model)]
 
@@ -242,7 +244,7 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
                 profile, datasets, {m: s for m, s in seeds.items() if s}, ensemble.epochs,
                 ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
                 ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
-                every_epoch, ensemble.launcher)
+                every_epoch, ensemble.launcher, ensemble.augmentation)
             name = datasets[0] if len(datasets) == 1 else "all"
             toolkit.train(profile, progress,
                           log_name=f"train-{name}" + ("" if every_epoch else "-best-last"),
