@@ -30,8 +30,8 @@ Data
 Toolkit (the only contact with autrainer and aucurriculum)
     ``toolkit``    Hydra configs, the real command-line tools, their classes and files
     ``models``     autrainer's Cnn10/Cnn14 under mixed precision, named by ``_target_``
-    ``augmentations`` training augmentations autrainer lacks (a telephone band on log-mels),
-                   named by ``_target_``
+    ``augmentations`` training augmentations autrainer lacks (a telephone band and
+                   SpecAugment's masks on un-normalised log-mels), named by ``_target_``
     ``callbacks``  the recorder autrainer calls after each epoch, for in-training scoring
     ``launchers``  Hydra's launcher plugins (basic, joblib, SLURM) and the SLURM job states
 
@@ -44,7 +44,10 @@ The study, a module per chapter
     ``selection``  easy, medium and hard samples with their Grad-CAMs (03_selection)
     ``explain``    Grad-CAM, its frequency and time profiles, faithfulness (04_explanations)
     ``classes``    class difficulty against recall (05_classes)
-    ``inference``  new audio through ``autrainer inference`` (06_inference)
+    ``inference``  new audio through ``autrainer inference``, real speech, its warnings
+                   (06_inference)
+    ``calibration`` how sure the models may be: ECE, reliability, the low-confidence
+                   threshold chosen on the dev split (06_inference)
     ``validation`` the keyword set's ground truth and every score to judge against it
                    (07_validation)
     ``detection``  how well a score finds known-bad samples: AUROC and its interval, average

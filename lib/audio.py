@@ -82,6 +82,22 @@ def inspect(path: Path, **expect: object) -> list[str]:
     return warnings
 
 
+#: Telephone speech carries nothing above about 4 kHz (8 kHz sampling, 3.4 kHz channel).
+NARROWBAND_HZ = 4000.0
+
+
+def energy_above(data: np.ndarray, rate: int, hz: float = NARROWBAND_HZ) -> float:
+    """Share of a clip's energy above ``hz`` (0 where its sample rate cannot hold any)."""
+    mono = to_mono(np.asarray(data, dtype=np.float64))
+    if rate / 2 <= hz or not mono.size:
+        return 0.0
+    power = np.abs(np.fft.rfft(mono)) ** 2
+    total = power.sum()
+    if total == 0:
+        return 0.0
+    return float(power[np.fft.rfftfreq(len(mono), 1 / rate) > hz].sum() / total)
+
+
 def to_mono(data: np.ndarray) -> np.ndarray:
     return data.mean(axis=1) if data.ndim == 2 else data
 

@@ -212,29 +212,77 @@ def classes(profile: str) -> str:
                     for dataset, n in record.load(profile, Classes.CHAPTER).items())
 
 
+def _real_speech(real: dict[str, Any], augmentation: str) -> str:
+    """What the ensemble made of each real recording, beside the synthetic test accuracy."""
+    accuracy, words = real[Inference.ACCURACY], real[Inference.WORDS]
+    synthetic = real[Inference.SYNTHETIC_TEST_ACCURACY]
+    per_word = ", ".join(
+        f"*{word}* {'right' if w[Inference.PREDICTION] == word else 'as ' + w[Inference.PREDICTION]}"
+        f" ({w[Inference.RUNS_CORRECT]} runs right)"
+        for word, w in real[Inference.PER_WORD].items())
+    trained = ("without augmentation" if augmentation == "none"
+               else f"with the {augmentation} augmentation")
+    text = (f"**On real human speech, out of domain, the ensemble names {round(accuracy * words)}"
+            f" of {words} words right**, against a test accuracy of {synthetic:.2f} on held-out "
+            f"synthetic voices (models trained {trained}): {per_word}. One recording per word "
+            "is a handful of yes/no answers, not an accuracy estimate.")
+    share = real.get(Inference.MOST_PREDICTED_SHARE)
+    if share is not None and share > 0.5:
+        text += (f" One class takes {share:.0%} of the answers: the models have a default "
+                 "answer for what they do not recognise.")
+    return text
+
+
+def _confidence(n: dict[str, Any]) -> str:
+    """How sure the models may be: calibration and the out-of-vocabulary figure."""
+    sentences = []
+    calibrated = n.get(Inference.CALIBRATION) or {}
+    test = calibrated.get(Inference.SYNTHETIC_TEST)
+    if test:
+        sentences.append(
+            f"On the synthetic test split the ensemble's confidence is off by ECE "
+            f"{test[Inference.ECE]:.3f} (mean top probability {test[Inference.MEAN_CONFIDENCE]:.2f}"
+            f" against accuracy {test[Inference.ACCURACY]:.2f}, {test[Inference.ANSWERS]} "
+            "answers).")
+    real = calibrated.get(Inference.REAL_SPEECH)
+    if real:
+        sentences.append(
+            f"On the {real[Inference.ANSWERS]} real words: mean top probability "
+            f"{real[Inference.MEAN_CONFIDENCE]:.2f} against accuracy "
+            f"{real[Inference.ACCURACY]:.2f} (ECE {real[Inference.ECE]:.2f}, over too few "
+            "answers to be more than a sign).")
+    oov = n.get(Inference.OUT_OF_VOCABULARY)
+    if oov:
+        in_vocabulary = oov.get(Inference.IN_VOCABULARY_MEAN_CONFIDENCE)
+        beside = ("" if in_vocabulary is None else
+                  f" against {in_vocabulary:.2f} for the real words it was trained on")
+        flagged_in = oov.get(Inference.IN_VOCABULARY_FLAGGED)
+        sentences.append(
+            f"Real recordings of {oov[Inference.WORDS]} words it never learned (the letters, "
+            f"same speaker) get a mean top probability of {oov[Inference.MEAN_CONFIDENCE]:.2f}"
+            f"{beside}; the low-confidence warning (top probability below "
+            f"{oov[Inference.THRESHOLD]:.2f}, the level {oov[Inference.DEV_COVERAGE]:.0%} of "
+            f"dev clips reach) flags {oov[Inference.FLAGGED]:.0%} of the letters"
+            + ("" if flagged_in is None else f" and {flagged_in:.0%} of the real words") + ".")
+    return " ".join(sentences)
+
+
 def inference(profile: str) -> str:
     n = record.load(profile, Inference.CHAPTER)
-    sentence = (f"Run {n[Inference.RUN]} "
+    examples = (f"Run {n[Inference.RUN]} "
                 f"({n.get(Inference.RUN_CHOSEN_BY, 'chosen by the profile')}) classified "
                 f"{n[Inference.CLASSIFIED]} of {n[Inference.FILES]} example files and rejected "
                 f"{len(n[Inference.ERRORS])} with a one-line error naming the file")
     if n.get(Inference.ACCURACY) is not None and n.get(Inference.LABELLED):
         right = round(n[Inference.ACCURACY] * n[Inference.LABELLED])
-        sentence += f"; it got {right} of the {n[Inference.LABELLED]} with a known class right"
-    sentence += "."
+        examples += f"; it got {right} of the {n[Inference.LABELLED]} with a known class right"
+    examples += "."
     real = n.get(Inference.REAL_SPEECH) or {}
+    parts = []
     if real.get(Inference.WORDS):
-        accuracy, words = real[Inference.ACCURACY], real[Inference.WORDS]
-        right = round(accuracy * words)
-        synthetic = real[Inference.SYNTHETIC_TEST_ACCURACY]
-        reading = ("what the models learned from synthetic voices carries over to a human voice "
-                   "only in part" if accuracy < synthetic - 0.1 else
-                   "as good as on synthetic clips")
-        sentence += (f" On {words} real human recordings (one per word, out of domain) "
-                     f"the ensemble got {right} right ({accuracy:.0%}) against a test "
-                     f"accuracy of {synthetic:.2f} on synthetic clips: {reading} (one recording "
-                     "per word is a handful of yes/no answers, not an accuracy estimate).")
-    return sentence
+        parts.append(_real_speech(real, n.get(Inference.AUGMENTATION, "none")))
+    parts += [_confidence(n), examples]
+    return " ".join(p for p in parts if p)
 
 
 def validation(profile: str) -> str:

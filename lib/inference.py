@@ -3,7 +3,10 @@
 autrainer reads every file of a folder, resamples it to 16 kHz, mixes it to mono and pads short
 spectrograms, so other sample rates, stereo and other lengths need nothing from us. But one
 unreadable file stops its whole run, so each file is checked first; a bad one gets a one-line
-error in the table and the others are still classified.
+error in the table and the others are still classified. A classified file may carry warnings:
+silent, too short, narrowband where the models never heard a band-limited clip, and low
+confidence where its top probability is below a threshold chosen on the dev split
+(:mod:`lib.calibration`).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from lib import audio, paths, realspeech, scoring, toolkit, training
+from lib import audio, calibration, paths, realspeech, scoring, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.record import Inference as Record
 from lib.training import Ensemble, Run
@@ -84,9 +87,30 @@ def write_examples(profile: str, dataset: str) -> Path:
     return folder
 
 
-def check_inputs(folder: Path) -> tuple[list[Path], pd.DataFrame, dict[str, str]]:
+#: Below this share of its energy above :data:`lib.audio.NARROWBAND_HZ`, a clip is narrowband.
+#: Measured: the telephone prompts of lib.realspeech, resampled to 16 kHz, hold at most 4e-5;
+#: of the demo's training clips, 1 % hold less than 3e-5 and the median 7.5e-3.
+NARROWBAND_SHARE = 1e-4
+
+
+def narrowband_warning(share: float) -> str:
+    """The warning of a clip with ``share`` of its energy above 4 kHz, or empty."""
+    if share >= NARROWBAND_SHARE:
+        return ""
+    return (f"narrowband ({share:.4%} of its energy above {audio.NARROWBAND_HZ / 1000:g} kHz): "
+            "the models were trained on wideband audio")
+
+
+def trained_on_narrowband(augmentation: str) -> bool:
+    """Whether runs trained with this AUGMENTATION heard band-limited clips."""
+    return "telephone" in augmentation.split("+")
+
+
+def check_inputs(folder: Path, narrowband_trained: bool = False
+                 ) -> tuple[list[Path], pd.DataFrame, dict[str, str]]:
     """The classifiable wav files of a folder, a table of the others with their one-line error,
-    and the warnings (silent, too short) of classifiable files, by file name."""
+    and the warnings (silent, too short, narrowband unless the models were trained on
+    band-limited clips) of classifiable files, by file name."""
     files = sorted(Path(folder).glob("*.wav"))
     if not files:
         raise FileNotFoundError(f"{paths.relative(folder)}: no .wav files to classify")
@@ -103,8 +127,10 @@ def check_inputs(folder: Path) -> tuple[list[Path], pd.DataFrame, dict[str, str]
                         f"decoded ({str(err).splitlines()[0][:80]})"})
             continue
         good.append(file)
-        if found:
-            warnings[file.name] = "; ".join(found)
+        if not narrowband_trained:
+            found.append(narrowband_warning(audio.energy_above(*audio.read(file))))
+        if any(found):
+            warnings[file.name] = "; ".join(w for w in found if w)
     return good, pd.DataFrame(bad, columns=["filename", "error"]), warnings
 
 
@@ -122,29 +148,42 @@ def choose_run(profile: str, ensemble: Ensemble, dataset: str, name: str = "") -
     return next(run for run in runs if run.model == best["model"] and run.seed == best["seed"])
 
 
-def _key(run_dir: Path, files: list[Path], device: str) -> str:
+#: The predictions table's format; a change makes older tables be computed again.
+TABLE_VERSION = "2"
+
+
+def _key(run_dir: Path, files: list[Path], device: str, settings: list[Any]) -> str:
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.name.encode() + file.read_bytes())
     checkpoint = toolkit.best_checkpoint(run_dir).stat().st_mtime_ns
-    # "warning": the table's format (a column was added), so older tables are not reused.
-    return json.dumps([str(run_dir), checkpoint, digest.hexdigest(), device, "warning"])
+    return json.dumps([str(run_dir), checkpoint, digest.hexdigest(), device, *settings,
+                       TABLE_VERSION])
+
+
+def run_threshold(profile: str, run: Run, device: str = "cpu") -> float:
+    """The run's low-confidence threshold, chosen on its dev split."""
+    dev = calibration.split_probabilities(profile, run, "dev", device)
+    labels = [c for c in dev.columns if c not in ("sample_id", "label")]
+    return calibration.confidence_threshold(dev[labels].max(axis=1))
 
 
 def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
-            batch: str = "examples") -> pd.DataFrame:
+            batch: str = "examples", threshold: float | None = None,
+            narrowband_trained: bool = False) -> pd.DataFrame:
     """Classify every wav in ``inputs`` with ``autrainer inference``; a row per file.
 
     Columns: ``filename``, ``prediction``, ``probability`` (of the prediction), one column
-    per class, ``warning`` (a silent or very short file is classified, and says so) and
-    ``error`` (empty for classified files). The good files are staged in the
+    per class, ``warning`` (a file that is silent, very short, narrowband where the run never
+    heard a band-limited clip, or whose probability is below ``threshold`` is classified, and
+    says so) and ``error`` (empty for classified files). The good files are staged in the
     run's inference folder so autrainer never sees a bad one; results with the same inputs,
-    run and device are reused.
+    run, device and settings are reused.
     """
-    good, bad, warnings = check_inputs(inputs)
+    good, bad, warnings = check_inputs(inputs, narrowband_trained)
     folder = paths.inference_output_dir(profile, run.name, batch)
     run_dir = training.run_dir(profile, run)
-    key = _key(run_dir, good, device)
+    key = _key(run_dir, good, device, [threshold, narrowband_trained])
     table_file = folder / "predictions.csv"
     if table_file.is_file() and (folder / "key.json").is_file() \
             and (folder / "key.json").read_text() == key:
@@ -165,7 +204,10 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     else:
         results = pd.DataFrame(columns=["filename", "prediction", *labels])
     results["probability"] = [row[str(row["prediction"])] for _, row in results.iterrows()]
-    results["warning"] = [warnings.get(name, "") for name in results["filename"]]
+    results["warning"] = [
+        "; ".join(w for w in (warnings.get(name, ""), "" if threshold is None else
+                              calibration.low_confidence(float(p), threshold)) if w)
+        for name, p in zip(results["filename"], results["probability"])]
     table = pd.concat([results.assign(error=""), bad], ignore_index=True)
     table = table[["filename", "prediction", "probability", *labels, "warning", "error"]]
     table = table.sort_values("filename", ignore_index=True).fillna("")
@@ -175,34 +217,66 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     return table
 
 
+def _ensemble_mean(profile: str, runs: list[Run], folder: Path, batch: str, device: str,
+                   narrowband_trained: bool) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Every run's predictions on a folder and the runs' mean class probabilities per file."""
+    per_run = [predict(profile, run, folder, device, batch,
+                       narrowband_trained=narrowband_trained).set_index("filename")
+               for run in runs]
+    labels = toolkit.run_labels(training.run_dir(profile, runs[0]))
+    files = per_run[0].index[per_run[0]["error"] == ""]
+    mean = sum(table.loc[files, labels].astype(float) for table in per_run) / len(per_run)
+    return mean, per_run
+
+
 def real_speech(profile: str, runs: list[Run], words: list[str], device: str = "cpu",
-                log: Callable[[str], None] = print) -> tuple[pd.DataFrame, list[str]]:
+                log: Callable[[str], None] = print, narrowband_trained: bool = False
+                ) -> tuple[pd.DataFrame, list[str]]:
     """The ensemble on real human recordings of the keyword set's words (out of domain).
 
     Every run classifies the recordings of :mod:`lib.realspeech` with ``autrainer inference``;
     the ensemble's prediction is the class of highest mean probability over runs. One row per
     word: ``filename``, ``label``, ``prediction``, ``probability`` (the ensemble's, of the true
-    word), ``runs_correct`` out of ``runs``, ``correct``, then the ensemble's mean probability
-    of every class. The notes say which words or packages could not be had.
+    word), ``confidence`` (its top probability), ``runs_correct`` out of ``runs``,
+    ``correct``, then the ensemble's mean probability of every class. The notes say which
+    words or packages could not be had.
     """
     folder, notes = realspeech.write_inputs(profile, words, log)
-    columns = ["filename", "label", "sample_rate", "prediction", "probability",
+    columns = ["filename", "label", "sample_rate", "prediction", "probability", "confidence",
                "runs_correct", "runs", "correct"]
     if folder is None:
         return pd.DataFrame(columns=columns), notes
     truth = pd.read_csv(folder / "truth.csv", keep_default_na=False).set_index("filename")
-    per_run = [predict(profile, run, folder, device, batch="real_speech").set_index("filename")
-               for run in runs]
-    labels = toolkit.run_labels(training.run_dir(profile, runs[0]))
-    mean = sum(table.loc[truth.index, labels].astype(float) for table in per_run) / len(per_run)
+    mean, per_run = _ensemble_mean(profile, runs, folder, "real_speech", device,
+                                   narrowband_trained)
+    labels = list(mean.columns)
     hits = sum((table.loc[truth.index, "prediction"].astype(str) == truth["label"]).astype(int)
                for table in per_run)
     result = truth[["label", "sample_rate"]].assign(
-        prediction=mean.idxmax(axis=1),
+        prediction=mean.loc[truth.index].idxmax(axis=1),
         probability=[mean.at[name, label] for name, label in truth["label"].items()],
-        runs_correct=hits, runs=len(per_run))
+        confidence=mean.loc[truth.index].max(axis=1), runs_correct=hits, runs=len(per_run))
     result["correct"] = result["prediction"] == result["label"]
     return result.join(mean).reset_index()[columns + labels], notes
+
+
+def out_of_vocabulary(profile: str, runs: list[Run], device: str = "cpu",
+                      log: Callable[[str], None] = print, narrowband_trained: bool = False
+                      ) -> pd.DataFrame:
+    """The ensemble on real recordings of words it never learned (the letters a to z, same
+    speaker and channel as the real digits): per file ``filename``, ``letter``,
+    ``prediction`` and ``confidence`` (the top mean probability). Empty where the package
+    cannot be had."""
+    folder, _ = realspeech.write_out_of_vocabulary(profile, log)
+    columns = ["filename", "letter", "prediction", "confidence"]
+    if folder is None:
+        return pd.DataFrame(columns=columns)
+    truth = pd.read_csv(folder / "truth.csv", keep_default_na=False).set_index("filename")
+    mean, _ = _ensemble_mean(profile, runs, folder, "out_of_vocabulary", device,
+                             narrowband_trained)
+    return truth[["letter"]].assign(prediction=mean.loc[truth.index].idxmax(axis=1),
+                                    confidence=mean.loc[truth.index].max(axis=1)
+                                    ).reset_index()[columns]
 
 
 def real_speech_finding(real: pd.DataFrame, synthetic_accuracy: float, notes: list[str]) -> str:
@@ -232,19 +306,51 @@ def accuracy_by_variant(scored: pd.DataFrame) -> pd.Series:
     return scored.groupby("variant")["correct"].apply(lambda c: c.astype(bool).mean())
 
 
+def _calibration(answers: pd.DataFrame) -> dict[str, Any]:
+    """ECE, mean confidence, accuracy and size of a set of answers (``confidence``,
+    ``correct``)."""
+    return {Record.ECE: calibration.expected_calibration_error(answers["confidence"],
+                                                               answers["correct"]),
+            Record.MEAN_CONFIDENCE: float(answers["confidence"].mean()),
+            Record.ACCURACY: float(answers["correct"].mean()), Record.ANSWERS: len(answers)}
+
+
+def confidence_numbers(test: pd.DataFrame, real: pd.DataFrame, letters: pd.DataFrame,
+                       threshold: float) -> dict[str, Any]:
+    """The record's calibration and out-of-vocabulary parts, from the ensemble's answers on
+    the synthetic test split (:func:`lib.calibration.ensemble_probabilities`), on the real
+    words (:func:`real_speech`) and on the letters (:func:`out_of_vocabulary`)."""
+    numbers: dict[str, Any] = {Record.CALIBRATION: {Record.SYNTHETIC_TEST: _calibration(test)}}
+    if len(real):
+        numbers[Record.CALIBRATION][Record.REAL_SPEECH] = _calibration(real)
+    if len(letters):
+        numbers[Record.OUT_OF_VOCABULARY] = {
+            Record.WORDS: len(letters),
+            Record.MEAN_CONFIDENCE: float(letters["confidence"].mean()),
+            Record.IN_VOCABULARY_MEAN_CONFIDENCE:
+                float(real["confidence"].mean()) if len(real) else None,
+            Record.THRESHOLD: threshold, Record.DEV_COVERAGE: calibration.DEV_COVERAGE,
+            Record.FLAGGED: float((letters["confidence"] < threshold).mean()),
+            Record.IN_VOCABULARY_FLAGGED:
+                float((real["confidence"] < threshold).mean()) if len(real) else None}
+    return numbers
+
+
 def key_numbers(table: pd.DataFrame, run: str, chosen_by: str,
                 real: pd.DataFrame | None = None, missing: list[str] | None = None,
-                synthetic_test_accuracy: float | None = None) -> dict[str, Any]:
+                synthetic_test_accuracy: float | None = None, augmentation: str = "none",
+                confidence: dict[str, Any] | None = None) -> dict[str, Any]:
     """The inference chapter's record (:class:`lib.record.Inference`): what one run made of
     the example files (``table``: a row per file, with its ``error`` or prediction, and a
     ``correct`` column where the true class is known), and, where ``real`` is given, what the
-    ensemble made of real human speech (:func:`real_speech`)."""
+    ensemble made of real human speech (:func:`real_speech`), and how sure it may be
+    (``confidence``, from :func:`confidence_numbers`)."""
     classified = table[table["error"] == ""]
     numbers: dict[str, Any] = {
         Record.FILES: len(table), Record.CLASSIFIED: len(classified),
         Record.ERRORS: table.loc[table["error"] != "", "filename"].tolist(),
         Record.WARNINGS: table.loc[table["warning"] != "", "filename"].tolist(),
-        Record.RUN: run, Record.RUN_CHOSEN_BY: chosen_by}
+        Record.RUN: run, Record.RUN_CHOSEN_BY: chosen_by, Record.AUGMENTATION: augmentation}
     if "correct" in classified:
         scored = classified[classified["label"] != ""]  # a silent file has no true class
         numbers[Record.ACCURACY] = float(scored["correct"].astype(bool).mean())
@@ -256,8 +362,12 @@ def key_numbers(table: pd.DataFrame, run: str, chosen_by: str,
             Record.ACCURACY: float(real["correct"].mean()) if len(real) else None,
             Record.SYNTHETIC_TEST_ACCURACY: synthetic_test_accuracy,
             Record.MISSING: missing or [],
+            Record.MOST_PREDICTED_SHARE:
+                float(real["prediction"].value_counts(normalize=True).max()) if len(real)
+                else None,
             Record.PER_WORD: {row.label: {Record.PREDICTION: row.prediction,
                                           Record.PROBABILITY: float(row.probability),
                                           Record.RUNS_CORRECT: int(row.runs_correct)}
                               for row in real.itertuples()}}
+    numbers.update(confidence or {})
     return numbers

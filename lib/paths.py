@@ -116,6 +116,11 @@ def predictions_file(profile: str, run: str, subset: str) -> Path:
     return results_dir(profile) / "classes" / "predictions" / f"{run}_{subset}.csv"
 
 
+def probabilities_file(profile: str, run: str, subset: str) -> Path:
+    """One run's best checkpoint's class probabilities on one split (calibration)."""
+    return results_dir(profile) / "inference" / "probabilities" / f"{run}_{subset}.csv"
+
+
 def inference_examples_dir(profile: str) -> Path:
     """The example files the inference chapter writes and classifies."""
     return DATA / profile / "inference_examples"
@@ -124,6 +129,11 @@ def inference_examples_dir(profile: str) -> Path:
 def real_speech_dir(profile: str) -> Path:
     """Real human recordings of some of the keywords, out of domain."""
     return DATA / profile / "real_speech"
+
+
+def out_of_vocabulary_dir(profile: str) -> Path:
+    """Real human recordings of words outside the vocabulary (the letters), out of domain."""
+    return DATA / profile / "out_of_vocabulary"
 
 
 def inference_output_dir(profile: str, run: str, batch: str = "examples") -> Path:

@@ -25,6 +25,11 @@ ASTERISK = RegistrySource(
     (f"{_ALLISON}/digits/[0-9].wav", f"{_ALLISON}/vm-no.wav"), "CC-BY-SA-3.0")
 KTUBERLING = RegistrySource("ktuberling-data", "debian", "ktuberling-data",
                             ("usr/share/ktuberling/sounds/en/tv_tree.ogg",), "GPL-2+")
+#: The same speaker spelling the alphabet: 26 real words outside any SpeechCommands
+#: vocabulary, recorded like the digits, for the out-of-vocabulary check.
+ASTERISK_LETTERS = RegistrySource(
+    "asterisk-letters", "debian", "asterisk-core-sounds-en-wav",
+    (f"{_ALLISON}/letters/[a-z].wav",), "CC-BY-SA-3.0")
 #: SpeechCommands word -> (package, file inside it) of its real recording.
 RECORDINGS: dict[str, tuple[RegistrySource, str]] = {
     **{word: (ASTERISK, f"{_ALLISON}/digits/{digit}.wav") for digit, word in enumerate(_DIGITS)},
@@ -69,3 +74,30 @@ def write_inputs(profile: str, words: list[str],
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
     return folder, notes
+
+
+def write_out_of_vocabulary(profile: str, log: Callable[[str], None] = print
+                            ) -> tuple[Path | None, list[str]]:
+    """``data/<profile>/out_of_vocabulary/letter_<x>.wav``: the speaker of the digits saying
+    the letters a to z, and ``truth.csv`` (filename, letter, sample_rate, package, licence);
+    None and a note where the package cannot be had."""
+    folder = paths.out_of_vocabulary_dir(profile)
+    try:
+        root = fetch(ASTERISK_LETTERS)
+    except SourceError as err:
+        log(f"out of vocabulary: {err}")
+        return None, [str(err)]
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    truth = []
+    for file in sorted((root / _ALLISON / "letters").glob("[a-z].wav")):
+        signal, rate = audio.read(file)
+        name = f"letter_{file.stem}.wav"
+        audio.write(partial / name, audio.to_mono(signal), rate)
+        truth.append({"filename": name, "letter": file.stem, "sample_rate": rate,
+                      "package": ASTERISK_LETTERS.package, "licence": ASTERISK_LETTERS.licence})
+    pd.DataFrame(truth).to_csv(partial / "truth.csv", index=False)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return folder, []

@@ -149,6 +149,25 @@ class Inference:
     PREDICTION = "prediction"
     PROBABILITY = "probability"
     RUNS_CORRECT = "runs_correct"
+    #: The share of the real recordings given the class predicted most often.
+    MOST_PREDICTED_SHARE = "most_predicted_share"
+    AUGMENTATION = "augmentation"  # the profile's training augmentation
+    #: ``SYNTHETIC_TEST`` and ``REAL_SPEECH`` -> ``ECE``, ``MEAN_CONFIDENCE``, ``ACCURACY``,
+    #: ``ANSWERS``: the ensemble's calibration on each.
+    CALIBRATION = "calibration"
+    SYNTHETIC_TEST = "synthetic_test"
+    ECE = "ece"
+    MEAN_CONFIDENCE = "mean_confidence"
+    ANSWERS = "answers"
+    #: ``WORDS``, ``MEAN_CONFIDENCE`` (of the letters), ``IN_VOCABULARY_MEAN_CONFIDENCE`` (of
+    #: the real in-vocabulary words), ``THRESHOLD`` (chosen on the dev split for
+    #: ``DEV_COVERAGE``), ``FLAGGED`` and ``IN_VOCABULARY_FLAGGED`` (shares below it).
+    OUT_OF_VOCABULARY = "out_of_vocabulary"
+    IN_VOCABULARY_MEAN_CONFIDENCE = "in_vocabulary_mean_confidence"
+    THRESHOLD = "threshold"
+    DEV_COVERAGE = "dev_coverage"
+    FLAGGED = "flagged"
+    IN_VOCABULARY_FLAGGED = "in_vocabulary_flagged"
 
 
 class Validation:

@@ -147,6 +147,18 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
                          real[Inference.ACCURACY], None,
                          f"{real[Inference.WORDS]} words, one recording each (out of domain); "
                          f"synthetic test accuracy {real[Inference.SYNTHETIC_TEST_ACCURACY]:.2f}"))
+    calibrated = (inferred.get(Inference.CALIBRATION) or {}).get(Inference.SYNTHETIC_TEST)
+    if calibrated:
+        rows.append(_row("new audio", "expected calibration error, synthetic test split",
+                         calibrated[Inference.ECE], None,
+                         f"ensemble, {calibrated[Inference.ANSWERS]} answers, "
+                         "10 confidence bins"))
+    oov = inferred.get(Inference.OUT_OF_VOCABULARY)
+    if oov:
+        rows.append(_row("real speech", "share of out-of-vocabulary words flagged "
+                         "low-confidence", oov[Inference.FLAGGED], None,
+                         f"{oov[Inference.WORDS]} real letters; threshold "
+                         f"{oov[Inference.THRESHOLD]:.2f} from the dev split"))
     return pd.DataFrame(rows)
 
 

@@ -1,13 +1,16 @@
-"""lib.augmentations on hand-made log-mels: what the band limit removes and keeps, its seed,
-its errors, and that autrainer can store and rebuild it from its config."""
+"""lib.augmentations on hand-made log-mels: what the band limit and the masks change and keep,
+their seeds, their errors, that autrainer can store and rebuild them from its config, and that
+the training config names them."""
 from __future__ import annotations
 
 import audobject
 import pytest
 import torch
+import yaml
 
 from lib.audio import mel_bin_centres_hz
-from lib.augmentations import TelephoneBand
+from lib import toolkit
+from lib.augmentations import SpecMasks, TelephoneBand
 
 CENTRES = torch.as_tensor(mel_bin_centres_hz())
 
@@ -61,3 +64,47 @@ def test_autrainer_stores_and_rebuilds_it_from_its_config():
     assert (rebuilt.cut_low_hz, rebuilt.cut_high_hz, rebuilt.p) == (3000.0, 4000.0, 1.0)
     assert torch.equal(rebuilt(_log_mel()), TelephoneBand(cut_low_hz=3000.0, cut_high_hz=4000.0,
                                                           p=1.0, generator_seed=5)(_log_mel()))
+
+
+def test_masks_set_one_band_and_one_stretch_to_the_clips_mean_and_nothing_else():
+    x = _log_mel()
+    for seed in range(20):
+        out = SpecMasks(freq_mask=8, time_mask=20, p=1.0, generator_seed=seed)(x)
+        assert out.shape == x.shape and out.dtype == x.dtype
+        changed = out != x
+        assert torch.allclose(out[changed], x.mean().expand(int(changed.sum())))
+        # a masked bin is masked in every frame, a masked frame in every bin
+        full_bins = changed.all(dim=(0, 1))
+        full_frames = changed.all(dim=(0, 2))
+        assert (changed[0] == (full_bins[None, :] | full_frames[:, None])).all()
+        assert int(full_bins.sum()) <= 8 and int(full_frames.sum()) <= 20
+    assert torch.equal(x, _log_mel())
+
+
+def test_masks_repeat_with_their_seed_and_not_in_lockstep_with_the_band_limit():
+    x = _log_mel()
+    assert torch.equal(SpecMasks(p=1.0, generator_seed=4)(x), SpecMasks(p=1.0, generator_seed=4)(x))
+    band, masks = TelephoneBand(p=0.5, generator_seed=0), SpecMasks(p=0.5, generator_seed=0)
+    both = [(not torch.equal(band(x), x), not torch.equal(masks(x), x)) for _ in range(200)]
+    assert 0 < sum(b != m for b, m in both)  # applied independently under one seed
+    with pytest.raises(ValueError, match="must be >= 0"):
+        SpecMasks(freq_mask=-1)
+
+
+@pytest.mark.parametrize("augmentation, steps", [
+    ("telephone", ["lib.augmentations.TelephoneBand"]),
+    ("telephone+specaugment", ["lib.augmentations.TelephoneBand", "lib.augmentations.SpecMasks"]),
+])
+def test_the_training_config_names_the_augmentation_and_the_run_carries_it(smoke_data,
+                                                                           augmentation, steps):
+    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 2, 8,
+                                         1e-3, "Adam", "cpu", "bf16", "none",
+                                         augmentation=augmentation)
+    config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
+    ident = toolkit.AUGMENTATION_IDS[augmentation]
+    assert config["hydra"]["sweeper"]["params"]["augmentation"] == ident
+    pipeline = yaml.safe_load((work / "conf" / "augmentation" / f"{ident}.yaml").read_text())
+    assert pipeline["pipeline"] == steps and pipeline["generator_seed"] == "${seed}"
+    name = toolkit.run_name("OfflineKeywords", "Cnn10", "Adam", 1e-3, 8, 2, 1, "bf16", "none",
+                            augmentation)
+    assert name.endswith(f"_None_{ident}_1")

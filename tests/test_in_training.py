@@ -55,6 +55,41 @@ def test_recorder_writes_each_epoch_once_and_atomically(tmp_path, monkeypatch):
     assert (callbacks.records_dir(tmp_path) / "epoch_1.npz").read_bytes() == first
 
 
+class _AugmentedDataset(torch.utils.data.Dataset):
+    """Log-mels behind a transform as autrainer's dataset wrapper has it (augmentation last)."""
+
+    def __init__(self, features, targets, transform):
+        self.features, self.targets, self.transform = features, targets, transform
+
+    def __len__(self):
+        return len(self.targets)
+
+    def __getitem__(self, item):
+        return self.transform(self.features[item], index=item), self.targets[item], item
+
+
+def test_the_recorder_scores_the_clips_without_the_training_augmentation(tmp_path):
+    from autrainer.transforms import SmartCompose
+
+    from lib.augmentations import TelephoneBand
+
+    trainer = _Trainer(tmp_path)
+    features = -54.0 + 5.0 * torch.randn(12, 1, 101, 64)
+    targets = torch.arange(12) % 3
+    transform = SmartCompose([TelephoneBand(p=1.0, generator_seed=0)])
+    trainer.data = _Data(_AugmentedDataset(features, targets, transform))
+    trainer.model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(101 * 64, 3))
+    callbacks.ScoredSplitRecorder("train", batch_size=5).cb_on_val_end(trainer, 1, {})
+    with np.load(callbacks.record_file(tmp_path, 1)) as record:
+        clean = torch.softmax(trainer.model(features), dim=1)[torch.arange(12), targets]
+        augmented = torch.softmax(trainer.model(torch.stack(
+            [transform(x, index=0) for x in features])), dim=1)[torch.arange(12), targets]
+        np.testing.assert_allclose(record["true_probability"], clean.detach().numpy(),
+                                   rtol=1e-5)
+        assert not np.allclose(record["true_probability"], augmented.detach().numpy())
+    assert trainer.data.train_dataset.transform is transform  # put back afterwards
+
+
 def test_training_config_names_the_recorder_and_keeps_best_and_last(smoke_data):
     work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 3, 8,
                                          1e-3, "Adam", "cpu", "bf16", "none", record="train",

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import inference, paths, record, toolkit, training
+from lib import calibration, inference, paths, record, toolkit, training
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +56,14 @@ def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, t
             f"{name}: {problem}" in bad.loc[name, "error"], bad.loc[name, "error"]
     assert all("\n" not in e for e in bad["error"])
     warned = table[table["warning"] != ""]["warning"]
-    assert sorted(warned.index) == sorted(["quiet.wav", "silent.wav", "zeros.wav",
-                                           next(n for n in table.index if "_blip" in n)])
+    narrowband = [n for n in table.index if n.endswith("_8k.wav")]  # the smoke runs: no
+    assert narrowband and sorted(warned.index) == sorted(  # telephone augmentation
+        ["quiet.wav", "silent.wav", "zeros.wav", *narrowband,
+         next(n for n in table.index if "_blip" in n)])
     assert warned["silent.wav"].startswith("silent (") and "too short (0.05 s" in \
         warned[[n for n in warned.index if "_blip" in n][0]]
+    assert all(warned[n].startswith("narrowband (") for n in narrowband)
+    assert not any("narrowband" in warned[n] for n in ("quiet.wav", "silent.wav"))
     good = table[table["error"] == ""]
     assert len(good) == len(list(inputs.glob("*.wav"))) - len(ERRORS)
     labels = toolkit.run_labels(training.run_dir("smoke", keyword_run))
@@ -68,6 +72,17 @@ def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, t
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     results = paths.inference_output_dir("smoke", keyword_run.name) / "outputs" / "results.csv"
     assert len(pd.read_csv(results)) == len(good)  # autrainer's own file
+
+
+def test_answers_below_the_threshold_carry_the_low_confidence_warning(keyword_run):
+    folder = inference.write_examples("smoke", "OfflineKeywords")
+    table = inference.predict("smoke", keyword_run, folder, threshold=1.01,
+                              narrowband_trained=True)
+    good = table[table["error"] == ""]
+    assert good["warning"].str.contains(calibration.LOW_CONFIDENCE, regex=False).all()
+    assert not table["warning"].str.contains("narrowband").any()
+    threshold = inference.run_threshold("smoke", keyword_run)
+    assert 0.0 < threshold <= 1.0
 
 
 def test_same_inputs_reuse_the_predictions(keyword_run):
@@ -91,7 +106,15 @@ def test_inference_chapter_records_its_numbers(smoke_notebooks):
     summary = record.load("smoke", I.CHAPTER)
     assert summary[I.ERRORS] == ["corrupt.wav", "empty.wav", "nan.wav"]
     assert summary[I.CLASSIFIED] == summary[I.FILES] - 3
-    assert "silent.wav" in summary[I.WARNINGS] and len(summary[I.WARNINGS]) == 2
+    assert "silent.wav" in summary[I.WARNINGS]
+    truth = pd.read_csv(paths.inference_examples_dir("smoke") / "truth.csv")
+    assert set(truth.loc[truth["variant"] == "8k", "filename"]) <= set(summary[I.WARNINGS])
+    assert summary[I.AUGMENTATION] == "none"
+    calibrated = summary[I.CALIBRATION][I.SYNTHETIC_TEST]
+    assert 0.0 <= calibrated[I.ECE] <= 1.0 and calibrated[I.ANSWERS] > 0
+    oov = summary[I.OUT_OF_VOCABULARY]
+    assert oov[I.WORDS] == 26 and 0.0 <= oov[I.FLAGGED] <= 1.0
+    assert 0.0 < oov[I.THRESHOLD] <= 1.0 and oov[I.DEV_COVERAGE] == 0.95
 
 
 def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smoke, ensemble):

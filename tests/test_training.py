@@ -150,3 +150,29 @@ def test_chapters_record_their_key_numbers(smoke_notebooks, smoke, ensemble):
     assert scored["SyntheticScenes"][D.OURS_VS_AUCURRICULUM] > 0.0
     share = difficulty.HardestShare(**scored["OfflineKeywords"][D.HARDEST][keywords.FLIPPED])
     assert share.flagged == 2 and 0 <= share.in_hardest <= 2
+
+
+def test_a_run_trains_with_augmentation_through_autrainer(smoke_notebooks, ensemble,
+                                                          tmp_path, monkeypatch):
+    """One smoke run again with the band limit and the masks: its own run folder, autrainer's
+    saved config names the pipeline, and the augmentation changed what it learned (same seed,
+    same data order, other training outputs than the book's run without augmentation)."""
+    from dataclasses import replace
+
+    from omegaconf import OmegaConf
+
+    plain = replace(ensemble, datasets=("OfflineKeywords",), seeds=(1,), seeds_by_model=())
+    augmented = replace(plain, augmentation="telephone+specaugment")
+    book_run_dir = training.run_dir("smoke", plain.runs[0])
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    runs = training.train_ensemble("smoke", augmented, log=lambda line: None, summarise=False)
+    assert [r.name for r in runs] == [plain.runs[0].name.replace(
+        "_None_1", f"_None_{toolkit.AUGMENTATION_IDS['telephone+specaugment']}_1")]
+    folder = training.run_dir("smoke", runs[0])
+    training.check_run("smoke", runs[0], augmented.epochs)
+    config = OmegaConf.to_container(OmegaConf.load(folder / ".hydra" / "config.yaml"))
+    assert [next(iter(step)) if isinstance(step, dict) else step
+            for step in config["augmentation"]["pipeline"]] == [
+        "lib.augmentations.TelephoneBand", "lib.augmentations.SpecMasks"]
+    first = "epoch_1/train_outputs.npy"
+    assert (folder / first).read_bytes() != (book_run_dir / first).read_bytes()
