@@ -11,13 +11,31 @@ fill with the clip's mean level, as SpecAugment does on normalised features.
 """
 from __future__ import annotations
 
+import os
+
 import torch
 from autrainer.augmentations import AbstractAugmentation
 
 from lib.audio import mel_bin_centres_hz
+from lib.toolkit import SCORING_ENV
 
 
-class TelephoneBand(AbstractAugmentation):
+class _TrainingOnly(AbstractAugmentation):
+    """An augmentation that leaves clips as they are in a scoring process.
+
+    aucurriculum 0.1.1 rebuilds a run's training split with the run's training augmentation
+    and scores what comes out; :func:`lib.toolkit.score` starts it with :data:`SCORING_ENV`
+    set, so a score is about the clip, not a random augmented view of it (the in-training
+    recorder switches augmentations off in the same way, and the two engines agree).
+    """
+
+    def __call__(self, x: torch.Tensor, index: int | None = None) -> torch.Tensor:
+        if os.environ.get(SCORING_ENV):
+            return x
+        return super().__call__(x, index)
+
+
+class TelephoneBand(_TrainingOnly):
     """A log-mel as a band-limited channel leaves it: every mel bin centred above a cut drawn
     uniformly from ``cut_low_hz``-``cut_high_hz`` is replaced by ``floor_db`` plus Gaussian
     noise of ``noise_db`` standard deviation; the bins below it are kept.
@@ -56,7 +74,7 @@ class TelephoneBand(AbstractAugmentation):
         return out
 
 
-class SpecMasks(AbstractAugmentation):
+class SpecMasks(_TrainingOnly):
     """SpecAugment's masks (Park et al. 2019, without time warping): one band of up to
     ``freq_mask`` mel bins and one stretch of up to ``time_mask`` frames, widths and positions
     drawn uniformly, both set to the clip's mean level.

@@ -6,8 +6,9 @@ scored split through the model in eval mode; this callback runs the very same fo
 (the split's dataset as autrainer built it, batches in order, of the scoring batch size) right
 after each epoch's dev evaluation, while the weights are still in memory, and saves per sample
 what scoring needs. A training augmentation is switched off for it: a score is about the
-clip, not about a random augmented view of it. (aucurriculum 0.1.1 rebuilds the training split
-with the run's training augmentation, so its scores of an augmented run are of such views.) autrainer instantiates it from ``callbacks:`` and calls its ``cb_on_*``
+clip, not about a random augmented view of it (aucurriculum, which rebuilds the training split
+with the run's training augmentation, runs with lib's augmentations switched off too; see
+:mod:`lib.augmentations`). autrainer instantiates it from ``callbacks:`` and calls its ``cb_on_*``
 hooks (autrainer 0.4.0, ``training/callback_manager.py``).
 """
 from __future__ import annotations

@@ -34,6 +34,11 @@ FEATURES = "log_mel_16k"
 MEL = {"sample_rate": 16000, "hop_size": 160, "mel_bins": 64, "fmin": 50, "fmax": 8000}
 
 
+#: Set in the environment of ``aucurriculum`` commands: lib.augmentations then pass clips
+#: through unchanged, as aucurriculum would otherwise score augmented views of them.
+SCORING_ENV = "SAMPLE_DIFFICULTY_SCORING"
+
+
 class ToolkitError(RuntimeError):
     """An autrainer/aucurriculum command failed; one line naming the command and log."""
 
@@ -162,7 +167,9 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str,
         process = subprocess.Popen(_command(tool, args), cwd=work, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True,
                                    pass_fds=() if lock is None else (lock,),
-                                   env={**os.environ, "HYDRA_FULL_ERROR": "1"})
+                                   env={**os.environ, "HYDRA_FULL_ERROR": "1",
+                                        **({SCORING_ENV: "1"} if tool == "aucurriculum"
+                                           else {})})
         try:
             while True:
                 try:

@@ -108,3 +108,12 @@ def test_the_training_config_names_the_augmentation_and_the_run_carries_it(smoke
     name = toolkit.run_name("OfflineKeywords", "Cnn10", "Adam", 1e-3, 8, 2, 1, "bf16", "none",
                             augmentation)
     assert name.endswith(f"_None_{ident}_1")
+
+
+def test_in_a_scoring_process_they_leave_clips_as_they_are(monkeypatch):
+    x = _log_mel()
+    monkeypatch.setenv(toolkit.SCORING_ENV, "1")
+    assert torch.equal(TelephoneBand(p=1.0, generator_seed=1)(x), x)
+    assert torch.equal(SpecMasks(p=1.0, generator_seed=1)(x), x)
+    monkeypatch.delenv(toolkit.SCORING_ENV)
+    assert not torch.equal(TelephoneBand(p=1.0, generator_seed=1)(x), x)
