@@ -385,21 +385,33 @@ _AUGMENTATION_STEPS = {"telephone": "lib.augmentations.TelephoneBand",
                        "specaugment": "lib.augmentations.SpecMasks"}
 
 
-def _write_augmentation_config(work: Path, augmentation: str) -> None:
-    """``conf/augmentation/<id>.yaml``: autrainer's ``AugmentationPipeline`` of the parts,
-    seeded by the run's seed, so each run draws its own augmentations and repeats them."""
+def augmentation_steps(augmentation: str) -> list[str]:
+    """The classes of an augmentation's autrainer pipeline, in the order they apply."""
     if augmentation not in AUGMENTATION_IDS:
         raise ToolkitError(f"unknown augmentation {augmentation!r}; known: "
                            f"{', '.join(AUGMENTATION_IDS)}")
-    if augmentation == "none":
+    parts = [] if augmentation == "none" else augmentation.split("+")
+    return [_AUGMENTATION_STEPS[part]
+            for part in sorted(parts, key=list(_AUGMENTATION_STEPS).index)]
+
+
+def augmentation_pipeline(augmentation: str, seed: int) -> Any:
+    """autrainer's composed training augmentation, as a run with ``seed`` builds it."""
+    from autrainer.augmentations import AugmentationPipeline
+
+    return AugmentationPipeline(augmentation_steps(augmentation), seed).create_pipeline()
+
+
+def _write_augmentation_config(work: Path, augmentation: str) -> None:
+    """``conf/augmentation/<id>.yaml``: autrainer's ``AugmentationPipeline`` of the parts,
+    seeded by the run's seed, so each run draws its own augmentations and repeats them."""
+    steps = augmentation_steps(augmentation)
+    if not steps:
         return
-    parts = augmentation.split("+")
     _write_yaml(work / "conf" / "augmentation" / f"{AUGMENTATION_IDS[augmentation]}.yaml", {
         "id": AUGMENTATION_IDS[augmentation],
         "_target_": "autrainer.augmentations.AugmentationPipeline",
-        "generator_seed": "${seed}",
-        "pipeline": [_AUGMENTATION_STEPS[part] for part in sorted(
-            parts, key=list(_AUGMENTATION_STEPS).index)]})
+        "generator_seed": "${seed}", "pipeline": steps})
 
 
 def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, batch_size: int,

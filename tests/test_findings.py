@@ -181,3 +181,30 @@ def test_pruning_opening_reads_each_point_against_the_seed_spread(demo_like):
     text = findings.opening(demo_like, P.CHAPTER)
     assert "beyond 0.085" in text and "no rule changes test accuracy beyond" in text
     assert "(the largest change: easiest 10%, -0.058)" in text
+
+
+def test_inference_opening_leads_with_real_speech_calibration_and_unknown_words(tmp_path,
+                                                                                monkeypatch):
+    from lib import inference
+
+    I = record.Inference
+    real = pd.DataFrame({"label": ["zero", "no", "tree"], "prediction": ["no", "no", "tree"],
+                         "probability": [0.2, 0.9, 0.7], "confidence": [0.7, 0.9, 0.7],
+                         "runs_correct": [0, 5, 4], "correct": [False, True, True]})
+    test = pd.DataFrame({"confidence": [0.9] * 10, "correct": [True] * 9 + [False]})
+    letters = pd.DataFrame({"confidence": [0.3, 0.5, 0.95, 0.2]})
+    confidence = inference.confidence_numbers(test, real, letters, threshold=0.4)
+    examples = pd.DataFrame({"filename": ["a.wav"], "error": [""], "warning": [""]})
+    numbers = inference.key_numbers(examples, "Cnn10_s1", "best dev accuracy", real, [], 0.95,
+                                    "telephone", confidence)
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    record.save("p", I.CHAPTER, numbers)
+    text = findings.opening("p", I.CHAPTER)
+    assert text.startswith("**On real human speech, out of domain, the ensemble names 2 of 3")
+    assert "*zero* as no (0 runs right)" in text and "*tree* right (4 runs right)" in text
+    assert "test accuracy of 0.95" in text and "with the telephone augmentation" in text
+    assert "One class takes 67% of the answers" in text
+    assert "ECE 0.000" in text and "mean top probability 0.90 against accuracy 0.90" in text
+    assert "4 words it never learned" in text and "0.49 against 0.77" in text
+    assert "below 0.40" in text and "flags 50% of the letters and 0% of the real words" in text
+    assert numbers[I.REAL_SPEECH][I.MOST_PREDICTED_SHARE] == pytest.approx(2 / 3)
