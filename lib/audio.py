@@ -98,6 +98,18 @@ def energy_above(data: np.ndarray, rate: int, hz: float = NARROWBAND_HZ) -> floa
     return float(power[np.fft.rfftfreq(len(mono), 1 / rate) > hz].sum() / total)
 
 
+def one_second(signal: np.ndarray, rate: int, seconds: float = 1.0) -> np.ndarray:
+    """A mono clip as SpeechCommands cuts its words: the ``seconds`` of highest energy of a
+    longer clip, a shorter one centred in digital silence."""
+    length = int(round(seconds * rate))
+    if len(signal) >= length:
+        energy = np.convolve(np.asarray(signal, dtype=np.float64) ** 2, np.ones(length), "valid")
+        start = int(energy.argmax())
+        return signal[start:start + length]
+    pad = length - len(signal)
+    return np.pad(signal, (pad // 2, pad - pad // 2))
+
+
 def to_mono(data: np.ndarray) -> np.ndarray:
     return data.mean(axis=1) if data.ndim == 2 else data
 

@@ -106,11 +106,22 @@ def trained_on_narrowband(augmentation: str) -> bool:
     return "telephone" in augmentation.split("+")
 
 
-def check_inputs(folder: Path, narrowband_trained: bool = False
+def padding_warning(seconds: float, padded_seconds: float | None) -> str:
+    """The warning of a clip autrainer will pad with 0 dB frames, or empty."""
+    if padded_seconds is None or seconds >= padded_seconds - 0.005:
+        return ""
+    return (f"shorter than the {padded_seconds:g} s clips the models learned from "
+            f"({seconds:.2f} s): autrainer pads its log-mel with 0 dB frames, louder than "
+            f"speech; pad the audio to {padded_seconds:g} s with silence (lib.audio.one_second)")
+
+
+def check_inputs(folder: Path, narrowband_trained: bool = False,
+                 padded_seconds: float | None = None
                  ) -> tuple[list[Path], pd.DataFrame, dict[str, str]]:
     """The classifiable wav files of a folder, a table of the others with their one-line error,
     and the warnings (silent, too short, narrowband unless the models were trained on
-    band-limited clips) of classifiable files, by file name."""
+    band-limited clips, shorter than ``padded_seconds`` where the models' dataset pads short
+    clips) of classifiable files, by file name."""
     files = sorted(Path(folder).glob("*.wav"))
     if not files:
         raise FileNotFoundError(f"{paths.relative(folder)}: no .wav files to classify")
@@ -127,8 +138,10 @@ def check_inputs(folder: Path, narrowband_trained: bool = False
                         f"decoded ({str(err).splitlines()[0][:80]})"})
             continue
         good.append(file)
+        signal, rate = audio.read(file)
         if not narrowband_trained:
-            found.append(narrowband_warning(audio.energy_above(*audio.read(file))))
+            found.append(narrowband_warning(audio.energy_above(signal, rate)))
+        found.append(padding_warning(len(signal) / rate, padded_seconds))
         if any(found):
             warnings[file.name] = "; ".join(w for w in found if w)
     return good, pd.DataFrame(bad, columns=["filename", "error"]), warnings
@@ -149,7 +162,7 @@ def choose_run(profile: str, ensemble: Ensemble, dataset: str, name: str = "") -
 
 
 #: The predictions table's format; a change makes older tables be computed again.
-TABLE_VERSION = "2"
+TABLE_VERSION = "3"
 
 
 def _key(run_dir: Path, files: list[Path], device: str, settings: list[Any]) -> str:
@@ -175,12 +188,13 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
 
     Columns: ``filename``, ``prediction``, ``probability`` (of the prediction), one column
     per class, ``warning`` (a file that is silent, very short, narrowband where the run never
-    heard a band-limited clip, or whose probability is below ``threshold`` is classified, and
-    says so) and ``error`` (empty for classified files). The good files are staged in the
+    heard a band-limited clip, shorter than the clips its dataset pads, or whose probability is
+    below ``threshold`` is classified, and says so) and ``error`` (empty for classified files). The good files are staged in the
     run's inference folder so autrainer never sees a bad one; results with the same inputs,
     run, device and settings are reused.
     """
-    good, bad, warnings = check_inputs(inputs, narrowband_trained)
+    good, bad, warnings = check_inputs(inputs, narrowband_trained,
+                                       toolkit.padded_seconds(run.dataset))
     folder = paths.inference_output_dir(profile, run.name, batch)
     run_dir = training.run_dir(profile, run)
     key = _key(run_dir, good, device, [threshold, narrowband_trained])

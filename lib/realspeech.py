@@ -5,7 +5,10 @@ Two packages ship single SpeechCommands words spoken by people: ``asterisk-core-
 and ``ktuberling-data`` ("tree", English; GPL-2+). Each word is one recording of one speaker,
 so accuracy on them is a handful of yes/no answers, not an estimate: it shows whether a model
 trained on synthetic voices transfers to a human voice at all. The files go through the same
-inference path as any input (autrainer resamples them to 16 kHz).
+inference path as any input (autrainer resamples them to 16 kHz), cut as SpeechCommands cuts
+its clips (:func:`lib.audio.one_second`): the models were trained on 1-s clips, and autrainer
+pads a shorter spectrogram with 0 dB frames, louder than any speech, which on its own turned
+real "three"s into "no"s (measured on the demo's runs).
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ RECORDINGS: dict[str, tuple[RegistrySource, str]] = {
 
 def write_inputs(profile: str, words: list[str],
                  log: Callable[[str], None] = print) -> tuple[Path | None, list[str]]:
-    """``data/<profile>/real_speech/<word>.wav`` for each word with a real recording, and
+    """``data/<profile>/real_speech/<word>.wav`` for each word with a real recording (1 s), and
     ``truth.csv`` (filename, label, speaker, package); plus one note per word or package that
     could not be had. The folder is None when no recording could be had.
 
@@ -62,7 +65,7 @@ def write_inputs(profile: str, words: list[str],
             notes.append(f"{word}: {err}")
             continue
         signal, rate = audio.read(root / member)
-        audio.write(partial / f"{word}.wav", audio.to_mono(signal), rate)
+        audio.write(partial / f"{word}.wav", audio.one_second(audio.to_mono(signal), rate), rate)
         truth.append({"filename": f"{word}.wav", "label": word, "sample_rate": rate,
                       "package": source.package, "licence": source.licence})
     for note in notes:
@@ -94,7 +97,7 @@ def write_out_of_vocabulary(profile: str, log: Callable[[str], None] = print
     for file in sorted((root / _ALLISON / "letters").glob("[a-z].wav")):
         signal, rate = audio.read(file)
         name = f"letter_{file.stem}.wav"
-        audio.write(partial / name, audio.to_mono(signal), rate)
+        audio.write(partial / name, audio.one_second(audio.to_mono(signal), rate), rate)
         truth.append({"filename": name, "letter": file.stem, "sample_rate": rate,
                       "package": ASTERISK_LETTERS.package, "licence": ASTERISK_LETTERS.licence})
     pd.DataFrame(truth).to_csv(partial / "truth.csv", index=False)

@@ -48,12 +48,25 @@ def dataset_id(name: str) -> str:
     return f"{name}-16k"
 
 
+#: Keyword clips shorter than this many log-mel frames (1 s) are padded to it, as in the
+#: paper's SpeechCommands config; autrainer's ``Expand`` pads with 0 (dB, louder than speech).
+PADDED_FRAMES = 101
+
+
+def padded_seconds(dataset: str) -> float | None:
+    """The clip length below which a dataset's spectrograms are padded, or None."""
+    if LAYOUTS[dataset].autrainer_class.endswith("SpeechCommands"):
+        return (PADDED_FRAMES - 1) * MEL["hop_size"] / MEL["sample_rate"]
+    return None
+
+
 def dataset_config(layout: DatasetLayout, root: Path) -> dict[str, Any]:
     """The autrainer dataset config, as the paper's ``conf/dataset/*-16k.yaml``."""
     transform: dict[str, Any] = {"type": "grayscale"}
     if layout.autrainer_class.endswith("SpeechCommands"):
         # Clips shorter than 1 s are padded to 101 frames, as in the paper's config.
-        transform["base"] = [{"autrainer.transforms.Expand": {"size": 101, "axis": -2}}]
+        transform["base"] = [{"autrainer.transforms.Expand": {"size": PADDED_FRAMES,
+                                                              "axis": -2}}]
     return {
         "id": dataset_id(layout.name), "_target_": layout.autrainer_class,
         **layout.autrainer_args,

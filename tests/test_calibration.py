@@ -80,3 +80,21 @@ def test_the_inputs_check_warns_of_narrowband_files_unless_the_runs_heard_them(t
     assert list(warnings) == ["phone.wav"] and warnings["phone.wav"].startswith("narrowband (")
     _, _, warnings = inference.check_inputs(tmp_path, narrowband_trained=True)
     assert warnings == {}
+
+
+def test_clips_are_cut_to_one_second_as_speechcommands_cuts_them():
+    rate = 8000
+    word = _tone(500, rate, 0.4)
+    short = audio.one_second(word, rate)
+    assert len(short) == rate and np.array_equal(short[2400:5600], word)
+    assert not short[:2400].any() and not short[5600:].any()
+    long = np.concatenate([np.zeros(rate), word, np.zeros(rate)]).astype(np.float32)
+    cut = audio.one_second(long, rate)
+    assert len(cut) == rate and np.isclose((cut ** 2).sum(), (word ** 2).sum())
+
+
+def test_inputs_shorter_than_the_padded_length_are_warned_of_the_0_db_padding():
+    assert inference.padding_warning(0.88, 1.0).startswith("shorter than the 1 s clips")
+    assert "0 dB" in inference.padding_warning(0.88, 1.0)
+    assert inference.padding_warning(1.0, 1.0) == ""
+    assert inference.padding_warning(0.5, None) == ""  # a dataset that is not padded

@@ -57,9 +57,11 @@ def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, t
     assert all("\n" not in e for e in bad["error"])
     warned = table[table["warning"] != ""]["warning"]
     narrowband = [n for n in table.index if n.endswith("_8k.wav")]  # the smoke runs: no
-    assert narrowband and sorted(warned.index) == sorted(  # telephone augmentation
-        ["quiet.wav", "silent.wav", "zeros.wav", *narrowband,
+    short = [n for n in table.index if n.endswith("_short.wav")]  # telephone augmentation
+    assert narrowband and short and sorted(warned.index) == sorted(
+        ["quiet.wav", "silent.wav", "zeros.wav", *narrowband, *short,
          next(n for n in table.index if "_blip" in n)])
+    assert all(warned[n].startswith("shorter than the 1 s clips") for n in short)
     assert warned["silent.wav"].startswith("silent (") and "too short (0.05 s" in \
         warned[[n for n in warned.index if "_blip" in n][0]]
     assert all(warned[n].startswith("narrowband (") for n in narrowband)
