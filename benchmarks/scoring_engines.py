@@ -67,7 +67,8 @@ def measure(model: str) -> dict:
         toolkit.write_training_config(
             profile, ["OfflineKeywords"], {model: [1]}, ensemble.epochs, ensemble.batch_size,
             ensemble.learning_rate, ensemble.optimizer, ensemble.device, ensemble.precision,
-            ensemble.scheduler, record=variant.recorded, every_epoch=every_epoch)
+            ensemble.scheduler, record=variant.recorded, every_epoch=every_epoch,
+            augmentation=ensemble.augmentation)
         print(f"{model}, {engine}: training {ensemble.epochs} epochs ...", flush=True)
         started = time.perf_counter()
         toolkit.train(profile, log_name="train")
