@@ -228,8 +228,8 @@ def _real_speech(real: dict[str, Any], augmentation: str) -> str:
             "is a handful of yes/no answers, not an accuracy estimate.")
     share = real.get(Inference.MOST_PREDICTED_SHARE)
     if share is not None and share > 0.5:
-        text += (f" One class takes {share:.0%} of the answers: the models have a default "
-                 "answer for what they do not recognise.")
+        text += (f" One class takes {share:.0%} of the answers, more than the half the demo "
+                 "allows any class.")
     return text
 
 

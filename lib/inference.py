@@ -4,9 +4,10 @@ autrainer reads every file of a folder, resamples it to 16 kHz, mixes it to mono
 spectrograms, so other sample rates, stereo and other lengths need nothing from us. But one
 unreadable file stops its whole run, so each file is checked first; a bad one gets a one-line
 error in the table and the others are still classified. A classified file may carry warnings:
-silent, too short, narrowband where the models never heard a band-limited clip, and low
-confidence where its top probability is below a threshold chosen on the dev split
-(:mod:`lib.calibration`).
+silent, too short, shorter than the 1-s clips of a keyword dataset (autrainer pads it with
+0 dB frames, louder than speech), narrowband where the models never heard a band-limited
+clip, and low confidence where its top probability is below a threshold chosen on the dev
+split (:mod:`lib.calibration`).
 """
 from __future__ import annotations
 
@@ -189,9 +190,9 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     Columns: ``filename``, ``prediction``, ``probability`` (of the prediction), one column
     per class, ``warning`` (a file that is silent, very short, narrowband where the run never
     heard a band-limited clip, shorter than the clips its dataset pads, or whose probability is
-    below ``threshold`` is classified, and says so) and ``error`` (empty for classified files). The good files are staged in the
-    run's inference folder so autrainer never sees a bad one; results with the same inputs,
-    run, device and settings are reused.
+    below ``threshold`` is classified, and says so) and ``error`` (empty for classified
+    files). The good files are staged in the run's inference folder so autrainer never sees a
+    bad one; results with the same inputs, run, device and settings are reused.
     """
     good, bad, warnings = check_inputs(inputs, narrowband_trained,
                                        toolkit.padded_seconds(run.dataset))
