@@ -82,8 +82,8 @@ def low_confidence(confidence: float, threshold: float) -> str:
 def split_probabilities(profile: str, run: Run, subset: str, device: str = "cpu"
                         ) -> pd.DataFrame:
     """Per sample of a split: ``sample_id``, ``label``, then the best checkpoint's probability
-    of every class (the columns in the run's label order). Cached beside the run's
-    predictions, and recomputed when the checkpoint is newer."""
+    of every class (the columns in the run's label order), on ``device`` (a DEVICE value:
+    cpu, cuda or auto). Cached, and recomputed when the checkpoint is newer."""
     folder = training.run_dir(profile, run)
     cache = paths.probabilities_file(profile, run.name, subset)
     checkpoint = toolkit.best_checkpoint(folder)
@@ -91,7 +91,7 @@ def split_probabilities(profile: str, run: Run, subset: str, device: str = "cpu"
         return pd.read_csv(cache, keep_default_na=False, dtype={"sample_id": str, "label": str})
     layout = LAYOUTS[run.dataset]
     table = toolkit.run_split_table(folder, subset)
-    model = toolkit.RunModel(folder, device=device)
+    model = toolkit.RunModel(folder, device=toolkit.resolve_device(device))
     features = [np.load(toolkit.features_file(profile, run.dataset, sample_id))
                 for sample_id in table[layout.index_column]]
     result = pd.DataFrame(model.probabilities(features), columns=model.labels)

@@ -170,3 +170,15 @@ def test_the_data_build_counts_silent_clips_in_one_warning(keyword_copy):
     lines = []
     datasets.check_tree(keyword_copy, layout, progress=False, log=lines.append)
     assert len(lines) == 1 and "1 clips flagged" in lines[0] and clip in lines[0]
+
+
+def test_probabilities_take_the_profiles_device_values_and_are_cached(keyword_run):
+    from lib import calibration
+
+    table = calibration.split_probabilities("smoke", keyword_run, "dev", device="auto")
+    labels = [c for c in table.columns if c not in ("sample_id", "label")]
+    np.testing.assert_allclose(table[labels].sum(axis=1), 1.0, atol=1e-4)
+    cache = paths.probabilities_file("smoke", keyword_run.name, "dev")
+    before = cache.stat().st_mtime_ns
+    calibration.split_probabilities("smoke", keyword_run, "dev", device="auto")
+    assert cache.stat().st_mtime_ns == before
