@@ -239,11 +239,13 @@ def _confidence(n: dict[str, Any]) -> str:
     calibrated = n.get(Inference.CALIBRATION) or {}
     test = calibrated.get(Inference.SYNTHETIC_TEST)
     if test:
+        gap = test[Inference.MEAN_CONFIDENCE] - test[Inference.ACCURACY]
+        state = ("calibrated" if abs(gap) < 0.01 else
+                 "underconfident" if gap < 0 else "overconfident")
         sentences.append(
-            f"On the synthetic test split the ensemble's confidence is off by ECE "
-            f"{test[Inference.ECE]:.3f} (mean top probability {test[Inference.MEAN_CONFIDENCE]:.2f}"
-            f" against accuracy {test[Inference.ACCURACY]:.2f}, {test[Inference.ANSWERS]} "
-            "answers).")
+            f"On the synthetic test split the ensemble is {state}: ECE {test[Inference.ECE]:.3f}, mean "
+            f"top probability {test[Inference.MEAN_CONFIDENCE]:.2f} against accuracy "
+            f"{test[Inference.ACCURACY]:.2f} ({test[Inference.ANSWERS]} answers).")
     real = calibrated.get(Inference.REAL_SPEECH)
     if real:
         sentences.append(
@@ -264,6 +266,10 @@ def _confidence(n: dict[str, Any]) -> str:
             f"{oov[Inference.THRESHOLD]:.2f}, the level {oov[Inference.DEV_COVERAGE]:.0%} of "
             f"dev clips reach) flags {oov[Inference.FLAGGED]:.0%} of the letters"
             + ("" if flagged_in is None else f" and {flagged_in:.0%} of the real words") + ".")
+        if flagged_in is not None and oov[Inference.FLAGGED] <= flagged_in:
+            sentences.append("**The models' confidence does not tell a word they never learned "
+                             "from one they know here: do not count on the warning to reject "
+                             "words outside the vocabulary.**")
     return " ".join(sentences)
 
 

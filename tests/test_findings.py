@@ -204,7 +204,13 @@ def test_inference_opening_leads_with_real_speech_calibration_and_unknown_words(
     assert "*zero* as no (0 runs right)" in text and "*tree* right (4 runs right)" in text
     assert "test accuracy of 0.95" in text and "with the telephone augmentation" in text
     assert "One class takes 67% of the answers, more than the half" in text
-    assert "ECE 0.000" in text and "mean top probability 0.90 against accuracy 0.90" in text
+    assert "ECE 0.000, mean top probability 0.90 against accuracy 0.90" in text
+    assert "the ensemble is calibrated: ECE" in text
     assert "4 words it never learned" in text and "0.49 against 0.77" in text
     assert "below 0.40" in text and "flags 50% of the letters and 0% of the real words" in text
     assert numbers[I.REAL_SPEECH][I.MOST_PREDICTED_SHARE] == pytest.approx(2 / 3)
+    assert "does not tell a word they never learned" not in text  # 50 % flagged against 0 %
+    unknown_as_sure = inference.confidence_numbers(test, real, letters.assign(confidence=0.9),
+                                                   threshold=0.4)
+    record.save("p", I.CHAPTER, {**numbers, **unknown_as_sure})
+    assert "does not tell a word they never learned" in findings.opening("p", I.CHAPTER)
