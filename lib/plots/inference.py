@@ -25,18 +25,18 @@ def inference_probabilities(table: pd.DataFrame, labels: list[str], title: str,
 def reliability(tables: dict[str, pd.DataFrame], eces: dict[str, float], title: str,
                 ax: plt.Axes | None = None) -> plt.Figure:
     """Reliability diagram: accuracy against mean confidence per confidence bin (a marker
-    per bin, its area the bin's answers), one series per set of answers, the diagonal where a
-    model is calibrated."""
+    per bin, its area the bin's share of its set's answers), one series per set of answers,
+    the diagonal where a model is calibrated."""
     fig, ax = new_axes(ax, (5.0, 4.4))
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
     for (name, table), marker in zip(tables.items(), "os^D"):
-        size = 400 * table["answers"] / table["answers"].max()
+        size = 15 + 300 * table["answers"] / table["answers"].sum()
         ax.plot(table["confidence"], table["accuracy"], linewidth=1, alpha=0.6)
         ax.scatter(table["confidence"], table["accuracy"], s=size, marker=marker, alpha=0.7,
                    label=f"{name}: ECE {eces[name]:.3f} ({int(table['answers'].sum())} answers)")
     ax.set(xlim=(0, 1.02), ylim=(-0.02, 1.02), xlabel="mean confidence in the bin "
            "(top probability)", ylabel="accuracy in the bin (share right)", title=title)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="lower right", fontsize=8)
     return finished(fig)
 
 
@@ -49,9 +49,9 @@ def confidence_by_set(sets: dict[str, pd.Series], threshold: float, title: str,
         jitter = (pd.Series(range(len(values))) % 5 - 2) * 0.06
         ax.scatter(values.to_numpy(), row + jitter.to_numpy(), s=14, alpha=0.6)
         ax.plot([values.mean()] * 2, [row - 0.3, row + 0.3], color="black", linewidth=2)
-    ax.axvline(threshold, color="#d62728", linestyle="--",
-               label=f"low-confidence threshold {threshold:.2f}")
+    ax.axvline(threshold, color="#d62728", linestyle="--")
     ax.set_yticks(range(len(sets)), list(sets))
-    ax.set(xlim=(0, 1.02), xlabel="ensemble's top probability (bar: mean)", title=title)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.set(xlim=(0, 1.02), ylim=(-0.5, len(sets) - 0.5 + 0.4), title=title,
+           xlabel="ensemble's top probability (bar: mean; dashed: the low-confidence threshold, "
+           f"{threshold:.2f})")
     return finished(fig)
