@@ -482,6 +482,10 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
     if record is not None:
         config["callbacks"] = [{"lib.callbacks.ScoredSplitRecorder": {
             "subset": record, "batch_size": batch_size}}]
+    # autrainer continues a finished run of fewer epochs when only EPOCHS grew; under a
+    # schedule sized by EPOCHS that would resume the old schedule past its end (OneCycle
+    # stops with "Tried to step 229 times"), so such runs are trained afresh.
+    config["continue_training"] = scheduler == "none"
     if not every_epoch:
         config["save_frequency"] = epochs
     config["hydra"] = {"sweeper": {"filters": [{"type": "exists", "path": METRICS_FILE},
@@ -542,7 +546,8 @@ def prune_optimizer_states(run_dir: Path) -> None:
     """Delete optimizer states a finished run no longer needs.
 
     Scoring reads only ``model.pt`` of every epoch. The last epoch's optimizer is kept so that
-    autrainer can continue the run if EPOCHS is raised later. For Cnn14 this halves the disk use
+    autrainer can continue the run if EPOCHS is raised later (without a schedule: see
+    :func:`write_training_config`). For Cnn14 this halves the disk use
     (the optimizer state is twice the model's 320 MB).
     """
     epochs = epoch_dirs(run_dir)

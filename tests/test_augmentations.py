@@ -117,3 +117,15 @@ def test_in_a_scoring_process_they_leave_clips_as_they_are(monkeypatch):
     assert torch.equal(SpecMasks(p=1.0, generator_seed=1)(x), x)
     monkeypatch.delenv(toolkit.SCORING_ENV)
     assert not torch.equal(TelephoneBand(p=1.0, generator_seed=1)(x), x)
+
+
+@pytest.mark.parametrize("scheduler, continues", [("none", True), ("onecycle", False),
+                                                  ("cosine", False)])
+def test_a_run_is_continued_to_more_epochs_only_without_a_schedule(smoke_data, scheduler,
+                                                                    continues):
+    """A one-cycle over 8 epochs is not a 6-epoch one extended: autrainer must not continue
+    the shorter run (it resumed the old schedule and stopped past its last step)."""
+    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 8, 8,
+                                         1e-3, "Adam", "cpu", "bf16", scheduler)
+    config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
+    assert config["continue_training"] is continues
