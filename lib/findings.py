@@ -218,7 +218,8 @@ def _real_speech(real: dict[str, Any], augmentation: str) -> str:
     synthetic = real[Inference.SYNTHETIC_TEST_ACCURACY]
     per_word = ", ".join(
         f"*{word}* {'right' if w[Inference.PREDICTION] == word else 'as ' + w[Inference.PREDICTION]}"
-        f" ({w[Inference.RUNS_CORRECT]} runs right)"
+        f" ({w[Inference.RUNS_CORRECT]} {'run' if w[Inference.RUNS_CORRECT] == 1 else 'runs'}"
+        " right)"
         for word, w in real[Inference.PER_WORD].items())
     trained = ("without augmentation" if augmentation == "none"
                else f"with the {augmentation} augmentation")
