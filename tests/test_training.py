@@ -167,7 +167,7 @@ def test_a_run_trains_with_augmentation_through_autrainer(smoke_notebooks, ensem
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     runs = training.train_ensemble("smoke", augmented, log=lambda line: None, summarise=False)
     assert [r.name for r in runs] == [plain.runs[0].name.replace(
-        "_None_1", f"_None_{toolkit.AUGMENTATION_IDS['telephone+specaugment']}_1")]
+        "_None_1", f"_{toolkit.AUGMENTATION_IDS['telephone+specaugment']}_1")]
     folder = training.run_dir("smoke", runs[0])
     training.check_run("smoke", runs[0], augmented.epochs)
     config = OmegaConf.to_container(OmegaConf.load(folder / ".hydra" / "config.yaml"))
