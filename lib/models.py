@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from autrainer.models import Cnn10 as _Cnn10
 from autrainer.models import Cnn14 as _Cnn14
+from torch.fx._symbolic_trace import is_fx_symbolic_tracing
 
 from lib.profiles import precision_problem
 
@@ -29,11 +30,18 @@ def autocast_dtype(precision: str, device_type: str) -> torch.dtype | None:
 
 
 class _Autocast:
-    """Mixin: run the wrapped forward under autocast, hand back float32 logits."""
+    """Mixin: run the wrapped forward under autocast, hand back float32 logits.
+
+    Under :func:`torch.fx.symbolic_trace` (aucurriculum's PredictionDepth cuts the traced graph
+    at its probes) the input is a proxy without a device, so the plain network is traced: the
+    probes' embeddings are computed in float32.
+    """
 
     precision: str
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if is_fx_symbolic_tracing():
+            return super().forward(x)  # type: ignore[misc]
         dtype = autocast_dtype(self.precision, x.device.type)
         if dtype is None:
             return super().forward(x)  # type: ignore[misc]

@@ -1,4 +1,5 @@
-"""In-training CumulativeAccuracy: the recorder callback, and equality with aucurriculum's."""
+"""In-training scores: the recorder callback, and CumulativeAccuracy, CELoss and FirstIteration
+from its records equal to aucurriculum's."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -9,7 +10,7 @@ import pytest
 import torch
 import yaml
 
-from lib import callbacks, difficulty, paths, scoring, toolkit, training
+from lib import callbacks, definitions, difficulty, paths, scoring, toolkit, training
 
 
 class _Data:
@@ -84,8 +85,9 @@ def test_the_recorder_scores_the_clips_without_the_training_augmentation(tmp_pat
         clean = torch.softmax(trainer.model(features), dim=1)[torch.arange(12), targets]
         augmented = torch.softmax(trainer.model(torch.stack(
             [transform(x, index=0) for x in features])), dim=1)[torch.arange(12), targets]
+        # batches of 5 against one of 12: the BLAS kernels may round differently
         np.testing.assert_allclose(record["true_probability"], clean.detach().numpy(),
-                                   rtol=1e-5)
+                                   rtol=1e-4, atol=1e-8)
         assert not np.allclose(record["true_probability"], augmented.detach().numpy())
     assert trainer.data.train_dataset.transform is transform  # put back afterwards
 
@@ -131,9 +133,15 @@ def recorded(smoke_notebooks, smoke, tmp_path_factory):
         dynamics = {run.name: scoring.run_eval_dynamics("smoke", run, ensemble.epochs, "best")
                     for run in ensemble.runs}
         folders = {run.name: training.run_dir("smoke", run) for run in ensemble.runs}
+        plan = definitions.Plan(definitions.RECORDED, ensemble.models, ("fc1",), 2, 1)
+        both = {(dataset, name, variant.recorded): definitions.score(
+                    "smoke", variant, plan, name, dataset, "best", "train",
+                    log=lambda line: None).scores
+                for dataset in ensemble.datasets for name in definitions.RECORDED
+                for variant in (ensemble, replace(ensemble, recorded=None))}
     finally:
         paths.RESULTS = original
-    return ensemble, theirs, ours, agreement, dynamics, folders
+    return ensemble, theirs, ours, agreement, dynamics, folders, both
 
 
 @pytest.mark.parametrize("stop", ["best", "last"])
@@ -153,9 +161,21 @@ def test_in_training_scores_equal_aucurriculums_run_by_run_and_ensembled(recorde
         assert (joined.sort_index() - reference.sort_index()).abs().max() < 1e-12
 
 
+@pytest.mark.parametrize("definition", definitions.RECORDED)
+def test_celoss_and_first_iteration_from_the_records_equal_aucurriculums(recorded, definition):
+    """Read from the records of every run, they are aucurriculum's numbers, sample by sample."""
+    ensemble, *_, both = recorded
+    for dataset in ensemble.datasets:
+        ours, theirs = both[dataset, definition, "train"], both[dataset, definition, None]
+        assert list(ours.columns) == [run.name for run in ensemble.runs_of(dataset)]
+        assert sorted(ours.index) == sorted(theirs.index)
+        difference = (ours - theirs.loc[ours.index, ours.columns]).abs().max().max()
+        assert difference < (1e-4 if definition == "CELoss" else 1e-12), dataset
+
+
 def test_the_recorder_does_not_change_what_a_run_learns(recorded):
     """Same outputs in every epoch as the book's runs, trained without the recorder."""
-    ensemble, *_, folders = recorded
+    ensemble, *_, folders, _ = recorded
     for run in ensemble.runs:
         for epoch in range(1, ensemble.epochs + 1):
             name = f"epoch_{epoch}/train_outputs.npy"
@@ -164,7 +184,7 @@ def test_the_recorder_does_not_change_what_a_run_learns(recorded):
 
 
 def test_reference_runs_agree_and_eval_mode_dynamics_come_from_the_records(recorded):
-    ensemble, _, _, agreement, dynamics, _ = recorded
+    ensemble, _, _, agreement, dynamics, *_ = recorded
     assert list(agreement["run"]) == [scoring.short_run(ensemble.runs_of(d)[0])
                                       for d in ensemble.datasets]
     assert (agreement["max_difference"] < 1e-12).all()
