@@ -41,6 +41,10 @@ The study, a module per chapter
                    depends on its runs (02_difficulty, 07_validation)
     ``scoring``    CumulativeAccuracy per run (aucurriculum or in-training) and the orderings
                    (02_difficulty)
+    ``definitions`` every aucurriculum definition of difficulty on the same runs, judged on
+                   the ground truth: detection, stability, agreement, cost (02b_definitions)
+    ``teacher``    TransferTeacher's teacher pretrained here on other words and voices
+                   (02b_definitions)
     ``selection``  easy, medium and hard samples with their Grad-CAMs (03_selection)
     ``explain``    Grad-CAM, its frequency and time profiles, faithfulness (04_explanations)
     ``classes``    class difficulty against recall (05_classes)
@@ -52,7 +56,8 @@ The study, a module per chapter
                    (07_validation)
     ``detection``  how well a score finds known-bad samples: AUROC and its interval, average
                    precision, precision at k (07_validation)
-    ``cleanlab_baseline`` cleanlab's label issues from a model-free probe (07, 08)
+    ``cleanlab_baseline`` cleanlab's label issues from the network's out-of-fold
+                   probabilities (CVLoss's fold models), or a model-free probe (02b, 07, 08)
     ``sweep``      the label-noise sweep: relabelled keyword sets, each with its own small
                    ensemble (07_validation)
     ``pruning``    retraining without what a rule removes: rules, pruned copies, points

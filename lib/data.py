@@ -88,9 +88,13 @@ def examples_per_class(profile: str, name: str, split: str = "train") -> pd.Seri
     if "snr_db" in table:
         table = table.sort_values("snr_db", ascending=False)  # the clearest one
     first = table.groupby(layout.target_column).head(1)
-    root = paths.dataset_dir(profile, name) / "default"
-    return pd.Series({label: root / sample_id
+    return pd.Series({label: clip_file(profile, name, sample_id)
                       for sample_id, label in first[layout.target_column].items()}).sort_index()
+
+
+def clip_file(profile: str, name: str, sample_id: str) -> Path:
+    """A sample's audio file (its id is the path under the dataset's ``default/``)."""
+    return paths.dataset_dir(profile, name) / "default" / sample_id
 
 
 def log_mels(examples: pd.Series) -> dict[str, np.ndarray]:

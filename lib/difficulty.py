@@ -338,6 +338,31 @@ def dynamics(epochs: list[EpochOutputs], stop_epoch: int | None = None) -> pd.Da
     return table.reset_index()
 
 
+def _up_to(epochs: list[EpochOutputs], stop_epoch: int) -> list[EpochOutputs]:
+    kept = sorted((e for e in epochs if e.epoch <= stop_epoch), key=lambda e: e.epoch)
+    if not kept:
+        raise DifficultyError(f"no epoch outputs up to epoch {stop_epoch}")
+    return kept
+
+
+def first_iteration(epochs: list[EpochOutputs], stop_epoch: int) -> pd.Series:
+    """aucurriculum's FirstIteration per sample id, from per-epoch correctness: the share of
+    the epochs 1..``stop_epoch`` before the sample is right for good (0: right from the first
+    epoch on, 1: wrong at the last; higher = harder)."""
+    kept = _up_to(epochs, stop_epoch)
+    correct = pd.concat([pd.Series(e.correct, index=e.sample_id) for e in kept], axis=1)
+    right_to_the_end = correct.iloc[:, ::-1].cumprod(axis=1).sum(axis=1)
+    return ((len(kept) - right_to_the_end) / len(kept)).rename_axis("sample_id")
+
+
+def true_class_loss(epochs: list[EpochOutputs], stop_epoch: int) -> pd.Series:
+    """aucurriculum's CELoss per sample id: the cross-entropy of the true class, -log p, of the
+    model at ``stop_epoch`` (higher = harder)."""
+    last = _up_to(epochs, stop_epoch)[-1]
+    loss = -np.log(np.clip(last.true_probability.astype(float), 1e-45, None))
+    return pd.Series(loss, index=last.sample_id).rename_axis("sample_id")
+
+
 def mean_over_runs(per_run: pd.DataFrame) -> pd.DataFrame:
     """Per sample, the runs' dynamics (``per_run``: a row per sample and run) averaged
     (``never_learned``: in every run)."""

@@ -25,6 +25,17 @@ EXTERNAL = DATA / "external"
 #: Numbers transcribed from the paper's published results (in git, with their source).
 PUBLISHED = DATA / "published"
 RESULTS = Path(os.environ.get("COMPENDIUM_RESULTS") or ROOT / "results").resolve()
+#: A chapter notebook's file name: a two-digit number, an optional letter for a chapter set
+#: between two numbered ones (``02b_definitions``), then ``_``. Sorted, they run in order.
+CHAPTER_GLOB = "[0-9][0-9]*_*.ipynb"
+CHAPTER_PATTERN = r"\d\d[a-z]?_[^/]+"
+
+
+def chapter_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The chapter notebooks of ``folder`` in the order they run (and the book shows them)."""
+    return sorted(folder.glob(CHAPTER_GLOB))
+
+
 #: Where the book build finds the executed notebooks (copied there from a profile's results).
 BOOK_EXECUTED = BOOK / "executed"
 #: Figures the benchmarks publish for the book's *Measured* page (``benchmarks/publish.py``).
@@ -41,6 +52,12 @@ def sweep_profile(profile: str, flip_fraction: float) -> str:
     """The profile name of one point of the label-noise sweep, nested in its parent's folders
     (``data/<profile>/sweep/flip10/``, ``results/<profile>/sweep/flip10/``)."""
     return f"{profile}/sweep/flip{round(flip_fraction * 100):02d}"
+
+
+def teacher_profile(profile: str) -> str:
+    """The profile of TransferTeacher's pretrained teacher: its own keyword set and run
+    (``data/<profile>/teacher/``, ``results/<profile>/teacher/``)."""
+    return f"{profile}/teacher"
 
 
 def prune_profile(profile: str, rule: str, fraction: float) -> str:
@@ -95,6 +112,23 @@ def ordering_file(profile: str, dataset: str) -> Path:
     return difficulty_dir(profile) / f"{dataset}_ordering.csv"
 
 
+def definitions_dir(profile: str) -> Path:
+    """Every definition of difficulty's per-run scores, one table per dataset and definition."""
+    return results_dir(profile) / "definitions"
+
+
+def definition_file(profile: str, dataset: str, definition: str) -> Path:
+    """One definition's scores of a dataset's training samples: a column per run (or fold
+    seed, random seed, teacher), a row per sample id; its cost sits beside it (``.json``)."""
+    return definitions_dir(profile) / f"{dataset}_{definition}.csv"
+
+
+def fold_probabilities_file(profile: str, dataset: str) -> Path:
+    """The network's out-of-fold class probabilities of every training sample (CVLoss's fold
+    models), what the fair cleanlab baseline reads."""
+    return definitions_dir(profile) / f"{dataset}_fold_probabilities.csv"
+
+
 def dynamics_file(profile: str, dataset: str) -> Path:
     """A dataset's training dynamics: a row per sample and run."""
     return difficulty_dir(profile) / f"{dataset}_dynamics.csv"
@@ -147,6 +181,11 @@ def executed_notebooks_dir(profile: str) -> Path:
 
 def book_html_dir(profile: str) -> Path:
     return results_dir(profile) / "_build" / "html"
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes of every file under ``folder`` (0 when it is not there)."""
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
 def relative(path: Path) -> str:

@@ -36,6 +36,8 @@ class Parameter:
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    #: A list parameter that may be empty (``[]`` meaning "none").
+    may_be_empty: bool = False
 
     @property
     def comment(self) -> str:
@@ -61,6 +63,16 @@ SCHEDULES = ("none", "cosine", "onecycle")
 AUGMENTATIONS = ("none", "specaugment", "telephone", "telephone+specaugment")
 #: The aucurriculum scoring functions lib.toolkit writes configs for.
 SCORING_FUNCTIONS = ("CumulativeAccuracy",)
+#: The definitions of difficulty the Definitions chapter sets side by side: aucurriculum's
+#: scoring functions (its Predefined reads an ordering given to it, so it defines nothing).
+DEFINITIONS = ("CumulativeAccuracy", "CELoss", "FirstIteration", "PredictionDepth", "CVLoss",
+               "TransferTeacher", "Random")
+#: The definition that knows nothing: the control every comparison shows.
+CONTROL_DEFINITION = "Random"
+#: Where PredictionDepth may place its probes: the output of a PANNs conv block (after its
+#: pooling) or of the embedding layer fc1; blocks a model lacks are skipped (Cnn10 has four).
+PROBE_PLACES = ("conv_block1", "conv_block2", "conv_block3", "conv_block4", "conv_block5",
+                "conv_block6", "fc1")
 
 
 def precision_problem(precision: str, device_type: str) -> str | None:
@@ -150,6 +162,34 @@ SCHEMA: dict[str, Parameter] = {
                                 "every epoch's kept model (the paper's), in-training records the "
                                 "same forward passes during training and keeps only the best and "
                                 "last models", choices=("aucurriculum", "in-training")),
+    # Definitions of difficulty side by side (notebooks/02b_definitions).
+    "DEFINITIONS": Parameter("list[str]", "definitions of difficulty scored on every training "
+                             "sample, each aucurriculum's own function (CumulativeAccuracy: the "
+                             "Difficulty chapter's; CELoss, FirstIteration: from in-training "
+                             "records where the runs have them)", choices=DEFINITIONS),
+    "DEFINITION_MODELS": Parameter("list[str]", "architectures whose runs every run-based "
+                                   "definition reads (the same runs for all; CVLoss trains the "
+                                   "first)", choices=("Cnn10", "Cnn14")),
+    "PROBES": Parameter("list[str]", "layers whose outputs PredictionDepth's k-NN probes read "
+                        "(input and output are always probed; blocks a model lacks are "
+                        "skipped)", choices=PROBE_PLACES),
+    "CV_FOLDS": Parameter("int", "folds of CVLoss: each fold's samples are scored by a model "
+                          "trained on the others", minimum=2),
+    "CV_EPOCHS": Parameter("int", "epochs each CVLoss fold model trains (the first of "
+                           "DEFINITION_MODELS, otherwise as the main runs, without "
+                           "augmentation)", minimum=1),
+    "TEACHER": Parameter("str", "autrainer model config of TransferTeacher's pretrained "
+                         "teacher (the paper's: Cnn14-16k-T, PANNs' AudioSet weights); empty: "
+                         "the teacher is pretrained here on TEACHER_WORDS"),
+    "TEACHER_WORDS": Parameter("list[str]", "SpeechCommands words, none of KEYWORDS, of a second "
+                               "generated keyword set (other voices) on which the first of "
+                               "DEFINITION_MODELS is pretrained as TransferTeacher's teacher; "
+                               "[]: none", choices=tuple(SPEECH_COMMANDS_WORDS),
+                               may_be_empty=True),
+    "TEACHER_VOICES": Parameter("int", "training voices of the teacher's keyword set (a tenth "
+                                "as many, at least 2, for dev and for test)", minimum=2),
+    "TEACHER_EPOCHS": Parameter("int", "epochs the teacher trains (otherwise as the main runs, "
+                                "without augmentation)", minimum=1),
     # Selection, explanations, classes, inference (notebooks/03_selection on).
     "SELECTION_K": Parameter("int", "samples per class in each of the easy, medium and hard "
                              "bands (the paper: 10)", minimum=1),
@@ -235,7 +275,7 @@ def _type_problem(name: str, value: Any) -> str | None:
         return None
     else:
         item_type = {"list[str]": str, "list[int]": int, "list[float]": (int, float)}[spec.kind]
-        if not isinstance(value, list) or not value:
+        if not isinstance(value, list) or (not value and not spec.may_be_empty):
             return f"must be a non-empty {spec.kind}, got {value!r}"
         bad = [v for v in value if not isinstance(v, item_type) or isinstance(v, bool)]
         if bad:
@@ -302,7 +342,7 @@ def sync_cells(profile: str = "demo") -> list[Path]:
     """Rewrite every notebook's parameters cell from :data:`SCHEMA` with ``profile``'s values
     (the names each declares are kept); the notebooks that changed."""
     values, changed = load(profile), []
-    for file in sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+    for file in paths.chapter_notebooks():
         notebook = nbformat.read(file, as_version=4)
         cell = parameters_cell_of(notebook)
         source = parameters_cell(declared(notebook), values)

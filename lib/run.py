@@ -63,6 +63,7 @@ ARTEFACTS: dict[str, tuple[str, ...]] = {
          _pattern(paths.dynamics_file("*", "*"))),
         ("03_selection", _pattern(paths.selection_dir("*", "*") / paths.SELECTION_TABLE),
          _pattern(paths.selection_dir("*", "*") / paths.EXPLANATIONS_TABLE)),
+        ("02b_definitions", _pattern(paths.definition_file("*", "*", "*"))),
         ("04_explanations",),
         ("05_classes", _pattern(paths.predictions_file("*", "*", "*"))),
         ("06_inference",), ("07_validation",), ("08_pruning",), ("90_results",))}
@@ -87,21 +88,23 @@ READS: dict[str, tuple[str, ...]] = {
     "00_data": (),
     "01_training": (),
     "02_difficulty": ("01_training",),
+    "02b_definitions": ("01_training", "02_difficulty"),
     "03_selection": ("01_training", "02_difficulty"),
     "04_explanations": ("01_training", "02_difficulty", "03_selection"),
     "05_classes": ("01_training", "02_difficulty"),
     "06_inference": ("01_training", "02_difficulty"),
-    "07_validation": ("01_training", "02_difficulty"),
-    "08_pruning": ("01_training", "02_difficulty"),
-    "90_results": ("00_data", "01_training", "02_difficulty", "03_selection", "04_explanations",
-                   "05_classes", "06_inference", "07_validation", "08_pruning"),
+    "07_validation": ("01_training", "02_difficulty", "02b_definitions"),
+    "08_pruning": ("01_training", "02_difficulty", "02b_definitions"),
+    "90_results": ("00_data", "01_training", "02_difficulty", "02b_definitions", "03_selection",
+                   "04_explanations", "05_classes", "06_inference", "07_validation",
+                   "08_pruning"),
 }
 #: Cells with this tag are left out of a notebook's code fingerprint (see the module's doc).
 FINDING_TAG = "finding"
 
 
 def notebooks() -> list[Path]:
-    return sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    return paths.chapter_notebooks()
 
 
 def declared_parameters(notebook: Path) -> list[str]:

@@ -204,7 +204,8 @@ def run_records(profile: str, run: Run, epochs: int, subset: str = "train",
     return outputs
 
 
-def _stop_epoch(profile: str, run: Run, stop: str, epochs: int) -> int:
+def stop_epoch(profile: str, run: Run, stop: str, epochs: int) -> int:
+    """The last epoch that enters a run's score: its best epoch, or its last."""
     return int(training.best_record(training.run_dir(profile, run))["iteration"]) \
         if stop == "best" else epochs
 
@@ -213,7 +214,7 @@ def recorded_scores(profile: str, run: Run, epochs: int, stop: str, subset: str 
                     ) -> pd.DataFrame:
     """One run's CumulativeAccuracy from its records, as aucurriculum's ``scores.csv`` gives it:
     ``sample_id, label, sum`` (epochs right, 1..``stop``) ``, count`` (epochs counted)."""
-    last = _stop_epoch(profile, run, stop, epochs)
+    last = stop_epoch(profile, run, stop, epochs)
     split = toolkit.run_split_table(training.run_dir(profile, run), subset)
     outputs = [o for o in run_records(profile, run, epochs, subset, split) if o.epoch <= last]
     correct = pd.concat([pd.Series(o.correct.astype(float), index=o.sample_id)
@@ -245,7 +246,7 @@ def run_eval_dynamics(profile: str, run: Run, epochs: int, stop: str,
     """Training dynamics of one run from its in-training records (eval mode, each epoch's final
     weights): the columns of :func:`run_dynamics` (train mode), at no extra forward pass."""
     table = difficulty.dynamics(run_records(profile, run, epochs, subset),
-                                _stop_epoch(profile, run, stop, epochs))
+                                stop_epoch(profile, run, stop, epochs))
     table.insert(1, "run", short_run(run))
     return table
 

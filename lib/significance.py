@@ -41,10 +41,11 @@ def p_text(p: float) -> str:
 
 def spearman(a: pd.Series, b: pd.Series) -> Correlation:
     """Spearman's rho of two series joined on their index (rows missing in either dropped),
-    with a two-sided p-value: exact up to :data:`EXACT_UP_TO` points."""
+    with a two-sided p-value: exact up to :data:`EXACT_UP_TO` points. Undefined (NaN) when
+    either series is constant, such as a score every sample of a tiny split shares."""
     joined = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").dropna()
     n = len(joined)
-    if n < 3:
+    if n < 3 or joined["a"].nunique() < 2 or joined["b"].nunique() < 2:
         return Correlation(float("nan"), n, float("nan"))
     x, y = joined["a"].rank().to_numpy(), joined["b"].rank().to_numpy()
     rho = float(np.corrcoef(x, y)[0, 1])

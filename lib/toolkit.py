@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -163,8 +164,15 @@ def _end_group(process: subprocess.Popen, grace: float = 5.0) -> None:
             continue
 
 
+def torch_home(profile: str) -> Path:
+    """The profile's own torch hub folder, where a teacher pretrained here is handed to
+    autrainer (it looks for transfer weights in ``<hub>/checkpoints/`` before downloading)."""
+    return paths.toolkit_dir(profile) / "torch"
+
+
 def run_cli(tool: str, args: list[str], work: Path, log_name: str,
-            watch: Callable[[], None] | None = None) -> None:
+            watch: Callable[[], None] | None = None,
+            env: dict[str, str] | None = None) -> None:
     """Run ``autrainer``/``aucurriculum`` in ``work``; its output goes to a log file.
 
     ``watch`` is called every couple of seconds while the command runs (to report progress
@@ -182,7 +190,7 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str,
                                    pass_fds=() if lock is None else (lock,),
                                    env={**os.environ, "HYDRA_FULL_ERROR": "1",
                                         **({SCORING_ENV: "1"} if tool == "aucurriculum"
-                                           else {})})
+                                           else {}), **(env or {})})
         try:
             while True:
                 try:
@@ -363,18 +371,20 @@ SCHEDULERS = dict(zip(SCHEDULES, ("None", "Cosine", "OneCycle")))
 
 
 def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
-                            steps_per_epoch: int | None) -> None:
-    """``conf/scheduler/<id>.yaml``; ``steps_per_epoch`` is needed by ``onecycle`` only."""
+                            steps_per_epoch: int | None, config_id: str | None = None) -> None:
+    """``conf/scheduler/<id>.yaml`` (``config_id``: another id than the schedule's own, for a
+    second sizing); ``steps_per_epoch`` is needed by ``onecycle`` only."""
     if scheduler not in SCHEDULERS:
         raise ToolkitError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
+    config_id = config_id or SCHEDULERS[scheduler]
     if scheduler == "cosine":
-        _write_yaml(work / "conf" / "scheduler" / "Cosine.yaml", {
-            "id": "Cosine", "_target_": "torch.optim.lr_scheduler.CosineAnnealingLR",
+        _write_yaml(work / "conf" / "scheduler" / f"{config_id}.yaml", {
+            "id": config_id, "_target_": "torch.optim.lr_scheduler.CosineAnnealingLR",
             "T_max": epochs, "step_frequency": "evaluation"})
     elif scheduler == "onecycle":
         # max_lr is interpolated from the run's learning_rate, so the sweep's value is used.
-        _write_yaml(work / "conf" / "scheduler" / "OneCycle.yaml", {
-            "id": "OneCycle", "_target_": "torch.optim.lr_scheduler.OneCycleLR",
+        _write_yaml(work / "conf" / "scheduler" / f"{config_id}.yaml", {
+            "id": config_id, "_target_": "torch.optim.lr_scheduler.OneCycleLR",
             "max_lr": "${learning_rate}", "epochs": epochs, "steps_per_epoch": steps_per_epoch,
             "pct_start": 0.25, "cycle_momentum": False, "step_frequency": "batch"})
 
@@ -507,13 +517,13 @@ def train(profile: str, watch: Callable[[], None] | None = None, log_name: str =
 
 def _run_sweep(tool: str, args: list[str], profile: str, step: str, log_name: str,
                watch: Callable[[], None] | None, launcher: Launcher,
-               log: Callable[[str], None]) -> None:
+               log: Callable[[str], None], env: dict[str, str] | None = None) -> None:
     """A toolkit sweep under the profile's launcher. Under SLURM, each job's state is logged
     while the command waits, a failed job ends the sweep with one line naming its run, job id
     and log, and an interrupted sweep cancels its jobs; jobs of an earlier sweep still in the
     queue stop this one before it submits anything."""
     if launcher.kind != "slurm":
-        run_cli(tool, args, paths.toolkit_dir(profile), log_name, watch)
+        run_cli(tool, args, paths.toolkit_dir(profile), log_name, watch, env)
         return
     outputs = runs_dir(profile) if step == "train" else experiment_dir(profile) / "curriculum"
     jobs = launchers.SlurmJobs(launchers.job_name(profile, step), paths.toolkit_dir(profile), outputs, log)
@@ -528,7 +538,7 @@ def _run_sweep(tool: str, args: list[str], profile: str, step: str, log_name: st
         if watch:
             watch()
     try:
-        run_cli(tool, args, paths.toolkit_dir(profile), log_name, both)
+        run_cli(tool, args, paths.toolkit_dir(profile), log_name, both, env)
     except ToolkitError:  # the command saw a job fail: name it, its run and its log
         jobs.drain(30)
         try:
@@ -591,28 +601,167 @@ def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], st
     """Score each dataset's runs with ``aucurriculum curriculum`` (one sweep over datasets).
 
     Each dataset gets the paper's scoring config (``curriculum/scoring/<Score><Dataset>.yaml``)
-    listing its runs explicitly. A run whose training finished after its scores were written
-    (retrained) is scored again.
+    listing its runs explicitly.
     """
     if scoring not in SCORING_FUNCTIONS:
         raise ToolkitError(f"unknown scoring function {scoring!r}; known: "
                            f"{', '.join(SCORING_FUNCTIONS)}")
-    work = paths.toolkit_dir(profile)
-    ids = []
     for dataset, runs in runs_per_dataset.items():
         if not runs:
             raise ToolkitError(f"empty ensemble: no runs to score for {dataset}")
-        for run in runs:
-            scored = score_run_dir(profile, scoring, subset, stop, run) / "scores.csv"
-            trained = runs_dir(profile) / run / METRICS_FILE
-            if scored.is_file() and trained.is_file() and \
-                    trained.stat().st_mtime > scored.stat().st_mtime:
-                shutil.rmtree(scored.parent)
-        ids.append(score_id(scoring, dataset))
-        _write_yaml(work / "conf" / "curriculum" / "scoring" / f"{ids[-1]}.yaml", {
-            "id": ids[-1], "type": scoring,
-            "_target_": f"aucurriculum.curricula.scoring.{scoring}",
-            "run_name": list(runs), "stop": stop, "subset": subset})
+    score_configs(profile, subset,
+                  {score_id(scoring, dataset): (scoring, run_settings(runs, stop, subset))
+                   for dataset, runs in runs_per_dataset.items()},
+                  device, batch_size, watch, launcher, log)
+
+
+def run_settings(runs: list[str], stop: str, subset: str) -> dict[str, Any]:
+    """The settings of a scoring function that scores trained runs."""
+    return {"run_name": list(runs), "stop": stop, "subset": subset}
+
+
+#: The per-sample loss of aucurriculum's loss-based definitions: plain cross-entropy, -log p of
+#: the label (training weights it by class, BalancedCrossEntropyLoss; a per-sample score
+#: should not depend on its class's size).
+CRITERION = "autrainer.criterions.CrossEntropyLoss"
+
+
+def loss_settings(runs: list[str], stop: str, subset: str) -> dict[str, Any]:
+    """CELoss's settings: each run's per-sample cross-entropy at its ``stop`` model."""
+    return {**run_settings(runs, stop, subset), "criterion": CRITERION}
+
+
+def probe_nodes(model: str, places: list[str]) -> list[str]:
+    """The nodes of ``model``'s traced graph (autrainer's PANNs) at each place of
+    :data:`lib.profiles.PROBE_PLACES` it has: a conv block's output is the pooling that ends
+    it (torch.fx numbers those ``avg_pool2d``, ``avg_pool2d_1``, ...), ``fc1`` the embedding."""
+    import torch.fx
+    from autrainer import models
+
+    graph = torch.fx.symbolic_trace(getattr(models, model)(output_dim=2)).graph
+    names = [node.name for node in graph.nodes]
+    nodes = []
+    for place in places:
+        if place == "fc1":
+            nodes.append("fc1")
+        elif f"{place}_bn2" in names:
+            after = names[names.index(f"{place}_bn2"):]
+            nodes.append(next(n for n in after if n.startswith("avg_pool2d")))
+    return nodes
+
+
+#: aucurriculum's k of PredictionDepth's k-NN probes.
+PROBE_NEIGHBOURS = 30
+
+
+def prediction_depth_settings(runs: dict[str, str], places: list[str], stop: str,
+                              subset: str, samples: int) -> dict[str, Any]:
+    """PredictionDepth's settings for runs (name -> model) scoring ``samples`` samples: probes
+    at ``places`` (exact node names, as aucurriculum's anchored patterns), its k-NN and pooling
+    as aucurriculum ships them (k at most ``samples - 1``: a tiny split has fewer than 30)."""
+    return {**run_settings(list(runs), stop, subset),
+            "probe_placements": {run: [f"{node}$" for node in probe_nodes(model, places)]
+                                 for run, model in runs.items()},
+            "max_embedding_size": 65536, "match_dimensions": True,
+            "knn_n_neighbors": min(PROBE_NEIGHBOURS, samples - 1)}
+
+
+def random_settings(dataset: str, seed: int, subset: str) -> dict[str, Any]:
+    """Random's settings: a uniform score per sample, drawn with ``seed``."""
+    return {"dataset": dataset_id(dataset), "seed": seed, "subset": subset}
+
+
+def transfer_weights(profile: str, run_dir: Path, name: str, drop: str) -> Path:
+    """A run's best model state as autrainer reads transfer weights (``{"model": state}``),
+    without the parameters starting with ``drop`` (its output layer), in :func:`torch_home`."""
+    import torch
+
+    state = torch.load(best_checkpoint(run_dir), map_location="cpu", weights_only=True)
+    target = torch_home(profile) / "hub" / "checkpoints" / f"{name}.pth"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    torch.save({"model": {k: v for k, v in state.items() if not k.startswith(drop)}}, partial)
+    partial.replace(target)
+    return target
+
+
+def write_teacher_config(profile: str, model: str, config_id: str, weights: Path) -> None:
+    """``conf/model/<config_id>.yaml``: autrainer's ``model`` (float32) loading ``weights``
+    through its ``transfer`` mechanism (found in :func:`torch_home` by file name)."""
+    _write_yaml(paths.toolkit_dir(profile) / "conf" / "model" / f"{config_id}.yaml", {
+        "id": config_id, "_target_": f"autrainer.models.{model}", "transfer": str(weights),
+        "transform": {"type": "grayscale", "base": [{"autrainer.transforms.Normalize": None}]}})
+
+
+def teacher_settings(dataset: str, teacher: str, subset: str) -> dict[str, Any]:
+    """TransferTeacher's settings: an SVM on the embeddings of the autrainer model config
+    ``teacher`` (its ``transfer`` weights, never trained on ``dataset``)."""
+    return {"model": teacher, "dataset": dataset_id(dataset), "subset": subset}
+
+
+#: autrainer's scheduler config of the CVLoss fold models, sized to a fold's training part.
+FOLD_SCHEDULER = "OneCycle-folds"
+
+
+def cv_settings(profile: str, dataset: str, model: str, folds: int, epochs: int, seed: int,
+                batch_size: int, learning_rate: float, optimizer: str, scheduler: str,
+                precision: str, subset: str, train_rows: int, scored_rows: int
+                ) -> dict[str, Any]:
+    """CVLoss's settings: ``folds`` models of ``model``, each trained ``epochs`` epochs (no
+    augmentation; lib's are off while aucurriculum runs) on the other folds of the
+    ``scored_rows`` samples of ``subset`` (plus the ``train_rows`` training samples when the
+    scored split is not train, as aucurriculum does), then scoring its own fold with its best
+    model state."""
+    work = paths.toolkit_dir(profile)
+    scheduler_id = SCHEDULERS[scheduler]
+    if scheduler == "onecycle":
+        fold_rows = scored_rows - scored_rows // folds + (train_rows if subset != "train" else 0)
+        _write_scheduler_config(work, scheduler, epochs, -(-fold_rows // batch_size),
+                                FOLD_SCHEDULER)
+        scheduler_id = FOLD_SCHEDULER
+    elif scheduler == "cosine":
+        _write_scheduler_config(work, scheduler, epochs, None, FOLD_SCHEDULER)
+        scheduler_id = FOLD_SCHEDULER
+    return {"splits": folds, "criterion": CRITERION, "stop": "best", "subset": subset,
+            "setup": {"filters": None, "dataset": dataset_id(dataset),
+                      "model": model_id(model, precision), "optimizer": optimizer,
+                      "learning_rate": learning_rate, "scheduler": scheduler_id,
+                      "augmentation": "None", "seed": seed, "batch_size": batch_size,
+                      "inference_batch_size": batch_size, "plotting": "Default",
+                      "training_type": "epoch", "iterations": epochs, "eval_frequency": 1,
+                      "save_frequency": epochs, "save_train_outputs": False,
+                      "save_dev_outputs": False, "save_test_outputs": False}}
+
+
+def _drop_stale_scores(profile: str, scoring: str, subset: str, settings: dict[str, Any]) -> None:
+    """Delete the scores of a run whose training finished after they were written (retrained);
+    aucurriculum would reuse them."""
+    if "run_name" not in settings:
+        return
+    for run, scored in scored_files(profile, scoring, subset, settings).items():
+        trained = runs_dir(profile) / run / METRICS_FILE
+        if scored.is_file() and trained.is_file() and \
+                trained.stat().st_mtime > scored.stat().st_mtime:
+            shutil.rmtree(scored.parent)
+
+
+def score_configs(profile: str, subset: str, configs: dict[str, tuple[str, dict[str, Any]]],
+                  device: str, batch_size: int, watch: Callable[[], None] | None = None,
+                  launcher: Launcher = Launcher(), log: Callable[[str], None] = print
+                  ) -> dict[str, float]:
+    """Run ``aucurriculum curriculum`` once over ``configs`` (score id -> scoring function and
+    its settings), all on ``subset``, one job after another in the order given; each
+    function's scores go to its :func:`scores_dir`. aucurriculum reuses any run's
+    ``scores.csv`` it finds there. A teacher pretrained here is found in :func:`torch_home`
+    (the user's own torch hub, where downloaded weights such as PANNs' are cached, is used
+    otherwise). Returns each score id's seconds: from the end of the job before it (the
+    first: from the command's start, which it thus includes) to the end of its own."""
+    work = paths.toolkit_dir(profile)
+    for config_id, (scoring, settings) in configs.items():
+        _drop_stale_scores(profile, scoring, subset, settings)
+        _write_yaml(work / "conf" / "curriculum" / "scoring" / f"{config_id}.yaml", {
+            "id": config_id, "type": scoring,
+            "_target_": f"aucurriculum.curricula.scoring.{scoring}", **settings})
     device = resolve_device(device)
     plugin, hydra = launcher.hydra(work, launchers.job_name(profile, "score"), device,
                                    concurrent=False)
@@ -622,10 +771,74 @@ def score(profile: str, scoring: str, runs_per_dataset: dict[str, list[str]], st
         "device": device, "batch_size": batch_size, "progress_bar": False,
         "correlation": {},
         "hydra": {"sweep": {"dir": "${results_dir}/${experiment_id}/curriculum/",
-                            "subdir": f"{scoring}_{subset}"},
-                  "sweeper": {"params": {"curriculum/scoring": ", ".join(ids)}}, **hydra}})
+                            "subdir": scores_dir(profile, "${curriculum.scoring.type}",
+                                                 subset).name},
+                  "sweeper": {"params": {"curriculum/scoring": ", ".join(configs)}}, **hydra}})
+    local = torch_home(profile)
+    started = time.time()
     _run_sweep("aucurriculum", ["curriculum", "-cn", "score"], profile, "score", "score", watch,
-               launcher, log)
+               launcher, log, {"TORCH_HOME": str(local)} if local.is_dir() else None)
+    seconds, previous = {}, started
+    for config_id, (scoring, _) in configs.items():
+        # aucurriculum writes a score id's ensemble file as the last step of its job.
+        ended = (scores_dir(profile, scoring, subset) / f"{config_id}.csv").stat().st_mtime
+        seconds[config_id], previous = max(ended - previous, 0.0), max(ended, previous)
+    return seconds
+
+
+def _prediction_depth_suffix(settings: dict[str, Any], run: str) -> str:
+    """The hash aucurriculum appends to a PredictionDepth run folder (its probe settings)."""
+    import hashlib
+
+    key = "".join(sorted(settings["probe_placements"][run]) + [
+        str(settings["max_embedding_size"]), str(settings["match_dimensions"]),
+        str(settings["knn_n_neighbors"])])
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def scored_files(profile: str, scoring: str, subset: str, settings: dict[str, Any]
+                 ) -> dict[str, Path]:
+    """The ``scores.csv`` aucurriculum writes for ``settings`` (as :func:`score_configs` took
+    them), keyed by what each scores with: a run's name, ``seed <n>`` (Random), ``fold <k>``
+    (CVLoss; the folds together score every sample once), the teacher (TransferTeacher)."""
+    folder = scores_dir(profile, scoring, subset)
+    stop = settings.get("stop", "best")[0]
+    if scoring == "Random":
+        return {f"seed {settings['seed']}":
+                folder / f"{settings['dataset']}_{settings['seed']}" / "scores.csv"}
+    if scoring == "TransferTeacher":
+        return {settings["model"]: folder / f"{settings['model']}_{settings['dataset']}"
+                / "scores.csv"}
+    if scoring == "CVLoss":
+        s = settings["setup"]
+        name = "_".join(str(part) for part in (
+            s["dataset"], s["model"], s["optimizer"], s["learning_rate"], s["batch_size"],
+            s["training_type"], s["iterations"], s["scheduler"], s["augmentation"], s["seed"],
+            settings["criterion"].split(".")[-1], stop))
+        return {f"fold {k}": folder / f"{k}_{name}" / "scores.csv"
+                for k in range(settings["splits"])}
+    criterion = f"_{settings['criterion'].split('.')[-1]}" if "criterion" in settings else ""
+    files = {}
+    for run in settings["run_name"]:
+        name = f"{run}{criterion}_{stop}"
+        if scoring == "PredictionDepth":
+            name += f"_{_prediction_depth_suffix(settings, run)}"
+        files[run] = folder / name / "scores.csv"
+    return files
+
+
+def fold_model_dirs(files: dict[str, Path]) -> dict[str, Path]:
+    """CVLoss's fold folders (its :func:`scored_files`): each holds the fold model autrainer
+    trained on the other folds (``_best/model.pt``) beside the scores of its own fold."""
+    return {fold: file.parent for fold, file in files.items()}
+
+
+def prune_fold_states(fold_dir: Path) -> None:
+    """Keep only what a CVLoss fold is read for (its scores and best model): its optimizer and
+    scheduler states and every epoch's model go (two thirds of a fold's disk)."""
+    for state in fold_dir.glob("*/*.pt"):
+        if state.parent.name != BEST or state.name != MODEL_STATE:
+            state.unlink()
 
 
 def run_split_table(run_dir: Path, subset: str = "train") -> pd.DataFrame:

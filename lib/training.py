@@ -169,7 +169,7 @@ class _Progress:
                 self.reported.add(run.name)
                 # at once: the sweep's peak disk is one run's
                 toolkit.prune_optimizer_states(folder)
-                seconds = _train_seconds(folder)
+                seconds = train_seconds(folder)
                 best = best_record(folder)
                 self.log(f"[{len(self.reported)}/{len(self.runs)}] {run.label}: "
                          f"{self.epochs} epochs in {seconds:.0f} s, best dev accuracy "
@@ -189,7 +189,8 @@ def best_record(folder: Path) -> dict[str, Any]:
     return yaml.safe_load((folder / toolkit.BEST / "dev.yaml").read_text())
 
 
-def _train_seconds(folder: Path) -> float:
+def train_seconds(folder: Path) -> float:
+    """How long autrainer trained a run (its ``timer.yaml``)."""
     timer = yaml.safe_load((folder / "timer.yaml").read_text())
     return float(timer["train"]["total_seconds"])
 
@@ -278,7 +279,7 @@ def run_metrics(profile: str, runs: list[Run]) -> pd.DataFrame:
                      **{f"dev_{m}": best[m]["all"] for m in METRICS},
                      "best_epoch": int(best["iteration"]),
                      **{f"test_{m}": test[m]["all"] for m in METRICS},
-                     "train_seconds": _train_seconds(folder), "run": run.name})
+                     "train_seconds": train_seconds(folder), "run": run.name})
     return pd.DataFrame(rows)
 
 
