@@ -1,17 +1,26 @@
-"""The cleanlab baseline: label issues found without the CNNs.
+"""The cleanlab baseline: label issues found from out-of-sample class probabilities.
 
-cleanlab needs out-of-sample class probabilities; here they come from a model-free probe (a
-standardised logistic regression on each clip's mel-band means and standard deviations,
-cross-validated), so the baseline shares nothing with the networks whose difficulty it is set
-against. Per sample id: ``label_issue`` and ``score`` = 1 - label quality (higher = worse).
+cleanlab needs, for every training sample, class probabilities from a model that never saw
+it. The fair source is the network itself, cross-validated: CVLoss's fold models
+(:mod:`lib.definitions`), each trained on the other folds, give the samples of their own fold
+(:func:`fold_probabilities`), as in cleanlab's own benchmarks. The older source, a model-free
+probe (a standardised logistic regression on each clip's mel-band means and standard
+deviations), is kept as a labelled extra. Per sample id: ``label_issue`` and ``score`` =
+1 - label quality (higher = worse).
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lib import toolkit
+from lib import paths, toolkit
+from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError
+
+#: The column of :func:`fold_probabilities` naming the fold whose model gave a sample's row.
+FOLD = "fold"
 
 
 def pooled_features(profile: str, dataset: str, sample_ids: pd.Index) -> np.ndarray:
@@ -65,3 +74,50 @@ def cleanlab_for(profile: str, dataset: str, labels: pd.Series, folds: int) -> p
     probabilities, names = out_of_sample_probabilities(
         pooled_features(profile, dataset, labels.index), labels, folds)
     return cleanlab_scores(labels, probabilities, names)
+
+
+def fold_probabilities(profile: str, dataset: str, folds: dict[str, Path], device: str = "cpu"
+                       ) -> pd.DataFrame:
+    """The network's out-of-fold class probabilities, by sample id: each sample's row comes
+    from the model of the one fold that held it out (whose ``scores.csv`` lists it), trained on
+    the other folds only. Columns: :data:`FOLD`, then one per class."""
+    layout = LAYOUTS[dataset]
+    parts = []
+    for fold, folder in folds.items():
+        scored = folder / "scores.csv"
+        if not scored.is_file():
+            raise DifficultyError(f"{paths.relative(scored)}: CVLoss fold not scored")
+        held_out = pd.read_csv(scored)[layout.index_column]
+        model = toolkit.RunModel(folder, device=device)
+        probabilities = model.probabilities(
+            [np.load(toolkit.features_file(profile, dataset, sample)) for sample in held_out])
+        part = pd.DataFrame(probabilities, index=pd.Index(held_out, name="sample_id"),
+                            columns=model.labels)
+        part.insert(0, FOLD, fold)
+        parts.append(part)
+    table = pd.concat(parts)
+    twice = table.index[table.index.duplicated()]
+    if len(twice):
+        raise DifficultyError(f"sample {twice[0]!r} is held out by two CVLoss folds")
+    return table
+
+
+def network_cleanlab(labels: pd.Series, probabilities: pd.DataFrame) -> pd.DataFrame:
+    """cleanlab's scores (:func:`cleanlab_scores`) from :func:`fold_probabilities`, joined on
+    the sample id; one line when a labelled sample has no out-of-fold row."""
+    missing = labels.index.difference(probabilities.index)
+    if len(missing):
+        raise DifficultyError(f"sample {missing[0]!r} has no out-of-fold probabilities")
+    classes = [c for c in probabilities.columns if c != FOLD]
+    return cleanlab_scores(labels, probabilities.loc[labels.index, classes].to_numpy(), classes)
+
+
+def stored_network_cleanlab(profile: str, dataset: str, labels: pd.Series) -> pd.DataFrame:
+    """:func:`network_cleanlab` from the out-of-fold probabilities the Definitions chapter
+    keeps; one line when they are not there."""
+    file = paths.fold_probabilities_file(profile, dataset)
+    if not file.is_file():
+        raise DifficultyError(f"{paths.relative(file)} missing: the network's out-of-fold "
+                              "probabilities come from CVLoss's fold models (run "
+                              "notebooks/02b_definitions with CVLoss in DEFINITIONS)")
+    return network_cleanlab(labels, pd.read_csv(file, index_col="sample_id"))

@@ -309,18 +309,19 @@ CLEAN = "clean genuine"
 REMOVED_KINDS = (*keywords.INJECTED, LOW_SNR, CLEAN)
 
 
-def removal_candidates(profile: str, dataset: str, cleanlab_folds: int | None = None,
+def removal_candidates(profile: str, dataset: str, with_cleanlab: bool = False,
                        log: Callable[[str], None] = print) -> pd.DataFrame:
     """The training split's ordering (``sample_id``, ``label``, ``rank``) with what the other
-    rules need, joined on the sample id: ``label_quality`` from cleanlab's out-of-sample probe
-    (lower is worse; with ``cleanlab_folds``, when every class has that many samples), and
-    ``injected`` when the dataset records its flipped and non-speech samples."""
+    rules need, joined on the sample id: ``label_quality`` from cleanlab on the network's
+    out-of-fold probabilities (lower is worse; ``with_cleanlab``, when the Definitions chapter
+    kept them), and ``injected`` when the dataset records its flipped and non-speech
+    samples."""
     table = scoring.read_ordering(profile, dataset)[["sample_id", "label", "rank"]]
-    if cleanlab_folds:
+    if with_cleanlab:
         labels = table.set_index("sample_id")["label"]
         try:
-            quality = 1 - cleanlab_baseline.cleanlab_for(profile, dataset, labels,
-                                                         cleanlab_folds)["score"]
+            quality = 1 - cleanlab_baseline.stored_network_cleanlab(profile, dataset,
+                                                                    labels)["score"]
             table["label_quality"] = table["sample_id"].map(quality)
         except DifficultyError as err:
             log(f"{dataset}: no cleanlab label quality ({err})")

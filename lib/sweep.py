@@ -41,7 +41,7 @@ def sweep_point(profile: str, dataset: str, ensemble: training.Ensemble,
     truth = validation.training_truth(point, dataset)
     scores = validation.sample_scores(point, small, scorer.stop, dataset)
     cleanlab = cleanlab_baseline.cleanlab_for(point, dataset, truth["label"], folds)
-    scores[record.CLEANLAB] = cleanlab["score"]
+    scores[record.CLEANLAB_PROBE] = cleanlab["score"]
     table = detection.detection(scores, truth[keywords.FLIPPED_COLUMN])
     return table.assign(flip_fraction=flip_fraction,
                         flagged_by_cleanlab=float(cleanlab["label_issue"].mean()))

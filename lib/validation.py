@@ -17,7 +17,7 @@ import pandas as pd
 from lib import data, detection, difficulty, keywords, scoring, significance, training
 from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError
-from lib.record import (CLEANLAB, CUMULATIVE_ACCURACY, CUMULATIVE_ACCURACY_LOGS,
+from lib.record import (CUMULATIVE_ACCURACY, CUMULATIVE_ACCURACY_LOGS,
                         Validation as Record)
 from lib.significance import Correlation
 

@@ -114,7 +114,7 @@ def test_validation_chapter_records_detection_covariates_and_stability(smoke_not
     keyword_set = numbers["OfflineKeywords"]
     for kind in keywords.INJECTED:
         found = keyword_set[V.DETECTION][kind]
-        assert set(found) == {*validation.SCORES, record.CLEANLAB}
+        assert set(found) == {*validation.SCORES, record.CLEANLAB_NETWORK, record.CLEANLAB_PROBE}
         for metrics in found.values():
             low, high = metrics[V.AUROC_INTERVAL]
             assert 0.0 <= low <= metrics[V.AUROC] <= high <= 1.0
