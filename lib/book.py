@@ -161,7 +161,7 @@ def status_page(profile: str, staged: list[str]) -> str:
     """Markdown listing every notebook's last execution, for the book's status page."""
     stamps = _stamps(profile)
     rows = []
-    for notebook in sorted(path.name for path in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+    for notebook in [path.name for path in paths.chapter_notebooks()]:
         stamp = stamps.get(notebook, {})
         name = (f"[{Path(notebook).stem}]({notebook})" if notebook in staged
                 else f"`{Path(notebook).stem}`")
@@ -202,7 +202,7 @@ def measured_page() -> str:
 def stage(profile: str) -> list[Path]:
     """Copy the profile's executed notebooks where ``_toc.yml`` expects them, as the book
     shows them, and write the status page."""
-    executed = sorted(paths.executed_notebooks_dir(profile).glob("[0-9][0-9]_*.ipynb"))
+    executed = paths.chapter_notebooks(paths.executed_notebooks_dir(profile))
     if not executed:
         raise BookError(f"no executed notebooks in "
                         f"{paths.relative(paths.executed_notebooks_dir(profile))}: "

@@ -109,7 +109,7 @@ class PageReport:
     @property
     def is_chapter(self) -> bool:
         """An executed notebook's page (the status and measured pages are not chapters)."""
-        return re.fullmatch(r"book/executed/\d\d_[^/]+\.html", self.page) is not None
+        return re.fullmatch(rf"book/executed/{paths.CHAPTER_PATTERN}\.html", self.page) is not None
 
     @property
     def problems(self) -> list[str]:

@@ -14,9 +14,10 @@ from lib import record, significance
 from lib.datasets import LAYOUTS
 from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
-from lib.record import (BANDS, CUMULATIVE_ACCURACY, DIFFICULTY_TEST, Classes, Data, Difficulty,
-                        Explanations, Inference, Pruning, Results, Selection, Training,
-                        Validation, split_model_key)
+from lib.profiles import CONTROL_DEFINITION
+from lib.record import (BANDS, CLEANLAB_NETWORK, CUMULATIVE_ACCURACY, DIFFICULTY_TEST, Classes,
+                        Data, Definitions, Difficulty, Explanations, Inference, Pruning,
+                        Results, Selection, Training, Validation, split_model_key)
 from lib.significance import Correlation
 
 #: A model has learned when its test accuracy reaches this and three times chance.
@@ -138,6 +139,68 @@ def difficulty(profile: str) -> str:
 
 def _hyphenated(kind: str) -> str:
     return kind.replace(FLIPPED, "flipped-label")
+
+
+#: The control definition: its AUROC is where chance lies.
+CONTROL = CONTROL_DEFINITION
+#: The follow-up's agreement between different scoring functions (arXiv 2411.00973).
+FOLLOW_UP_AGREEMENT = (0.65, 0.73)
+
+
+def _best_definition(kind: str, best: dict[str, Any], found: dict[str, Any]) -> str:
+    """Which definition finds ``kind`` best, against its runner-up and the worst (``found``:
+    the definitions' detection entries, the control left out)."""
+    low, high = best[Definitions.AUROC_INTERVAL]
+    sentence = (f"{_hyphenated(kind)} clips are found best by {best[Definitions.DEFINITION]} "
+                f"(AUROC {best[Definitions.AUROC]:.3f}, 90 % interval {_interval(low, high)})")
+    if best[Definitions.RUNNER_UP]:
+        relation = ("clear of" if best[Definitions.BEYOND_INTERVALS]
+                    else "not beyond the intervals of")
+        sentence += (f", {relation} {best[Definitions.RUNNER_UP]} "
+                     f"({best[Definitions.RUNNER_UP_AUROC]:.3f})")
+    worst = min(found, key=lambda name: found[name][Definitions.AUROC], default=None)
+    if worst and worst != best[Definitions.DEFINITION]:
+        low, high = found[worst][Definitions.AUROC_INTERVAL]
+        sentence += (f", {worst} worst ({found[worst][Definitions.AUROC]:.3f}, "
+                     f"{_interval(low, high)})")
+    return sentence
+
+
+def definitions(profile: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Definitions.CHAPTER).items():
+        columns = n[Definitions.COLUMNS]
+        parts = []
+        for kind, best in n.get(Definitions.BEST, {}).items():
+            found = {name: value for name, value in n[Definitions.DETECTION][kind].items()
+                     if name in columns and name != CONTROL}
+            parts.append(_best_definition(kind, best, found))
+        if parts and CONTROL in columns:
+            chance = [n[Definitions.DETECTION][kind][CONTROL][Definitions.AUROC]
+                      for kind in n[Definitions.BEST]]
+            parts[-1] += (f"; Random, the control, scores {' and '.join(f'{a:.2f}' for a in chance)}")
+        network = {kind: found.get(CLEANLAB_NETWORK)
+                   for kind, found in n.get(Definitions.DETECTION, {}).items()}
+        if network.get(FLIPPED):
+            low, high = network[FLIPPED][Definitions.AUROC_INTERVAL]
+            parts.append(f"cleanlab on the network's out-of-fold probabilities finds flipped "
+                         f"labels with AUROC {network[FLIPPED][Definitions.AUROC]:.3f} "
+                         f"({_interval(low, high)}), flagging "
+                         f"{n[Definitions.CLEANLAB_FLAGGED][CLEANLAB_NETWORK]} clips")
+        taught = n.get(Definitions.TEACHER)
+        if taught:
+            parts.append(f"TransferTeacher's teacher, a {taught['model']} pretrained here on "
+                         f"{len(taught['words'])} other words from {taught['train_clips']} clips "
+                         f"(the paper profile's PANNs teacher learned from about two million), "
+                         f"reached dev accuracy {taught['dev_accuracy']:.2f} on its own words")
+        if n.get(Definitions.MEAN_AGREEMENT) is not None:
+            low, high = FOLLOW_UP_AGREEMENT
+            parts.append(f"the definitions agree at Spearman {n[Definitions.MEAN_AGREEMENT]:.2f} "
+                         f"on average over {len([c for c in columns if c != CONTROL])} definitions "
+                         f"(the follow-up: {low:.2f}–{high:.2f})")
+        if parts:
+            sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
+    return " ".join(sentences)
 
 
 def selection(profile: str) -> str:
@@ -311,13 +374,13 @@ def validation(profile: str) -> str:
             parts[-1] += "; chance is 0.5"
         if Validation.CLEANLAB_FLAGGED in n and counts.get(FLIPPED):
             flagged = n[Validation.CLEANLAB_FLAGGED]
-            parts.append(f"cleanlab, which never sees the CNNs, flags {flagged} of "
-                         f"{train} clips ({_share(flagged, train)}) as label "
-                         f"issues where {counts[FLIPPED]} labels were flipped, so most "
-                         "of its flags are false alarms on these features"
-                         if flagged > 2 * counts[FLIPPED] else
-                         f"cleanlab flags {flagged} of {train} clips as label "
-                         f"issues where {counts[FLIPPED]} labels were flipped")
+            parts.append(f"cleanlab on the network's out-of-fold predictions flags {flagged} "
+                         f"of {train} clips ({_share(flagged, train)}) as label issues where "
+                         f"{counts[FLIPPED]} labels were flipped, so most of its flags are "
+                         "false alarms" if flagged > 2 * counts[FLIPPED] else
+                         f"cleanlab on the network's out-of-fold predictions flags {flagged} "
+                         f"of {train} clips as label issues where {counts[FLIPPED]} labels "
+                         "were flipped")
         if Validation.STABILITY in n:
             parts.append("orderings from two disjoint halves of the runs agree with Spearman "
                          f"{n[Validation.STABILITY][Validation.SPLIT_HALVES_SPEARMAN]:.2f} on "
@@ -395,6 +458,7 @@ def results(profile: str) -> str:
 
 OPENINGS: dict[str, Callable[[str], str]] = {
     Data.CHAPTER: data, Training.CHAPTER: training, Difficulty.CHAPTER: difficulty,
+    Definitions.CHAPTER: definitions,
     Selection.CHAPTER: selection, Explanations.CHAPTER: explanations,
     Classes.CHAPTER: classes, Inference.CHAPTER: inference, Validation.CHAPTER: validation,
     Pruning.CHAPTER: pruning, Results.CHAPTER: results}

@@ -25,10 +25,13 @@ DIFFICULTY_TEST = "Difficulty Test"
 #: CumulativeAccuracy, the paper's score (the share of kept checkpoints whose eval-mode
 #: forward pass gets the sample right; aucurriculum's engine or the in-training one computes
 #: the same numbers), the same from the outputs autrainer logged while training (train mode,
-#: weights moving within the epoch), and cleanlab's 1 - label quality.
+#: weights moving within the epoch), and cleanlab's 1 - label quality: from the network's
+#: out-of-fold probabilities (CVLoss's fold models; the fair baseline) and from the
+#: model-free log-mel probe (an extra, and the label-noise sweep's).
 CUMULATIVE_ACCURACY = "CumulativeAccuracy (checkpoints)"
 CUMULATIVE_ACCURACY_LOGS = "CumulativeAccuracy (training logs)"
-CLEANLAB = "cleanlab (label quality)"
+CLEANLAB_NETWORK = "cleanlab (network, out of fold)"
+CLEANLAB_PROBE = "cleanlab (log-mel probe)"
 
 
 def model_key(dataset: str, model: str) -> str:
@@ -89,6 +92,45 @@ class Difficulty:
     #: difficulty.HardestShare of how many of its samples fall there.
     HARDEST_FRACTION = "hardest_fraction"
     HARDEST = "hardest"
+
+
+class Definitions:
+    """Per dataset: every definition of difficulty on the same runs, against the ground truth."""
+    CHAPTER = "definitions"
+    NOTEBOOK = "02b_definitions"
+    SAMPLES = "samples"
+    COLUMNS = "columns"  # definition -> runs (folds, seeds) its score averages
+    #: Definition -> ``SOURCE`` (who computed it), ``MINUTES`` on this machine, ``DISK_MB``.
+    COST = "cost"
+    SOURCE = "source"
+    MINUTES = "minutes"
+    DISK_MB = "disk_mb"
+    #: Definition -> ``RUN_TO_RUN`` and ``SPLIT_HALF`` Spearman.
+    STABILITY = "stability"
+    RUN_TO_RUN = "run_to_run_spearman"
+    SPLIT_HALF = "split_half_spearman"
+    AGREEMENT = "agreement"  # "A vs B" -> a significance.Correlation record
+    MEAN_AGREEMENT = "mean_agreement"  # mean rho over the pairs without the control
+    HARDEST_FRACTION = "hardest_fraction"
+    #: Injected kind -> definition -> ``AUROC``, ``AUROC_INTERVAL``, ``IN_HARDEST`` (the share
+    #: of the kind's samples among the hardest ``HARDEST_FRACTION``).
+    DETECTION = "detection"
+    AUROC = "auroc"
+    AUROC_INTERVAL = "auroc_interval"
+    IN_HARDEST = "in_hardest"
+    #: Injected kind -> ``DEFINITION`` with the highest AUROC, its ``AUROC`` and interval,
+    #: the ``RUNNER_UP`` and its AUROC, and whether the two are ``BEYOND_INTERVALS``.
+    BEST = "best"
+    DEFINITION = "definition"
+    RUNNER_UP = "runner_up"
+    RUNNER_UP_AUROC = "runner_up_auroc"
+    BEYOND_INTERVALS = "beyond_intervals"
+    #: cleanlab's source (``CLEANLAB_NETWORK``, ``CLEANLAB_PROBE``) -> samples it flags.
+    CLEANLAB_FLAGGED = "cleanlab_flagged"
+    #: A teacher pretrained here: ``model``, ``words``, ``train_clips``, ``voices``,
+    #: ``epochs``, ``dev_accuracy``, ``best_epoch``, ``fingerprint``, ``seconds``,
+    #: ``disk_bytes`` (lib.teacher.pretrain).
+    TEACHER = "teacher"
 
 
 class Selection:
@@ -229,7 +271,7 @@ class Results:
 
 
 #: Every chapter's record, in pipeline order.
-CHAPTERS = (Data, Training, Difficulty, Selection, Explanations, Classes, Inference, Validation,
+CHAPTERS = (Data, Training, Difficulty, Definitions, Selection, Explanations, Classes, Inference, Validation,
             Pruning, Results)
 #: The chapter whose record each notebook writes.
 CHAPTER_OF = {chapter.NOTEBOOK: chapter.CHAPTER for chapter in CHAPTERS}

@@ -18,7 +18,7 @@ from lib.record import (BANDS, Classes, Data, Difficulty, Explanations, Inferenc
 
 #: The validation chapter's scores the summary repeats (the rest are in that chapter).
 VALIDATION_SCORES = (record.CUMULATIVE_ACCURACY, record.CUMULATIVE_ACCURACY_LOGS,
-                     record.CLEANLAB)
+                     record.CLEANLAB_NETWORK)
 #: The paper's qualitative findings the book compares with (its figures, read by eye).
 PAPER_FINDINGS = {
     "edge": "hard samples' importance towards the clip's edges (SpeechCommands time figure)",

@@ -105,7 +105,7 @@ def test_a_missing_record_is_one_line(demo_like):
 
 def test_every_notebook_has_a_chapter_and_a_finding_cell():
     import json
-    for notebook in sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+    for notebook in paths.chapter_notebooks():
         cells = json.loads(notebook.read_text())["cells"]
         tagged = [c for c in cells if "finding" in c["metadata"].get("tags", [])]
         assert notebook.stem in record.CHAPTER_OF, notebook.name

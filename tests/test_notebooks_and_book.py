@@ -182,5 +182,5 @@ def test_each_chapter_opens_with_the_finding_its_record_gives(smoke_book):
 
 def test_no_chapter_shows_the_reader_a_warning_or_log(smoke_book):
     """Warnings and logs a notebook writes to stderr would be printed in the built page."""
-    for page in sorted((smoke_book / "book" / "executed").glob("[0-9][0-9]_*.html")):
+    for page in sorted((smoke_book / "book" / "executed").glob(paths.CHAPTER_GLOB.replace(".ipynb", ".html"))):
         assert "output stderr" not in page.read_text(), f"{page.name} shows stderr output"

@@ -126,7 +126,7 @@ def test_every_parameters_cell_is_written_from_the_schema():
     """One wording per parameter: each cell's comment is SCHEMA's, each default the demo's
     (`python -m lib.profiles --sync-cells` rewrites a cell that drifted)."""
     demo = profiles.load("demo")
-    for file in sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+    for file in paths.chapter_notebooks():
         notebook = nbformat.read(file, as_version=4)
         names = profiles.declared(notebook)
         assert len(names) == len(set(names)), file.name

@@ -1,7 +1,7 @@
 """Figures, a module per chapter, and what they share: styles, axes, log-mel drawing, HTML.
 
 Each chapter's figures live in ``lib.plots.<chapter>`` (``data``, ``training``,
-``difficulty``, ``explanations``, ``classes``, ``inference``, ``validation``, ``pruning``,
+``difficulty``, ``definitions``, ``explanations``, ``classes``, ``inference``, ``validation``, ``pruning``,
 ``results``).
 Every figure function draws what it is given and computes nothing of its own: statistics,
 spectrograms and aggregates come from the chapter's ``lib`` module. Each takes ``ax=None``

@@ -50,8 +50,9 @@ def class_ranks(ordering: pd.DataFrame, dataset: str, ax: plt.Axes | None = None
     return finished(fig)
 
 
-def agreement_matrix(matrix: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> plt.Figure:
-    """Spearman correlations between rankings, annotated."""
+def agreement_matrix(matrix: pd.DataFrame, title: str, ax: plt.Axes | None = None,
+                     label: str = "ranking (run or ensemble)") -> plt.Figure:
+    """Spearman correlations between rankings (each a ``label``), annotated."""
     size = 1.0 + 0.7 * len(matrix)
     fig, ax = new_axes(ax, (size + 1.5, size))
     image = ax.imshow(matrix.to_numpy(dtype=float), vmin=-1, vmax=1, cmap="RdBu_r")
@@ -59,7 +60,7 @@ def agreement_matrix(matrix: pd.DataFrame, title: str, ax: plt.Axes | None = Non
         ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(matrix)), matrix.columns, rotation=45, ha="right")
     ax.set_yticks(range(len(matrix)), matrix.index)
-    ax.set(xlabel="ranking (run or ensemble)", ylabel="ranking (run or ensemble)", title=title)
+    ax.set(xlabel=label, ylabel=label, title=title)
     fig.colorbar(image, ax=ax, label="Spearman correlation")
     return finished(fig)
 
