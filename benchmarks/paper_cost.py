@@ -28,6 +28,9 @@ outputs, plus the optimizer states; lib/training.py prunes all but the last opti
 as a run finishes, so the peak is every run's kept files plus one running run's optimizer state
 per epoch. Features and audio count once.
 
+The Definitions chapter's scoring functions are projected from the same rates
+(:func:`definition_hours`).
+
 Run:  .venv/bin/python benchmarks/paper_cost.py [--device cpu|cuda|auto] [--batches N]
 Writes results/benchmarks/paper_cost.json.
 """
@@ -307,6 +310,46 @@ def per_run(m: dict[str, Any], spec: DatasetSpec, epochs: int) -> dict[str, floa
     }
 
 
+def definition_hours(rows: list[dict[str, Any]], profile: dict[str, Any]) -> dict[str, float]:
+    """Device-hours of each definition of the Definitions chapter (DEFINITIONS) over the
+    profile's datasets, from the measured rates; the forward passes counted, not the k-NN or
+    SVM fits (seconds here) nor PredictionDepth's float32 trace (up to 2x on bf16 devices).
+
+    CumulativeAccuracy is the main scoring (counted above); CELoss one forward per run;
+    FirstIteration one per epoch (up to the best); PredictionDepth, per run, one partial
+    forward per probe, at most one whole forward each (the probes plus fc1 and the output);
+    CVLoss trains CV_FOLDS models of the first of DEFINITION_MODELS for CV_EPOCHS on the
+    other folds, then scores its fold; TransferTeacher one forward of its teacher (PANNs'
+    Cnn14 for ``Cnn14-16k-T``, else the first of DEFINITION_MODELS)."""
+    epochs, models = profile["EPOCHS"], profile["DEFINITION_MODELS"]
+    seeds = {m: len(profile["SEEDS_BY_MODEL"].get(m, profile["SEEDS"])) for m in models}
+    teacher = "Cnn14" if profile["TEACHER"].startswith("Cnn14") else models[0]
+    hours: dict[str, float] = {}
+    for dataset in profile["DATASETS"]:
+        spec = DATASETS[dataset]
+        rate = {r["model"]: r for r in rows if r["dataset"] == dataset}
+        forward = {m: spec.train / rate[m]["eval_samples_per_s"] / 3600 for m in rate}
+        per_model = {
+            "CELoss": lambda m: forward[m],
+            "FirstIteration": lambda m: epochs * forward[m],
+            "PredictionDepth": lambda m: (len(profile["PROBES"]) + 2) * forward[m],
+        }
+        for name, cost in per_model.items():
+            if name in profile["DEFINITIONS"]:
+                hours[name] = hours.get(name, 0.0) + sum(seeds[m] * cost(m) for m in models)
+        if "CVLoss" in profile["DEFINITIONS"]:
+            first = rate[models[0]]
+            folds = profile["CV_FOLDS"]
+            fold_train = spec.train * (folds - 1) / folds
+            hours["CVLoss"] = hours.get("CVLoss", 0.0) + folds * (
+                profile["CV_EPOCHS"] * (fold_train / first["train_samples_per_s"]
+                                        + spec.dev / first["eval_samples_per_s"])) / 3600 \
+                + forward[models[0]]
+        if "TransferTeacher" in profile["DEFINITIONS"]:
+            hours["TransferTeacher"] = hours.get("TransferTeacher", 0.0) + forward[teacher]
+    return hours
+
+
 def main() -> None:
     args = parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -401,16 +444,28 @@ def main() -> None:
           f"(best and last model states and the records; one reference run per dataset keeps "
           f"every checkpoint), {totals['kept_gb'] / totals['kept_gb_in_training']:.1f} x less")
 
+    definitions = definition_hours(rows, profile)
+    totals["definitions_hours"] = sum(definitions.values())
+    print(f"\nDefinitions of difficulty (02b_definitions, on the runs of "
+          f"{', '.join(profile['DEFINITION_MODELS'])}), device-hours beyond the sweep's:")
+    for name, value in definitions.items():
+        print(f"  {name:<16}{value:>8.1f} h")
+    print(f"  {'together':<16}{totals['definitions_hours']:>8.1f} h")
+
     projection = None
     if device.type == "cpu":
         flops = seeds * sum(r["train_flops"] + r["score_flops"] for r in rows)
         hours = flops / (args.assumed_tflops * 1e12) / 3600
+        # The definitions make the same forward and training passes of the same models, so
+        # they speed up by the sweep's ratio.
+        definition_gpu_hours = totals["definitions_hours"] * hours / totals["device_hours"]
         projection = {"assumed_tflops": args.assumed_tflops, "sweep_flops": flops,
-                      "gpu_hours": hours}
+                      "gpu_hours": hours, "definitions_gpu_hours": definition_gpu_hours}
         print(f"\nPROJECTION, not a measurement: the sweep's {flops:.2e} FLOPs (training 3x and "
               f"evaluation 1x the measured forward FLOPs) at an assumed {args.assumed_tflops:g} "
-              f"TFLOP/s sustained = {hours:.1f} GPU-hours. Re-run with --device cuda on the GPU "
-              f"to measure instead.")
+              f"TFLOP/s sustained = {hours:.1f} GPU-hours; the Definitions chapter's scoring "
+              f"functions, at the same ratio, {definition_gpu_hours:.1f} GPU-hours more. Re-run "
+              f"with --device cuda on the GPU to measure instead.")
 
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps({
@@ -422,6 +477,7 @@ def main() -> None:
         "warmup_batches": WARMUP_BATCHES, "timed_batches": args.batches,
         "load_average_at_start": load,
         "datasets": data, "measurements": rows, "totals": totals,
+        "definitions_hours": definitions,
         "gpu_projection": projection,
         "script_seconds": time.perf_counter() - started,
     }, indent=2))
@@ -440,7 +496,14 @@ def main() -> None:
             f"{totals['train_hours']:.0f} h + scoring at most "
             f"{totals['score_hours_upper_bound']:.0f} h on one such device; "
             f"{totals['kept_gb']:.0f} GB kept for scoring with the aucurriculum engine, "
-            f"{totals['kept_gb_in_training']:.0f} GB with the in-training engine.")
+            f"{totals['kept_gb_in_training']:.0f} GB with the in-training engine. The "
+            f"Definitions chapter's scoring functions add "
+            f"{totals['definitions_hours']:.0f} h ("
+            + ", ".join(f"{name} {value:.1f} h" for name, value in definitions.items())
+            + ")" + ("" if projection is None else
+                     f"; projected at an assumed {args.assumed_tflops:g} TFLOP/s, the sweep "
+                     f"{projection['gpu_hours']:.1f} and the definitions "
+                     f"{projection['definitions_gpu_hours']:.1f} GPU-hours") + ".")
 
 
 if __name__ == "__main__":
