@@ -71,7 +71,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.publish import publish  # noqa: E402
-from lib import paths, profiles  # noqa: E402
+from lib import curricula, paths, profiles  # noqa: E402
 from lib.callbacks import RECORD_BYTES_PER_SAMPLE  # noqa: E402
 
 OUTPUT = paths.RESULTS / "benchmarks" / "paper_cost.json"
@@ -350,6 +350,33 @@ def definition_hours(rows: list[dict[str, Any]], profile: dict[str, Any]) -> dic
     return hours
 
 
+def curricula_hours(rows: list[dict[str, Any]], profile: dict[str, Any]) -> dict[str, float]:
+    """Device-hours of the curricula chapter (09_curricula) over the profile's datasets, from
+    the measured rates of its first model: every (schedule, ordering) point per seed trains
+    the paced share of the split each epoch (dev and test in full); every inclusion share
+    trains twice per seed (the easiest and the hardest share alone). ``best`` counts as an
+    ordering of its own (an upper bound: it may name one of the others)."""
+    epochs, model = profile["EPOCHS"], profile["MODELS"][0]
+    pacing = curricula.Pacing.from_parameters(profile)
+    points = len(curricula.points_to_train(profile["CURRICULUM_ORDERINGS"],
+                                           profile["CURRICULUM_SCHEDULES"]))
+    seeds = len(profile["CURRICULUM_SEEDS"])
+    hours = {"curricula": 0.0, "inclusion": 0.0}
+    for dataset in profile["DATASETS"]:
+        spec = DATASETS[dataset]
+        rate = next(r for r in rows if r["dataset"] == dataset and r["model"] == model)
+
+        def run_hours(train_share: float) -> float:
+            return (epochs * (train_share * spec.train / rate["train_samples_per_s"]
+                              + spec.dev / rate["eval_samples_per_s"])
+                    + spec.test / rate["eval_samples_per_s"]) / 3600
+        share = curricula.sample_epochs_share(pacing, spec.train, epochs)
+        hours["curricula"] += points * seeds * run_hours(share)
+        hours["inclusion"] += sum(2 * seeds * run_hours(kept)
+                                  for kept in profile["INCLUSION_SHARES"])
+    return hours
+
+
 def main() -> None:
     args = parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -452,6 +479,12 @@ def main() -> None:
         print(f"  {name:<16}{value:>8.1f} h")
     print(f"  {'together':<16}{totals['definitions_hours']:>8.1f} h")
 
+    trained_again = curricula_hours(rows, profile)
+    totals["curricula_hours"] = sum(trained_again.values())
+    print(f"\nCurricula (09_curricula, {profile['MODELS'][0]}): curriculum points "
+          f"{trained_again['curricula']:.1f} h, training on one end alone "
+          f"{trained_again['inclusion']:.1f} h")
+
     projection = None
     if device.type == "cpu":
         flops = seeds * sum(r["train_flops"] + r["score_flops"] for r in rows)
@@ -459,12 +492,15 @@ def main() -> None:
         # The definitions make the same forward and training passes of the same models, so
         # they speed up by the sweep's ratio.
         definition_gpu_hours = totals["definitions_hours"] * hours / totals["device_hours"]
+        curricula_gpu_hours = totals["curricula_hours"] * hours / totals["device_hours"]
         projection = {"assumed_tflops": args.assumed_tflops, "sweep_flops": flops,
-                      "gpu_hours": hours, "definitions_gpu_hours": definition_gpu_hours}
+                      "gpu_hours": hours, "definitions_gpu_hours": definition_gpu_hours,
+                      "curricula_gpu_hours": curricula_gpu_hours}
         print(f"\nPROJECTION, not a measurement: the sweep's {flops:.2e} FLOPs (training 3x and "
               f"evaluation 1x the measured forward FLOPs) at an assumed {args.assumed_tflops:g} "
               f"TFLOP/s sustained = {hours:.1f} GPU-hours; the Definitions chapter's scoring "
-              f"functions, at the same ratio, {definition_gpu_hours:.1f} GPU-hours more. Re-run "
+              f"functions, at the same ratio, {definition_gpu_hours:.1f} GPU-hours more, the "
+              f"curricula {curricula_gpu_hours:.1f}. Re-run "
               f"with --device cuda on the GPU to measure instead.")
 
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
@@ -477,7 +513,7 @@ def main() -> None:
         "warmup_batches": WARMUP_BATCHES, "timed_batches": args.batches,
         "load_average_at_start": load,
         "datasets": data, "measurements": rows, "totals": totals,
-        "definitions_hours": definitions,
+        "definitions_hours": definitions, "curricula_hours": trained_again,
         "gpu_projection": projection,
         "script_seconds": time.perf_counter() - started,
     }, indent=2))
@@ -500,10 +536,13 @@ def main() -> None:
             f"Definitions chapter's scoring functions add "
             f"{totals['definitions_hours']:.0f} h ("
             + ", ".join(f"{name} {value:.1f} h" for name, value in definitions.items())
-            + ")" + ("" if projection is None else
-                     f"; projected at an assumed {args.assumed_tflops:g} TFLOP/s, the sweep "
-                     f"{projection['gpu_hours']:.1f} and the definitions "
-                     f"{projection['definitions_gpu_hours']:.1f} GPU-hours") + ".")
+            + f"); the curricula chapter {trained_again['curricula']:.0f} h of curriculum "
+            f"points and {trained_again['inclusion']:.0f} h of training on one end alone"
+            + ("" if projection is None else
+               f"; projected at an assumed {args.assumed_tflops:g} TFLOP/s, the sweep "
+               f"{projection['gpu_hours']:.1f}, the definitions "
+               f"{projection['definitions_gpu_hours']:.1f} and the curricula "
+               f"{projection['curricula_gpu_hours']:.1f} GPU-hours") + ".")
 
 
 if __name__ == "__main__":

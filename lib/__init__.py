@@ -62,6 +62,9 @@ The study, a module per chapter
                    ensemble (07_validation)
     ``pruning``    retraining without what a rule removes: rules, pruned copies, points
                    against the unpruned runs, what was removed (08_pruning)
+    ``curricula``  training with an ordering through aucurriculum: curriculum, anti- and
+                   random curriculum, one end alone, late fusion, when each kind of sample
+                   enters training and is fitted (09_curricula)
     ``summary``    every chapter's numbers beside the paper's (90_results)
     ``significance`` n and p of a correlation, intervals of a share or a mean (all)
     ``findings``   each chapter's opening finding from its record, "Read this first" (book)

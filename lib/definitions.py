@@ -224,7 +224,7 @@ def _by_aucurriculum(profile: str, ensemble: Ensemble, plan: Plan, todo: list[st
     for definition in todo:
         if definition == "CVLoss":
             for folder in toolkit.fold_model_dirs(files[definition]).values():
-                toolkit.prune_fold_states(folder)
+                toolkit.keep_best_state(folder)
         disk = sum(paths.folder_bytes(file.parent) for file in files[definition].values())
         results[definition] = (_read_scores(files[definition], LAYOUTS[dataset].index_column),
                                sum(seconds[config_id] for config_id in settings[definition]),
@@ -281,15 +281,30 @@ def _settings_key(profile: str, ensemble: Ensemble, plan: Plan, definition: str,
     return key
 
 
-def _reused(file: Path, key: dict[str, Any], definition: str) -> Scored | None:
+def _stored(file: Path, definition: str) -> tuple[Scored, dict[str, Any]] | None:
+    """A kept table and its settings, or None where either file is missing."""
     cost_file = file.with_suffix(".json")
     if not (file.is_file() and cost_file.is_file()):
         return None
     cost = json.loads(cost_file.read_text())
-    if cost["settings"] != key:
-        return None
     return Scored(definition, pd.read_csv(file, index_col="sample_id"), cost["source"],
-                  cost["seconds"], cost["disk_bytes"])
+                  cost["seconds"], cost["disk_bytes"]), cost["settings"]
+
+
+def _reused(file: Path, key: dict[str, Any], definition: str) -> Scored | None:
+    kept = _stored(file, definition)
+    return kept[0] if kept is not None and kept[1] == key else None
+
+
+def stored(profile: str, dataset: str, definition: str) -> Scored:
+    """One definition's scores of a dataset as this chapter kept them (what later chapters
+    train with); one line naming the file where it has not scored them."""
+    file = paths.definition_file(profile, dataset, definition)
+    kept = _stored(file, definition)
+    if kept is None:
+        raise DefinitionError(f"{paths.relative(file)}: no {definition} scores of {dataset}; "
+                              f"run 02b_definitions with {definition} in DEFINITIONS")
+    return kept[0]
 
 
 def _keep(file: Path, scored: Scored, key: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
 from lib.profiles import CONTROL_DEFINITION
 from lib.record import (BANDS, CLEANLAB_NETWORK, CUMULATIVE_ACCURACY, DIFFICULTY_TEST, Classes,
-                        Data, Definitions, Difficulty, Explanations, Inference, Pruning,
+                        Curricula, Data, Definitions, Difficulty, Explanations, Inference, Pruning,
                         Results, Selection, Training, Validation, split_model_key)
 from lib.significance import Correlation
 
@@ -410,10 +410,7 @@ def pruning(profile: str) -> str:
                              f"({skipped}).")
             continue
         spread, runs = n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS])
-        # A point's mean over k seeds minus the unpruned mean over the same k: its standard
-        # deviation is sqrt(2 / k) times a single run's when runs differ by seed alone.
-        noise = spread * (2 / runs) ** 0.5 if spread == spread else 0.0
-        yardstick = round(max(2 * noise, 2 / test_clips), 3)
+        yardstick = significance.reseeding_yardstick(spread, runs, test_clips)
         changes = {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()}
         moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
                  if round(abs(change), 3) > yardstick]
@@ -446,6 +443,62 @@ def pruning(profile: str) -> str:
     return " ".join(sentences)
 
 
+def curricula(profile: str) -> str:
+    described = record.load(profile, Data.CHAPTER)
+    sentences = []
+    for dataset, n in record.load(profile, Curricula.CHAPTER).items():
+        chance = 1 / described[dataset][Data.CLASSES]
+        points = n[Curricula.POINTS]
+        if not points:
+            sentences.append(f"{_named(dataset)}: no curriculum point was trained.")
+            continue
+        yardstick, without = n[Curricula.YARDSTICK], n[Curricula.WITHOUT]
+        changes = {name: point[Curricula.DIFFERENCE] for name, point in points.items()}
+        moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
+                 if round(abs(change), 3) > yardstick]
+        largest = max(changes, key=lambda name: abs(changes[name]))
+        runs, model = len(n[Curricula.SEEDS]), n[Curricula.MODEL]
+        verdict = (f"{' and '.join(moved)} change{'s' if len(moved) == 1 else ''} test accuracy "
+                   "beyond what reseeding a run does" if moved else
+                   "no schedule changes test accuracy beyond what reseeding a run does "
+                   f"(the largest change: {largest}, {changes[largest]:+.3f})")
+        sentence = (f"{_named(dataset)}: {verdict}. {model} with seed"
+                    f"{'s' if runs > 1 else ''} {', '.join(map(str, n[Curricula.SEEDS]))} "
+                    f"reaches test accuracy {without:.3f} without a curriculum and "
+                    + "; ".join(f"{name} {point[Curricula.TEST_ACCURACY]:.3f}"
+                                for name, point in points.items())
+                    + f" (chance {chance:.2f}; pacing: {n[Curricula.PACING]}, "
+                    f"{n[Curricula.SAMPLE_EPOCHS]:.0%} of the sample-epochs). ")
+        spread = n[Curricula.SEED_SPREAD]
+        sentence += (f"Runs that differ only by seed differ by {spread:.3f} (standard deviation "
+                     f"over {n[Curricula.SPREAD_RUNS]} seeds), so a difference counts beyond "
+                     f"{yardstick:.3f}." if spread == spread else
+                     f"A difference counts beyond {yardstick:.3f} (two test clips).")
+        fused = n.get(Curricula.FUSION) or {}
+        if fused:
+            sentence += (f" Late fusion of the {fused[Curricula.FUSED_MODELS]} curriculum models "
+                         f"reaches {fused[Curricula.FUSED_ACCURACY]:.3f}, "
+                         f"{fused[Curricula.BASELINE_MODELS]} runs without a curriculum fused "
+                         f"{fused[Curricula.BASELINE_ACCURACY]:.3f}.")
+        entry = n.get(Curricula.ENTRY, {})
+        paced = next((name for name, point in points.items()
+                      if point[Curricula.SCHEDULE] == "curriculum"), None)
+        if paced in entry and FLIPPED in entry[paced]:
+            first = next(iter(entry))
+            then, now = entry[first][FLIPPED], entry[paced][FLIPPED]
+            sentence += (f" Under the {paced} the flipped labels first enter training at epoch "
+                         f"{now[Curricula.ENTERED]:.1f} on average (without one: "
+                         f"{then[Curricula.ENTERED]:.1f}) and are first fitted at "
+                         f"{now[Curricula.FITTED]:.1f} (without: {then[Curricula.FITTED]:.1f}); "
+                         f"{now[Curricula.FITTED_SHARE]:.0%} of them are fitted by the last "
+                         f"epoch (without: {then[Curricula.FITTED_SHARE]:.0%}).")
+        if not has_learned(without, chance):
+            sentence += (" These models have **not** learned, so the points test the pipeline, "
+                         "not what a curriculum does.")
+        sentences.append(sentence)
+    return " ".join(sentences)
+
+
 def results(profile: str) -> str:
     n = record.load(profile, Results.CHAPTER)
     signs = n.get(Results.DIFFICULTY_TEST_SAME_SIGN, {})
@@ -461,7 +514,7 @@ OPENINGS: dict[str, Callable[[str], str]] = {
     Definitions.CHAPTER: definitions,
     Selection.CHAPTER: selection, Explanations.CHAPTER: explanations,
     Classes.CHAPTER: classes, Inference.CHAPTER: inference, Validation.CHAPTER: validation,
-    Pruning.CHAPTER: pruning, Results.CHAPTER: results}
+    Pruning.CHAPTER: pruning, Curricula.CHAPTER: curricula, Results.CHAPTER: results}
 
 
 def opening(profile: str, chapter: str) -> str:

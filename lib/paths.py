@@ -54,6 +54,18 @@ def sweep_profile(profile: str, flip_fraction: float) -> str:
     return f"{profile}/sweep/flip{round(flip_fraction * 100):02d}"
 
 
+def curriculum_profile(profile: str) -> str:
+    """The profile of the curriculum runs: the parent's datasets, linked, and runs of its own
+    (``data/<profile>/curricula/``, ``results/<profile>/curricula/``)."""
+    return f"{profile}/curricula"
+
+
+def presented_ordering_file(profile: str, dataset: str, ordering: str) -> Path:
+    """An ordering as aucurriculum's Predefined scores read it: a row per training sample in
+    the dataset's own row order (``profile`` is the curriculum profile)."""
+    return results_dir(profile) / "orderings" / f"{dataset}_{ordering}.csv"
+
+
 def teacher_profile(profile: str) -> str:
     """The profile of TransferTeacher's pretrained teacher: its own keyword set and run
     (``data/<profile>/teacher/``, ``results/<profile>/teacher/``)."""

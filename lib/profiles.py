@@ -54,6 +54,17 @@ SPEECH_COMMANDS_WORDS = (
 ).split()
 #: The pruning rules lib.pruning implements (a profile may name only these).
 PRUNE_RULES = ("hardest", "easiest", "random", "cleanlab", "oracle")
+#: How a curriculum presents the ordering (lib.curricula): easy to hard, hard to easy, or the
+#: same pacing over a random order (aucurriculum's Random scores).
+CURRICULUM_SCHEDULES = ("curriculum", "anti", "random")
+#: aucurriculum's pacing functions: the share of the training split each epoch may draw from.
+PACINGS = ("Linear", "Quadratic", "Root", "Exponential", "Logarithmic", "OneStep")
+#: aucurriculum's sampling of a paced subset: the easiest overall, as many per class, or per
+#: class in the split's proportions.
+CURRICULUM_SAMPLINGS = ("Unbalanced", "Balanced", "Original")
+#: In CURRICULUM_ORDERINGS: the definition the Definitions chapter found best at finding
+#: flipped labels on the dataset.
+BEST_DEFINITION = "best"
 #: The arithmetic a run trains, scores and infers in (lib.models): fp32 is autrainer's own.
 PRECISIONS = ("fp32", "bf16", "fp16")
 #: The learning-rate schedules lib.toolkit writes autrainer configs for.
@@ -69,6 +80,9 @@ DEFINITIONS = ("CumulativeAccuracy", "CELoss", "FirstIteration", "PredictionDept
                "TransferTeacher", "Random")
 #: The definition that knows nothing: the control every comparison shows.
 CONTROL_DEFINITION = "Random"
+#: What a curriculum may present: a definition's ordering (the control's is the random
+#: schedule), or the best one.
+ORDERINGS = (*(d for d in DEFINITIONS if d != CONTROL_DEFINITION), BEST_DEFINITION)
 #: Where PredictionDepth may place its probes: the output of a PANNs conv block (after its
 #: pooling) or of the embedding layer fc1; blocks a model lacks are skipped (Cnn10 has four).
 PROBE_PLACES = ("conv_block1", "conv_block2", "conv_block3", "conv_block4", "conv_block5",
@@ -235,6 +249,32 @@ SCHEMA: dict[str, Parameter] = {
     "PRUNE_SEEDS": Parameter("list[int]", "seeds of the first of MODELS trained at each pruning "
                              "point; each must be a seed of that model in the main ensemble, "
                              "whose run is the unpruned comparison"),
+    # Training with the ordering (notebooks/09_curricula).
+    "CURRICULUM_ORDERINGS": Parameter("list[str]", "orderings a curriculum presents, each a "
+                                      "definition's ensemble ordering of the Definitions "
+                                      "chapter (best: the one it found best at flipped labels)",
+                                      choices=ORDERINGS),
+    "CURRICULUM_SCHEDULES": Parameter("list[str]", "how each ordering is presented: curriculum "
+                                      "(easy to hard), anti (hard to easy), random (the same "
+                                      "pacing over a random order, once for all orderings)",
+                                      choices=CURRICULUM_SCHEDULES),
+    "CURRICULUM_PACING": Parameter("str", "aucurriculum's pacing function: how the share of "
+                                   "the training split a curriculum draws from grows",
+                                   choices=PACINGS),
+    "CURRICULUM_INITIAL_SIZE": Parameter("float", "share of the training split the first "
+                                         "epoch draws from", minimum=0.01, maximum=1.0),
+    "CURRICULUM_FINAL_ITERATION": Parameter("float", "share of the epochs after which the "
+                                            "whole split is drawn", minimum=0.0, maximum=1.0),
+    "CURRICULUM_SAMPLING": Parameter("str", "which samples a paced share holds: the easiest "
+                                     "overall, as many per class, or per class in the split's "
+                                     "proportions", choices=CURRICULUM_SAMPLINGS),
+    "CURRICULUM_SEEDS": Parameter("list[int]", "seeds of the first of MODELS trained with each "
+                                  "schedule; each must be a seed of that model in the main "
+                                  "ensemble, whose run is the comparison without a curriculum"),
+    "INCLUSION_SHARES": Parameter("list[float]", "shares of the training split a model trains "
+                                  "on alone, once the easiest and once the hardest by the "
+                                  "Difficulty chapter's ordering (pruning points of the rest); "
+                                  "[]: none", minimum=0.05, maximum=0.95, may_be_empty=True),
 }
 
 

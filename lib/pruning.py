@@ -292,11 +292,16 @@ def train_points(profile: str, ensemble: training.Ensemble, dataset: str,
     return points, skipped
 
 
+def reseeded_runs(ensemble: training.Ensemble, dataset: str) -> list[Run]:
+    """The main ensemble's runs of its first model on ``dataset``, one per seed."""
+    return [run for run in ensemble.runs_of(dataset) if run.model == ensemble.models[0]]
+
+
 def reseeded(profile: str, ensemble: training.Ensemble, dataset: str) -> pd.Series:
     """Test accuracy of each of the main ensemble's runs of the first model, by seed: how far
     runs on the same data differ by seed alone, the yardstick of a point."""
-    runs = [run for run in ensemble.runs_of(dataset) if run.model == ensemble.models[0]]
-    return training.run_metrics(profile, runs).set_index("seed")["test_accuracy"]
+    return training.run_metrics(profile, reseeded_runs(ensemble, dataset)).set_index(
+        "seed")["test_accuracy"]
 
 
 # --- What the removed samples were ---------------------------------------------------------

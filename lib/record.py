@@ -261,6 +261,47 @@ class Pruning:
     RECALL_CHANGE = "recall_change"  # point name -> class -> change in test recall
 
 
+class Curricula:
+    """Per dataset: every curriculum point (and training on one end of the ordering) against
+    the main runs of the same seeds, trained without a curriculum."""
+    CHAPTER = "curricula"
+    NOTEBOOK = "09_curricula"
+    MODEL = "model"
+    SEEDS = "seeds"
+    PACING = "pacing"  # in words
+    SAMPLE_EPOCHS = "sample_epochs_share"  # of a full run's, under the pacing
+    ORDERINGS = "orderings"  # the definitions presented (``best`` resolved)
+    WITHOUT = "without_curriculum"  # mean test accuracy of the comparison runs
+    SEED_SPREAD = "seed_spread"
+    SPREAD_RUNS = "spread_runs"
+    #: How far a point's mean paired difference must be from 0 to count beyond reseeding.
+    YARDSTICK = "yardstick"
+    #: Point name -> ``SCHEDULE`` (or ``inclusion``), ``ORDERING``, ``TEST_ACCURACY``, ``LOW``,
+    #: ``HIGH`` (lowest and highest seed), ``DIFFERENCE`` (same seed), ``MINUTES_PER_RUN``.
+    POINTS = "points"
+    SCHEDULE = "schedule"
+    ORDERING = "ordering"
+    TEST_ACCURACY = "test_accuracy"
+    LOW = "low"
+    HIGH = "high"
+    DIFFERENCE = "difference"
+    MINUTES_PER_RUN = "minutes_per_run"
+    #: Late fusion: ``FUSED_ORDERING``, ``FUSED_MODELS`` and their ``FUSED_ACCURACY``, against
+    #: ``BASELINE_MODELS`` runs without a curriculum and their ``BASELINE_ACCURACY``.
+    FUSION = "fusion"
+    FUSED_ORDERING = "ordering"
+    FUSED_MODELS = "models"
+    FUSED_ACCURACY = "accuracy"
+    BASELINE_MODELS = "baseline_models"
+    BASELINE_ACCURACY = "baseline_accuracy"
+    #: Point name -> kind of training sample -> mean epoch it ``ENTERED`` training and was
+    #: ``FITTED``, and the ``FITTED_SHARE`` by the last epoch (keyword set only).
+    ENTRY = "entry"
+    ENTERED = "entered"
+    FITTED = "fitted"
+    FITTED_SHARE = "fitted_share"
+
+
 class Results:
     """The results chapter: how many numbers sit beside the paper's and beyond it."""
     CHAPTER = "results"
@@ -271,8 +312,8 @@ class Results:
 
 
 #: Every chapter's record, in pipeline order.
-CHAPTERS = (Data, Training, Difficulty, Definitions, Selection, Explanations, Classes, Inference, Validation,
-            Pruning, Results)
+CHAPTERS = (Data, Training, Difficulty, Definitions, Selection, Explanations, Classes, Inference,
+            Validation, Pruning, Curricula, Results)
 #: The chapter whose record each notebook writes.
 CHAPTER_OF = {chapter.NOTEBOOK: chapter.CHAPTER for chapter in CHAPTERS}
 

@@ -66,7 +66,8 @@ ARTEFACTS: dict[str, tuple[str, ...]] = {
         ("02b_definitions", _pattern(paths.definition_file("*", "*", "*"))),
         ("04_explanations",),
         ("05_classes", _pattern(paths.predictions_file("*", "*", "*"))),
-        ("06_inference",), ("07_validation",), ("08_pruning",), ("90_results",))}
+        ("06_inference",), ("07_validation",), ("08_pruning",), ("09_curricula",),
+        ("90_results",))}
 
 
 #: The kernel logs only errors: its warning about TCP transport, repeated for every notebook,
@@ -95,9 +96,10 @@ READS: dict[str, tuple[str, ...]] = {
     "06_inference": ("01_training", "02_difficulty"),
     "07_validation": ("01_training", "02_difficulty", "02b_definitions"),
     "08_pruning": ("01_training", "02_difficulty", "02b_definitions"),
+    "09_curricula": ("00_data", "01_training", "02_difficulty", "02b_definitions"),
     "90_results": ("00_data", "01_training", "02_difficulty", "02b_definitions", "03_selection",
                    "04_explanations", "05_classes", "06_inference", "07_validation",
-                   "08_pruning"),
+                   "08_pruning", "09_curricula"),
 }
 #: Cells with this tag are left out of a notebook's code fingerprint (see the module's doc).
 FINDING_TAG = "finding"

@@ -35,9 +35,15 @@ FEATURES = "log_mel_16k"
 MEL = {"sample_rate": 16000, "hop_size": 160, "mel_bins": 64, "fmin": 50, "fmax": 8000}
 
 
-#: Set in the environment of ``aucurriculum`` commands: lib.augmentations then pass clips
-#: through unchanged, as aucurriculum would otherwise score augmented views of them.
+#: Set in the environment of ``aucurriculum curriculum`` (scoring) commands: lib.augmentations
+#: then pass clips through unchanged, as aucurriculum would otherwise score augmented views of
+#: them. Its curriculum training (``aucurriculum train``) augments as autrainer does.
 SCORING_ENV = "SAMPLE_DIFFICULTY_SCORING"
+
+
+def _scores(tool: str, args: list[str]) -> bool:
+    """Whether a toolkit command scores samples (``aucurriculum curriculum``)."""
+    return tool == "aucurriculum" and args[:1] == ["curriculum"]
 
 
 class ToolkitError(RuntimeError):
@@ -189,7 +195,7 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str,
                                    stderr=subprocess.STDOUT, start_new_session=True,
                                    pass_fds=() if lock is None else (lock,),
                                    env={**os.environ, "HYDRA_FULL_ERROR": "1",
-                                        **({SCORING_ENV: "1"} if tool == "aucurriculum"
+                                        **({SCORING_ENV: "1"} if _scores(tool, args)
                                            else {}), **(env or {})})
         try:
             while True:
@@ -583,10 +589,12 @@ def score_id(scoring: str, dataset: str) -> str:
 def scores_dir(profile: str, scoring: str, subset: str) -> Path:
     """aucurriculum's output folder for one scoring function and subset.
 
-    aucurriculum names it after the scoring type only, and reuses any ``scores.csv`` it finds,
-    so the subset goes into the name or a changed subset would silently reuse old scores.
+    aucurriculum names it after the scoring type only (where its curriculum training reads
+    the ordering), and reuses any ``scores.csv`` it finds, so a subset other than ``train``
+    goes into the name, or a changed subset would silently reuse old scores.
     """
-    return experiment_dir(profile) / "curriculum" / f"{scoring}_{subset}"
+    suffix = "" if subset == "train" else f"_{subset}"
+    return experiment_dir(profile) / "curriculum" / f"{scoring}{suffix}"
 
 
 def score_run_dir(profile: str, scoring: str, subset: str, stop: str, run: str) -> Path:
@@ -669,6 +677,124 @@ def prediction_depth_settings(runs: dict[str, str], places: list[str], stop: str
 def random_settings(dataset: str, seed: int, subset: str) -> dict[str, Any]:
     """Random's settings: a uniform score per sample, drawn with ``seed``."""
     return {"dataset": dataset_id(dataset), "seed": seed, "subset": subset}
+
+
+#: The column of a presented ordering (:func:`lib.paths.presented_ordering_file`) that
+#: Predefined reads: the sample's position from easiest (0) to hardest, no two alike.
+PRESENTED_COLUMN = "position"
+
+
+def predefined_settings(file: Path, dataset: str) -> dict[str, Any]:
+    """Predefined's settings: the scores in ``file``'s :data:`PRESENTED_COLUMN`, higher is
+    harder, row by row against the dataset's training split as autrainer loads it with seed 0
+    (the split aucurriculum scores and curriculum runs train on, see
+    :func:`curriculum_seed`)."""
+    return {"file": str(file.resolve()), "scores_column": PRESENTED_COLUMN, "reverse": False,
+            "dataset": dataset_id(dataset), "subset": "train"}
+
+
+def training_split(profile: str, dataset: str) -> pd.DataFrame:
+    """The training split as aucurriculum's Predefined and Random load it (seed 0), rows in
+    the dataset's order: what a presented ordering must follow row by row."""
+    return load_dataset(profile, dataset, seed=0).df_train.reset_index(drop=True)
+
+
+def curriculum_seed(dataset: str, seed: int) -> int | str:
+    """A curriculum run's seed. Where autrainer carves dev out of ``train.csv`` with the
+    run's seed (DCASE), aucurriculum's ordering covers the seed-0 carve, so the run keeps
+    its training seed but splits the data as seed 0 does (autrainer's ``<train>-<data>``)."""
+    return seed if "dev" in LAYOUTS[dataset].splits else f"{seed}-0"
+
+
+#: lib's curriculum schedules (:data:`lib.profiles.CURRICULUM_SCHEDULES`) -> aucurriculum's
+#: curriculum config: the random schedule is a curriculum over Random's scores.
+CURRICULUM_TYPES = {"curriculum": "Curriculum", "anti": "AntiCurriculum",
+                    "random": "Curriculum"}
+#: The first letter aucurriculum puts in a run's name for each curriculum and sampling.
+_SHORT = {"Curriculum": "C", "AntiCurriculum": "A", "Balanced": "B", "Unbalanced": "U",
+          "Original": "O"}
+
+
+def curriculum_run_name(dataset: str, model: str, optimizer: str, learning_rate: float,
+                        batch_size: int, epochs: int, seed: int | str, precision: str,
+                        scheduler: str, augmentation: str, schedule: str, sampling: str,
+                        scoring_id: str, pacing: str, initial_size: float,
+                        final_iteration: float) -> str:
+    """aucurriculum's run folder name (its ``_aucurriculum_train_`` sweep subdir)."""
+    curriculum = CURRICULUM_TYPES[schedule]
+    return (f"{dataset_id(dataset)}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
+            f"_{batch_size}_epoch_{epochs}_{SCHEDULERS[scheduler]}"
+            f"_{AUGMENTATION_IDS[augmentation]}_{_SHORT[curriculum]}_{_SHORT[sampling]}"
+            f"_{scoring_id}_{pacing}_{initial_size}_{final_iteration}_{seed}")
+
+
+def pace_sizes(pacing: str, initial_size: float, final_iteration: float, epochs: int,
+               samples: int) -> list[int]:
+    """How many training samples each epoch (1-based) draws from under aucurriculum's pacing
+    function: the size before epoch 1 is its value at iteration 0, and it grows only when an
+    epoch's loader is exhausted. aucurriculum's own check of the values raises ValueError."""
+    from aucurriculum.curricula import pacing as functions
+
+    function = getattr(functions, pacing)(initial_size=initial_size,
+                                          final_iteration=final_iteration,
+                                          total_iterations=epochs, dataset_size=samples)
+    return [function.get_dataset_size(epoch) for epoch in range(epochs)]
+
+
+def write_curriculum_config(profile: str, dataset: str, model: str,
+                            points: list[tuple[str, str]], seeds: list[int], epochs: int,
+                            batch_size: int, learning_rate: float, optimizer: str, device: str,
+                            precision: str, scheduler: str, augmentation: str, pacing: str,
+                            initial_size: float, final_iteration: float, sampling: str,
+                            launcher: Launcher = Launcher()) -> Path:
+    """``conf/curricula.yaml``: aucurriculum's curriculum training of ``model`` on ``dataset``
+    for each (schedule, scoring config id) of ``points`` and each seed, with the main runs'
+    settings and one pacing. aucurriculum sweeps curriculum x scoring x seed; the pairs not
+    in ``points`` are excluded with the sweeper's filters, beside its own (runs that
+    finished; partial curricula). Only the best and the last model states are written."""
+    work = write_dataset_configs(profile, [dataset])
+    device = resolve_device(device)
+    problem = precision_problem(precision, device.split(":")[0])
+    if problem:
+        raise ToolkitError(problem)
+    _write_model_configs(work, [model], precision)
+    steps = _steps_per_epoch(profile, [dataset], batch_size) if scheduler == "onecycle" else None
+    _write_scheduler_config(work, scheduler, epochs, steps)
+    _write_augmentation_config(work, augmentation)
+    types = sorted({CURRICULUM_TYPES[schedule] for schedule, _ in points})
+    scorings = list(dict.fromkeys(scoring for _, scoring in points))
+    wanted = {(CURRICULUM_TYPES[schedule], scoring) for schedule, scoring in points}
+    excluded = [{"type": "expr", "expr": f"curriculum.id == '{kind}' and "
+                                         f"curriculum.scoring.id == '{scoring}'"}
+                for kind in types for scoring in scorings if (kind, scoring) not in wanted]
+    sweep = {"+seed": ", ".join(str(curriculum_seed(dataset, s)) for s in seeds),
+             "+batch_size": batch_size, "+learning_rate": learning_rate,
+             "dataset": dataset_id(dataset), "model": model_id(model, precision),
+             "optimizer": optimizer, "scheduler": SCHEDULERS[scheduler],
+             "augmentation": AUGMENTATION_IDS[augmentation],
+             "curriculum": ", ".join(types), "curriculum/scoring": ", ".join(scorings),
+             "curriculum/pacing": pacing, "curriculum/sampling": sampling,
+             "curriculum.pacing.initial_size": initial_size,
+             "curriculum.pacing.final_iteration": final_iteration}
+    plugin, hydra = launcher.hydra(work, launchers.job_name(profile, "train"), device)
+    _write_yaml(work / "conf" / "curricula.yaml", {
+        "defaults": ["_aucurriculum_train_", "_self_", *plugin],
+        "results_dir": "results", "experiment_id": EXPERIMENT, "iterations": epochs,
+        "device": device, "progress_bar": False, "save_frequency": epochs,
+        "continue_training": False,
+        "hydra": {"sweeper": {"filters": [
+            {"type": "exists", "path": METRICS_FILE},
+            {"type": "class", "target": "aucurriculum.core.filters.FilterPartialCurriculum"},
+            *excluded], "params": sweep}, **hydra}})
+    return work
+
+
+def train_curricula(profile: str, watch: Callable[[], None] | None = None,
+                    launcher: Launcher = Launcher(), log: Callable[[str], None] = print) -> None:
+    """Run ``aucurriculum train`` on ``conf/curricula.yaml`` (``logs/curricula.log``); as
+    autrainer's, it skips every run that has its ``metrics.csv``."""
+    _run_sweep("aucurriculum", ["train", "-cn", "curricula"], profile, "train", "curricula",
+               watch, launcher, log)
 
 
 def transfer_weights(profile: str, run_dir: Path, name: str, drop: str) -> Path:
@@ -833,10 +959,11 @@ def fold_model_dirs(files: dict[str, Path]) -> dict[str, Path]:
     return {fold: file.parent for fold, file in files.items()}
 
 
-def prune_fold_states(fold_dir: Path) -> None:
-    """Keep only what a CVLoss fold is read for (its scores and best model): its optimizer and
-    scheduler states and every epoch's model go (two thirds of a fold's disk)."""
-    for state in fold_dir.glob("*/*.pt"):
+def keep_best_state(folder: Path) -> None:
+    """Keep only the best model state of a run nobody continues (a CVLoss fold, a curriculum
+    run): its optimizer and scheduler states and every epoch's model go (two thirds of a
+    Cnn10 run's disk); the epochs' saved outputs stay."""
+    for state in folder.glob("*/*.pt"):
         if state.parent.name != BEST or state.name != MODEL_STATE:
             state.unlink()
 

@@ -147,10 +147,10 @@ def check_run(profile: str, run: Run, epochs: int, every_checkpoint: bool = Fals
         raise RunError(f"{where}: best-epoch record _best/dev.yaml missing")
 
 
-class _Progress:
-    """Reads the run folders while autrainer trains: a line per finished run (whose spare
-    optimizer states it deletes at once), and a line per epoch at most every ``every`` seconds
-    for long runs."""
+class Progress:
+    """Reads the run folders while autrainer (or aucurriculum) trains: a line per finished run
+    (whose spare optimizer states it deletes at once), and a line per epoch at most every
+    ``every`` seconds for long runs."""
 
     def __init__(self, profile: str, runs: list[Run], epochs: int,
                  log: Callable[[str], None], every: float = 30.0) -> None:
@@ -227,7 +227,7 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
         if run_dir(profile, run).is_dir():
             log(f"    {run.label}: removing an incomplete earlier attempt")
             shutil.rmtree(run_dir(profile, run))
-    progress = _Progress(profile, runs, ensemble.epochs, log)
+    progress = Progress(profile, runs, ensemble.epochs, log)
     # One sweep per checkpoint policy (only the runs aucurriculum scores keep every epoch's
     # model state) and, under a schedule sized in optimiser steps (onecycle), per dataset; a
     # sweep of several datasets lets a parallel launcher run all of them at once.

@@ -1,0 +1,539 @@
+"""Training with an ordering: curricula through aucurriculum, and training on one end only.
+
+A curriculum presents the training split in an order. Each epoch draws its batches from the
+share of the split its pacing function allows: the easiest share (curriculum), the hardest
+(anti-curriculum) or the first share of a random order (random curriculum), until the whole
+split is drawn. The runs are aucurriculum's own curriculum training (``aucurriculum train``)
+of the profile's first model with the main runs' settings, in a profile of their own
+(:func:`lib.paths.curriculum_profile`), so a point is reused when nothing changed. An
+ordering reaches aucurriculum as its Predefined scores: written from a definition's ensemble
+ordering in the row order of the dataset as aucurriculum loads it, ties broken by a hash of
+the sample id, and checked against the ranks aucurriculum read back, joined on the sample id.
+Training on the easiest or the hardest share alone (inclusion) is a pruning point of the
+rest (:mod:`lib.pruning`), reusing its machinery and its copies.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from lib import (definitions, keywords, paths, pruning, record, significance, toolkit,
+                 training)
+from lib.datasets import LAYOUTS, data_fingerprint
+from lib.profiles import (BEST_DEFINITION, CONTROL_DEFINITION, CURRICULUM_SAMPLINGS,
+                          CURRICULUM_SCHEDULES, PACINGS)
+from lib.record import Curricula as Record
+from lib.training import Ensemble, Run
+
+SCHEDULES = CURRICULUM_SCHEDULES
+#: The comparison of every point: the main ensemble's runs, trained without a curriculum.
+NONE = "none"
+#: How the book names a schedule.
+SCHEDULE_NAMES = {"curriculum": "curriculum", "anti": "anti-curriculum",
+                  "random": "random curriculum", NONE: "no curriculum"}
+#: The first injected kind: the one ``best`` in CURRICULUM_ORDERINGS is best at finding.
+BEST_AT = keywords.FLIPPED
+
+
+class CurriculumError(ValueError):
+    """A curriculum that cannot be trained as asked; one line naming the parameter or file."""
+
+
+# --- Pacing -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pacing:
+    """How much of the ordering each epoch may draw from (aucurriculum's pacing function and
+    sampling)."""
+    function: str
+    initial_size: float
+    final_iteration: float
+    sampling: str
+
+    @classmethod
+    def from_parameters(cls, values: Mapping[str, Any]) -> "Pacing":
+        return cls(values["CURRICULUM_PACING"], float(values["CURRICULUM_INITIAL_SIZE"]),
+                   float(values["CURRICULUM_FINAL_ITERATION"]), values["CURRICULUM_SAMPLING"])
+
+    @property
+    def name(self) -> str:
+        """``Linear from 20 % to all at 50 % of the epochs``."""
+        return (f"{self.function} from {self.initial_size:.0%} of the split to all of it at "
+                f"{self.final_iteration:.0%} of the epochs, {self.sampling} sampling")
+
+    def sizes(self, samples: int, epochs: int) -> list[int]:
+        """Samples each epoch draws from (aucurriculum's own pacing function)."""
+        if self.function not in PACINGS:
+            raise CurriculumError(f"CURRICULUM_PACING {self.function!r} is not one of "
+                                  f"aucurriculum's: {', '.join(PACINGS)}")
+        try:
+            return toolkit.pace_sizes(self.function, self.initial_size, self.final_iteration,
+                                      epochs, samples)
+        except ValueError as err:
+            raise CurriculumError(f"CURRICULUM_INITIAL_SIZE / CURRICULUM_FINAL_ITERATION: "
+                                  f"{err}") from None
+
+    def check(self, samples: int, classes: int, epochs: int) -> list[int]:
+        """:meth:`sizes`, failing with one line where the first epoch would draw nothing of a
+        class (aucurriculum would stop only once training has started)."""
+        if self.sampling not in CURRICULUM_SAMPLINGS:
+            raise CurriculumError(f"CURRICULUM_SAMPLING {self.sampling!r} is not one of "
+                                  f"{', '.join(CURRICULUM_SAMPLINGS)}")
+        sizes = self.sizes(samples, epochs)
+        least = sizes[0] // classes if self.sampling == "Balanced" else sizes[0]
+        if least < 1:
+            raise CurriculumError(
+                f"CURRICULUM_INITIAL_SIZE {self.initial_size} gives the first epoch {sizes[0]} "
+                f"of {samples} training samples: "
+                + (f"fewer than one per class of the {classes} under Balanced sampling"
+                   if self.sampling == "Balanced" else "none at all"))
+        return sizes
+
+
+# --- Orderings --------------------------------------------------------------------------------
+
+def resolve(profile: str, dataset: str, names: list[str],
+            log: Callable[[str], None] = print) -> list[str]:
+    """The definitions CURRICULUM_ORDERINGS names on ``dataset``, ``best`` replaced by the
+    definition the Definitions chapter found best at finding flipped labels there (skipped,
+    in one line, where the dataset has no ground truth); each once."""
+    resolved = []
+    for name in names:
+        if name == BEST_DEFINITION:
+            best = record.load(profile, record.Definitions.CHAPTER)[dataset].get(
+                record.Definitions.BEST, {}).get(BEST_AT)
+            if best is None:
+                log(f"{dataset}: no ground truth, so no best definition; 'best' skipped")
+                continue
+            name = best[record.Definitions.DEFINITION]
+        if name not in resolved:
+            resolved.append(name)
+    return resolved
+
+
+def harder(profile: str, dataset: str, definition: str) -> pd.Series:
+    """A definition's ensemble score per sample id, higher = harder (Definitions chapter)."""
+    try:
+        return definitions.stored(profile, dataset, definition).ensemble()
+    except definitions.DefinitionError as err:
+        raise CurriculumError(str(err)) from None
+
+
+def presented(score: pd.Series, split: pd.DataFrame, id_column: str,
+              log: Callable[[str], None] = print) -> pd.DataFrame:
+    """An ordering as Predefined reads it: a row per sample of ``split`` (the training split
+    as aucurriculum loads it) in its row order, its ``sample_id`` and its position from
+    easiest (0) to hardest, no two alike (ties broken by :func:`lib.pruning.tie_key`, so the
+    row order decides nothing). A sample the ordering lacks (DCASE: in the runs' dev carves
+    only) is placed at the median score, in one logged line."""
+    ids = split[id_column].astype(str)
+    score = score.copy()
+    score.index = score.index.astype(str)
+    missing = ids[~ids.isin(score.index)]
+    if len(missing):
+        log(f"{len(missing)} of {len(ids)} training samples have no score in this ordering "
+            f"(e.g. {missing.iloc[0]}); they are placed at its median")
+        score = pd.concat([score, pd.Series(score.median(), index=missing.to_numpy())])
+    table = pd.DataFrame({"sample_id": ids.to_numpy(), "score": score.reindex(ids).to_numpy()})
+    table["tie"] = table["sample_id"].map(pruning.tie_key)
+    order = table.sort_values(["score", "tie"], kind="stable").index
+    position = pd.Series(np.arange(len(table)), index=order).sort_index()
+    return pd.DataFrame({"sample_id": table["sample_id"],
+                         toolkit.PRESENTED_COLUMN: position.to_numpy()})
+
+
+def _write_if_changed(table: pd.DataFrame, file: Path) -> bool:
+    """Write ``table`` to ``file`` atomically unless it holds the same; whether it changed."""
+    if file.is_file() and pd.read_csv(file, dtype={"sample_id": str}).equals(table):
+        return False
+    file.parent.mkdir(parents=True, exist_ok=True)
+    partial = file.with_name(file.name + ".partial")
+    table.to_csv(partial, index=False)
+    partial.replace(file)
+    return True
+
+
+def check_read_back(profile: str, dataset: str, scoring_id: str, table: pd.DataFrame,
+                    kind: str = "Predefined") -> None:
+    """The ranks aucurriculum computed from a presented ordering, joined on the sample id,
+    must put the samples in the presented order; one line naming the file otherwise."""
+    layout = LAYOUTS[dataset]
+    file = toolkit.scores_dir(profile, kind, "train") / f"{scoring_id}.csv"
+    back = pd.read_csv(file, dtype={layout.index_column: str})
+    ranks = back.set_index(layout.index_column)["ranks"]
+    ours = table.set_index("sample_id")[toolkit.PRESENTED_COLUMN]
+    if set(ranks.index) != set(ours.index) or \
+            not (ranks.reindex(ours.index).rank().to_numpy() == ours.rank().to_numpy()).all():
+        raise CurriculumError(f"{paths.relative(file)}: aucurriculum's ranks do not follow the "
+                              "presented ordering sample by sample")
+
+
+# --- Points -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Point:
+    """One schedule of one ordering, trained with some seeds (or the runs without one)."""
+    schedule: str            # lib.profiles.CURRICULUM_SCHEDULES, or NONE
+    ordering: str            # the definition presented; "" for the random and none
+    profile: str             # where its runs live
+    runs: tuple[Run, ...]
+
+    @property
+    def name(self) -> str:
+        """``curriculum (CELoss)``, ``random curriculum``, ``no curriculum``."""
+        schedule = SCHEDULE_NAMES[self.schedule]
+        return f"{schedule} ({self.ordering})" if self.ordering else schedule
+
+    def metrics(self) -> pd.DataFrame:
+        """A row per run: seed, test accuracy, training time."""
+        table = training.run_metrics(self.profile, list(self.runs))
+        return table[["dataset", "model", "seed", "test_accuracy", "train_seconds"]].assign(
+            point=self.name, schedule=self.schedule, ordering=self.ordering)
+
+
+def points_to_train(orderings: list[str], schedules: list[str]) -> list[tuple[str, str]]:
+    """Every (schedule, ordering) to train: curriculum and anti of each ordering, the random
+    curriculum once (its order does not depend on the ordering)."""
+    wanted = [(s, o) for o in orderings for s in schedules if s != "random"]
+    return wanted + ([("random", "")] if "random" in schedules else [])
+
+
+def _link_data(profile: str, nested: str, dataset: str) -> None:
+    """The curriculum profile's dataset: a link to the parent's (the same clips, features
+    and splits)."""
+    link = paths.dataset_dir(nested, dataset)
+    if link.is_symlink() or link.exists():
+        return
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(paths.dataset_dir(profile, dataset).resolve(), target_is_directory=True)
+
+
+def _forget_if_data_changed(profile: str, nested: str, dataset: str,
+                            log: Callable[[str], None]) -> None:
+    """Remove the curriculum profile's scores and runs of ``dataset`` when its data has
+    changed since they were made (aucurriculum would reuse them)."""
+    now = data_fingerprint(profile, dataset)
+    stamp = paths.results_dir(nested) / f"{dataset}_{training.DATA_RECORD}"
+    if stamp.is_file() and stamp.read_text() != now:
+        log(f"{dataset}: the data changed since the curriculum runs; training them again")
+        prefix = toolkit.dataset_id(dataset)
+        for folder in [*toolkit.runs_dir(nested).glob(f"{prefix}_*"),
+                       *(toolkit.experiment_dir(nested) / "curriculum").glob(f"*/{prefix}_*")]:
+            shutil.rmtree(folder)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(now)
+
+
+def _forget_runs_of(nested: str, scoring_id: str) -> None:
+    """A changed ordering: its scores and every run that trained with it go."""
+    for kind in ("Predefined", CONTROL_DEFINITION):
+        folder = toolkit.scores_dir(nested, kind, "train")
+        for stale in [folder / f"{scoring_id}.csv", *folder.glob(f"*_{scoring_id}")]:
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            elif stale.is_file():
+                stale.unlink()
+    for run in toolkit.runs_dir(nested).glob(f"*_{scoring_id}_*"):
+        shutil.rmtree(run)
+
+
+def scoring_id(ordering: str, dataset: str) -> str:
+    """The Predefined (or Random) config id a curriculum run's name carries."""
+    return toolkit.score_id(ordering or CONTROL_DEFINITION, dataset)
+
+
+def present(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
+            random_order: bool, log: Callable[[str], None] = print) -> dict[str, pd.DataFrame]:
+    """Hand the orderings (and Random's) to aucurriculum in the curriculum profile: write each
+    presented ordering, score it with Predefined (Random with seed 0) in one
+    ``aucurriculum curriculum`` command where anything changed, and check what it read back.
+    Returns the presented tables by ordering."""
+    nested = paths.curriculum_profile(profile)
+    _link_data(profile, nested, dataset)
+    _forget_if_data_changed(profile, nested, dataset, log)
+    toolkit.write_dataset_configs(nested, [dataset])
+    split = toolkit.training_split(nested, dataset)
+    tables, configs = {}, {}
+    for ordering in orderings:
+        table = presented(harder(profile, dataset, ordering), split,
+                          LAYOUTS[dataset].index_column, log)
+        file = paths.presented_ordering_file(nested, dataset, ordering)
+        if _write_if_changed(table, file):
+            _forget_runs_of(nested, scoring_id(ordering, dataset))
+        tables[ordering] = table
+        configs[scoring_id(ordering, dataset)] = ("Predefined",
+                                                  toolkit.predefined_settings(file, dataset))
+    if random_order:
+        configs[scoring_id("", dataset)] = (CONTROL_DEFINITION,
+                                            toolkit.random_settings(dataset, 0, "train"))
+    done = [toolkit.scores_dir(nested, kind, "train") / f"{config}.csv"
+            for config, (kind, _) in configs.items()]
+    if not all(file.is_file() for file in done):
+        log(f"{dataset}: handing {len(configs)} ordering(s) to aucurriculum "
+            f"({', '.join(configs)})")
+        with toolkit.exclusive(nested):
+            toolkit.score_configs(nested, "train", configs, ensemble.device,
+                                  ensemble.batch_size, launcher=ensemble.launcher, log=log)
+    for ordering, table in tables.items():
+        check_read_back(nested, dataset, scoring_id(ordering, dataset), table)
+    return tables
+
+
+def curriculum_runs(profile: str, ensemble: Ensemble, dataset: str, schedule: str,
+                    ordering: str, seeds: list[int], pacing: Pacing) -> tuple[Run, ...]:
+    """The runs of one point, in aucurriculum's naming."""
+    model = ensemble.models[0]
+    return tuple(Run(dataset, model, seed, toolkit.curriculum_run_name(
+        dataset, model, ensemble.optimizer, ensemble.learning_rate, ensemble.batch_size,
+        ensemble.epochs, toolkit.curriculum_seed(dataset, seed), ensemble.precision,
+        ensemble.scheduler, ensemble.augmentation, schedule, pacing.sampling,
+        scoring_id(ordering, dataset), pacing.function, pacing.initial_size,
+        pacing.final_iteration)) for seed in seeds)
+
+
+def baseline(profile: str, ensemble: Ensemble, dataset: str, seeds: list[int]) -> Point:
+    """The main ensemble's runs of the first model and the same seeds (its training without a
+    curriculum), which every point is paired with."""
+    runs = pruning.unpruned(profile, ensemble, dataset, seeds).runs
+    return Point(NONE, "", profile, runs)
+
+
+def train(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
+          schedules: list[str], pacing: Pacing, seeds: list[int],
+          log: Callable[[str], None] = print) -> list[Point]:
+    """Train every point of :func:`points_to_train` that is missing, in one
+    ``aucurriculum train`` sweep, and return them all."""
+    for schedule in schedules:
+        if schedule not in SCHEDULES:
+            raise CurriculumError(f"CURRICULUM_SCHEDULES: unknown schedule {schedule!r}; "
+                                  f"known: {', '.join(SCHEDULES)}")
+    labels = pruning.removal_candidates(profile, dataset, log=log)["label"]
+    pacing.check(training_samples(profile, dataset), labels.nunique(), ensemble.epochs)
+    wanted = points_to_train(orderings, schedules)
+    present(profile, ensemble, dataset, [o for s, o in wanted if o], ("random", "") in wanted,
+            log)
+    nested = paths.curriculum_profile(profile)
+    points = [Point(schedule, ordering, nested,
+                    curriculum_runs(profile, ensemble, dataset, schedule, ordering, seeds, pacing))
+              for schedule, ordering in wanted]
+    runs = [run for point in points for run in point.runs]
+    todo = [run for run in runs if not training.is_complete(nested, run)]
+    log(f"{dataset}: {len(runs) - len(todo)} of {len(runs)} curriculum runs already trained; "
+        f"training {len(todo)} ({pacing.name})")
+    if todo:
+        for run in todo:
+            if training.run_dir(nested, run).is_dir():
+                shutil.rmtree(training.run_dir(nested, run))
+        with toolkit.exclusive(nested):
+            toolkit.write_curriculum_config(
+                nested, dataset, ensemble.models[0],
+                [(s, scoring_id(o, dataset)) for s, o in wanted], seeds, ensemble.epochs,
+                ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
+                ensemble.device, ensemble.precision, ensemble.scheduler,
+                ensemble.augmentation, pacing.function, pacing.initial_size,
+                pacing.final_iteration, pacing.sampling, ensemble.launcher)
+            toolkit.train_curricula(nested, training.Progress(nested, runs, ensemble.epochs,
+                                                              log),
+                                    ensemble.launcher, log)
+    for run in runs:
+        if not training.is_complete(nested, run):
+            raise CurriculumError(f"{paths.relative(training.run_dir(nested, run))}: "
+                                  "aucurriculum did not finish this run; see "
+                                  f"{paths.relative(paths.toolkit_dir(nested) / 'logs')}")
+        toolkit.keep_best_state(training.run_dir(nested, run))
+    return points
+
+
+def inclusion_points(profile: str, ensemble: Ensemble, dataset: str, shares: list[float],
+                     seeds: list[int], data_seed: int, log: Callable[[str], None] = print
+                     ) -> list[pruning.Point]:
+    """Training on the easiest or the hardest ``share`` alone: the pruning points that remove
+    the hardest or the easiest rest (the Difficulty chapter's ordering)."""
+    candidates = pruning.removal_candidates(profile, dataset, log=log)
+    points = []
+    for share in shares:
+        for rule in ("hardest", "easiest"):
+            points.append(pruning.train_point(profile, ensemble, dataset, candidates, rule,
+                                              round(1 - share, 4), seeds, data_seed, log))
+    return points
+
+
+def inclusion_name(point: pruning.Point) -> str:
+    """``easiest 50% only``: what an inclusion point trained on."""
+    kept = "easiest" if point.rule == "hardest" else "hardest"
+    return f"{kept} {1 - point.fraction:.0%} only"
+
+
+# --- What the runs did ------------------------------------------------------------------------
+
+def accuracy_table(points: list[Point], comparison: Point,
+                   inclusion: list[pruning.Point] = ()) -> pd.DataFrame:
+    """Test accuracy per point against the runs without a curriculum of the same seeds: mean,
+    standard deviation and range over seeds, and the mean paired difference (same seed)."""
+    base = comparison.metrics().set_index("seed")["test_accuracy"]
+    named = [(point.name, point.schedule, point.ordering, point.metrics())
+             for point in [comparison, *points]]
+    named += [(inclusion_name(point), "inclusion", "CumulativeAccuracy", point.metrics())
+              for point in inclusion]
+    rows = []
+    for name, schedule, ordering, metrics in named:
+        accuracy = metrics.set_index("seed")["test_accuracy"]
+        rows.append({"point": name, "schedule": schedule, "ordering": ordering,
+                     "runs": len(accuracy), "test_accuracy": accuracy.mean(),
+                     "std": accuracy.std(), "low": accuracy.min(), "high": accuracy.max(),
+                     "difference": (accuracy - base.reindex(accuracy.index)).mean(),
+                     "minutes_per_run": metrics["train_seconds"].mean() / 60})
+    return pd.DataFrame(rows)
+
+
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    """An :func:`accuracy_table` as the book shows it."""
+    return pd.DataFrame({
+        "point": table["point"], "runs": table["runs"],
+        "test accuracy": table["test_accuracy"].map("{:.3f}".format),
+        "lowest–highest seed": [f"{r.low:.3f}–{r.high:.3f}" for r in table.itertuples()],
+        "difference, same seed": table["difference"].map("{:+.3f}".format),
+        "training min per run": table["minutes_per_run"].map("{:.1f}".format),
+    }).set_index("point")
+
+
+def learning_curves(points: list[Point]) -> pd.DataFrame:
+    """Dev accuracy per epoch of every run of every point (``point``, ``seed``, ``epoch``,
+    ``dev_accuracy``, ``train_accuracy``)."""
+    return pd.concat([training.learning_curves(point.profile, list(point.runs))
+                      .assign(point=point.name, schedule=point.schedule)
+                      for point in points], ignore_index=True)
+
+
+def drawn_and_fitted(profile: str, run: Run) -> pd.DataFrame:
+    """Per training sample id of a run: the first epoch whose batches drew it (``entered``)
+    and the first epoch in which the model, training on it, predicted its label (``fitted``;
+    train mode, the training augmentation on), NaN for never; from autrainer's saved outputs
+    of every epoch, joined on the sample id through the run's own split."""
+    folder = training.run_dir(profile, run)
+    ids = toolkit.run_split_table(folder, "train")[LAYOUTS[run.dataset].index_column]
+    ids = ids.astype(str).to_numpy()
+    entered = pd.Series(np.nan, index=ids)
+    fitted = pd.Series(np.nan, index=ids)
+    for epoch in training.epochs_done(folder):
+        logits, targets, positions = (np.load(f) for f in toolkit.epoch_outputs_files(folder,
+                                                                                      epoch))
+        seen = pd.Index(ids[positions])
+        right = pd.Index(ids[positions[logits.argmax(axis=1) == targets]])
+        entered[seen[entered.reindex(seen).isna().to_numpy()]] = epoch
+        fitted[right[fitted.reindex(right).isna().to_numpy()]] = epoch
+    return pd.DataFrame({"entered": entered, "fitted": fitted}).rename_axis("sample_id")
+
+
+def entry_by_kind(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
+    """Per point and kind of training sample (:data:`lib.pruning.REMOVED_KINDS`): the mean
+    epoch it first entered training and was first fitted (over its samples and the point's
+    seeds; a sample never fitted counts as one epoch after the last), and the share fitted by
+    the last epoch."""
+    rows = []
+    for point in points:
+        for run in point.runs:
+            table = drawn_and_fitted(point.profile, run).join(kinds.rename("kind"), how="inner")
+            last = len(training.epochs_done(training.run_dir(point.profile, run)))
+            for kind, part in table.groupby("kind"):
+                rows.append({"point": point.name, "seed": run.seed, "kind": kind,
+                             "entered": part["entered"].mean(),
+                             "fitted": part["fitted"].fillna(last + 1).mean(),
+                             "fitted_share": part["fitted"].notna().mean()})
+    return (pd.DataFrame(rows).groupby(["point", "kind"], sort=False)
+            [["entered", "fitted", "fitted_share"]].mean().reset_index())
+
+
+def test_probabilities(profile: str, run: Run) -> pd.DataFrame:
+    """The best model's class probabilities on the test split (a row per sample id, a column
+    per class index), from autrainer's saved test outputs, with the label index as ``target``."""
+    folder = training.run_dir(profile, run)
+    ids = toolkit.run_split_table(folder, "test")[LAYOUTS[run.dataset].index_column]
+    logits = np.load(folder / "_test" / "test_outputs.npy")
+    positions = np.load(folder / "_test" / "test_indices.npy")
+    targets = np.load(folder / "_test" / "test_targets.npy")
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    table = pd.DataFrame(shifted / shifted.sum(axis=1, keepdims=True),
+                         index=ids.astype(str).to_numpy()[positions])
+    return table.assign(target=targets).rename_axis("sample_id")
+
+
+def fused_accuracy(members: list[tuple[str, Run]]) -> float:
+    """Test accuracy of the late fusion of several runs (their probabilities averaged per test
+    sample, joined on the sample id)."""
+    tables = [test_probabilities(profile, run) for profile, run in members]
+    targets = tables[0]["target"]
+    mean = sum(t.drop(columns="target").reindex(targets.index) for t in tables) / len(tables)
+    return float((mean.to_numpy().argmax(axis=1) == targets.to_numpy()).mean())
+
+
+def fusion(profile: str, ensemble: Ensemble, dataset: str, points: list[Point]
+           ) -> dict[str, Any]:
+    """Late fusion of the curriculum, anti- and random-curriculum models of the first ordering
+    against as many of the main ensemble's runs of the same model (all it has, if fewer),
+    the seeds of the points first."""
+    first = next((p.ordering for p in points if p.ordering), "")
+    members = [(p.profile, run) for p in points if p.ordering in (first, "") for run in p.runs]
+    if len(members) < 2:
+        return {}
+    seeds = list(dict.fromkeys([run.seed for _, run in members]
+                               + list(ensemble.seeds_of(ensemble.models[0]))))
+    main = {run.seed: run for run in pruning.reseeded_runs(ensemble, dataset)}
+    others = [(profile, main[seed]) for seed in seeds if seed in main][:len(members)]
+    return {Record.FUSED_ORDERING: first, Record.FUSED_MODELS: len(members),
+            Record.FUSED_ACCURACY: round(fused_accuracy(members), 4),
+            Record.BASELINE_MODELS: len(others),
+            Record.BASELINE_ACCURACY: round(fused_accuracy(others), 4)}
+
+
+def training_samples(profile: str, dataset: str) -> int:
+    """The training split's size as the curriculum runs see it."""
+    return len(toolkit.training_split(profile, dataset))
+
+
+def sample_epochs_share(pacing: Pacing, samples: int, epochs: int) -> float:
+    """The share of a full run's sample-epochs a paced run trains on."""
+    return sum(pacing.sizes(samples, epochs)) / (samples * epochs)
+
+
+# --- The chapter's record ---------------------------------------------------------------------
+
+def key_numbers(model: str, seeds: list[int], pacing: Pacing,
+                orderings: dict[str, list[str]], tables: dict[str, pd.DataFrame],
+                reseeded: dict[str, pd.Series], fusions: dict[str, dict[str, Any]],
+                entries: dict[str, pd.DataFrame], shares: dict[str, float],
+                test_clips: dict[str, int]) -> dict[str, Any]:
+    """The curricula chapter's record (:class:`lib.record.Curricula`) per dataset of
+    ``tables`` (:func:`accuracy_table`, the runs without a curriculum first)."""
+    numbers: dict[str, Any] = {}
+    for dataset, table in tables.items():
+        spread = pruning.seed_spread(reseeded[dataset])
+        entry: dict[str, Any] = {
+            Record.MODEL: model, Record.SEEDS: seeds, Record.PACING: pacing.name,
+            Record.SAMPLE_EPOCHS: round(shares[dataset], 4),
+            Record.ORDERINGS: orderings[dataset],
+            Record.WITHOUT: round(float(table["test_accuracy"].iloc[0]), 4),
+            Record.SEED_SPREAD: round(spread, 4), Record.SPREAD_RUNS: len(reseeded[dataset]),
+            Record.YARDSTICK: significance.reseeding_yardstick(spread, len(seeds), test_clips[dataset]),
+            Record.POINTS: {row.point: {
+                Record.SCHEDULE: row.schedule, Record.ORDERING: row.ordering,
+                Record.TEST_ACCURACY: round(row.test_accuracy, 4),
+                Record.LOW: round(row.low, 4), Record.HIGH: round(row.high, 4),
+                Record.DIFFERENCE: round(row.difference, 4),
+                Record.MINUTES_PER_RUN: round(row.minutes_per_run, 2)}
+                for row in table.iloc[1:].itertuples()},
+            Record.FUSION: fusions.get(dataset, {})}
+        if dataset in entries:
+            entry[Record.ENTRY] = {
+                point: {row.kind: {Record.ENTERED: round(row.entered, 2),
+                                   Record.FITTED: round(row.fitted, 2),
+                                   Record.FITTED_SHARE: round(row.fitted_share, 4)}
+                        for row in part.itertuples()}
+                for point, part in entries[dataset].groupby("point", sort=False)}
+        numbers[dataset] = entry
+    return numbers
