@@ -78,6 +78,26 @@ class Pacing:
             raise CurriculumError(f"CURRICULUM_INITIAL_SIZE / CURRICULUM_FINAL_ITERATION: "
                                   f"{err}") from None
 
+    def drawn(self, labels: pd.Series, epochs: int) -> list[int]:
+        """Samples each epoch's batches hold: :meth:`sizes` taken as aucurriculum's sampling
+        takes them from the split's ``labels`` (Balanced: as many per class, at most a class's
+        own; Original: each class its share, rounded)."""
+        counts = labels.value_counts()
+        drawn = []
+        for size in self.sizes(len(labels), epochs):
+            if size >= len(labels) or self.sampling == "Unbalanced":
+                drawn.append(min(size, len(labels)))
+            elif self.sampling == "Balanced":
+                drawn.append(int(np.minimum(counts, size // len(counts)).sum()))
+            else:
+                drawn.append(int(np.minimum(counts, (counts / len(labels) * size).round()
+                                            .astype(int)).sum()))
+        return drawn
+
+    def steps(self, labels: pd.Series, epochs: int, batch_size: int) -> int:
+        """Optimiser steps of a paced run (each epoch's last batch may be partial)."""
+        return sum(-(-n // batch_size) for n in self.drawn(labels, epochs))
+
     def check(self, samples: int, classes: int, epochs: int) -> list[int]:
         """:meth:`sizes`, failing with one line where the first epoch would draw nothing of a
         class (aucurriculum would stop only once training has started)."""
@@ -147,15 +167,16 @@ def presented(score: pd.Series, split: pd.DataFrame, id_column: str,
                          toolkit.PRESENTED_COLUMN: position.to_numpy()})
 
 
-def _write_if_changed(table: pd.DataFrame, file: Path) -> bool:
-    """Write ``table`` to ``file`` atomically unless it holds the same; whether it changed."""
-    if file.is_file() and pd.read_csv(file, dtype={"sample_id": str}).equals(table):
-        return False
+def _unchanged(table: pd.DataFrame, file: Path) -> bool:
+    return file.is_file() and pd.read_csv(file, dtype={"sample_id": str}).equals(table)
+
+
+def _write(table: pd.DataFrame, file: Path) -> None:
+    """Write ``table`` to ``file`` atomically."""
     file.parent.mkdir(parents=True, exist_ok=True)
     partial = file.with_name(file.name + ".partial")
     table.to_csv(partial, index=False)
     partial.replace(file)
-    return True
 
 
 def check_read_back(profile: str, dataset: str, scoring_id: str, table: pd.DataFrame,
@@ -164,6 +185,9 @@ def check_read_back(profile: str, dataset: str, scoring_id: str, table: pd.DataF
     must put the samples in the presented order; one line naming the file otherwise."""
     layout = LAYOUTS[dataset]
     file = toolkit.scores_dir(profile, kind, "train") / f"{scoring_id}.csv"
+    if not file.is_file():
+        raise CurriculumError(f"{paths.relative(file)}: aucurriculum wrote no ordering; see "
+                              f"{paths.relative(paths.toolkit_dir(profile) / 'logs')}")
     back = pd.read_csv(file, dtype={layout.index_column: str})
     ranks = back.set_index(layout.index_column)["ranks"]
     ours = table.set_index("sample_id")[toolkit.PRESENTED_COLUMN]
@@ -221,25 +245,26 @@ def _forget_if_data_changed(profile: str, nested: str, dataset: str,
     stamp = paths.results_dir(nested) / f"{dataset}_{training.DATA_RECORD}"
     if stamp.is_file() and stamp.read_text() != now:
         log(f"{dataset}: the data changed since the curriculum runs; training them again")
-        prefix = toolkit.dataset_id(dataset)
+        prefix, scores = toolkit.dataset_id(dataset), toolkit.experiment_dir(nested) / "curriculum"
         for folder in [*toolkit.runs_dir(nested).glob(f"{prefix}_*"),
-                       *(toolkit.experiment_dir(nested) / "curriculum").glob(f"*/{prefix}_*")]:
+                       *scores.glob(f"*/{prefix}_*")]:
             shutil.rmtree(folder)
+        for ordering in scores.glob(f"*/*{dataset}.csv"):
+            ordering.unlink()
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(now)
 
 
-def _forget_runs_of(nested: str, scoring_id: str) -> None:
-    """A changed ordering: its scores and every run that trained with it go."""
-    for kind in ("Predefined", CONTROL_DEFINITION):
-        folder = toolkit.scores_dir(nested, kind, "train")
-        for stale in [folder / f"{scoring_id}.csv", *folder.glob(f"*_{scoring_id}")]:
-            if stale.is_dir():
-                shutil.rmtree(stale)
-            elif stale.is_file():
-                stale.unlink()
-    for run in toolkit.runs_dir(nested).glob(f"*_{scoring_id}_*"):
+def _forget_runs_of(nested: str, dataset: str, ordering: str, file: Path) -> None:
+    """A changed ordering: the runs that trained with it, then aucurriculum's scores of it,
+    go (it would reuse them)."""
+    config = scoring_id(ordering, dataset)
+    for run in toolkit.runs_dir(nested).glob(f"*_{config}_*"):
         shutil.rmtree(run)
+    (toolkit.scores_dir(nested, "Predefined", "train") / f"{config}.csv").unlink(missing_ok=True)
+    folder = toolkit.predefined_run_dir(nested, file, dataset)
+    if folder.is_dir():
+        shutil.rmtree(folder)
 
 
 def scoring_id(ordering: str, dataset: str) -> str:
@@ -256,15 +281,16 @@ def present(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str]
     nested = paths.curriculum_profile(profile)
     _link_data(profile, nested, dataset)
     _forget_if_data_changed(profile, nested, dataset, log)
-    toolkit.write_dataset_configs(nested, [dataset])
+    toolkit.write_dataset_configs(nested, [dataset], toolkit.CURRICULUM_DEV_SPLIT_SEED)
     split = toolkit.training_split(nested, dataset)
     tables, configs = {}, {}
     for ordering in orderings:
         table = presented(harder(profile, dataset, ordering), split,
                           LAYOUTS[dataset].index_column, log)
         file = paths.presented_ordering_file(nested, dataset, ordering)
-        if _write_if_changed(table, file):
-            _forget_runs_of(nested, scoring_id(ordering, dataset))
+        if not _unchanged(table, file):
+            _forget_runs_of(nested, dataset, ordering, file)
+            _write(table, file)
         tables[ordering] = table
         configs[scoring_id(ordering, dataset)] = ("Predefined",
                                                   toolkit.predefined_settings(file, dataset))
@@ -290,7 +316,7 @@ def curriculum_runs(profile: str, ensemble: Ensemble, dataset: str, schedule: st
     model = ensemble.models[0]
     return tuple(Run(dataset, model, seed, toolkit.curriculum_run_name(
         dataset, model, ensemble.optimizer, ensemble.learning_rate, ensemble.batch_size,
-        ensemble.epochs, toolkit.curriculum_seed(dataset, seed), ensemble.precision,
+        ensemble.epochs, seed, ensemble.precision,
         ensemble.scheduler, ensemble.augmentation, schedule, pacing.sampling,
         scoring_id(ordering, dataset), pacing.function, pacing.initial_size,
         pacing.final_iteration)) for seed in seeds)
@@ -299,7 +325,11 @@ def curriculum_runs(profile: str, ensemble: Ensemble, dataset: str, schedule: st
 def baseline(profile: str, ensemble: Ensemble, dataset: str, seeds: list[int]) -> Point:
     """The main ensemble's runs of the first model and the same seeds (its training without a
     curriculum), which every point is paired with."""
-    runs = pruning.unpruned(profile, ensemble, dataset, seeds).runs
+    try:
+        runs = pruning.unpruned(profile, ensemble, dataset, seeds).runs
+    except pruning.PruningError as err:
+        raise CurriculumError(f"CURRICULUM_SEEDS: {err}".replace("pruning seed", "seed")
+                              ) from None
     return Point(NONE, "", profile, runs)
 
 
@@ -312,8 +342,8 @@ def train(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
         if schedule not in SCHEDULES:
             raise CurriculumError(f"CURRICULUM_SCHEDULES: unknown schedule {schedule!r}; "
                                   f"known: {', '.join(SCHEDULES)}")
-    labels = pruning.removal_candidates(profile, dataset, log=log)["label"]
-    pacing.check(training_samples(profile, dataset), labels.nunique(), ensemble.epochs)
+    labels = split_labels(profile, dataset)
+    pacing.check(len(labels), labels.nunique(), ensemble.epochs)
     wanted = points_to_train(orderings, schedules)
     present(profile, ensemble, dataset, [o for s, o in wanted if o], ("random", "") in wanted,
             log)
@@ -336,7 +366,8 @@ def train(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
                 ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
                 ensemble.device, ensemble.precision, ensemble.scheduler,
                 ensemble.augmentation, pacing.function, pacing.initial_size,
-                pacing.final_iteration, pacing.sampling, ensemble.launcher)
+                pacing.final_iteration, pacing.sampling,
+                pacing.steps(labels, ensemble.epochs, ensemble.batch_size), ensemble.launcher)
             toolkit.train_curricula(nested, training.Progress(nested, runs, ensemble.epochs,
                                                               log),
                                     ensemble.launcher, log)
@@ -433,8 +464,8 @@ def drawn_and_fitted(profile: str, run: Run) -> pd.DataFrame:
 def entry_by_kind(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
     """Per point and kind of training sample (:data:`lib.pruning.REMOVED_KINDS`): the mean
     epoch it first entered training and was first fitted (over its samples and the point's
-    seeds; a sample never fitted counts as one epoch after the last), and the share fitted by
-    the last epoch."""
+    seeds; a sample never drawn or never fitted counts as one epoch after the last), and the
+    share fitted by the last epoch."""
     rows = []
     for point in points:
         for run in point.runs:
@@ -442,7 +473,7 @@ def entry_by_kind(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
             last = len(training.epochs_done(training.run_dir(point.profile, run)))
             for kind, part in table.groupby("kind"):
                 rows.append({"point": point.name, "seed": run.seed, "kind": kind,
-                             "entered": part["entered"].mean(),
+                             "entered": part["entered"].fillna(last + 1).mean(),
                              "fitted": part["fitted"].fillna(last + 1).mean(),
                              "fitted_share": part["fitted"].notna().mean()})
     return (pd.DataFrame(rows).groupby(["point", "kind"], sort=False)
@@ -475,25 +506,35 @@ def fused_accuracy(members: list[tuple[str, Run]]) -> float:
 def fusion(profile: str, ensemble: Ensemble, dataset: str, points: list[Point]
            ) -> dict[str, Any]:
     """Late fusion of the curriculum, anti- and random-curriculum models of the first ordering
-    against as many of the main ensemble's runs of the same model (all it has, if fewer),
-    the seeds of the points first."""
+    and one seed, against as many of the main ensemble's runs of the same model (all it has,
+    if fewer; the seeds of the points first); with several seeds, the mean over them."""
     first = next((p.ordering for p in points if p.ordering), "")
-    members = [(p.profile, run) for p in points if p.ordering in (first, "") for run in p.runs]
-    if len(members) < 2:
+    fused = [p for p in points if p.ordering in (first, "")]
+    seeds = sorted({run.seed for p in fused for run in p.runs})
+    per_seed = [[(p.profile, run) for p in fused for run in p.runs if run.seed == seed]
+                for seed in seeds]
+    if not per_seed or len(per_seed[0]) < 2:
         return {}
-    seeds = list(dict.fromkeys([run.seed for _, run in members]
-                               + list(ensemble.seeds_of(ensemble.models[0]))))
     main = {run.seed: run for run in pruning.reseeded_runs(ensemble, dataset)}
-    others = [(profile, main[seed]) for seed in seeds if seed in main][:len(members)]
-    return {Record.FUSED_ORDERING: first, Record.FUSED_MODELS: len(members),
-            Record.FUSED_ACCURACY: round(fused_accuracy(members), 4),
+    order = list(dict.fromkeys([*seeds, *ensemble.seeds_of(ensemble.models[0])]))
+    others = [(profile, main[seed]) for seed in order if seed in main][:len(per_seed[0])]
+    return {Record.FUSED_ORDERING: first, Record.FUSED_MODELS: len(per_seed[0]),
+            Record.FUSED_SEEDS: len(seeds),
+            Record.FUSED_ACCURACY: round(float(np.mean([fused_accuracy(members)
+                                                        for members in per_seed])), 4),
             Record.BASELINE_MODELS: len(others),
             Record.BASELINE_ACCURACY: round(fused_accuracy(others), 4)}
 
 
+def split_labels(profile: str, dataset: str) -> pd.Series:
+    """The label of every sample of the training split as the curriculum runs see it."""
+    split = toolkit.training_split(profile, dataset)
+    return split[LAYOUTS[dataset].target_column].astype(str)
+
+
 def training_samples(profile: str, dataset: str) -> int:
     """The training split's size as the curriculum runs see it."""
-    return len(toolkit.training_split(profile, dataset))
+    return len(split_labels(profile, dataset))
 
 
 def sample_epochs_share(pacing: Pacing, samples: int, epochs: int) -> float:

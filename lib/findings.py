@@ -476,8 +476,11 @@ def curricula(profile: str) -> str:
                      f"A difference counts beyond {yardstick:.3f} (two test clips).")
         fused = n.get(Curricula.FUSION) or {}
         if fused:
+            seeds = fused[Curricula.FUSED_SEEDS]
             sentence += (f" Late fusion of the {fused[Curricula.FUSED_MODELS]} curriculum models "
-                         f"reaches {fused[Curricula.FUSED_ACCURACY]:.3f}, "
+                         f"of {fused[Curricula.FUSED_ORDERING]} and a seed reaches "
+                         f"{fused[Curricula.FUSED_ACCURACY]:.3f}"
+                         + (f" (mean over {seeds} seeds)" if seeds > 1 else "") + ", "
                          f"{fused[Curricula.BASELINE_MODELS]} runs without a curriculum fused "
                          f"{fused[Curricula.BASELINE_ACCURACY]:.3f}.")
         entry = n.get(Curricula.ENTRY, {})

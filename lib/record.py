@@ -286,11 +286,13 @@ class Curricula:
     HIGH = "high"
     DIFFERENCE = "difference"
     MINUTES_PER_RUN = "minutes_per_run"
-    #: Late fusion: ``FUSED_ORDERING``, ``FUSED_MODELS`` and their ``FUSED_ACCURACY``, against
-    #: ``BASELINE_MODELS`` runs without a curriculum and their ``BASELINE_ACCURACY``.
+    #: Late fusion: ``FUSED_ORDERING``, ``FUSED_MODELS`` of one seed and their
+    #: ``FUSED_ACCURACY`` (mean over ``FUSED_SEEDS``), against ``BASELINE_MODELS`` runs without
+    #: a curriculum and their ``BASELINE_ACCURACY``.
     FUSION = "fusion"
     FUSED_ORDERING = "ordering"
     FUSED_MODELS = "models"
+    FUSED_SEEDS = "seeds"
     FUSED_ACCURACY = "accuracy"
     BASELINE_MODELS = "baseline_models"
     BASELINE_ACCURACY = "baseline_accuracy"

@@ -67,8 +67,11 @@ def padded_seconds(dataset: str) -> float | None:
     return None
 
 
-def dataset_config(layout: DatasetLayout, root: Path) -> dict[str, Any]:
-    """The autrainer dataset config, as the paper's ``conf/dataset/*-16k.yaml``."""
+def dataset_config(layout: DatasetLayout, root: Path, dev_split_seed: int | None = None
+                   ) -> dict[str, Any]:
+    """The autrainer dataset config, as the paper's ``conf/dataset/*-16k.yaml``; where autrainer
+    carves dev out of ``train.csv`` (DCASE), ``dev_split_seed`` fixes the carve for every run
+    (otherwise each run carves with its own seed)."""
     transform: dict[str, Any] = {"type": "grayscale"}
     if layout.autrainer_class.endswith("SpeechCommands"):
         # Clips shorter than 1 s are padded to 101 frames, as in the paper's config.
@@ -85,6 +88,8 @@ def dataset_config(layout: DatasetLayout, root: Path) -> dict[str, Any]:
                     "autrainer.metrics.F1"],
         "tracking_metric": "autrainer.metrics.Accuracy",
         "transform": transform,
+        **({"dev_split_seed": dev_split_seed}
+           if dev_split_seed is not None and "dev_split_seed" in layout.autrainer_args else {}),
     }
 
 
@@ -130,10 +135,11 @@ def download(layout: DatasetLayout, root: Path) -> None:
     getattr(autrainer.datasets, layout.autrainer_class.rsplit(".", 1)[1]).download(str(root))
 
 
-def write_dataset_configs(profile: str, datasets: list[str]) -> Path:
+def write_dataset_configs(profile: str, datasets: list[str], dev_split_seed: int | None = None
+                          ) -> Path:
     work = paths.toolkit_dir(profile)
     for name in datasets:
-        config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name))
+        config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name), dev_split_seed)
         _write_yaml(work / "conf" / "dataset" / f"{config['id']}.yaml", config)
     return work
 
@@ -268,9 +274,10 @@ def _instantiate_dataset(config: dict[str, Any], model_transform: Any, seed: int
                                  batch_size=batch_size)
 
 
-def load_dataset(profile: str, name: str, seed: int = 0, batch_size: int = 32) -> Any:
+def load_dataset(profile: str, name: str, seed: int = 0, batch_size: int = 32,
+                 dev_split_seed: int | None = None) -> Any:
     """autrainer's own dataset object for a preprocessed tree (the class training uses)."""
-    config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name))
+    config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name), dev_split_seed)
     return _instantiate_dataset(config, {"type": "grayscale"}, seed, batch_size)
 
 
@@ -686,24 +693,31 @@ PRESENTED_COLUMN = "position"
 
 def predefined_settings(file: Path, dataset: str) -> dict[str, Any]:
     """Predefined's settings: the scores in ``file``'s :data:`PRESENTED_COLUMN`, higher is
-    harder, row by row against the dataset's training split as autrainer loads it with seed 0
-    (the split aucurriculum scores and curriculum runs train on, see
-    :func:`curriculum_seed`)."""
+    harder, row by row against the dataset's training split as aucurriculum loads it
+    (:func:`training_split`)."""
     return {"file": str(file.resolve()), "scores_column": PRESENTED_COLUMN, "reverse": False,
             "dataset": dataset_id(dataset), "subset": "train"}
 
 
+#: Where autrainer carves dev out of ``train.csv`` (DCASE), curriculum runs carve it with this
+#: seed whatever their own: aucurriculum scores an ordering on the split of seed 0, which
+#: autrainer reads as unset (``dev_split_seed or seed``), so without a fixed carve the ordering
+#: and the runs would see different splits. It is the carve of the main ensemble's seed 1.
+CURRICULUM_DEV_SPLIT_SEED = 1
+
+
 def training_split(profile: str, dataset: str) -> pd.DataFrame:
-    """The training split as aucurriculum's Predefined and Random load it (seed 0), rows in
-    the dataset's order: what a presented ordering must follow row by row."""
-    return load_dataset(profile, dataset, seed=0).df_train.reset_index(drop=True)
+    """The training split as aucurriculum's Predefined and Random load it and curriculum runs
+    train on it (:data:`CURRICULUM_DEV_SPLIT_SEED`), rows in the dataset's order: what a
+    presented ordering must follow row by row."""
+    return load_dataset(profile, dataset, seed=0,
+                        dev_split_seed=CURRICULUM_DEV_SPLIT_SEED).df_train.reset_index(drop=True)
 
 
-def curriculum_seed(dataset: str, seed: int) -> int | str:
-    """A curriculum run's seed. Where autrainer carves dev out of ``train.csv`` with the
-    run's seed (DCASE), aucurriculum's ordering covers the seed-0 carve, so the run keeps
-    its training seed but splits the data as seed 0 does (autrainer's ``<train>-<data>``)."""
-    return seed if "dev" in LAYOUTS[dataset].splits else f"{seed}-0"
+def predefined_run_dir(profile: str, file: Path, dataset: str) -> Path:
+    """Where aucurriculum's Predefined keeps the scores of one presented ``file``
+    (``<dataset id>_<file stem>``): it reuses them while they exist."""
+    return scores_dir(profile, "Predefined", "train") / f"{dataset_id(dataset)}_{file.stem}"
 
 
 #: lib's curriculum schedules (:data:`lib.profiles.CURRICULUM_SCHEDULES`) -> aucurriculum's
@@ -715,15 +729,25 @@ _SHORT = {"Curriculum": "C", "AntiCurriculum": "A", "Balanced": "B", "Unbalanced
           "Original": "O"}
 
 
+#: autrainer's scheduler config of the curriculum runs under ``onecycle``, sized to the
+#: optimiser steps a paced run takes (fewer than a full run's).
+PACED_SCHEDULER = "OneCycle-paced"
+
+
+def curriculum_scheduler_id(scheduler: str) -> str:
+    """The scheduler config id of a curriculum run."""
+    return PACED_SCHEDULER if scheduler == "onecycle" else SCHEDULERS[scheduler]
+
+
 def curriculum_run_name(dataset: str, model: str, optimizer: str, learning_rate: float,
-                        batch_size: int, epochs: int, seed: int | str, precision: str,
+                        batch_size: int, epochs: int, seed: int, precision: str,
                         scheduler: str, augmentation: str, schedule: str, sampling: str,
                         scoring_id: str, pacing: str, initial_size: float,
                         final_iteration: float) -> str:
     """aucurriculum's run folder name (its ``_aucurriculum_train_`` sweep subdir)."""
     curriculum = CURRICULUM_TYPES[schedule]
     return (f"{dataset_id(dataset)}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
-            f"_{batch_size}_epoch_{epochs}_{SCHEDULERS[scheduler]}"
+            f"_{batch_size}_epoch_{epochs}_{curriculum_scheduler_id(scheduler)}"
             f"_{AUGMENTATION_IDS[augmentation]}_{_SHORT[curriculum]}_{_SHORT[sampling]}"
             f"_{scoring_id}_{pacing}_{initial_size}_{final_iteration}_{seed}")
 
@@ -746,20 +770,23 @@ def write_curriculum_config(profile: str, dataset: str, model: str,
                             batch_size: int, learning_rate: float, optimizer: str, device: str,
                             precision: str, scheduler: str, augmentation: str, pacing: str,
                             initial_size: float, final_iteration: float, sampling: str,
-                            launcher: Launcher = Launcher()) -> Path:
+                            paced_steps: int, launcher: Launcher = Launcher()) -> Path:
     """``conf/curricula.yaml``: aucurriculum's curriculum training of ``model`` on ``dataset``
     for each (schedule, scoring config id) of ``points`` and each seed, with the main runs'
     settings and one pacing. aucurriculum sweeps curriculum x scoring x seed; the pairs not
     in ``points`` are excluded with the sweeper's filters, beside its own (runs that
-    finished; partial curricula). Only the best and the last model states are written."""
-    work = write_dataset_configs(profile, [dataset])
+    finished; partial curricula). Only the best and the last model states are written. A
+    one-cycle schedule is sized to ``paced_steps``, the optimiser steps of a paced run."""
+    work = write_dataset_configs(profile, [dataset], CURRICULUM_DEV_SPLIT_SEED)
     device = resolve_device(device)
     problem = precision_problem(precision, device.split(":")[0])
     if problem:
         raise ToolkitError(problem)
     _write_model_configs(work, [model], precision)
-    steps = _steps_per_epoch(profile, [dataset], batch_size) if scheduler == "onecycle" else None
-    _write_scheduler_config(work, scheduler, epochs, steps)
+    if scheduler == "onecycle":  # one "epoch" of all the run's steps: the same cycle
+        _write_scheduler_config(work, scheduler, 1, paced_steps, PACED_SCHEDULER)
+    else:
+        _write_scheduler_config(work, scheduler, epochs, None)
     _write_augmentation_config(work, augmentation)
     types = sorted({CURRICULUM_TYPES[schedule] for schedule, _ in points})
     scorings = list(dict.fromkeys(scoring for _, scoring in points))
@@ -767,10 +794,10 @@ def write_curriculum_config(profile: str, dataset: str, model: str,
     excluded = [{"type": "expr", "expr": f"curriculum.id == '{kind}' and "
                                          f"curriculum.scoring.id == '{scoring}'"}
                 for kind in types for scoring in scorings if (kind, scoring) not in wanted]
-    sweep = {"+seed": ", ".join(str(curriculum_seed(dataset, s)) for s in seeds),
+    sweep = {"+seed": ", ".join(str(s) for s in seeds),
              "+batch_size": batch_size, "+learning_rate": learning_rate,
              "dataset": dataset_id(dataset), "model": model_id(model, precision),
-             "optimizer": optimizer, "scheduler": SCHEDULERS[scheduler],
+             "optimizer": optimizer, "scheduler": curriculum_scheduler_id(scheduler),
              "augmentation": AUGMENTATION_IDS[augmentation],
              "curriculum": ", ".join(types), "curriculum/scoring": ", ".join(scorings),
              "curriculum/pacing": pacing, "curriculum/sampling": sampling,

@@ -49,6 +49,16 @@ def test_a_sample_without_a_score_is_placed_at_the_median_in_one_line():
     assert 4 <= position[split["filename"][11]] <= 6
 
 
+def test_the_paced_steps_follow_what_the_sampling_draws():
+    labels = pd.Series(["a"] * 10 + ["b"] * 4)
+    pacing = curricula.Pacing("Linear", 0.5, 0.5, "Balanced")
+    assert pacing.sizes(14, 2) == [7, 14]
+    assert pacing.drawn(labels, 2) == [6, 14]  # 3 per class
+    assert pacing.steps(labels, 2, 4) == 2 + 4
+    original = curricula.Pacing("Linear", 0.5, 0.5, "Original")
+    assert original.drawn(labels, 2) == [7, 14]  # 5 + 2
+
+
 def test_the_pacing_grows_the_drawn_share_to_the_whole_split():
     pacing = curricula.Pacing("Linear", 0.2, 0.5, "Balanced")
     sizes = pacing.sizes(600, 8)
@@ -85,15 +95,23 @@ def test_the_random_schedule_is_trained_once_for_every_ordering():
 
 
 def test_the_training_config_sweeps_only_the_points_asked_for(smoke_data):
+    nested = paths.curriculum_profile("smoke")
+    paths.dataset_dir(nested, "SyntheticScenes").parent.mkdir(parents=True, exist_ok=True)
     work = toolkit.write_curriculum_config(
-        "smoke", "OfflineKeywords", "Cnn10",
+        nested, "SyntheticScenes", "Cnn10",
         [("curriculum", "AOfflineKeywords"), ("anti", "AOfflineKeywords"),
          ("random", "RandomOfflineKeywords")], [1, 2], 2, 8, 1e-3, "Adam", "cpu", "bf16",
-        "none", "none", "Linear", 0.5, 0.5, "Balanced")
+        "onecycle", "none", "Linear", 0.5, 0.5, "Balanced", 7)
     config = yaml.safe_load((work / "conf" / "curricula.yaml").read_text())
+    scheduler = yaml.safe_load((work / "conf" / "scheduler" / f"{toolkit.PACED_SCHEDULER}.yaml")
+                               .read_text())
+    assert scheduler["epochs"] * scheduler["steps_per_epoch"] == 7  # sized to the paced run
+    dataset = yaml.safe_load((work / "conf" / "dataset" / "SyntheticScenes-16k.yaml").read_text())
+    assert dataset["dev_split_seed"] == toolkit.CURRICULUM_DEV_SPLIT_SEED
     sweep = config["hydra"]["sweeper"]["params"]
     assert sweep["curriculum"] == "AntiCurriculum, Curriculum"
     assert sweep["curriculum/scoring"] == "AOfflineKeywords, RandomOfflineKeywords"
+    assert sweep["+seed"] == "1, 2" and sweep["scheduler"] == toolkit.PACED_SCHEDULER
     excluded = [f["expr"] for f in config["hydra"]["sweeper"]["filters"] if f["type"] == "expr"]
     assert excluded == ["curriculum.id == 'AntiCurriculum' and "
                         "curriculum.scoring.id == 'RandomOfflineKeywords'"]
@@ -140,7 +158,9 @@ def test_the_pacing_limits_what_the_first_epoch_drew(trained):
     ids = toolkit.run_split_table(folder, "train")[LAYOUTS["OfflineKeywords"].index_column]
     drawn = [set(ids.to_numpy()[np.load(toolkit.epoch_outputs_files(folder, epoch)[2])])
              for epoch in (1, values["EPOCHS"])]
-    assert len(drawn[0]) == sizes[0] and len(drawn[1]) == len(split)
+    labels = split[LAYOUTS["OfflineKeywords"].target_column].astype(str)
+    assert len(drawn[0]) == pacing.drawn(labels, values["EPOCHS"])[0]
+    assert len(drawn[1]) == len(split)
     presented = pd.read_csv(paths.presented_ordering_file(nested, "OfflineKeywords",
                                                           point.ordering))
     presented["label"] = presented["sample_id"].map(split.set_index(
@@ -160,3 +180,11 @@ def test_a_changed_row_order_is_caught_when_aucurriculum_reads_it_back(trained):
                             .to_numpy()})
     with pytest.raises(curricula.CurriculumError, match="do not follow"):
         curricula.check_read_back(nested, "OfflineKeywords", config, wrong)
+
+
+def test_a_curriculum_seed_without_a_main_run_is_one_line(smoke_notebooks):
+    ensemble = training.Ensemble.from_parameters(profiles.load("smoke"))
+    with pytest.raises(curricula.CurriculumError) as caught:
+        curricula.baseline("smoke", ensemble, "OfflineKeywords", [99])
+    assert str(caught.value).startswith("CURRICULUM_SEEDS: seed 99") and "\n" not in str(
+        caught.value)
