@@ -384,13 +384,18 @@ def inclusion_points(profile: str, ensemble: Ensemble, dataset: str, shares: lis
                      seeds: list[int], data_seed: int, log: Callable[[str], None] = print
                      ) -> list[pruning.Point]:
     """Training on the easiest or the hardest ``share`` alone: the pruning points that remove
-    the hardest or the easiest rest (the Difficulty chapter's ordering)."""
+    the hardest or the easiest rest (the Difficulty chapter's ordering), the same runs as the
+    pruning chapter's where it trains that point; one that cannot be built is skipped in one
+    logged line."""
     candidates = pruning.removal_candidates(profile, dataset, log=log)
     points = []
     for share in shares:
         for rule in ("hardest", "easiest"):
-            points.append(pruning.train_point(profile, ensemble, dataset, candidates, rule,
-                                              round(1 - share, 4), seeds, data_seed, log))
+            try:
+                points.append(pruning.train_point(profile, ensemble, dataset, candidates, rule,
+                                                  round(1 - share, 4), seeds, data_seed, log))
+            except pruning.PruningError as err:
+                log(f"skipped: {err}")
     return points
 
 
