@@ -368,8 +368,10 @@ def train(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
                 ensemble.augmentation, pacing.function, pacing.initial_size,
                 pacing.final_iteration, pacing.sampling,
                 pacing.steps(labels, ensemble.epochs, ensemble.batch_size), ensemble.launcher)
+            labels = {run.name: f"{run.model} seed {run.seed}, {point.name}"
+                      for point in points for run in point.runs}
             toolkit.train_curricula(nested, training.Progress(nested, runs, ensemble.epochs,
-                                                              log),
+                                                              log, labels=labels),
                                     ensemble.launcher, log)
     for run in runs:
         if not training.is_complete(nested, run):

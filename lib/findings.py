@@ -39,6 +39,11 @@ def _named(dataset: str) -> str:
     return f"**{dataset}**" + ("" if paper == dataset else f" (stand-in for {paper})")
 
 
+def _listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _share(part: float, whole: float) -> str:
     return f"{part / whole:.0%}" if whole else "—"
 
@@ -417,7 +422,7 @@ def pruning(profile: str) -> str:
         largest = max(changes, key=lambda name: abs(changes[name]))
         model, unpruned = n[Pruning.MODEL], n[Pruning.UNPRUNED]
         learned = has_learned(unpruned, chance)
-        verdict = (f"removing {' and '.join(moved)} changes test accuracy beyond what reseeding "
+        verdict = (f"removing {_listed(moved)} changes test accuracy beyond what reseeding "
                    "a run does" if moved else
                    "no rule changes test accuracy beyond what reseeding a run does at this size "
                    f"(the largest change: {largest}, {changes[largest]:+.3f})")
@@ -458,7 +463,7 @@ def curricula(profile: str) -> str:
                  if round(abs(change), 3) > yardstick]
         largest = max(changes, key=lambda name: abs(changes[name]))
         runs, model = len(n[Curricula.SEEDS]), n[Curricula.MODEL]
-        verdict = (f"{' and '.join(moved)} change{'s' if len(moved) == 1 else ''} test accuracy "
+        verdict = (f"{_listed(moved)} change{'s' if len(moved) == 1 else ''} test accuracy "
                    "beyond what reseeding a run does" if moved else
                    "no schedule changes test accuracy beyond what reseeding a run does "
                    f"(the largest change: {largest}, {changes[largest]:+.3f})")

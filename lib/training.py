@@ -153,9 +153,13 @@ class Progress:
     ``every`` seconds for long runs."""
 
     def __init__(self, profile: str, runs: list[Run], epochs: int,
-                 log: Callable[[str], None], every: float = 30.0) -> None:
+                 log: Callable[[str], None], every: float = 30.0,
+                 labels: dict[str, str] | None = None) -> None:
+        """``labels``: how to name runs by folder name, where their own label (dataset, model,
+        seed) does not tell them apart."""
         self.profile, self.runs, self.epochs, self.log, self.every = \
             profile, runs, epochs, log, every
+        self.labels = labels or {}
         self.reported: set[str] = {r.name for r in runs if is_complete(profile, r)}
         self.epoch_seen: dict[str, int] = {}
         self.last_line = time.monotonic()
@@ -171,7 +175,7 @@ class Progress:
                 toolkit.prune_optimizer_states(folder)
                 seconds = train_seconds(folder)
                 best = best_record(folder)
-                self.log(f"[{len(self.reported)}/{len(self.runs)}] {run.label}: "
+                self.log(f"[{len(self.reported)}/{len(self.runs)}] {self._label(run)}: "
                          f"{self.epochs} epochs in {seconds:.0f} s, best dev accuracy "
                          f"{best['accuracy']['all']:.3f} at epoch {best['iteration']}")
                 self.last_line = time.monotonic()
@@ -179,9 +183,12 @@ class Progress:
             done = len(epochs_done(folder)) if folder.is_dir() else 0
             if done > self.epoch_seen.get(run.name, 0) and \
                     time.monotonic() - self.last_line >= self.every:
-                self.log(f"    {run.label}: epoch {done}/{self.epochs}")
+                self.log(f"    {self._label(run)}: epoch {done}/{self.epochs}")
                 self.last_line = time.monotonic()
                 self.epoch_seen[run.name] = done
+
+    def _label(self, run: Run) -> str:
+        return self.labels.get(run.name, run.label)
 
 
 def best_record(folder: Path) -> dict[str, Any]:
