@@ -1,29 +1,56 @@
-"""What a profile's build took: each notebook's time, the disk of each results folder, and the
-test suite's count and time, published for the book's *Measured* page.
+"""What a profile's build took: each notebook's time split into compute and fixed cost, the
+disk of each results folder, and the test suite's count and time, published for the book.
 
-Reads what the build already recorded, so it costs nothing to run: the runner's stamps
-(``results/<profile>/notebooks/.stamps``: each notebook's last successful run and its
-seconds), the size of every folder under ``results/<profile>/``, and, with ``--pytest-log``,
-pytest's closing line of a ``make test`` run. ``--wall-seconds`` adds the measured wall time
-of the whole command (``make book`` from a fresh clone, say), ``--note`` a sentence on how it
-was run. Writes ``results/benchmarks/build_<profile>.json`` and ``book/measured/build_<profile>.md``.
+Reads what the build recorded: the runner's stamps (``results/<profile>/notebooks/.stamps``:
+each notebook's last successful run, when it started and its seconds), the command ledger
+(``results/<profile>/timing/commands.jsonl``: every ``autrainer``/``aucurriculum`` command,
+its start and seconds, nested profiles included) and every run's own timers (autrainer's
+``timer.yaml``: its epochs, dev and test passes; the in-training records: the recorder's
+passes). Each notebook's minutes split three ways:
 
-Run:  .venv/bin/python benchmarks/build_report.py --profile demo [--pytest-log LOG]
+* **epochs**: the forward and backward passes inside the runs it trained (autrainer's train,
+  dev and test timers and the recorder's passes): what a faster device shortens;
+* **toolkit fixed**: the rest of its toolkit commands' wall time: each command's start
+  (imports), each run's set-up (dataset, model, summary, saved states, plots), and for
+  scoring commands aucurriculum's passes, which no timer separates;
+* **lib**: the notebook's own work outside the toolkits (kernel start, lib's forward passes for
+  Grad-CAM, calibration and inference, analysis, figures).
+
+``--fresh`` builds the profile from scratch first (``make data notebooks html`` after removing
+``results/<profile>``), timing the whole command and noting the machine's load before and
+after. ``--pytest-log`` adds pytest's closing line of a ``make test`` run. Writes
+``results/benchmarks/build_<profile>.json`` and ``book/measured/build_<profile>.md``, and
+rewrites the build figures between the ``build_<profile>`` markers of the README and
+``book/reproduce.md``.
+
+Run:  .venv/bin/python benchmarks/build_report.py --profile demo [--fresh] [--pytest-log LOG]
       [--wall-seconds N] [--note TEXT]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
+
+import numpy as np
+import yaml
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import publish as publish_module  # noqa: E402
 from benchmarks.publish import publish  # noqa: E402
-from lib import paths, run  # noqa: E402
+from lib import callbacks, paths, run, toolkit  # noqa: E402
+
+#: The make steps of a build after the install, timed one by one under ``--fresh``.
+BUILD_STEPS = ("data", "notebooks", "html")
 
 
 def folder_bytes(folder: Path) -> int:
@@ -39,16 +66,113 @@ def folder_bytes(folder: Path) -> int:
 
 
 def notebook_times(profile: str) -> pd.DataFrame:
-    """Each notebook's last successful run: when it started and its seconds."""
+    """Each notebook's last successful run: when it started (Unix time) and its seconds."""
     stamps = paths.executed_notebooks_dir(profile) / ".stamps"
     rows = []
     for notebook in run.notebooks():
         stamp = stamps / f"{notebook.stem}.json"
         if stamp.is_file():
             record = json.loads(stamp.read_text())
-            rows.append({"step": notebook.name, "minutes": round(record["seconds"] / 60, 2),
-                         "started": record["started"].replace("T", " ")[:16]})
+            rows.append({"step": notebook.name, "seconds": float(record["seconds"]),
+                         "started": datetime.fromisoformat(record["started"]).timestamp()})
     return pd.DataFrame(rows)
+
+
+def commands(profile: str) -> pd.DataFrame:
+    """The toolkit commands of the profile's builds (ledger), one row each."""
+    ledger = paths.command_ledger(paths.results_dir(profile))
+    rows = [json.loads(line) for line in ledger.read_text().splitlines() if line.strip()] \
+        if ledger is not None and ledger.is_file() else []
+    return pd.DataFrame(rows, columns=["tool", "args", "work", "started", "seconds", "exit"])
+
+
+def trained_runs(profile: str) -> pd.DataFrame:
+    """Every run under the profile's results (nested profiles included): when it finished
+    and the seconds of its passes (autrainer's train, dev and test timers plus the in-training
+    recorder's)."""
+    rows = []
+    for timer in paths.results_dir(profile).rglob("timer.yaml"):
+        folder = timer.parent
+        metrics = folder / toolkit.METRICS_FILE
+        if not metrics.is_file():
+            continue
+        timers = yaml.safe_load(timer.read_text())
+        passes = sum(float(timers.get(part, {}).get("total_seconds", 0.0))
+                     for part in ("train", "dev", "test"))
+        for record in callbacks.records_dir(folder).glob("epoch_*.npz"):
+            with np.load(record) as saved:
+                passes += float(saved["seconds"]) if "seconds" in saved else 0.0
+        rows.append({"run": str(folder.relative_to(paths.results_dir(profile))),
+                     "finished": metrics.stat().st_mtime, "seconds": passes})
+    return pd.DataFrame(rows, columns=["run", "finished", "seconds"])
+
+
+def split_times(times: pd.DataFrame, ledger: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Per notebook: minutes, toolkit commands, runs trained, and the minutes of epochs,
+    toolkit fixed cost and lib work (see the module's doc), by time window: a command or a run
+    belongs to the notebook that was running when it started or finished."""
+    rows = []
+    for notebook in times.itertuples():
+        end = notebook.started + notebook.seconds + 1  # stamps start at whole seconds
+        inside = ledger[(ledger["started"] >= notebook.started - 1) & (ledger["started"] < end)]
+        trained = runs[(runs["finished"] >= notebook.started - 1) & (runs["finished"] < end)]
+        command_seconds = float(inside["seconds"].sum())
+        epochs = min(float(trained["seconds"].sum()), command_seconds)
+        rows.append({"step": notebook.step, "minutes": notebook.seconds / 60,
+                     "commands": len(inside), "runs": len(trained), "epochs": epochs / 60,
+                     "toolkit fixed": (command_seconds - epochs) / 60,
+                     "lib": (notebook.seconds - command_seconds) / 60})
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        total = table.drop(columns="step").sum()
+        table = pd.concat([table, pd.DataFrame([{"step": "all notebooks", **total}])],
+                          ignore_index=True)
+        table["fixed share"] = (table["toolkit fixed"] / table["minutes"]).map("{:.0%}".format)
+    return table.round(2)
+
+
+def fresh_build(profile: str) -> dict:
+    """``make data notebooks html`` from an empty ``results/<profile>``, each step timed, with
+    the machine's load average before and after."""
+    shutil.rmtree(paths.results_dir(profile), ignore_errors=True)
+    load_before = os.getloadavg()
+    steps = {}
+    for step in BUILD_STEPS:
+        started = time.time()
+        subprocess.run(["make", step, f"PROFILE={profile}"], cwd=paths.ROOT, check=True)
+        steps[step] = round(time.time() - started, 1)
+    return {"steps_seconds": steps, "wall_seconds": round(sum(steps.values()), 1),
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()]}
+
+
+def rewrite_block(file: Path, name: str, text: str) -> None:
+    """Replace the text between ``<!-- name -->`` and ``<!-- /name -->`` in ``file``."""
+    content = file.read_text()
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    if start not in content or end not in content:
+        print(f"note: {paths.relative(file)} has no {start} block; not rewritten")
+        return
+    head, rest = content.split(start, 1)
+    file.write_text(f"{head}{start}\n{text.strip()}\n{end}{rest.split(end, 1)[1]}")
+
+
+def build_sentence(profile: str, report: dict) -> str:
+    """The figures the README and the Reproduce chapter state, from the report."""
+    wall = report.get("build", {}).get("wall_seconds") or report.get("wall_seconds")
+    notebooks = report["split"][-1]
+    time_part = (f"`make book` after the install took **{wall / 60:.0f} minutes** "
+                 f"({notebooks['minutes']:.0f} of them notebooks)" if wall else
+                 f"the notebooks took **{notebooks['minutes']:.0f} minutes**")
+    load = report.get("build", {}).get("load_before")
+    return (f"Measured by `benchmarks/build_report.py` on {report['machine']} at commit "
+            f"`{report['commit']}` ({report['date']}): for the `{profile}` profile, "
+            f"{time_part}; {notebooks['epochs']:.0f} minutes were epochs and forward passes "
+            f"inside the runs, {notebooks['toolkit fixed']:.0f} the toolkits' fixed cost "
+            f"(command starts, run set-up, aucurriculum's scoring), "
+            f"{notebooks['lib']:.0f} the notebooks' own work; `results/{profile}` holds "
+            f"**{report['disk_mb_total'] / 1000:.2f} GB**"
+            + (f" (load average {load[0]:.1f} when it started)." if load else "."))
 
 
 def pytest_summary(log: Path) -> dict:
@@ -63,40 +187,58 @@ def pytest_summary(log: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="demo")
+    parser.add_argument("--fresh", action="store_true",
+                        help="build the profile from scratch first (removes results/<profile>)")
     parser.add_argument("--pytest-log", type=Path, help="output of a `make test` run")
     parser.add_argument("--wall-seconds", type=float, help="wall time of the whole command")
     parser.add_argument("--note", default="", help="how the build was run, in a sentence")
     args = parser.parse_args(argv)
+    build = fresh_build(args.profile) if args.fresh else {}
     times = notebook_times(args.profile)
     if times.empty:
         print(f"error: no finished notebook of profile {args.profile} "
               f"({paths.relative(paths.executed_notebooks_dir(args.profile))})", file=sys.stderr)
         return 1
+    split = split_times(times, commands(args.profile), trained_runs(args.profile))
     root = paths.results_dir(args.profile)
     disk = {folder.name: round(folder_bytes(folder) / 1e6, 1)
             for folder in sorted(root.iterdir()) if folder.is_dir()}
     tests = pytest_summary(args.pytest_log) if args.pytest_log else None
-    table = pd.concat([times.drop(columns="started"), pd.DataFrame(
-        [{"step": "all notebooks", "minutes": round(times["minutes"].sum(), 2)}]
-        + ([{"step": "whole command (wall)", "minutes": round(args.wall_seconds / 60, 2)}]
-           if args.wall_seconds else [])
+    wall = build.get("wall_seconds") or args.wall_seconds
+    extra = pd.DataFrame(
+        ([{"step": "whole build after the install (wall)", "minutes": round(wall / 60, 2)}]
+         if wall else [])
+        + ([{"step": f"{step} (make {step})", "minutes": round(seconds / 60, 2)}
+            for step, seconds in build.get("steps_seconds", {}).items()])
         + ([{"step": f"tests: {tests.get('passed', 0)} passed, {tests.get('failed', 0)} "
-                     "failed", "minutes": round(tests["seconds"] / 60, 2)}]
-           if tests and tests["seconds"] else []))], ignore_index=True)
+                     f"failed, {tests.get('skipped', 0)} skipped",
+             "minutes": round(tests["seconds"] / 60, 2)}]
+           if tests and tests["seconds"] else []))
+    table = pd.concat([split, extra], ignore_index=True).fillna("")
     disk_table = pd.DataFrame([{"folder": f"results/{args.profile}/{name}", "MB": mb}
                                for name, mb in disk.items()]
                               + [{"folder": f"results/{args.profile}", "MB": round(sum(disk.values()), 1)}])
+    report = {"profile": args.profile, "machine": publish_module.machine(),
+              "commit": publish_module.commit(),
+              "date": datetime.now().astimezone().strftime("%Y-%m-%d"),
+              "split": split.to_dict("records"), "disk_mb": disk,
+              "disk_mb_total": round(sum(disk.values()), 1), "tests": tests,
+              "build": build, "wall_seconds": wall, "note": args.note}
     output = paths.RESULTS / "benchmarks" / f"build_{args.profile}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps({"profile": args.profile, "notebooks": times.to_dict("records"),
-                                  "disk_mb": disk, "tests": tests,
-                                  "wall_seconds": args.wall_seconds, "note": args.note},
-                                 indent=2) + "\n")
+    output.write_text(json.dumps(report, indent=2) + "\n")
     print(table.to_string(index=False), "\n", disk_table.to_string(index=False))
     publish(f"build_{args.profile}", f"The `{args.profile}` build: time and disk", table,
             "build_report.py",
-            f"{args.note}\n\nDisk, each file once (hard links shared by the pruning and sweep "
-            f"copies counted once):\n\n{disk_table.to_markdown(index=False)}")
+            f"{args.note}\n\nMinutes per notebook: *epochs* are the passes inside the runs it "
+            "trained (autrainer's timers and the in-training recorder's), *toolkit fixed* the "
+            "rest of its `autrainer`/`aucurriculum` commands (start, run set-up, saved states, "
+            "aucurriculum's scoring passes), *lib* its own work outside them; *fixed share* is "
+            "toolkit fixed over the notebook's minutes."
+            f"\n\nDisk, each file once:\n\n{disk_table.to_markdown(index=False)}")
+    sentence = build_sentence(args.profile, report)
+    for file in (paths.ROOT / "README.md", paths.BOOK / "reproduce.md"):
+        rewrite_block(file, f"build_{args.profile}", sentence)
     return 0
 
 

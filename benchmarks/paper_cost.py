@@ -23,10 +23,12 @@ up to the best one are scored). Both scoring engines make that same forward pass
 after training from every kept checkpoint, the in-training engine during training from the
 weights in memory (lib/callbacks.py), so its disk keeps only the best and last model states
 (plus _initial) and 12 bytes per training sample and epoch of records; one run per dataset
-still keeps every checkpoint, as the reference aucurriculum scores beside the records. Disk per run = epochs (+ _initial, _best) x model.pt + per-epoch
-outputs, plus the optimizer states; lib/training.py prunes all but the last optimizer.pt as soon
-as a run finishes, so the peak is every run's kept files plus one running run's optimizer state
-per epoch. Features and audio count once.
+still keeps every checkpoint, as the reference aucurriculum scores beside the records. The
+disk of a run and of the sweep is lib/disk.py's projection (the one the training checks the
+free disk against) with the sizes measured here: epochs (+ _initial, _best) x model.pt +
+per-epoch outputs, plus the optimizer states; lib/training.py prunes all but the last
+optimizer.pt as soon as a run finishes, so the peak is every run's kept files plus one running
+run's optimizer state per epoch. Features and audio count once.
 
 The Definitions chapter's scoring functions are projected from the same rates
 (:func:`definition_hours`).
@@ -71,8 +73,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.publish import publish  # noqa: E402
-from lib import curricula, paths, profiles  # noqa: E402
-from lib.callbacks import RECORD_BYTES_PER_SAMPLE  # noqa: E402
+from lib import curricula, disk, paths, profiles, training  # noqa: E402
 
 OUTPUT = paths.RESULTS / "benchmarks" / "paper_cost.json"
 #: The preprocessing both datasets' `-16k` configurations use (features_subdir: log_mel_16k).
@@ -95,27 +96,29 @@ SPEECH_COMMANDS_WORDS = [
     "yes", "zero",
 ]
 
-#: DCASE2020 Task 1A, fold 1 of the TAU Urban Acoustic Scenes 2020 Mobile development set:
-#: evaluation_setup/fold1_train.csv has 13965 clips, fold1_evaluate.csv 2970 (task description,
-#: dcase.community/challenge2020/task-acoustic-scene-classification; the development set has
-#: 23040 clips in all). autrainer's download turns these into train.csv and test.csv.
-DCASE_FOLD1_TRAIN = 13_965
-DCASE_FOLD1_EVALUATE = 2_970
-#: autrainer's DCASE2020Task1A-16k.yaml sets dev_split 0.1: whole recording locations move from
-#: train to dev until dev holds >= 10 % of fold1_train (_split_train_dataset), so dev is this
-#: lower bound plus part of one location; the exact number needs the metadata.
-DCASE_DEV = math.ceil(0.1 * DCASE_FOLD1_TRAIN)
-
-
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A dataset as autrainer splits it: clip length, classes and split sizes."""
+    """A dataset as autrainer splits it: clip length, classes and split sizes (the splits are
+    lib/disk.py's PAPER_SPLITS, which the training's disk check uses too)."""
 
     seconds: int
     labels: list[str]
-    train: int
-    dev: int
-    test: int
+    splits: disk.Splits
+
+    def __post_init__(self) -> None:
+        assert len(self.labels) == self.splits.classes, (self.labels, self.splits)
+
+    @property
+    def train(self) -> int:
+        return self.splits.train
+
+    @property
+    def dev(self) -> int:
+        return self.splits.dev
+
+    @property
+    def test(self) -> int:
+        return self.splits.test
 
     @property
     def clips(self) -> int:
@@ -123,19 +126,16 @@ class DatasetSpec:
 
 
 DATASETS = {
+    # DCASE fold 1 with autrainer's dev_split 0.1 (autrainer loads test.csv as test)
     "DCASE2020Task1A": DatasetSpec(
         seconds=10,
         labels=sorted(label for group in SCENE_CATEGORIES.values() for label in group),
-        train=DCASE_FOLD1_TRAIN - DCASE_DEV,
-        dev=DCASE_DEV,
-        test=DCASE_FOLD1_EVALUATE,  # autrainer loads test.csv as test (and as dev w/o dev_split)
-    ),
+        splits=disk.PAPER_SPLITS["DCASE2020Task1A"]),
     # autrainer's SpeechCommands.download keeps torchaudio's SPEECHCOMMANDS subsets "training",
     # "validation", "testing" (from the archive's validation_list.txt and testing_list.txt) as
-    # train/dev/test. Counts as widely reported for v0.02 with 35 words (e.g. Berg et al. 2021,
-    # Keyword Transformer, arXiv:2104.00769); they sum to the README's 105,829 utterances.
+    # train/dev/test.
     "SpeechCommands": DatasetSpec(
-        seconds=1, labels=SPEECH_COMMANDS_WORDS, train=84_843, dev=9_981, test=11_005),
+        seconds=1, labels=SPEECH_COMMANDS_WORDS, splits=disk.PAPER_SPLITS["SpeechCommands"]),
 }
 
 
@@ -285,28 +285,37 @@ def measure(model_name: str, spec: DatasetSpec, device: torch.device, batch: int
     return result
 
 
-def per_run(m: dict[str, Any], spec: DatasetSpec, epochs: int) -> dict[str, float]:
-    """Time, FLOPs and disk of one training run and its scoring, from the measured parts."""
+def measured_sizes(m: dict[str, Any]) -> disk.Sizes:
+    """The file sizes measured for one (dataset, model), as lib/disk.py projects with them."""
+    return disk.Sizes(m["checkpoint_bytes"], m["optimizer_bytes"], m["output_bytes_per_sample"])
+
+
+def per_run(m: dict[str, Any], spec: DatasetSpec, epochs: int,
+            recorded: str = "train") -> dict[str, float]:
+    """Time, FLOPs and disk of one training run and its scoring, from the measured parts; the
+    disk by lib/disk.py (``recorded``: the split the in-training engine records)."""
     train_s = epochs * (spec.train / m["train_samples_per_s"]
                         + spec.dev / m["eval_samples_per_s"]) \
         + spec.test / m["eval_samples_per_s"]
     score_s = epochs * spec.train / m["eval_samples_per_s"]
     f = m["forward_flops_per_clip"]
-    # Train and dev outputs every epoch, the best epoch's dev outputs again, the test outputs once.
-    outputs = (epochs * (spec.train + spec.dev) + spec.dev + spec.test) \
-        * m["output_bytes_per_sample"]
-    models = (epochs + 2) * m["checkpoint_bytes"]  # epoch_1..epoch_N, _initial, _best
+    # the paper's runs have no schedule, so autrainer can continue them: resumable
+    every_epoch = disk.run_bytes(measured_sizes(m), spec.splits, epochs, "every-epoch",
+                                 resumable=True)
+    best_last = disk.run_bytes(measured_sizes(m), spec.splits, epochs, "scored",
+                               recorded=recorded, resumable=True)
     return {
         "train_hours": train_s / 3600,
         "score_hours_upper_bound": score_s / 3600,
         "train_flops": epochs * (3 * f * spec.train + f * spec.dev) + f * spec.test,
         "score_flops": epochs * f * spec.train,
-        "outputs_bytes": outputs,
-        "kept_bytes": models + m["optimizer_bytes"] + outputs,
-        "peak_bytes": models + (epochs + 2) * m["optimizer_bytes"] + outputs,
-        # the in-training engine: _initial, _best and the last epoch, plus the records
-        "kept_bytes_in_training": 3 * m["checkpoint_bytes"] + m["optimizer_bytes"] + outputs
-        + epochs * spec.train * RECORD_BYTES_PER_SAMPLE,
+        "outputs_bytes": every_epoch.outputs,
+        "kept_bytes": every_epoch.kept,
+        "peak_bytes": every_epoch.peak,
+        # the in-training engine: the best model, the last epoch's model and optimizer (to
+        # continue the run), plus the records
+        "kept_bytes_in_training": best_last.kept,
+        "peak_bytes_in_training": best_last.peak,
     }
 
 
@@ -407,7 +416,8 @@ def main() -> None:
         print(f"      train {m['train_samples_per_s']:.1f}/s, eval {m['eval_samples_per_s']:.1f}/s,"
               f" {m['forward_flops_per_clip'] / 1e9:.2f} GFLOP/clip "
               f"({time.perf_counter() - started:.0f} s so far)", flush=True)
-        rows.append({"dataset": dataset, "model": model, **m, **per_run(m, spec, epochs)})
+        rows.append({"dataset": dataset, "model": model, **m,
+                     **per_run(m, spec, epochs, profile["SCORING_SUBSET"])})
 
     data = {}
     for dataset in profile["DATASETS"]:
@@ -419,21 +429,24 @@ def main() -> None:
             "dev": spec.dev, "test": spec.test, "feature_bytes_per_clip": feature,
             "wav16k_bytes_per_clip": audio, "bytes": spec.clips * (feature + audio),
         }
+    # The sweep's disk under each engine (the profile's launcher: runs training at once),
+    # projected by lib/disk.py with the sizes measured here; features and audio on top.
+    measured = {(r["dataset"], r["model"]): measured_sizes(r) for r in rows}
+    sweep = {engine: disk.project(
+        training.Ensemble.from_parameters({**profile, "SCORING_ENGINE": engine}),
+        sizes=lambda dataset, model: measured[dataset, model])
+        for engine in ("aucurriculum", "in-training")}
+    data_bytes = sum(d["bytes"] for d in data.values())
     totals = {
-        "runs": seeds * len(pairs),
+        "runs": sweep["aucurriculum"].runs,
         "train_hours": seeds * sum(r["train_hours"] for r in rows),
         "score_hours_upper_bound": seeds * sum(r["score_hours_upper_bound"] for r in rows),
-        "data_gb": sum(d["bytes"] for d in data.values()) / 1e9,
-        "kept_gb": (seeds * sum(r["kept_bytes"] for r in rows)
-                    + sum(d["bytes"] for d in data.values())) / 1e9,
+        "data_gb": data_bytes / 1e9,
+        "kept_gb": (sweep["aucurriculum"].kept + data_bytes) / 1e9,
         # one reference run per dataset keeps every checkpoint (the model chosen first)
-        "kept_gb_in_training": (seeds * sum(r["kept_bytes_in_training"] for r in rows)
-                                + sum(r["kept_bytes"] - r["kept_bytes_in_training"]
-                                      for r in rows if r["model"] == profile["MODELS"][0])
-                                + sum(d["bytes"] for d in data.values())) / 1e9,
-        "peak_gb": (seeds * sum(r["kept_bytes"] for r in rows)
-                    + max(r["peak_bytes"] - r["kept_bytes"] for r in rows)
-                    + sum(d["bytes"] for d in data.values())) / 1e9,
+        "kept_gb_in_training": (sweep["in-training"].kept + data_bytes) / 1e9,
+        "peak_gb": (sweep["aucurriculum"].peak + data_bytes) / 1e9,
+        "peak_gb_in_training": (sweep["in-training"].peak + data_bytes) / 1e9,
     }
     totals["device_hours"] = totals["train_hours"] + totals["score_hours_upper_bound"]
 
@@ -469,7 +482,8 @@ def main() -> None:
           f"trains (its optimizer state of every epoch)")
     print(f"  disk with SCORING_ENGINE in-training: {totals['kept_gb_in_training']:.0f} GB kept "
           f"(best and last model states and the records; one reference run per dataset keeps "
-          f"every checkpoint), {totals['kept_gb'] / totals['kept_gb_in_training']:.1f} x less")
+          f"every checkpoint), {totals['kept_gb'] / totals['kept_gb_in_training']:.1f} x less; "
+          f"{totals['peak_gb_in_training']:.0f} GB peak")
 
     definitions = definition_hours(rows, profile)
     totals["definitions_hours"] = sum(definitions.values())

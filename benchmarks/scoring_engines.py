@@ -60,7 +60,8 @@ def measure(model: str) -> dict:
         if not data.exists():  # the demo's data, seen from this profile's folder
             data.parent.mkdir(parents=True, exist_ok=True)
             data.symlink_to(paths.dataset_dir("demo", "OfflineKeywords").resolve())
-        variant = replace(ensemble, recorded="train" if engine == "in-training" else None)
+        variant = replace(ensemble, recorded="train" if engine == "in-training" else None,
+                          aucurriculum="all" if engine == "aucurriculum" else "none")
         run = variant.runs[0]
         every_epoch = engine == "aucurriculum"
         shutil.rmtree(training.run_dir(profile, run), ignore_errors=True)
@@ -74,7 +75,7 @@ def measure(model: str) -> dict:
         toolkit.train(profile, log_name="train")
         train_minutes = (time.perf_counter() - started) / 60
         folder = training.run_dir(profile, run)
-        toolkit.prune_optimizer_states(folder)  # as the pipeline does after every run
+        variant.retain(profile, run)  # as the pipeline does after every run
         started = time.perf_counter()
         scorer = scoring.Scoring(engine=engine)
         if engine == "aucurriculum":

@@ -15,6 +15,7 @@ Plumbing
                    ``key_numbers`` builds its record
     ``run``        runs the notebooks with papermill, skips unchanged ones (``make notebooks``)
     ``book``       stages executed notebooks and builds the Jupyter Book (``make html``)
+    ``disk``       the disk a profile's training needs under results/, checked before it starts
     ``browser``    looks at the built book in headless Chromium (tests, ``make check-book``)
 
 Data

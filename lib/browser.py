@@ -37,6 +37,8 @@ SCREENSHOTS = {"index": "book/intro.html", "training": "book/executed/01_trainin
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 #: Pages Sphinx generates that are not chapters.
 NOT_CHAPTERS = {"genindex.html", "search.html", "index.html"}
+#: How Chromium is started here and by the tests' check that it starts (root in containers).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]
 
 _PAGE_CHECKS = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
@@ -189,7 +191,7 @@ def inspect_book(html_dir: Path, pages: list[str] | None = None,
     reports = []
     with serve(html_dir) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium),
-                                             args=["--no-sandbox", "--disable-gpu"])
+                                             args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 1600})
         for number, page_name in enumerate(pages, 1):
             report = PageReport(page_name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -39,6 +40,21 @@ def record_file(run_folder: Path, epoch: int) -> Path:
     return records_dir(run_folder) / f"epoch_{epoch}.npz"
 
 
+def recorded_subset(run_folder: Path) -> str | None:
+    """The split a run's records hold, as the run's saved training config names it (None: the
+    run was trained without the recorder)."""
+    import yaml
+
+    config = Path(run_folder) / ".hydra" / "config.yaml"
+    if not config.is_file():
+        return None
+    name = f"{__name__}.{ScoredSplitRecorder.__name__}"
+    for callback in yaml.safe_load(config.read_text()).get("callbacks") or []:
+        if isinstance(callback, dict) and name in callback:
+            return (callback[name] or {}).get("subset", "train")
+    return None
+
+
 @contextmanager
 def _without_augmentation(dataset: Any) -> Iterator[None]:
     """The dataset's transform without its augmentations while the block runs."""
@@ -59,7 +75,8 @@ def _without_augmentation(dataset: Any) -> Iterator[None]:
 
 class ScoredSplitRecorder:
     """After each epoch's dev evaluation: per sample of ``subset``, its dataset position, the
-    predicted class and the true class's probability, in eval mode with that epoch's weights.
+    predicted class and the true class's probability, in eval mode with that epoch's weights
+    (and the seconds the pass took, which the build benchmark counts as compute).
 
     Each epoch goes to its own file, written to a side name and renamed, so a killed run keeps
     the epochs it finished and a continued run replaces an epoch instead of adding it twice.
@@ -76,16 +93,16 @@ class ScoredSplitRecorder:
         states = random.getstate(), np.random.get_state()
         cuda = [torch.cuda.current_device()] if str(trainer.DEVICE).startswith("cuda") else []
         with torch.random.fork_rng(devices=cuda):
-            self._record(trainer, iteration)
+            self._record(trainer, iteration, time.perf_counter())
         random.setstate(states[0])
         np.random.set_state(states[1])
 
-    def _record(self, trainer: Any, iteration: int) -> None:
+    def _record(self, trainer: Any, iteration: int, started: float) -> None:
         dataset = getattr(trainer.data, f"{self.subset}_dataset")
         with _without_augmentation(dataset):
-            self._forward(trainer, iteration, dataset)
+            self._forward(trainer, iteration, dataset, started)
 
-    def _forward(self, trainer: Any, iteration: int, dataset: Any) -> None:
+    def _forward(self, trainer: Any, iteration: int, dataset: Any, started: float) -> None:
         model = trainer.model
         model.eval()
         positions, predicted, probability, targets = [], [], [], []
@@ -106,5 +123,6 @@ class ScoredSplitRecorder:
         np.savez(partial, position=np.concatenate(positions).astype(np.int32),
                  predicted=np.concatenate(predicted).astype(np.int16),
                  target=np.concatenate(targets).astype(np.int16),
-                 true_probability=np.concatenate(probability).astype(np.float32))
+                 true_probability=np.concatenate(probability).astype(np.float32),
+                 seconds=np.float32(time.perf_counter() - started))
         os.replace(partial, final)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lib import data, keywords, paths, scoring, significance, toolkit, training
+from lib import callbacks, data, keywords, paths, scoring, significance, toolkit, training
 from lib.datasets import LAYOUTS
 from lib.record import DIFFICULTY_TEST, Classes, Training
 from lib.training import Run
@@ -27,30 +27,46 @@ CORRELATIONS = ("Train - Test correlation",
                 DIFFICULTY_TEST)
 
 
-def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.DataFrame:
-    """Per sample of a split: ``sample_id``, ``label`` and the best checkpoint's ``predicted``.
+def _prediction_source(folder: Path, subset: str) -> Path:
+    """Where a run's best-checkpoint predictions on a split come from: autrainer's saved test
+    outputs; the in-training record of the best epoch, where the run recorded that split (the
+    same eval-mode forward pass with the same weights, so no pass is run again); otherwise the
+    best checkpoint itself."""
+    if subset == "test":
+        return folder / "_test" / "test_outputs.npy"
+    record = callbacks.record_file(folder, int(training.best_record(folder)["iteration"]))
+    if callbacks.recorded_subset(folder) == subset and record.is_file():
+        return record
+    return toolkit.best_checkpoint(folder)
 
-    The test split comes from autrainer's saved test outputs; other splits are evaluated here
-    with the same checkpoint and transform. Cached per run, and recomputed when the checkpoint
-    is newer than the cache.
+
+def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.DataFrame:
+    """Per sample of a split: ``sample_id``, ``label`` and the best checkpoint's ``predicted``
+    (from :func:`_prediction_source`). Cached per run, and recomputed when the source is newer
+    than the cache.
     """
     folder = training.run_dir(profile, run)
     cache = paths.predictions_file(profile, run.name, subset)
-    checkpoint = toolkit.best_checkpoint(folder)
-    if cache.is_file() and cache.stat().st_mtime_ns > checkpoint.stat().st_mtime_ns:
+    source = _prediction_source(folder, subset)
+    if cache.is_file() and cache.stat().st_mtime_ns > source.stat().st_mtime_ns:
         return pd.read_csv(cache, keep_default_na=False)
     layout = LAYOUTS[run.dataset]
     table = toolkit.run_split_table(folder, subset)
-    model = toolkit.RunModel(folder, device=device)
+    labels = np.asarray(toolkit.run_labels(folder))
     if subset == "test":
-        logits = np.load(folder / "_test" / "test_outputs.npy")
+        logits = np.load(source)
         positions = np.load(folder / "_test" / "test_indices.npy")
-        predicted = pd.Series(np.asarray(model.labels)[logits.argmax(axis=1)], index=positions)
+        predicted = pd.Series(labels[logits.argmax(axis=1)], index=positions)
         predicted = predicted.sort_index().to_numpy()
+    elif source.suffix == ".npz":
+        with np.load(source) as record:
+            predicted = np.empty(len(table), dtype=object)
+            predicted[record["position"]] = labels[record["predicted"]]
     else:
+        model = toolkit.RunModel(folder, device=device)
         features = [np.load(toolkit.features_file(profile, run.dataset, sample_id))
                     for sample_id in table[layout.index_column]]
-        predicted = np.asarray(model.labels)[model.probabilities(features).argmax(axis=1)]
+        predicted = labels[model.probabilities(features).argmax(axis=1)]
     result = pd.DataFrame({"sample_id": table[layout.index_column].to_numpy(),
                            "label": table[layout.target_column].astype(str).to_numpy(),
                            "predicted": predicted})

@@ -378,7 +378,7 @@ def train(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
             raise CurriculumError(f"{paths.relative(training.run_dir(nested, run))}: "
                                   "aucurriculum did not finish this run; see "
                                   f"{paths.relative(paths.toolkit_dir(nested) / 'logs')}")
-        toolkit.keep_best_state(training.run_dir(nested, run))
+        toolkit.retain(training.run_dir(nested, run), ensemble.epochs, "none")
     return points
 
 

@@ -224,7 +224,7 @@ def _by_aucurriculum(profile: str, ensemble: Ensemble, plan: Plan, todo: list[st
     for definition in todo:
         if definition == "CVLoss":
             for folder in toolkit.fold_model_dirs(files[definition]).values():
-                toolkit.keep_best_state(folder)
+                toolkit.retain(folder, plan.cv_epochs, "scored")
         disk = sum(paths.folder_bytes(file.parent) for file in files[definition].values())
         results[definition] = (_read_scores(files[definition], LAYOUTS[dataset].index_column),
                                sum(seconds[config_id] for config_id in settings[definition]),
@@ -333,7 +333,7 @@ def score_all(profile: str, ensemble: Ensemble, plan: Plan, dataset: str, stop: 
         raise DefinitionError(f"DEFINITION_MODELS: no run of {', '.join(plan.models)} on "
                               f"{dataset}")
     for run in runs:
-        training.check_run(profile, run, ensemble.epochs)
+        training.check_run(profile, run, ensemble.epochs, "scored", stop)
     keys = {d: _settings_key(profile, ensemble, plan, d, runs, stop, subset) for d in names}
     files = {d: paths.definition_file(profile, dataset, d) for d in names}
     scored = {d: found for d in names

@@ -88,6 +88,18 @@ def results_dir(profile: str) -> Path:
     return RESULTS / profile
 
 
+def command_ledger(folder: Path) -> Path | None:
+    """The ledger of toolkit commands (one JSON line each: tool, arguments, start, seconds) of
+    the top-level profile whose results hold ``folder``, a nested profile's included
+    (``results/<profile>/timing/commands.jsonl``); None outside ``results/``. The build
+    benchmark (``benchmarks/build_budget.py``) splits each notebook's time with it."""
+    try:
+        top = Path(folder).resolve().relative_to(RESULTS).parts[0]
+    except (ValueError, IndexError):
+        return None
+    return RESULTS / top / "timing" / "commands.jsonl"
+
+
 def toolkit_dir(profile: str) -> Path:
     """Where the toolkits run for a profile: ``conf/`` in, ``results/`` out, ``logs/``."""
     return results_dir(profile) / "autrainer"

@@ -174,8 +174,8 @@ SCHEMA: dict[str, Parameter] = {
                                 choices=("train", "dev", "test")),
     "SCORING_ENGINE": Parameter("str", "who computes CumulativeAccuracy: aucurriculum reloads "
                                 "every epoch's kept model (the paper's), in-training records the "
-                                "same forward passes during training and keeps only the best and "
-                                "last models", choices=("aucurriculum", "in-training")),
+                                "same forward passes during training and keeps only the model "
+                                "states that scoring reads", choices=("aucurriculum", "in-training")),
     # Definitions of difficulty side by side (notebooks/02b_definitions).
     "DEFINITIONS": Parameter("list[str]", "definitions of difficulty scored on every training "
                              "sample, each aucurriculum's own function (CumulativeAccuracy: the "

@@ -217,10 +217,12 @@ class Point:
 
 def _small(ensemble: training.Ensemble, dataset: str, seeds: list[int]) -> training.Ensemble:
     """The first of the ensemble's models x ``seeds`` on one dataset, trained as the ensemble
-    but without the in-training recorder: a point is judged by its test accuracy, and is
-    never scored (the recorder's pass over the training set is a fifth of a run's time)."""
+    but without the in-training recorder and keeping no model state: a point is judged by its
+    test accuracy and saved outputs, and is never scored (the recorder's pass over the training
+    set is a fifth of a run's time)."""
     return replace(ensemble, datasets=(dataset,), models=ensemble.models[:1],
-                   seeds=tuple(seeds), seeds_by_model=(), recorded=None)
+                   seeds=tuple(seeds), seeds_by_model=(), recorded=None, aucurriculum="none",
+                   retention="none")
 
 
 def unpruned(profile: str, ensemble: training.Ensemble, dataset: str,
@@ -234,7 +236,7 @@ def unpruned(profile: str, ensemble: training.Ensemble, dataset: str,
                            "unpruned run to compare with")
     small = _small(ensemble, dataset, seeds)
     for run in small.runs:
-        training.check_run(profile, run, 0)
+        training.check_run(profile, run, 0, "none")
     return Point("none", 0.0, profile, tuple(small.runs), pd.Index([]))
 
 

@@ -92,7 +92,9 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
         raise difficulty.DifficultyError("empty ensemble: the profile names no runs")
     by_aucurriculum = runs if scorer.engine == "aucurriculum" else reference_runs(ensemble)
     for run in runs:
-        training.check_run(profile, run, ensemble.epochs, run in by_aucurriculum)
+        training.check_run(profile, run, ensemble.epochs,
+                           "every-epoch" if run in by_aucurriculum else ensemble.retention_of(run),
+                           scorer.stop)
         if scorer.engine == "in-training":
             check_records(profile, run, ensemble.epochs)
     grouped = _runs_by_dataset(runs)

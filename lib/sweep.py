@@ -31,8 +31,11 @@ def sweep_point(profile: str, dataset: str, ensemble: training.Ensemble,
         raise DifficultyError(f"{dataset} records no ground truth: the label-noise sweep "
                               "relabels the offline keyword set")
     point = paths.sweep_profile(profile, flip_fraction)
+    # Scored from its records (no reference run: the main ensemble's shows the engines agree)
+    # and kept without model states; under SCORING_ENGINE aucurriculum, every epoch's.
     small = replace(ensemble, datasets=(dataset,), models=ensemble.models[:1],
-                    seeds=tuple(seeds), seeds_by_model=())
+                    seeds=tuple(seeds), seeds_by_model=(), retention="none",
+                    aucurriculum="none" if ensemble.recorded else "all")
     log(f"sweep point: {flip_fraction:.0%} flipped labels ({point})")
     keywords.relabelled(paths.dataset_dir(profile, dataset), paths.dataset_dir(point, dataset),
                         flip_fraction, data_seed, log)

@@ -113,7 +113,7 @@ def pretrain(profile: str, ensemble: Ensemble, teacher: Teacher,
     toolkit.preprocess(own, ["OfflineKeywords"])
     small = replace(ensemble, datasets=("OfflineKeywords",), models=(teacher.model,),
                     seeds=(SEED,), seeds_by_model=(), epochs=teacher.epochs, recorded=None,
-                    augmentation="none")
+                    augmentation="none", aucurriculum="none", stop="best")
     training.train_ensemble(own, small, log, summarise=False)
     folder = training.run_dir(own, small.runs[0])
     weights = toolkit.transfer_weights(profile, folder, teacher.model_id, drop=HEAD)

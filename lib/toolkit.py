@@ -8,6 +8,7 @@ Pinned to autrainer 0.4.0 / aucurriculum 0.1.1 (see README, "Environment").
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -196,6 +197,7 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str,
     log_file = work / "logs" / f"{log_name}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     lock = _HELD.get(work.resolve())
+    started = time.time()
     with log_file.open("w") as out:
         process = subprocess.Popen(_command(tool, args), cwd=work, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True,
@@ -214,6 +216,7 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str,
         except BaseException:
             _end_group(process)
             raise
+    _log_command(work, tool, args, started, code)
     if watch:
         watch()
     if code < 0:
@@ -222,6 +225,19 @@ def run_cli(tool: str, args: list[str], work: Path, log_name: str,
     if code != 0:
         raise ToolkitError(f"`{tool} {' '.join(args)}` failed ({_last_error(log_file)}); "
                            f"see {paths.relative(log_file)}")
+
+
+def _log_command(work: Path, tool: str, args: list[str], started: float, code: int) -> None:
+    """One line in the profile's command ledger (:func:`lib.paths.command_ledger`)."""
+    ledger = paths.command_ledger(work)
+    if ledger is None:
+        return
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"tool": tool, "args": args, "work": str(work.resolve().relative_to(paths.RESULTS)),
+             "started": round(started, 2), "seconds": round(time.time() - started, 2),
+             "exit": code}
+    with ledger.open("a") as out:
+        out.write(json.dumps(entry) + "\n")
 
 
 def _last_error(log_file: Path) -> str:
@@ -565,18 +581,45 @@ def _run_sweep(tool: str, args: list[str], profile: str, step: str, log_name: st
     jobs.drain()
 
 
-def prune_optimizer_states(run_dir: Path) -> None:
-    """Delete optimizer states a finished run no longer needs.
+#: What a finished run keeps of the states autrainer saves (``_initial``, ``_best`` and the
+#: saved epochs, each a model, an optimizer and a scheduler state; a Cnn14 optimizer state is
+#: 640 MB): ``every-epoch`` every epoch's model (aucurriculum's scoring reloads each);
+#: ``scored`` the model scoring, explanations and inference read (the best epoch's, and the
+#: last epoch's where SCORING_STOP is last); ``none`` no state (a run read only for its
+#: metrics, records and saved outputs). See :func:`retain`.
+RETENTIONS = ("every-epoch", "scored", "none")
+OPTIMIZER_STATE = "optimizer.pt"
+SCHEDULER_STATE = "scheduler.pt"
 
-    Scoring reads only ``model.pt`` of every epoch. The last epoch's optimizer is kept so that
-    autrainer can continue the run if EPOCHS is raised later (without a schedule: see
-    :func:`write_training_config`). For Cnn14 this halves the disk use
-    (the optimizer state is twice the model's 320 MB).
-    """
-    epochs = epoch_dirs(run_dir)
-    keep = epochs[-1] / "optimizer.pt" if epochs else None
-    for state in run_dir.glob("*/optimizer.pt"):
-        if state != keep:
+
+def kept_states(run_dir: Path, epochs: int, retention: str, stop: str = "best",
+                resumable: bool = False) -> set[Path]:
+    """The state files a finished run of ``epochs`` keeps under ``retention``; ``resumable``
+    adds the last epoch's model, optimizer and scheduler, which autrainer needs to continue
+    the run when EPOCHS grows (only without a schedule: see :func:`write_training_config`)."""
+    if retention not in RETENTIONS:
+        raise ToolkitError(f"unknown state retention {retention!r}; known: "
+                           f"{', '.join(RETENTIONS)}")
+    last = epoch_dir(run_dir, epochs)
+    kept: set[Path] = set()
+    if retention != "none":
+        kept.add(best_checkpoint(run_dir))
+    if retention == "every-epoch":
+        kept |= {epoch_dir(run_dir, epoch) / MODEL_STATE for epoch in range(1, epochs + 1)}
+    if retention == "scored" and stop == "last":
+        kept.add(last / MODEL_STATE)
+    if resumable:
+        kept |= {last / MODEL_STATE, last / OPTIMIZER_STATE, last / SCHEDULER_STATE}
+    return kept
+
+
+def retain(run_dir: Path, epochs: int, retention: str, stop: str = "best",
+           resumable: bool = False) -> None:
+    """Delete the states a finished run does not keep (:func:`kept_states`): autrainer always
+    writes ``_initial`` and the best epoch's optimizer, which nothing here reads."""
+    keep = kept_states(run_dir, epochs, retention, stop, resumable)
+    for state in run_dir.glob("*/*.pt"):
+        if state not in keep:
             state.unlink()
 
 
@@ -984,15 +1027,6 @@ def fold_model_dirs(files: dict[str, Path]) -> dict[str, Path]:
     """CVLoss's fold folders (its :func:`scored_files`): each holds the fold model autrainer
     trained on the other folds (``_best/model.pt``) beside the scores of its own fold."""
     return {fold: file.parent for fold, file in files.items()}
-
-
-def keep_best_state(folder: Path) -> None:
-    """Keep only the best model state of a run nobody continues (a CVLoss fold, a curriculum
-    run): its optimizer and scheduler states and every epoch's model go (two thirds of a
-    Cnn10 run's disk); the epochs' saved outputs stay."""
-    for state in folder.glob("*/*.pt"):
-        if state.parent.name != BEST or state.name != MODEL_STATE:
-            state.unlink()
 
 
 def run_split_table(run_dir: Path, subset: str = "train") -> pd.DataFrame:

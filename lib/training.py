@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from lib import paths, toolkit
+from lib import disk, paths, toolkit
 from lib.launchers import Launcher
 from lib.datasets import LAYOUTS, data_fingerprint
 from lib.record import Training, model_key
@@ -76,6 +76,15 @@ class Ensemble:
     launcher: Launcher = Launcher()
     #: The training augmentation (lib.profiles.AUGMENTATIONS; none is the paper's).
     augmentation: str = "none"
+    #: The runs aucurriculum's scoring reloads, so they keep every epoch's model state:
+    #: ``all`` (SCORING_ENGINE aucurriculum), ``reference`` (each dataset's first run, scored
+    #: beside the in-training records) or ``none`` (an auxiliary ensemble nobody scores so).
+    aucurriculum: str = "reference"
+    #: What the other runs keep (:data:`lib.toolkit.RETENTIONS`): ``scored`` for runs that
+    #: are scored, explained or asked, ``none`` for runs read only for metrics and records.
+    retention: str = "scored"
+    #: The last epoch that enters a score (SCORING_STOP): which model state ``scored`` keeps.
+    stop: str = "best"
 
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> "Ensemble":
@@ -87,7 +96,9 @@ class Ensemble:
                    tuple((model, tuple(seeds))
                          for model, seeds in values["SEEDS_BY_MODEL"].items()),
                    values["SCORING_SUBSET"] if values.get("SCORING_ENGINE") == "in-training"
-                   else None, Launcher.from_parameters(values), values["AUGMENTATION"])
+                   else None, Launcher.from_parameters(values), values["AUGMENTATION"],
+                   "reference" if values.get("SCORING_ENGINE") == "in-training" else "all",
+                   stop=values.get("SCORING_STOP", "best"))
 
     def seeds_of(self, model: str) -> tuple[int, ...]:
         """The seeds one model is trained with: ``seeds``, unless ``seeds_by_model`` names it."""
@@ -107,10 +118,26 @@ class Ensemble:
         return [run for run in self.runs if run.dataset == dataset]
 
     def keeps_every_epoch(self, run: Run) -> bool:
-        """Whether a run keeps every epoch's model state: always without in-training records;
-        with them only each dataset's first run, the reference that aucurriculum scores beside
-        the records (all others keep their best and last epochs)."""
-        return self.recorded is None or run == self.runs_of(run.dataset)[0]
+        """Whether aucurriculum's scoring reloads every epoch's model state of a run: every
+        run's under ``aucurriculum="all"``; under ``reference`` only each dataset's first run,
+        scored beside the in-training records."""
+        return self.aucurriculum == "all" or (self.aucurriculum == "reference"
+                                              and run == self.runs_of(run.dataset)[0])
+
+    def retention_of(self, run: Run) -> str:
+        """What a finished run keeps (:data:`lib.toolkit.RETENTIONS`)."""
+        return "every-epoch" if self.keeps_every_epoch(run) else self.retention
+
+    @property
+    def resumable(self) -> bool:
+        """Whether autrainer can continue the runs when EPOCHS grows (only without a
+        schedule), so they keep their last epoch's model, optimizer and scheduler states."""
+        return self.scheduler == "none" and self.retention != "none"
+
+    def retain(self, profile: str, run: Run) -> None:
+        """Delete the states a finished run does not keep (:func:`lib.toolkit.retain`)."""
+        toolkit.retain(run_dir(profile, run), self.epochs, self.retention_of(run), self.stop,
+                       self.resumable)
 
 
 def run_dir(profile: str, run: Run | str) -> Path:
@@ -128,9 +155,11 @@ def epochs_done(folder: Path) -> list[int]:
             if (d / EPOCH_FILES[0]).is_file()]
 
 
-def check_run(profile: str, run: Run, epochs: int, every_checkpoint: bool = False) -> None:
-    """Fail with one line unless the run finished and kept every epoch's outputs (and, with
-    ``every_checkpoint``, every epoch's model state, as aucurriculum needs)."""
+def check_run(profile: str, run: Run, epochs: int, retention: str = "scored",
+              stop: str = "best") -> None:
+    """Fail with one line unless the run finished, kept every epoch's outputs and the model
+    states ``retention`` keeps (:func:`lib.toolkit.kept_states`: ``every-epoch`` is what
+    aucurriculum's scoring needs, ``scored`` what scoring, explanations and inference read)."""
     folder = run_dir(profile, run)
     where = paths.relative(folder)
     if not folder.is_dir():
@@ -138,28 +167,33 @@ def check_run(profile: str, run: Run, epochs: int, every_checkpoint: bool = Fals
     if not (folder / toolkit.METRICS_FILE).is_file():
         raise RunError(f"{where}: run incomplete (no metrics.csv); re-run the training step")
     for epoch in range(1, epochs + 1):
-        needed = (*EPOCH_FILES, toolkit.MODEL_STATE) if every_checkpoint or epoch == epochs \
-            else EPOCH_FILES
-        missing = [f for f in needed if not (toolkit.epoch_dir(folder, epoch) / f).is_file()]
+        missing = [f for f in EPOCH_FILES if not (toolkit.epoch_dir(folder, epoch) / f).is_file()]
         if missing:
             raise RunError(f"{where}: epoch {epoch} outputs missing ({', '.join(missing)})")
     if not (folder / toolkit.BEST / "dev.yaml").is_file():
         raise RunError(f"{where}: best-epoch record _best/dev.yaml missing")
+    for state in sorted(toolkit.kept_states(folder, epochs, retention, stop)):
+        if not state.is_file():
+            raise RunError(f"{where}: model state {state.relative_to(folder)} missing (deleted, "
+                           "or kept under another retention); delete the run folder to train "
+                           "it again")
 
 
 class Progress:
     """Reads the run folders while autrainer (or aucurriculum) trains: a line per finished run
-    (whose spare optimizer states it deletes at once), and a line per epoch at most every
+    (whose spare states it deletes at once), and a line per epoch at most every
     ``every`` seconds for long runs."""
 
     def __init__(self, profile: str, runs: list[Run], epochs: int,
                  log: Callable[[str], None], every: float = 30.0,
-                 labels: dict[str, str] | None = None) -> None:
+                 labels: dict[str, str] | None = None,
+                 retain: Callable[[Run], None] | None = None) -> None:
         """``labels``: how to name runs by folder name, where their own label (dataset, model,
-        seed) does not tell them apart."""
+        seed) does not tell them apart; ``retain`` deletes a finished run's spare states."""
         self.profile, self.runs, self.epochs, self.log, self.every = \
             profile, runs, epochs, log, every
         self.labels = labels or {}
+        self.retain = retain
         self.reported: set[str] = {r.name for r in runs if is_complete(profile, r)}
         self.epoch_seen: dict[str, int] = {}
         self.last_line = time.monotonic()
@@ -171,8 +205,8 @@ class Progress:
             folder = run_dir(self.profile, run)
             if is_complete(self.profile, run):
                 self.reported.add(run.name)
-                # at once: the sweep's peak disk is one run's
-                toolkit.prune_optimizer_states(folder)
+                if self.retain:  # at once: the sweep's peak disk is one run's
+                    self.retain(run)
                 seconds = train_seconds(folder)
                 best = best_record(folder)
                 self.log(f"[{len(self.reported)}/{len(self.runs)}] {self._label(run)}: "
@@ -212,6 +246,7 @@ def train_ensemble(profile: str, ensemble: Ensemble,
     the fingerprint of the data it saw). A run interrupted earlier (folder without
     ``metrics.csv``) is removed and trained again from its first epoch, as autrainer would.
     """
+    disk.check_free_disk(profile, ensemble)
     with toolkit.exclusive(profile):
         return _train_missing(profile, ensemble, log, summarise)
 
@@ -234,7 +269,8 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
         if run_dir(profile, run).is_dir():
             log(f"    {run.label}: removing an incomplete earlier attempt")
             shutil.rmtree(run_dir(profile, run))
-    progress = Progress(profile, runs, ensemble.epochs, log)
+    progress = Progress(profile, runs, ensemble.epochs, log,
+                        retain=lambda run: ensemble.retain(profile, run))
     # One sweep per checkpoint policy (only the runs aucurriculum scores keep every epoch's
     # model state) and, under a schedule sized in optimiser steps (onecycle), per dataset; a
     # sweep of several datasets lets a parallel launcher run all of them at once.
@@ -258,8 +294,8 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
                           log_name=f"train-{name}" + ("" if every_epoch else "-best-last"),
                           launcher=ensemble.launcher, log=log)
     for run in runs:
-        check_run(profile, run, ensemble.epochs, ensemble.keeps_every_epoch(run))
-        toolkit.prune_optimizer_states(run_dir(profile, run))
+        ensemble.retain(profile, run)
+        check_run(profile, run, ensemble.epochs, ensemble.retention_of(run), ensemble.stop)
         record = run_dir(profile, run) / DATA_RECORD
         if not record.is_file():
             record.write_text(data_now[run.dataset])

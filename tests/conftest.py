@@ -13,7 +13,8 @@ from lib import book, data, paths, profiles, run, scoring, selection, training
 PIPELINE_FIXTURES = {"smoke_data", "smoke_notebooks", "smoke_book", "keyword_copy",
                      "private_results"}
 #: A test using the single-node SLURM cluster is marked ``slurm``: where the cluster cannot be
-#: installed (not root, no apt-get), ``pytest -m "not slurm"`` leaves it out; run, it must pass.
+#: had (not root, no apt-get) it skips, or fails under CI (tests/services); ``pytest -m "not
+#: slurm"`` leaves it out.
 SLURM_FIXTURES = {"slurm_cluster"}
 
 

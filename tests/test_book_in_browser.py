@@ -1,13 +1,24 @@
-"""The built book as a reader sees it: every page in headless Chromium, offline."""
+"""The built book as a reader sees it: every page in headless Chromium, offline.
+
+Where Chromium cannot be had these tests skip with one line saying how to get it, unless ``CI``
+is set: then they fail (``tests/services``' rule).
+"""
 import shutil
 
 import pytest
 
 from lib import browser, record
+from services import chromium as started_chromium
 
 
 @pytest.fixture(scope="module")
-def reports(smoke_book):
+def chromium():
+    """Debian's Chromium, found or installed and started once, before the book is built."""
+    return started_chromium()
+
+
+@pytest.fixture(scope="module")
+def reports(chromium, smoke_book):
     return browser.inspect_book(smoke_book, screenshots=smoke_book.parent / "screenshots")
 
 
@@ -38,7 +49,8 @@ def test_screenshots_of_the_index_and_the_results_are_kept_with_the_build(smoke_
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
-def test_the_check_finds_a_broken_image_an_outside_request_and_untypeset_math(smoke_book,
+def test_the_check_finds_a_broken_image_an_outside_request_and_untypeset_math(chromium,
+                                                                             smoke_book,
                                                                              tmp_path):
     broken = tmp_path / "html"
     shutil.copytree(smoke_book, broken)

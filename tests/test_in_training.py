@@ -10,7 +10,8 @@ import pytest
 import torch
 import yaml
 
-from lib import callbacks, definitions, difficulty, paths, scoring, toolkit, training
+from lib import (callbacks, classes, definitions, difficulty, paths, scoring, toolkit,
+                 training)
 
 
 class _Data:
@@ -35,10 +36,17 @@ def test_recorder_writes_each_epoch_once_and_atomically(tmp_path, monkeypatch):
     trainer = _Trainer(tmp_path)
     recorder = callbacks.ScoredSplitRecorder("train", batch_size=4)
     recorder.cb_on_val_end(trainer, 1, {})
-    first = (callbacks.records_dir(tmp_path) / "epoch_1.npz").read_bytes()
+
+    def passes(file):  # the record without the seconds the pass took
+        with np.load(file) as record:
+            assert float(record["seconds"]) > 0
+            return {key: record[key].tolist() for key in record.files if key != "seconds"}
+
+    recorded_first = passes(callbacks.records_dir(tmp_path) / "epoch_1.npz")
     recorder.cb_on_val_end(trainer, 1, {})  # a continued run repeats an epoch
     assert sorted(p.name for p in callbacks.records_dir(tmp_path).iterdir()) == ["epoch_1.npz"]
-    assert (callbacks.records_dir(tmp_path) / "epoch_1.npz").read_bytes() == first
+    assert passes(callbacks.records_dir(tmp_path) / "epoch_1.npz") == recorded_first
+    first = (callbacks.records_dir(tmp_path) / "epoch_1.npz").read_bytes()
     with np.load(callbacks.records_dir(tmp_path) / "epoch_1.npz") as record:
         assert list(record["position"]) == list(range(10))
         logits = trainer.model(torch.stack([x for x, _, _ in trainer.data.train_dataset]))
@@ -108,7 +116,8 @@ def recorded(smoke_notebooks, smoke, tmp_path_factory):
     results folder, and scored by aucurriculum (stop best and last)."""
     original = paths.RESULTS
     paths.RESULTS = tmp_path_factory.mktemp("in_training") / "results"
-    ensemble = replace(training.Ensemble.from_parameters(smoke), recorded="train")
+    ensemble = replace(training.Ensemble.from_parameters(smoke), recorded="train",
+                       aucurriculum="reference")
     try:
         for dataset in ensemble.datasets:
             toolkit.write_training_config(
@@ -213,3 +222,28 @@ def test_learned_for_good_is_the_first_epoch_right_from_then_on():
     table = difficulty.dynamics(epochs).set_index("sample_id")
     assert table["learned_from"].to_dict() == {"a": 2, "b": 1, "c": 3, "d": 4}
     assert isinstance(pd.Series(table["learned_from"]).iloc[0], (int, np.integer))
+
+
+def test_train_predictions_are_read_from_the_best_epochs_record_as_a_forward_pass_gives_them(
+        recorded):
+    """The best checkpoint's predictions on the recorded split come from its record (no pass
+    run again), and a forward pass of the checkpoint gives the same class wherever its top two
+    classes are not a near-tie (bf16 sums in another batch order may swap those)."""
+    ensemble, *_, folders, _ = recorded
+    for run in ensemble.runs:
+        folder = folders[run.name]
+        best = int(training.best_record(folder)["iteration"])
+        source = classes._prediction_source(folder, "train")
+        assert source == callbacks.record_file(folder, best)
+        assert classes._prediction_source(folder, "dev") == toolkit.best_checkpoint(folder)
+        with np.load(source) as record:
+            from_record = record["predicted"][np.argsort(record["position"])]
+        table = toolkit.run_split_table(folder, "train")
+        column = toolkit.LAYOUTS[run.dataset].index_column
+        probabilities = toolkit.RunModel(folder).probabilities(
+            [np.load(toolkit.features_file("smoke", run.dataset, sample_id))
+             for sample_id in table[column]], batch_size=ensemble.batch_size)
+        top_two = np.sort(probabilities, axis=1)[:, -2:]
+        clear = top_two[:, 1] - top_two[:, 0] > 1e-2
+        assert clear.any(), run.name
+        assert (from_record[clear] == probabilities.argmax(axis=1)[clear]).all(), run.name

@@ -1,4 +1,6 @@
 """The generated trees load through autrainer's own dataset classes after log-mel extraction."""
+import json
+
 import pytest
 
 from lib import data, paths, toolkit
@@ -55,3 +57,55 @@ def test_failed_real_download_is_one_line(tmp_path, monkeypatch):
 def test_log_mel_is_autrainers_pipeline(smoke_data):
     wav = next((paths.dataset_dir("smoke", "OfflineKeywords") / "default").rglob("*.wav"))
     assert toolkit.log_mel(wav).shape == (101, 64)
+
+
+def _run_folder(root, epochs=3):
+    """A finished run's state files as autrainer leaves them: _initial, _best, every epoch."""
+    for folder in ("_initial", "_best", *(f"epoch_{e}" for e in range(1, epochs + 1))):
+        (root / folder).mkdir(parents=True)
+        for state in (toolkit.MODEL_STATE, toolkit.OPTIMIZER_STATE, toolkit.SCHEDULER_STATE):
+            (root / folder / state).write_bytes(b"state")
+    (root / "epoch_1" / "train_outputs.npy").write_bytes(b"outputs")
+    return root
+
+
+def _left(root):
+    return sorted(str(p.relative_to(root)) for p in root.glob("*/*.pt"))
+
+
+@pytest.mark.parametrize("retention, stop, resumable, kept", [
+    ("scored", "best", False, ["_best/model.pt"]),
+    ("scored", "last", False, ["_best/model.pt", "epoch_3/model.pt"]),
+    ("every-epoch", "best", False, ["_best/model.pt", "epoch_1/model.pt", "epoch_2/model.pt",
+                                    "epoch_3/model.pt"]),
+    ("none", "best", False, []),
+    ("scored", "best", True, ["_best/model.pt", "epoch_3/model.pt", "epoch_3/optimizer.pt",
+                              "epoch_3/scheduler.pt"]),
+])
+def test_a_finished_run_keeps_exactly_the_states_its_retention_names(tmp_path, retention, stop,
+                                                                      resumable, kept):
+    root = _run_folder(tmp_path / "run")
+    toolkit.retain(root, 3, retention, stop, resumable)
+    assert _left(root) == kept
+    assert (root / "epoch_1" / "train_outputs.npy").is_file()  # outputs are never states
+
+
+def test_an_unknown_retention_is_one_line_and_deletes_nothing(tmp_path):
+    root = _run_folder(tmp_path / "run")
+    with pytest.raises(toolkit.ToolkitError, match="unknown state retention 'best-last'"):
+        toolkit.retain(root, 3, "best-last")
+    assert len(_left(root)) == 15
+
+
+def test_every_toolkit_command_is_in_the_profiles_ledger(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    work = paths.toolkit_dir("demo/prune/hardest10")
+    work.mkdir(parents=True)
+    with pytest.raises(toolkit.ToolkitError):  # a command that fails is logged too
+        toolkit.run_cli("python3", ["-c", "import sys; sys.exit(3)"], work, "bad")
+    ledger = paths.command_ledger(work)
+    assert ledger == tmp_path / "results" / "demo" / "timing" / "commands.jsonl"
+    (entry,) = [json.loads(line) for line in ledger.read_text().splitlines()]
+    assert entry["tool"] == "python3" and entry["args"][0] == "-c"
+    assert entry["work"] == "demo/prune/hardest10/autrainer" and entry["exit"] == 3
+    assert entry["seconds"] > 0

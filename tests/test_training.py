@@ -1,10 +1,11 @@
 """The smoke ensemble: trained through autrainer, reused, resumed, scored and checked."""
 import shutil
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
-from lib import difficulty, keywords, paths, record, scoring, toolkit, training
+from lib import difficulty, keywords, paths, profiles, pruning, record, scoring, toolkit, training
 
 
 def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke, ensemble):
@@ -176,3 +177,20 @@ def test_a_run_trains_with_augmentation_through_autrainer(smoke_notebooks, ensem
         "lib.augmentations.TelephoneBand", "lib.augmentations.SpecMasks"]
     first = "epoch_1/train_outputs.npy"
     assert (folder / first).read_bytes() != (book_run_dir / first).read_bytes()
+
+
+def test_what_each_run_keeps_follows_who_reads_it():
+    """Under the in-training engine only each dataset's first run keeps every epoch's model
+    (aucurriculum scores it beside the records); the rest keep what scoring reads; a pruning
+    point keeps no state; the paper's runs (no schedule) also keep what continuing needs."""
+    demo = training.Ensemble.from_parameters(profiles.load("demo"))
+    first, *others = demo.runs
+    assert demo.retention_of(first) == "every-epoch"
+    assert {demo.retention_of(run) for run in others} == {"scored"}
+    assert not demo.resumable  # a one-cycle run is trained afresh, never continued
+    point = pruning._small(demo, "OfflineKeywords", [1])
+    assert [point.retention_of(run) for run in point.runs] == ["none"]
+    paper = training.Ensemble.from_parameters(profiles.load("paper"))
+    assert paper.resumable and paper.aucurriculum == "reference"
+    everything = replace(paper, aucurriculum="all")
+    assert {everything.retention_of(run) for run in everything.runs} == {"every-epoch"}
