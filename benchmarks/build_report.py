@@ -17,7 +17,7 @@ passes). Each notebook's minutes split three ways:
   Grad-CAM, calibration and inference, analysis, figures).
 
 ``--fresh`` builds the profile from scratch first (``make data notebooks html`` after removing
-``results/<profile>``), timing the whole command and noting the machine's load before and
+``data/<profile>`` and ``results/<profile>``), timing the whole command and noting the machine's load before and
 after. ``--pytest-log`` adds pytest's closing line of a ``make test`` run. Writes
 ``results/benchmarks/build_<profile>.json`` and ``book/measured/build_<profile>.md``, and
 rewrites the build figures between the ``build_<profile>`` markers of the README and
@@ -94,8 +94,8 @@ def trained_runs(profile: str) -> pd.DataFrame:
     for timer in paths.results_dir(profile).rglob("timer.yaml"):
         folder = timer.parent
         metrics = folder / toolkit.METRICS_FILE
-        if not metrics.is_file():
-            continue
+        if not metrics.is_file() or not (toolkit.epoch_dir(folder, 1)).is_dir():
+            continue  # unfinished, or not trained here (an aggregate, a scoring's copy)
         timers = yaml.safe_load(timer.read_text())
         passes = sum(float(timers.get(part, {}).get("total_seconds", 0.0))
                      for part in ("train", "dev", "test"))
@@ -132,9 +132,10 @@ def split_times(times: pd.DataFrame, ledger: pd.DataFrame, runs: pd.DataFrame) -
 
 
 def fresh_build(profile: str) -> dict:
-    """``make data notebooks html`` from an empty ``results/<profile>``, each step timed, with
-    the machine's load average before and after."""
+    """``make data notebooks html`` from scratch (no ``data/<profile>``, no
+    ``results/<profile>``), each step timed, with the machine's load average before and after."""
     shutil.rmtree(paths.results_dir(profile), ignore_errors=True)
+    shutil.rmtree(paths.data_dir(profile), ignore_errors=True)
     load_before = os.getloadavg()
     steps = {}
     for step in BUILD_STEPS:
@@ -188,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="demo")
     parser.add_argument("--fresh", action="store_true",
-                        help="build the profile from scratch first (removes results/<profile>)")
+                        help="build the profile from scratch first (removes data/<profile> and "
+                        "results/<profile>)")
     parser.add_argument("--pytest-log", type=Path, help="output of a `make test` run")
     parser.add_argument("--wall-seconds", type=float, help="wall time of the whole command")
     parser.add_argument("--note", default="", help="how the build was run, in a sentence")

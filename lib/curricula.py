@@ -390,15 +390,18 @@ def inclusion_points(profile: str, ensemble: Ensemble, dataset: str, shares: lis
     pruning chapter's where it trains that point; one that cannot be built is skipped in one
     logged line."""
     candidates = pruning.removal_candidates(profile, dataset, log=log)
-    points = []
+    prepared = []
     for share in shares:
         for rule in ("hardest", "easiest"):
             try:
-                points.append(pruning.train_point(profile, ensemble, dataset, candidates, rule,
-                                                  round(1 - share, 4), seeds, data_seed, log))
+                prepared.append(pruning.prepared_point(profile, ensemble, dataset, candidates,
+                                                       rule, round(1 - share, 4), seeds,
+                                                       data_seed, log))
             except pruning.PruningError as err:
                 log(f"skipped: {err}")
-    return points
+    if prepared:  # all in one autrainer sweep
+        training.train_points(profile, {point.profile: small for point, small in prepared}, log)
+    return [point for point, _ in prepared]
 
 
 def inclusion_name(point: pruning.Point) -> str:

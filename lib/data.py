@@ -45,7 +45,7 @@ def prepare(profile: str) -> dict[str, dict[str, int]]:
             keywords.generate(keywords.KeywordSetSpec.from_profile(params), root)
         elif name == "SyntheticScenes":
             scenes.generate(params["SCENE_CLIPS_PER_CLASS"], params["NOISE_SOURCES"],
-                            params["DATA_SEED"], root)
+                            params["DATA_SEED"], root, seconds=params["SCENE_SECONDS"])
         else:
             _download(name, root)
         counts[name] = check_tree(root, LAYOUTS[name])

@@ -72,6 +72,12 @@ def teacher_profile(profile: str) -> str:
     return f"{profile}/teacher"
 
 
+def points_profile(profile: str) -> str:
+    """Where the runs of a profile's pruning and label-noise points train together, in one
+    sweep, before each moves to its point's folder (``results/<profile>/points/``)."""
+    return f"{profile}/points"
+
+
 def prune_profile(profile: str, rule: str, fraction: float) -> str:
     """The profile name of one pruning point, nested in its parent's folders
     (``data/<profile>/prune/hardest10/``, ``results/<profile>/prune/hardest10/``; the oracle,
@@ -79,9 +85,14 @@ def prune_profile(profile: str, rule: str, fraction: float) -> str:
     return f"{profile}/prune/{rule}" + ("" if rule == "oracle" else f"{round(fraction * 100):02d}")
 
 
+def data_dir(profile: str) -> Path:
+    """A profile's datasets (and its nested profiles'), one folder each."""
+    return DATA / profile
+
+
 def dataset_dir(profile: str, dataset: str) -> Path:
     """Root of one dataset as autrainer reads it (``train.csv``..., audio under ``default/``)."""
-    return DATA / profile / dataset
+    return data_dir(profile) / dataset
 
 
 def results_dir(profile: str) -> Path:

@@ -121,6 +121,9 @@ SCHEMA: dict[str, Parameter] = {
                                choices=("dcase-util", "lincity-ng-data", "minetest-data")),
     "SCENE_CLIPS_PER_CLASS": Parameter("int", "clips per scene in the tiny DCASE-layout tree",
                                        minimum=2),
+    "SCENE_SECONDS": Parameter("float", "length of each clip of the tiny DCASE-layout tree in "
+                               "seconds (DCASE2020 Task 1A's are 10)", minimum=1.0,
+                               maximum=10.0),
     "DATA_SEED": Parameter("int", "seed of the data generators (same seed, same bytes)",
                            minimum=0),
     # Training and scoring (the paper's sweep; used from notebooks/01_training on).

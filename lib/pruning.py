@@ -240,13 +240,15 @@ def unpruned(profile: str, ensemble: training.Ensemble, dataset: str,
     return Point("none", 0.0, profile, tuple(small.runs), pd.Index([]))
 
 
-def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
-                candidates: pd.DataFrame, rule: str, fraction: float, seeds: list[int],
-                data_seed: int, log: Callable[[str], None] = print) -> Point:
-    """Train the first of the ensemble's models x ``seeds`` on ``dataset`` without what
-    ``rule`` removes at ``fraction`` (:func:`removed` on ``candidates``, the training split's
-    ordering with the columns the rule needs), through the real autrainer path, in a profile
-    of its own (:func:`lib.paths.prune_profile`), so a point is reused when nothing changed."""
+def prepared_point(profile: str, ensemble: training.Ensemble, dataset: str,
+                   candidates: pd.DataFrame, rule: str, fraction: float, seeds: list[int],
+                   data_seed: int, log: Callable[[str], None] = print
+                   ) -> tuple[Point, training.Ensemble]:
+    """A point ready to train, and the ensemble that trains it: the first of the ensemble's
+    models x ``seeds`` on ``dataset`` without what ``rule`` removes at ``fraction``
+    (:func:`removed` on ``candidates``, the training split's ordering with the columns the
+    rule needs), in a profile of its own (:func:`lib.paths.prune_profile`) holding the pruned
+    copy, so a point is reused when nothing changed."""
     gone = removed(candidates, rule, fraction, seed=data_seed)
     point = paths.prune_profile(profile, rule, fraction)
     share = len(gone) / len(candidates) if rule == "oracle" else fraction
@@ -256,8 +258,17 @@ def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
     _check_dev_carve(point, dataset, seeds, set(candidates["label"].astype(str)),
                      point_name(rule, share))
     small = _small(ensemble, dataset, seeds)
-    training.train_ensemble(point, small, log, summarise=False)
-    return Point(rule, share, point, tuple(small.runs), gone)
+    return Point(rule, share, point, tuple(small.runs), gone), small
+
+
+def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
+                candidates: pd.DataFrame, rule: str, fraction: float, seeds: list[int],
+                data_seed: int, log: Callable[[str], None] = print) -> Point:
+    """One point (:func:`prepared_point`), trained through the real autrainer path."""
+    point, small = prepared_point(profile, ensemble, dataset, candidates, rule, fraction, seeds,
+                                  data_seed, log)
+    training.train_points(profile, {point.profile: small}, log)
+    return point
 
 
 def _check_dev_carve(point: str, dataset: str, seeds: list[int], labels: set[str],
@@ -281,17 +292,19 @@ def train_points(profile: str, ensemble: training.Ensemble, dataset: str,
                  candidates: pd.DataFrame, rules: list[str], fractions: list[float],
                  seeds: list[int], data_seed: int, log: Callable[[str], None] = print
                  ) -> tuple[list[Point], list[str]]:
-    """:func:`train_point` for every point of :func:`plan` that the data allows; a point that
-    cannot be built (its one-line reason returned and logged) does not stop the others."""
-    points, skipped = [], []
+    """Every point of :func:`plan` that the data allows, trained together in one autrainer
+    sweep (:func:`lib.training.train_points`); a point that cannot be built (its one-line
+    reason returned and logged) does not stop the others."""
+    prepared, skipped = [], []
     for rule, fraction in plan(applicable(candidates, rules, log), fractions):
         try:
-            points.append(train_point(profile, ensemble, dataset, candidates, rule, fraction,
-                                      seeds, data_seed, log))
+            prepared.append(prepared_point(profile, ensemble, dataset, candidates, rule,
+                                           fraction, seeds, data_seed, log))
         except PruningError as err:
             log(f"skipped: {err}")
             skipped.append(str(err))
-    return points, skipped
+    training.train_points(profile, {point.profile: small for point, small in prepared}, log)
+    return [point for point, _ in prepared], skipped
 
 
 def reseeded_runs(ensemble: training.Ensemble, dataset: str) -> list[Run]:

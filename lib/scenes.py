@@ -1,7 +1,8 @@
 """A tiny tree in the DCASE2020 Task 1A layout, to run the paper's DCASE code path offline.
 
-Each "scene" is a fixed mixture recipe of real recordings from the noise bank, 10 s at
-44.1 kHz mono, named ``audio/<scene>-<city>-<location>-<segment>-<device>.wav`` and listed in
+Each "scene" is a fixed mixture recipe of real recordings from the noise bank, 10 s long as
+DCASE's (SCENE_SECONDS; the smoke profile's are shorter) at 44.1 kHz mono, named
+``audio/<scene>-<city>-<location>-<segment>-<device>.wav`` and listed in
 ``train.csv``/``test.csv`` as TAU Urban Acoustic Scenes 2020 Mobile lists them. It exercises
 autrainer's real ``DCASE2020Task1A`` class (location-based dev split included); it says nothing
 about real acoustic scenes.
@@ -28,14 +29,14 @@ SCENES = ("airport", "bus", "metro", "metro_station", "park", "public_square",
 CITIES = ("barcelona", "helsinki", "lisbon", "lyon", "paris")
 DEVICES = ("a", "b", "c", "s1", "s2", "s3")
 RATE = 44100
-SECONDS = 10.0
 TEST_CLIPS_PER_CLASS = 2
 
 
-def _scene_signal(scene_index: int, bank: NoiseBank, rng: np.random.Generator) -> np.ndarray:
+def _scene_signal(scene_index: int, bank: NoiseBank, rng: np.random.Generator,
+                  seconds: float) -> np.ndarray:
     """Two or three clips from the scene's own share of the bank, at random levels."""
     own = bank.clips[scene_index::len(SCENES)] or bank.clips
-    samples = int(SECONDS * NOISE_RATE)
+    samples = int(seconds * NOISE_RATE)
     mix = np.zeros(samples, dtype=np.float32)
     for _ in range(int(rng.integers(2, 4))):
         clip = own[rng.integers(len(own))].signal
@@ -46,10 +47,10 @@ def _scene_signal(scene_index: int, bank: NoiseBank, rng: np.random.Generator) -
 
 
 def generate(clips_per_class: int, noise_sources: list[str], seed: int, root: Path,
-             log: Callable[[str], None] = print) -> Path:
+             log: Callable[[str], None] = print, seconds: float = 10.0) -> Path:
     """Write the tree to ``root`` unless an identical one is there already."""
     spec = {"clips_per_class": clips_per_class, "noise_sources": sorted(noise_sources),
-            "seed": seed, "version": GENERATOR_VERSION}
+            "seed": seed, "seconds": seconds, "version": GENERATOR_VERSION}
     fingerprint = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
     columns = list(LAYOUTS["SyntheticScenes"].columns)
 
@@ -67,7 +68,8 @@ def generate(clips_per_class: int, noise_sources: list[str], seed: int, root: Pa
             segment = 100 * take + int(rng.integers(100))
             device = DEVICES[int(rng.integers(len(DEVICES)))]
             name = f"audio/{SCENES[scene_index]}-{city}-{location}-{segment}-{device}.wav"
-            audio.write(partial / "default" / name, _scene_signal(scene_index, bank, rng), RATE)
+            audio.write(partial / "default" / name,
+                        _scene_signal(scene_index, bank, rng, seconds), RATE)
             rows.append({"filename": name, "scene_label": SCENES[scene_index], "city": city,
                          "location": location, "segment": segment, "device": device,
                          "split": split})
@@ -75,7 +77,7 @@ def generate(clips_per_class: int, noise_sources: list[str], seed: int, root: Pa
         for split in ("train", "test"):
             table.loc[table["split"] == split, columns].to_csv(partial / f"{split}.csv",
                                                                index=False)
-        log(f"SyntheticScenes: wrote {len(table)} clips of {SECONDS:g} s "
+        log(f"SyntheticScenes: wrote {len(table)} clips of {seconds:g} s "
             f"({len(SCENES)} scenes; train {int((table['split'] == 'train').sum())}, "
             f"test {int((table['split'] == 'test').sum())})")
         return {"spec": spec, "noise_sources": bank.sources}

@@ -101,13 +101,14 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
     log(f"scoring {len(runs)} runs with {scorer.function} (stop={scorer.stop}, "
         f"subset={scorer.subset}, engine {scorer.engine}) on "
         f"{toolkit.resolve_device(ensemble.device)}")
-    with toolkit.exclusive(profile):
-        toolkit.score(profile, scorer.function,
-                      {dataset: [r.name for r in rs]
-                       for dataset, rs in _runs_by_dataset(by_aucurriculum).items()},
-                      scorer.stop, scorer.subset, ensemble.device, ensemble.batch_size,
-                      _ScoreProgress(profile, scorer, by_aucurriculum, log), ensemble.launcher,
-                      log)
+    if by_aucurriculum:  # none where the records score every run (a sweep point)
+        with toolkit.exclusive(profile):
+            toolkit.score(profile, scorer.function,
+                          {dataset: [r.name for r in rs]
+                           for dataset, rs in _runs_by_dataset(by_aucurriculum).items()},
+                          scorer.stop, scorer.subset, ensemble.device, ensemble.batch_size,
+                          _ScoreProgress(profile, scorer, by_aucurriculum, log),
+                          ensemble.launcher, log)
     orderings = {dataset: difficulty.join_runs(run_scores(profile, scorer, dataset_runs,
                                                          ensemble.epochs))
                  for dataset, dataset_runs in grouped.items()}

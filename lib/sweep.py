@@ -17,34 +17,41 @@ from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError
 
 
-def sweep_point(profile: str, dataset: str, ensemble: training.Ensemble,
-                scorer: scoring.Scoring, flip_fraction: float, seeds: list[int], data_seed: int,
-                folds: int, log: Callable[[str], None] = print) -> pd.DataFrame:
-    """Detection of the flipped labels by every score on the profile's keyword set ``dataset``
-    relabelled with ``flip_fraction`` of them (same audio, drawn with ``data_seed``), from its
-    own small ensemble: the first of the ensemble's models x ``seeds``, on that dataset only.
+def sweep_points(profile: str, dataset: str, ensemble: training.Ensemble,
+                 scorer: scoring.Scoring, flip_fractions: list[float], seeds: list[int],
+                 data_seed: int, folds: int, log: Callable[[str], None] = print
+                 ) -> pd.DataFrame:
+    """Detection of the flipped labels by every score, at each point of the sweep: the
+    profile's keyword set ``dataset`` relabelled with each of ``flip_fractions`` (same audio,
+    drawn with ``data_seed``), each point scored from its own small ensemble, the first of the
+    ensemble's models x ``seeds``. All points train in one autrainer sweep
+    (:func:`lib.training.train_points`).
 
-    The point is a profile nested in the parent's folders (:func:`paths.sweep_profile`), so
+    Each point is a profile nested in the parent's folders (:func:`paths.sweep_profile`), so
     its labels, runs and scores are reused when nothing changed, like the main ensemble's.
     """
     if not LAYOUTS[dataset].metadata_file:
         raise DifficultyError(f"{dataset} records no ground truth: the label-noise sweep "
                               "relabels the offline keyword set")
-    point = paths.sweep_profile(profile, flip_fraction)
     # Scored from its records (no reference run: the main ensemble's shows the engines agree)
     # and kept without model states; under SCORING_ENGINE aucurriculum, every epoch's.
     small = replace(ensemble, datasets=(dataset,), models=ensemble.models[:1],
                     seeds=tuple(seeds), seeds_by_model=(), retention="none",
                     aucurriculum="none" if ensemble.recorded else "all")
-    log(f"sweep point: {flip_fraction:.0%} flipped labels ({point})")
-    keywords.relabelled(paths.dataset_dir(profile, dataset), paths.dataset_dir(point, dataset),
-                        flip_fraction, data_seed, log)
-    training.train_ensemble(point, small, log, summarise=False)
-    scoring.score_ensemble(point, small, scorer, log)
-    truth = validation.training_truth(point, dataset)
-    scores = validation.sample_scores(point, small, scorer.stop, dataset)
-    cleanlab = cleanlab_baseline.cleanlab_for(point, dataset, truth["label"], folds)
-    scores[record.CLEANLAB_PROBE] = cleanlab["score"]
-    table = detection.detection(scores, truth[keywords.FLIPPED_COLUMN])
-    return table.assign(flip_fraction=flip_fraction,
-                        flagged_by_cleanlab=float(cleanlab["label_issue"].mean()))
+    points = {fraction: paths.sweep_profile(profile, fraction) for fraction in flip_fractions}
+    for fraction, point in points.items():
+        log(f"sweep point: {fraction:.0%} flipped labels ({point})")
+        keywords.relabelled(paths.dataset_dir(profile, dataset),
+                            paths.dataset_dir(point, dataset), fraction, data_seed, log)
+    training.train_points(profile, {point: small for point in points.values()}, log)
+    tables = []
+    for fraction, point in points.items():
+        scoring.score_ensemble(point, small, scorer, log)
+        truth = validation.training_truth(point, dataset)
+        scores = validation.sample_scores(point, small, scorer.stop, dataset)
+        cleanlab = cleanlab_baseline.cleanlab_for(point, dataset, truth["label"], folds)
+        scores[record.CLEANLAB_PROBE] = cleanlab["score"]
+        table = detection.detection(scores, truth[keywords.FLIPPED_COLUMN])
+        tables.append(table.assign(flip_fraction=fraction,
+                                   flagged_by_cleanlab=float(cleanlab["label_issue"].mean())))
+    return pd.concat(tables, ignore_index=True)

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -418,13 +419,39 @@ def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
             "pct_start": 0.25, "cycle_momentum": False, "step_frequency": "batch"})
 
 
-def _steps_per_epoch(profile: str, datasets: list[str], batch_size: int) -> int:
-    """Optimiser steps of an epoch on the largest training split (autrainer keeps the last,
+def _steps_per_epoch(root: Path, batch_size: int) -> int:
+    """Optimiser steps of an epoch on a dataset's training split (autrainer keeps the last,
     partial batch). Sized on ``train.csv``: where autrainer carves the dev split out of it
     (DCASE), the cycle is a little longer than the run and ends just short of its minimum,
     the same for every seed."""
-    rows = [len(pd.read_csv(paths.dataset_dir(profile, d) / "train.csv")) for d in datasets]
-    return max(-(-n // batch_size) for n in rows)
+    return -(-len(pd.read_csv(root / "train.csv")) // batch_size)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A dataset as a training sweep reads it: autrainer's config id, the layout (a key of
+    :data:`lib.datasets.LAYOUTS`) and the folder, a profile's own or a nested profile's copy
+    (a pruning or label-noise point, :func:`lib.training.train_points`)."""
+    id: str
+    layout: str
+    root: Path
+
+
+def sources(profile: str, datasets: list[str]) -> list[Source]:
+    """A profile's own datasets as sweep sources."""
+    return [Source(dataset_id(d), d, paths.dataset_dir(profile, d)) for d in datasets]
+
+
+def scheduler_ids(given: list[Source], scheduler: str, batch_size: int) -> dict[str, str]:
+    """The scheduler config each source trains under: the schedule's own id, except under a
+    one-cycle schedule (sized in optimiser steps) over sources of different sizes, where each
+    size gets its own config, ``OneCycle-<steps per epoch>``."""
+    if scheduler != "onecycle":
+        return {source.id: SCHEDULERS[scheduler] for source in given}
+    steps = {source.id: _steps_per_epoch(source.root, batch_size) for source in given}
+    if len(set(steps.values())) == 1:
+        return {source.id: SCHEDULERS[scheduler] for source in given}
+    return {key: f"{SCHEDULERS[scheduler]}-{size}" for key, size in steps.items()}
 
 
 #: Training augmentations (:data:`lib.profiles.AUGMENTATIONS`) -> autrainer augmentation id
@@ -471,20 +498,33 @@ def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, bat
              augmentation: str = "none") -> str:
     """autrainer's run folder name (its augmentation id is ``None`` without one, as in the
     paper)."""
-    return (f"{dataset_id(dataset)}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
-            f"_{batch_size}_epoch_{epochs}_{SCHEDULERS[scheduler]}"
+    return sweep_run_name(dataset_id(dataset), model, optimizer, learning_rate, batch_size,
+                          epochs, seed, precision, SCHEDULERS[scheduler], augmentation)
+
+
+def sweep_run_name(source_id: str, model: str, optimizer: str, learning_rate: float,
+                   batch_size: int, epochs: int, seed: int, precision: str, scheduler_id: str,
+                   augmentation: str) -> str:
+    """The run folder name autrainer gives a run of a sweep source (:class:`Source`) under a
+    scheduler config id (:func:`scheduler_ids`)."""
+    return (f"{source_id}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
+            f"_{batch_size}_epoch_{epochs}_{scheduler_id}"
             f"_{AUGMENTATION_IDS[augmentation]}_{seed}")
 
 
-def write_training_config(profile: str, datasets: list[str], seeds: dict[str, list[int]],
+def write_training_config(profile: str, datasets: list[str] | list[Source],
+                          seeds: dict[str, list[int]],
                           epochs: int, batch_size: int, learning_rate: float, optimizer: str,
                           device: str, precision: str = "fp32", scheduler: str = "none",
                           record: str | None = None, every_epoch: bool = True,
-                          launcher: Launcher = Launcher(), augmentation: str = "none") -> Path:
+                          launcher: Launcher = Launcher(), augmentation: str = "none",
+                          wanted: set[tuple[str, str, int]] | None = None) -> Path:
     """``conf/train.yaml``: the paper's ``conf/config.yaml`` with the profile's values.
 
-    ``seeds`` maps each model to its seeds. autrainer sweeps the grid of every model and seed;
-    the (model, seed) pairs outside a model's seeds are excluded with the sweeper's own
+    ``datasets`` are the profile's own (names) or :class:`Source` s, such as other profiles'
+    copies. ``seeds`` maps each model to its seeds. autrainer sweeps the grid of every
+    dataset, model and seed; the (model, seed) pairs outside a model's seeds, and with
+    ``wanted`` every (source id, model, seed) not in it, are excluded with the sweeper's own
     filters, beside its filter that skips finished runs. ``record`` names a split that
     :class:`lib.callbacks.ScoredSplitRecorder` evaluates after every epoch (batches of
     ``batch_size``, as scoring uses, with the training augmentation off); without ``every_epoch``, autrainer keeps the model states
@@ -496,21 +536,37 @@ def write_training_config(profile: str, datasets: list[str], seeds: dict[str, li
     excluded = [{"type": "expr",
                  "expr": f"model.id == '{model_id(m, precision)}' and seed == {s}"}
                 for m in models for s in all_seeds if s not in seeds[m]]
-    work = write_dataset_configs(profile, datasets)
+    given = [d if isinstance(d, Source) else sources(profile, [d])[0] for d in datasets]
+    if wanted is not None:
+        excluded += [{"type": "expr", "expr": f"dataset.id == '{source.id}' and model.id == "
+                                              f"'{model_id(m, precision)}' and seed == {s}"}
+                     for source in given for m in models for s in seeds[m]
+                     if (source.id, m, s) not in wanted]
+    work = paths.toolkit_dir(profile)
+    for source in given:
+        _write_yaml(work / "conf" / "dataset" / f"{source.id}.yaml",
+                    {**dataset_config(LAYOUTS[source.layout], source.root), "id": source.id})
     device = resolve_device(device)
     problem = precision_problem(precision, device.split(":")[0])
     if problem:
         raise ToolkitError(problem)
     _write_model_configs(work, models, precision)
-    steps = _steps_per_epoch(profile, datasets, batch_size) if scheduler == "onecycle" else None
-    _write_scheduler_config(work, scheduler, epochs, steps)
+    schedules = scheduler_ids(given, scheduler, batch_size)
+    for config_id in sorted(set(schedules.values())):
+        steps = _steps_per_epoch(next(g.root for g in given if schedules[g.id] == config_id),
+                                 batch_size) if scheduler == "onecycle" else None
+        _write_scheduler_config(work, scheduler, epochs, steps, config_id)
+    if len(set(schedules.values())) > 1:  # each source under the config of its own size
+        excluded += [{"type": "expr", "expr": f"dataset.id == '{source.id}' and "
+                                              f"scheduler.id != '{schedules[source.id]}'"}
+                     for source in given]
     _write_augmentation_config(work, augmentation)
     sweep = {"+seed": ", ".join(str(s) for s in all_seeds), "+batch_size": batch_size,
              "+learning_rate": learning_rate,
-             "dataset": ", ".join(dataset_id(d) for d in datasets),
+             "dataset": ", ".join(source.id for source in given),
              "model": ", ".join(model_id(m, precision) for m in models), "optimizer": optimizer}
     if scheduler != "none":
-        sweep["scheduler"] = SCHEDULERS[scheduler]
+        sweep["scheduler"] = ", ".join(sorted(set(schedules.values())))
     if augmentation != "none":
         sweep["augmentation"] = AUGMENTATION_IDS[augmentation]
     plugin, hydra = launcher.hydra(work, launchers.job_name(profile, "train"), device)

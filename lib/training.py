@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -251,24 +251,41 @@ def train_ensemble(profile: str, ensemble: Ensemble,
         return _train_missing(profile, ensemble, log, summarise)
 
 
-def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
-                   summarise: bool) -> list[Run]:
+def _missing(profile: str, ensemble: Ensemble, log: Callable[[str], None]) -> list[Run]:
+    """The ensemble's runs to train: those never finished, and those trained on data that has
+    changed since (removed, with any incomplete earlier attempt)."""
     runs = ensemble.runs
-    data_now = {d: data_fingerprint(profile, d) for d in ensemble.datasets}
     for run in runs:
         record = run_dir(profile, run) / DATA_RECORD
         if is_complete(profile, run) and record.is_file() and \
-                record.read_text() != data_now[run.dataset]:
+                record.read_text() != data_fingerprint(profile, run.dataset):
             log(f"    {run.label}: trained on data that has changed since; training it again")
             shutil.rmtree(run_dir(profile, run))
     todo = [r for r in runs if not is_complete(profile, r)]
-    log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
-        f"training {len(todo)} on {toolkit.resolve_device(ensemble.device)} "
-        f"(logs: {paths.relative(paths.toolkit_dir(profile) / 'logs')}/train-<dataset>.log)")
     for run in todo:
         if run_dir(profile, run).is_dir():
             log(f"    {run.label}: removing an incomplete earlier attempt")
             shutil.rmtree(run_dir(profile, run))
+    return todo
+
+
+def _finish(profile: str, ensemble: Ensemble) -> None:
+    """Every run of the ensemble keeps only its states, is checked, and records its data."""
+    for run in ensemble.runs:
+        ensemble.retain(profile, run)
+        check_run(profile, run, ensemble.epochs, ensemble.retention_of(run), ensemble.stop)
+        record = run_dir(profile, run) / DATA_RECORD
+        if not record.is_file():
+            record.write_text(data_fingerprint(profile, run.dataset))
+
+
+def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
+                   summarise: bool) -> list[Run]:
+    runs = ensemble.runs
+    todo = _missing(profile, ensemble, log)
+    log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
+        f"training {len(todo)} on {toolkit.resolve_device(ensemble.device)} "
+        f"(logs: {paths.relative(paths.toolkit_dir(profile) / 'logs')}/train-<dataset>.log)")
     progress = Progress(profile, runs, ensemble.epochs, log,
                         retain=lambda run: ensemble.retain(profile, run))
     # One sweep per checkpoint policy (only the runs aucurriculum scores keep every epoch's
@@ -293,16 +310,103 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
             toolkit.train(profile, progress,
                           log_name=f"train-{name}" + ("" if every_epoch else "-best-last"),
                           launcher=ensemble.launcher, log=log)
-    for run in runs:
-        ensemble.retain(profile, run)
-        check_run(profile, run, ensemble.epochs, ensemble.retention_of(run), ensemble.stop)
-        record = run_dir(profile, run) / DATA_RECORD
-        if not record.is_file():
-            record.write_text(data_now[run.dataset])
+    _finish(profile, ensemble)
     if summarise and (todo or not
                       (toolkit.experiment_dir(profile) / "summary" / toolkit.METRICS_FILE).is_file()):
         toolkit.postprocess(profile)
     return runs
+
+
+def train_points(parent: str, points: Mapping[str, Ensemble],
+                 log: Callable[[str], None] = print) -> None:
+    """Train the missing runs of several points nested in profile ``parent`` (pruning or
+    label-noise sweep points: one ensemble's settings, each point on its own copy of the data
+    under :func:`lib.paths.dataset_dir`) in one ``autrainer train``, so a command's start is
+    paid once, not once per point. The runs train in a shared folder
+    (:func:`lib.paths.points_profile`), each point's data a dataset of its own there, and every
+    finished run moves to its point's runs folder, under the name it has there, where
+    everything else reads it. Points whose runs differ in more than their data, or that keep
+    a reference run for aucurriculum, are trained one by one (:func:`train_ensemble`)."""
+    shared_profile = paths.points_profile(parent)
+    first = next(iter(points.values()), None)
+    alike = all(replace(e, datasets=first.datasets) == first for e in points.values()) \
+        if first else True
+    if not alike or any(e.aucurriculum == "reference" for e in points.values()):
+        for point, ensemble in points.items():
+            train_ensemble(point, ensemble, log, summarise=False)
+        return
+    for point, ensemble in points.items():
+        disk.check_free_disk(point, ensemble)
+    with toolkit.exclusive(shared_profile):
+        # (source id, model, seed) of the shared sweep -> (point, the run it is there)
+        todo: dict[tuple[str, str, int], tuple[str, Run]] = {}
+        given: dict[str, toolkit.Source] = {}
+        for point, ensemble in points.items():
+            with toolkit.exclusive(point):
+                missing = _missing(point, ensemble, log)
+            for run in missing:
+                source = toolkit.Source(f"{toolkit.dataset_id(run.dataset)}-"
+                                        f"{_point_tag(parent, point)}", run.dataset,
+                                        paths.dataset_dir(point, run.dataset))
+                given[source.id] = source
+                todo[(source.id, run.model, run.seed)] = (point, run)
+        total = sum(len(e.runs) for e in points.values())
+        log(f"{total - len(todo)} of {total} runs of {len(points)} point(s) already trained; "
+            f"training {len(todo)} in one autrainer sweep on "
+            f"{toolkit.resolve_device(first.device) if first else 'cpu'} (log: "
+            f"{paths.relative(paths.toolkit_dir(shared_profile) / 'logs')}/train-points.log)")
+        if todo:
+            _train_shared(shared_profile, first, list(given.values()), todo, log)
+    for point, ensemble in points.items():
+        with toolkit.exclusive(point):
+            _finish(point, ensemble)
+
+
+def _point_tag(parent: str, point: str) -> str:
+    """A point's profile below its parent as a dataset id part: ``prune-hardest10``."""
+    return point.removeprefix(f"{parent}/").replace("/", "-")
+
+
+def _train_shared(shared_profile: str, ensemble: Ensemble, given: list["toolkit.Source"],
+                  todo: Mapping[tuple[str, str, int], tuple[str, Run]],
+                  log: Callable[[str], None]) -> None:
+    """One sweep of every (source, model, seed) in ``todo`` in ``shared_profile``; each
+    finished run moves to its point's runs folder at once (so the sweep's peak disk stays one
+    run's) and is then reported."""
+    schedules = toolkit.scheduler_ids(given, ensemble.scheduler, ensemble.batch_size)
+    shared = {key: Run(run.dataset, run.model, run.seed, toolkit.sweep_run_name(
+                  key[0], run.model, ensemble.optimizer, ensemble.learning_rate,
+                  ensemble.batch_size, ensemble.epochs, run.seed, ensemble.precision,
+                  schedules[key[0]], ensemble.augmentation))
+              for key, (point, run) in todo.items()}
+    for run in shared.values():  # an attempt interrupted before
+        shutil.rmtree(run_dir(shared_profile, run), ignore_errors=True)
+    labels = {shared[key].name: f"{run.label}, {point.rsplit('/', 1)[-1]}"
+              for key, (point, run) in todo.items()}
+    progress = Progress(shared_profile, list(shared.values()), ensemble.epochs, log,
+                        labels=labels)
+
+    def watch() -> None:
+        progress()
+        for key, (point, run) in todo.items():
+            source = run_dir(shared_profile, shared[key])
+            if shared[key].name in progress.reported and source.is_dir():
+                target = run_dir(point, run)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.rmtree(target, ignore_errors=True)
+                source.rename(target)
+                ensemble.retain(point, run)
+
+    models = sorted({run.model for _, run in todo.values()}, key=ensemble.models.index)
+    toolkit.write_training_config(
+        shared_profile, given, {m: sorted({r.seed for _, r in todo.values() if r.model == m})
+                                for m in models},
+        ensemble.epochs, ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
+        ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
+        ensemble.aucurriculum == "all", ensemble.launcher, ensemble.augmentation,
+        wanted=set(todo))
+    toolkit.train(shared_profile, watch, log_name="train-points", launcher=ensemble.launcher,
+                  log=log)
 
 
 # --- Tables ------------------------------------------------------------------------------------

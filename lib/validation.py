@@ -164,7 +164,7 @@ def _detection_record(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def _sweep_record(points: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """The sweep's points (:func:`lib.sweep.sweep_point` tables) by flipped share."""
+    """The sweep's points (:func:`lib.sweep.sweep_points` table) by flipped share."""
     return {f"{fraction:g}": {
         Record.FLAGGED_BY_CLEANLAB: round(float(part["flagged_by_cleanlab"].iloc[0]), 4),
         Record.AUROC: {row.score: (None if pd.isna(row.auroc) else round(row.auroc, 4))

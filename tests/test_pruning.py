@@ -167,7 +167,8 @@ def test_a_pruning_point_trains_on_the_pruned_set(smoke_notebooks, ensemble):
     lines = []
     point = pruning.train_point("smoke", ensemble, "OfflineKeywords", candidates, "hardest",
                                 0.1, [1], 0, log=lines.append)
-    assert any("1 of 1 runs already trained; training 0" in line for line in lines), lines
+    assert any("1 of 1 runs of 1 point(s) already trained; training 0" in line
+               for line in lines), lines
     table = point.metrics()
     assert len(table) == 1 and 0 <= table["test_accuracy"].iloc[0] <= 1
     assert table["removed"].iloc[0] == 2 == len(point.removed)
@@ -226,3 +227,29 @@ def test_the_smoke_notebook_records_every_point_and_what_it_removed(smoke_notebo
     assert P.COMPOSITION not in scenes
     assert not any(n.startswith("oracle") for n in scenes[P.POINTS])
     assert len(scenes[P.POINTS]) + len(scenes[P.SKIPPED]) == len(expected)
+
+
+def test_the_smoke_notebook_trains_its_points_in_one_autrainer_command_per_dataset(
+        smoke_notebooks):
+    """No command start per point: notebooks/08_pruning's runs trained in one `autrainer
+    train` per dataset, in the shared points folder (the command ledger of its last run)."""
+    import json
+    from datetime import datetime
+
+    stamp = json.loads((paths.executed_notebooks_dir("smoke") / ".stamps" / "08_pruning.json")
+                       .read_text())
+    start = datetime.fromisoformat(stamp["started"]).timestamp()
+    ledger = paths.command_ledger(paths.results_dir("smoke"))
+    entries = [json.loads(line) for line in ledger.read_text().splitlines()]
+    trains = [e for e in entries if start - 1 <= e["started"] < start + stamp["seconds"] + 1
+              and e["tool"] == "autrainer" and e["args"][0] == "train"]
+    datasets = [d for d, numbers in record_points().items() if numbers]
+    assert len(trains) == len(datasets) >= 1, trains
+    assert {e["work"] for e in trains} == {f"{paths.points_profile('smoke')}/autrainer"}
+
+
+def record_points() -> dict:
+    from lib import record
+
+    return {dataset: numbers[record.Pruning.POINTS]
+            for dataset, numbers in record.load("smoke", record.Pruning.CHAPTER).items()}

@@ -17,11 +17,12 @@ def test_keyword_set_loads_through_autrainer_speech_commands(smoke_data):
     assert dataset.output_dim == 4
 
 
-def test_scene_tree_loads_through_autrainer_dcase2020task1a(smoke_data):
+def test_scene_tree_loads_through_autrainer_dcase2020task1a(smoke_data, smoke):
     dataset = toolkit.load_dataset("smoke", "SyntheticScenes")
     assert type(dataset).__name__ == "DCASE2020Task1A"
     features, _, _ = dataset.train_dataset[0]
-    assert tuple(features.shape) == (1, 1001, 64)  # 10 s clips
+    frames = int(100 * smoke["SCENE_SECONDS"]) + 1  # a frame every 10 ms, and one more
+    assert tuple(features.shape) == (1, frames, 64)
     # autrainer carves dev from train by recording location, as for the real data.
     train_locations = set(dataset.df_train["location"])
     dev_locations = set(dataset.df_dev["location"])
@@ -109,3 +110,39 @@ def test_every_toolkit_command_is_in_the_profiles_ledger(tmp_path, monkeypatch):
     assert entry["tool"] == "python3" and entry["args"][0] == "-c"
     assert entry["work"] == "demo/prune/hardest10/autrainer" and entry["exit"] == 3
     assert entry["seconds"] > 0
+
+
+def test_sources_of_other_sizes_train_in_one_sweep_each_under_its_own_cycle(tmp_path,
+                                                                            monkeypatch):
+    """Points of different sizes (a pruning share and the oracle) in one sweep: a one-cycle
+    schedule per size, each source kept to its own by the sweeper's filters, and only the
+    wanted (source, model, seed) runs; sources of one size share the schedule's own id."""
+    import yaml
+
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    sources = []
+    for name, rows in (("a", 17), ("b", 30), ("c", 20)):  # 3, 4 and 3 steps of 8
+        root = tmp_path / name
+        root.mkdir()
+        (root / "train.csv").write_text("path,label\n" + "x.wav,one\n" * rows)
+        sources.append(toolkit.Source(f"OfflineKeywords-16k-{name}", "OfflineKeywords", root))
+    a, b, c = sources
+    assert toolkit.scheduler_ids([a, c], "onecycle", 8) == {a.id: "OneCycle", c.id: "OneCycle"}
+    assert toolkit.scheduler_ids([a, b], "none", 8) == {a.id: "None", b.id: "None"}
+    assert toolkit.scheduler_ids([a, b], "onecycle", 8) == {a.id: "OneCycle-3",
+                                                            b.id: "OneCycle-4"}
+    work = toolkit.write_training_config("smoke/points", [a, b], {"Cnn10": [1, 2]}, 2, 8, 1e-3,
+                                         "Adam", "cpu", "bf16", "onecycle", every_epoch=False,
+                                         wanted={(a.id, "Cnn10", 1), (b.id, "Cnn10", 2)})
+    config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
+    assert config["hydra"]["sweeper"]["params"]["dataset"] == f"{a.id}, {b.id}"
+    assert config["hydra"]["sweeper"]["params"]["scheduler"] == "OneCycle-3, OneCycle-4"
+    filters = [f["expr"] for f in config["hydra"]["sweeper"]["filters"] if f["type"] == "expr"]
+    assert f"dataset.id == '{a.id}' and model.id == 'Cnn10-bf16' and seed == 2" in filters
+    assert f"dataset.id == '{b.id}' and model.id == 'Cnn10-bf16' and seed == 1" in filters
+    assert f"dataset.id == '{a.id}' and scheduler.id != 'OneCycle-3'" in filters
+    for config_id, steps in (("OneCycle-3", 3), ("OneCycle-4", 4)):
+        scheduler = yaml.safe_load((work / "conf" / "scheduler" / f"{config_id}.yaml").read_text())
+        assert scheduler["steps_per_epoch"] == steps
+    dataset = yaml.safe_load((work / "conf" / "dataset" / f"{b.id}.yaml").read_text())
+    assert dataset["id"] == b.id and dataset["path"] == str(b.root)
