@@ -35,6 +35,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from datetime import datetime
 from pathlib import Path
@@ -155,7 +156,10 @@ def rewrite_block(file: Path, name: str, text: str) -> None:
         print(f"note: {paths.relative(file)} has no {start} block; not rewritten")
         return
     head, rest = content.split(start, 1)
-    file.write_text(f"{head}{start}\n{text.strip()}\n{end}{rest.split(end, 1)[1]}")
+    indent = head[len(head.rstrip(" ")):]  # the marker's own indentation, kept by the text
+    wrapped = textwrap.fill(text.strip(), width=95, initial_indent=indent,
+                            subsequent_indent=indent, break_on_hyphens=False)
+    file.write_text(f"{head}{start}\n{wrapped}\n{indent}{end}{rest.split(end, 1)[1]}")
 
 
 def build_sentence(profile: str, report: dict) -> str:

@@ -143,11 +143,12 @@ def recorded(smoke_notebooks, smoke, tmp_path_factory):
                     for run in ensemble.runs}
         folders = {run.name: training.run_dir("smoke", run) for run in ensemble.runs}
         plan = definitions.Plan(definitions.RECORDED, ensemble.models, ("fc1",), 2, 1)
-        both = {(dataset, name, variant.recorded): definitions.score(
-                    "smoke", variant, plan, name, dataset, "best", "train",
-                    log=lambda line: None).scores
-                for dataset in ensemble.datasets for name in definitions.RECORDED
-                for variant in (ensemble, replace(ensemble, recorded=None))}
+        both = {(dataset, name, variant.recorded): scored.scores  # aucurriculum: one command
+                for dataset in ensemble.datasets
+                for variant in (ensemble, replace(ensemble, recorded=None))
+                for name, scored in definitions.score_all(
+                    "smoke", variant, plan, dataset, "best", "train",
+                    log=lambda line: None).items()}
     finally:
         paths.RESULTS = original
     return ensemble, theirs, ours, agreement, dynamics, folders, both
