@@ -21,8 +21,8 @@ Per run: training = epochs x (n_train / train_rate + n_dev / eval_rate) + n_test
 scoring = epochs x n_train / eval_rate (an upper bound: with SCORING_STOP best, only the epochs
 up to the best one are scored). Both scoring engines make that same forward pass: aucurriculum
 after training from every kept checkpoint, the in-training engine during training from the
-weights in memory (lib/callbacks.py), so its disk keeps only the best and last model states
-(plus _initial) and 12 bytes per training sample and epoch of records; one run per dataset
+weights in memory (lib/callbacks.py), so its disk keeps only the best model state and the
+last epoch's model and optimizer (to continue a run; lib.toolkit.retain) and 12 bytes per training sample and epoch of records; one run per dataset
 still keeps every checkpoint, as the reference aucurriculum scores beside the records. The
 disk of a run and of the sweep is lib/disk.py's projection (the one the training checks the
 free disk against) with the sizes measured here: epochs (+ _initial, _best) x model.pt +
@@ -481,7 +481,8 @@ def main() -> None:
           f"it features + audio), {totals['peak_gb']:.0f} GB peak while the largest run "
           f"trains (its optimizer state of every epoch)")
     print(f"  disk with SCORING_ENGINE in-training: {totals['kept_gb_in_training']:.0f} GB kept "
-          f"(best and last model states and the records; one reference run per dataset keeps "
+          f"(the best model, the last epoch's model and optimizer, the records; one reference "
+          f"run per dataset keeps "
           f"every checkpoint), {totals['kept_gb'] / totals['kept_gb_in_training']:.1f} x less; "
           f"{totals['peak_gb_in_training']:.0f} GB peak")
 

@@ -5,7 +5,7 @@ seed 1) is trained twice through the real `autrainer train`, in one call of this
   - engine aucurriculum: every epoch's model state kept, then `aucurriculum curriculum` scores
     the run (CumulativeAccuracy, stop best);
   - engine in-training: lib.callbacks.ScoredSplitRecorder records the training split after
-    every epoch, only the best and last model states are kept, and the score comes from the
+    every epoch, only the best model state is kept, and the score comes from the
     records.
 Printed per model: the wall-clock minutes of each `autrainer train` call (the recorder runs
 after the dev evaluation, outside autrainer's own training timer, so the wall clock is what

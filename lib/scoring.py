@@ -3,7 +3,7 @@
 Two engines give each run's CumulativeAccuracy: ``aucurriculum`` (``aucurriculum
 curriculum`` through :mod:`lib.toolkit`, which reloads every epoch's saved model state) and
 ``in-training`` (the same forward passes, recorded during training by
-:class:`lib.callbacks.ScoredSplitRecorder`, so only the best and last model states are kept;
+:class:`lib.callbacks.ScoredSplitRecorder`, so only the model states scoring reads are kept;
 aucurriculum still scores each dataset's reference run, for the comparison).
 :mod:`lib.difficulty` joins the runs per sample. The ordering files
 (``results/<profile>/difficulty/<dataset>_ordering.csv``) are what later chapters read. They are
