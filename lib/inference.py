@@ -191,33 +191,77 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     per class, ``warning`` (a file that is silent, very short, narrowband where the run never
     heard a band-limited clip, shorter than the clips its dataset pads, or whose probability is
     below ``threshold`` is classified, and says so) and ``error`` (empty for classified
-    files). The good files are staged in the run's inference folder so autrainer never sees a
-    bad one; results with the same inputs, run, device and settings are reused.
+    files). Only the good files are staged for autrainer, so it never sees a bad one; results
+    with the same inputs, run, device and settings are reused.
     """
-    good, bad, warnings = check_inputs(inputs, narrowband_trained,
-                                       toolkit.padded_seconds(run.dataset))
-    folder = paths.inference_output_dir(profile, run.name, batch)
+    return predict_batches(profile, run, {batch: inputs}, device, threshold,
+                           narrowband_trained)[batch]
+
+
+def predict_batches(profile: str, run: Run, batches: dict[str, Path], device: str = "cpu",
+                    threshold: float | None = None, narrowband_trained: bool = False
+                    ) -> dict[str, pd.DataFrame]:
+    """:func:`predict` for several input folders (batch name -> folder) of one run, in one
+    ``autrainer inference`` call: the command's start and the run's set-up, most of a call's
+    seconds, are paid once. Each batch's table is saved in its own
+    :func:`lib.paths.inference_output_dir` and reused on its own."""
     run_dir = training.run_dir(profile, run)
-    key = _key(run_dir, good, device, [threshold, narrowband_trained])
-    table_file = folder / "predictions.csv"
-    if table_file.is_file() and (folder / "key.json").is_file() \
-            and (folder / "key.json").read_text() == key:
-        return pd.read_csv(table_file, keep_default_na=False)
-    staged, outputs = folder / "inputs", folder / "outputs"
-    for stale in (staged, outputs):
-        shutil.rmtree(stale, ignore_errors=True)
-    staged.mkdir(parents=True)
-    for file in good:
-        shutil.copy2(file, staged / file.name)
     labels = toolkit.run_labels(run_dir)
-    if good:
-        results = pd.read_csv(toolkit.inference(run_dir, staged, outputs,
-                                                toolkit.resolve_device(device),
-                                                paths.toolkit_dir(profile)),
-                              keep_default_na=False)
-        results = results.drop(columns="output")
-    else:
-        results = pd.DataFrame(columns=["filename", "prediction", *labels])
+    padded = toolkit.padded_seconds(run.dataset)
+    tables, pending = {}, {}
+    for batch, inputs in batches.items():
+        good, bad, warnings = check_inputs(inputs, narrowband_trained, padded)
+        folder = paths.inference_output_dir(profile, run.name, batch)
+        key = _key(run_dir, good, device, [threshold, narrowband_trained])
+        if (folder / "key.json").is_file() and (folder / "key.json").read_text() == key \
+                and (folder / PREDICTIONS_FILE).is_file():
+            tables[batch] = pd.read_csv(folder / PREDICTIONS_FILE, keep_default_na=False)
+        else:
+            pending[batch] = (folder, key, good, bad, warnings)
+    found = _classify(profile, run_dir, {b: todo[2] for b, todo in pending.items()}, device)
+    for batch, (folder, key, good, bad, warnings) in pending.items():
+        results = found.get(batch, pd.DataFrame(columns=["filename", "prediction", *labels]))
+        tables[batch] = _table(results, labels, bad, warnings, threshold)
+        (folder / "outputs").mkdir(parents=True, exist_ok=True)
+        results.to_csv(folder / "outputs" / "results.csv", index=False)
+        partial = folder / f".{PREDICTIONS_FILE}.partial"
+        tables[batch].to_csv(partial, index=False)
+        partial.replace(folder / PREDICTIONS_FILE)
+        (folder / "key.json").write_text(key)
+    return {batch: tables[batch] for batch in batches}
+
+
+#: A batch's predictions table in its :func:`lib.paths.inference_output_dir`.
+PREDICTIONS_FILE = "predictions.csv"
+
+
+def _classify(profile: str, run_dir: Path, batches: dict[str, list[Path]], device: str
+              ) -> dict[str, pd.DataFrame]:
+    """autrainer's rows (``filename``, ``prediction``, one column per class) per batch, from
+    one ``autrainer inference`` over a staging folder with a subfolder per batch."""
+    batches = {batch: files for batch, files in batches.items() if files}
+    if not batches:
+        return {}
+    staging = paths.inference_staging_dir(profile, run_dir.name)
+    shutil.rmtree(staging, ignore_errors=True)
+    for batch, files in batches.items():
+        (staging / "inputs" / batch).mkdir(parents=True)
+        for file in files:
+            shutil.copy2(file, staging / "inputs" / batch / file.name)
+    results = pd.read_csv(toolkit.inference(run_dir, staging / "inputs", staging / "outputs",
+                                            toolkit.resolve_device(device),
+                                            paths.toolkit_dir(profile)),
+                          keep_default_na=False).drop(columns="output")
+    shutil.rmtree(staging)
+    parts = results["filename"].str.split("/", n=1, expand=True)
+    return {batch: results[parts[0] == batch].assign(filename=parts[1][parts[0] == batch])
+            .reset_index(drop=True) for batch in batches}
+
+
+def _table(results: pd.DataFrame, labels: list[str], bad: pd.DataFrame,
+           warnings: dict[str, str], threshold: float | None) -> pd.DataFrame:
+    """:func:`predict`'s table from autrainer's rows, the bad files and the warnings."""
+    results = results.copy()
     results["probability"] = [row[str(row["prediction"])] for _, row in results.iterrows()]
     results["warning"] = [
         "; ".join(w for w in (warnings.get(name, ""), "" if threshold is None else
@@ -225,11 +269,7 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
         for name, p in zip(results["filename"], results["probability"])]
     table = pd.concat([results.assign(error=""), bad], ignore_index=True)
     table = table[["filename", "prediction", "probability", *labels, "warning", "error"]]
-    table = table.sort_values("filename", ignore_index=True).fillna("")
-    table.to_csv(table_file.with_suffix(".partial"), index=False)
-    table_file.with_suffix(".partial").replace(table_file)
-    (folder / "key.json").write_text(key)
-    return table
+    return table.sort_values("filename", ignore_index=True).fillna("")
 
 
 def _ensemble_mean(profile: str, runs: list[Run], folder: Path, batch: str, device: str,
@@ -249,7 +289,8 @@ def real_speech(profile: str, runs: list[Run], words: list[str], device: str = "
                 ) -> tuple[pd.DataFrame, list[str]]:
     """The ensemble on real human recordings of the keyword set's words (out of domain).
 
-    Every run classifies the recordings of :mod:`lib.realspeech` with ``autrainer inference``;
+    Every run classifies the recordings of :mod:`lib.realspeech` with ``autrainer inference``
+    (one call per run, with the letters :func:`out_of_vocabulary` reads back);
     the ensemble's prediction is the class of highest mean probability over runs. One row per
     word: ``filename``, ``label``, ``prediction``, ``probability`` (the ensemble's, of the true
     word), ``confidence`` (its top probability), ``runs_correct`` out of ``runs``,
@@ -262,6 +303,11 @@ def real_speech(profile: str, runs: list[Run], words: list[str], device: str = "
     if folder is None:
         return pd.DataFrame(columns=columns), notes
     truth = pd.read_csv(folder / "truth.csv", keep_default_na=False).set_index("filename")
+    letters, _ = realspeech.write_out_of_vocabulary(profile, lambda line: None)
+    for run in runs:  # with the letters of out_of_vocabulary: one autrainer call per run
+        predict_batches(profile, run, {"real_speech": folder} | (
+            {"out_of_vocabulary": letters} if letters else {}), device,
+            narrowband_trained=narrowband_trained)
     mean, per_run = _ensemble_mean(profile, runs, folder, "real_speech", device,
                                    narrowband_trained)
     labels = list(mean.columns)

@@ -210,6 +210,12 @@ def inference_output_dir(profile: str, run: str, batch: str = "examples") -> Pat
     return results_dir(profile) / "inference" / batch / run
 
 
+def inference_staging_dir(profile: str, run: str) -> Path:
+    """Where the good files of one ``autrainer inference`` call wait, a subfolder per batch
+    (removed when the call has finished)."""
+    return results_dir(profile) / "inference" / "_staging" / run
+
+
 def executed_notebooks_dir(profile: str) -> Path:
     return results_dir(profile) / "notebooks"
 

@@ -392,6 +392,18 @@ def _write_model_configs(work: Path, models: list[str], precision: str) -> None:
             "transform": {"type": "grayscale", "base": [{"autrainer.transforms.Normalize": None}]}})
 
 
+#: autrainer's ``Adam`` optimizer config, with torch's fused kernel: the same update in one
+#: pass over the weights instead of several (measured on these 2 CPU cores: 274 -> 51 ms per
+#: Cnn14 step of 80 M parameters, a sixth of its step time; 11 -> 4 ms for Cnn10; fused Adam
+#: is also the fast path on a GPU). Written under the same id, so run names do not change.
+FUSED_ADAM = {"id": "Adam", "_target_": "torch.optim.Adam", "fused": True}
+
+
+def _write_optimizer_config(work: Path) -> None:
+    """``conf/optimizer/Adam.yaml``: :data:`FUSED_ADAM`, found before autrainer's own."""
+    _write_yaml(work / "conf" / "optimizer" / "Adam.yaml", FUSED_ADAM)
+
+
 #: Learning-rate schedules (:data:`lib.profiles.SCHEDULES`) -> autrainer scheduler id
 #: (``None``: constant, the paper's). ``cosine`` anneals the rate to zero over the run's
 #: epochs, stepped once per epoch; ``onecycle`` warms it up from LEARNING_RATE / 25 to
@@ -551,6 +563,7 @@ def write_training_config(profile: str, datasets: list[str] | list[Source],
     if problem:
         raise ToolkitError(problem)
     _write_model_configs(work, models, precision)
+    _write_optimizer_config(work)
     schedules = scheduler_ids(given, scheduler, batch_size)
     for config_id in sorted(set(schedules.values())):
         steps = _steps_per_epoch(next(g.root for g in given if schedules[g.id] == config_id),
@@ -882,6 +895,7 @@ def write_curriculum_config(profile: str, dataset: str, model: str,
     if problem:
         raise ToolkitError(problem)
     _write_model_configs(work, [model], precision)
+    _write_optimizer_config(work)
     if scheduler == "onecycle":  # one "epoch" of all the run's steps: the same cycle
         _write_scheduler_config(work, scheduler, 1, paced_steps, PACED_SCHEDULER)
     else:
@@ -1190,10 +1204,12 @@ def load_audio(file: Path) -> np.ndarray:
 
 
 def inference(run_dir: Path, inputs: Path, outputs: Path, device: str, work: Path) -> Path:
-    """``autrainer inference <run> <inputs> <outputs> -p log_mel_16k`` (the paper's command).
+    """``autrainer inference <run> <inputs> <outputs> -p log_mel_16k -r`` (the paper's
+    command; recursive, so one call classifies several subfolders).
 
-    Returns autrainer's ``results.csv`` (filename, prediction, output, one column per class).
+    Returns autrainer's ``results.csv`` (filename relative to ``inputs``, prediction, output,
+    one column per class).
     """
     run_cli("autrainer", ["inference", str(run_dir), str(inputs), str(outputs),
-                          "-p", FEATURES, "-d", device, "-u", "0"], work, "inference")
+                          "-p", FEATURES, "-d", device, "-u", "0", "-r"], work, "inference")
     return outputs / "results.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import data, paths, profiles, pruning
+from lib import data, paths, profiles, pruning, toolkit
 
 
 def ordering(n: int = 20) -> pd.DataFrame:
@@ -231,21 +231,27 @@ def test_the_smoke_notebook_records_every_point_and_what_it_removed(smoke_notebo
 
 def test_the_smoke_notebook_trains_its_points_in_one_autrainer_command_per_dataset(
         smoke_notebooks):
-    """No command start per point: notebooks/08_pruning's runs trained in one `autrainer
-    train` per dataset, in the shared points folder (the command ledger of its last run)."""
+    """No command start per point: notebooks/08_pruning's runs were trained by one `autrainer
+    train` per dataset, in the shared points folder. Each pruning run is matched to the command
+    in the ledger that was running when the run finished (the ledger keeps every build's
+    commands, so a rebuild that reused the points still finds the commands that made them)."""
     import json
-    from datetime import datetime
 
-    stamp = json.loads((paths.executed_notebooks_dir("smoke") / ".stamps" / "08_pruning.json")
-                       .read_text())
-    start = datetime.fromisoformat(stamp["started"]).timestamp()
     ledger = paths.command_ledger(paths.results_dir("smoke"))
-    entries = [json.loads(line) for line in ledger.read_text().splitlines()]
-    trains = [e for e in entries if start - 1 <= e["started"] < start + stamp["seconds"] + 1
-              and e["tool"] == "autrainer" and e["args"][0] == "train"]
+    trains = [e for e in map(json.loads, ledger.read_text().splitlines())
+              if e["tool"] == "autrainer" and e["args"][0] == "train"]
+    finished = [metrics.stat().st_mtime
+                for point in (paths.results_dir("smoke") / "prune").iterdir()
+                for metrics in toolkit.runs_dir(f"smoke/prune/{point.name}").glob(
+                    f"*/{toolkit.METRICS_FILE}")]
+    assert finished
+    makers = {json.dumps(next(e for e in trains
+                              if e["started"] - 1 <= when <= e["started"] + e["seconds"] + 1))
+              for when in finished}
     datasets = [d for d, numbers in record_points().items() if numbers]
-    assert len(trains) == len(datasets) >= 1, trains
-    assert {e["work"] for e in trains} == {f"{paths.points_profile('smoke')}/autrainer"}
+    assert len(makers) == len(datasets) >= 1, makers
+    assert {json.loads(e)["work"] for e in makers} == {
+        f"{paths.points_profile('smoke')}/autrainer"}
 
 
 def record_points() -> dict:

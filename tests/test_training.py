@@ -175,6 +175,7 @@ def test_a_run_trains_with_augmentation_through_autrainer(smoke_notebooks, ensem
     assert [next(iter(step)) if isinstance(step, dict) else step
             for step in config["augmentation"]["pipeline"]] == [
         "lib.augmentations.TelephoneBand", "lib.augmentations.SpecMasks"]
+    assert config["optimizer"] == toolkit.FUSED_ADAM  # the project's config, not autrainer's
     first = "epoch_1/train_outputs.npy"
     assert (folder / first).read_bytes() != (book_run_dir / first).read_bytes()
 
