@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from lib import paths
 
@@ -118,6 +117,10 @@ def resample(signal: np.ndarray, rate: int, target: int) -> np.ndarray:
     """Polyphase resampling; exact and deterministic for integer rate ratios."""
     if rate == target:
         return signal.astype(np.float32)
+    # imported here: scipy.signal costs every process importing lib (each toolkit command
+    # builds lib.models) over half a second
+    from scipy.signal import resample_poly
+
     g = gcd(rate, target)
     return resample_poly(signal, target // g, rate // g, axis=0).astype(np.float32)
 

@@ -98,8 +98,7 @@ def split_probabilities(profile: str, run: Run, subset: str, device: str = "cpu"
     result.insert(0, "sample_id", table[layout.index_column].to_numpy())
     result.insert(1, "label", table[layout.target_column].astype(str).to_numpy())
     cache.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(cache.with_suffix(".partial"), index=False)
-    cache.with_suffix(".partial").replace(cache)
+    paths.write_atomically(cache, lambda partial: result.to_csv(partial, index=False))
     return result
 
 

@@ -71,8 +71,7 @@ def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.
                            "label": table[layout.target_column].astype(str).to_numpy(),
                            "predicted": predicted})
     cache.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(cache.with_suffix(".partial"), index=False)
-    cache.with_suffix(".partial").replace(cache)
+    paths.write_atomically(cache, lambda partial: result.to_csv(partial, index=False))
     return result
 
 

@@ -414,33 +414,22 @@ def inclusion_name(point: pruning.Point) -> str:
 
 def accuracy_table(points: list[Point], comparison: Point,
                    inclusion: list[pruning.Point] = ()) -> pd.DataFrame:
-    """Test accuracy per point against the runs without a curriculum of the same seeds: mean,
-    standard deviation and range over seeds, and the mean paired difference (same seed)."""
+    """Test accuracy per point against the runs without a curriculum of the same seeds
+    (:func:`lib.training.accuracy_over_seeds`), those runs first."""
     base = comparison.metrics().set_index("seed")["test_accuracy"]
     named = [(point.name, point.schedule, point.ordering, point.metrics())
              for point in [comparison, *points]]
     named += [(inclusion_name(point), "inclusion", "CumulativeAccuracy", point.metrics())
               for point in inclusion]
-    rows = []
-    for name, schedule, ordering, metrics in named:
-        accuracy = metrics.set_index("seed")["test_accuracy"]
-        rows.append({"point": name, "schedule": schedule, "ordering": ordering,
-                     "runs": len(accuracy), "test_accuracy": accuracy.mean(),
-                     "std": accuracy.std(), "low": accuracy.min(), "high": accuracy.max(),
-                     "difference": (accuracy - base.reindex(accuracy.index)).mean(),
-                     "minutes_per_run": metrics["train_seconds"].mean() / 60})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"point": name, "schedule": schedule, "ordering": ordering,
+                          **training.accuracy_over_seeds(metrics, base)}
+                         for name, schedule, ordering, metrics in named])
 
 
 def shown(table: pd.DataFrame) -> pd.DataFrame:
     """An :func:`accuracy_table` as the book shows it."""
-    return pd.DataFrame({
-        "point": table["point"], "runs": table["runs"],
-        "test accuracy": table["test_accuracy"].map("{:.3f}".format),
-        "lowest–highest seed": [f"{r.low:.3f}–{r.high:.3f}" for r in table.itertuples()],
-        "difference, same seed": table["difference"].map("{:+.3f}".format),
-        "training min per run": table["minutes_per_run"].map("{:.1f}".format),
-    }).set_index("point")
+    return pd.DataFrame({"point": table["point"], **training.shown_over_seeds(table)}
+                        ).set_index("point")
 
 
 def learning_curves(points: list[Point]) -> pd.DataFrame:

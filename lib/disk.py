@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from lib import paths
+from lib import paths, toolkit
 from lib.datasets import LAYOUTS
 from lib.profiles import ProfileError
 
@@ -135,10 +135,11 @@ def run_bytes(sizes: Sizes, splits: Splits, epochs: int, retention: str = "every
 
         outputs += epochs * splits.of(recorded) * RECORD_BYTES_PER_SAMPLE
     saved = (epochs if retention == "every-epoch" else 1) + EXTRA_STATES
-    # model states kept: the best, then every epoch's or the last one's (the last counted once)
-    last = retention == "every-epoch" or stop == "last" or resumable
-    models = 0 if retention == "none" else 1 + (epochs if retention == "every-epoch" else last)
-    kept = models * sizes.state + (sizes.optimizer if resumable else 0) + outputs
+    # what lib.toolkit.retain leaves, counted on the file names it keeps
+    kept_names = [state.name for state in
+                  toolkit.kept_states(Path("run"), epochs, retention, stop, resumable)]
+    kept = (kept_names.count(toolkit.MODEL_STATE) * sizes.state
+            + kept_names.count(toolkit.OPTIMIZER_STATE) * sizes.optimizer + outputs)
     written = saved * (sizes.state + sizes.optimizer) + outputs
     return RunBytes(outputs, kept, max(written, kept))
 

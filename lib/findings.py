@@ -395,6 +395,15 @@ def validation(profile: str) -> str:
     return " ".join(sentences)
 
 
+def _beyond_reseeding(changes: dict[str, float], yardstick: float) -> tuple[list[str], str]:
+    """The points (name -> change of test accuracy from their paired runs) whose change is
+    beyond ``yardstick``, as "name (+0.010)", and the largest change, as "name, +0.010"."""
+    moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
+             if round(abs(change), 3) > yardstick]
+    largest = max(changes, key=lambda name: abs(changes[name]))
+    return moved, f"{largest}, {changes[largest]:+.3f}"
+
+
 def pruning(profile: str) -> str:
     described = record.load(profile, Data.CHAPTER)
     sentences = []
@@ -416,16 +425,15 @@ def pruning(profile: str) -> str:
             continue
         spread, runs = n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS])
         yardstick = significance.reseeding_yardstick(spread, runs, test_clips)
-        changes = {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()}
-        moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
-                 if round(abs(change), 3) > yardstick]
-        largest = max(changes, key=lambda name: abs(changes[name]))
+        moved, largest = _beyond_reseeding(
+            {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
+            yardstick)
         model, unpruned = n[Pruning.MODEL], n[Pruning.UNPRUNED]
         learned = has_learned(unpruned, chance)
         verdict = (f"removing {_listed(moved)} changes test accuracy beyond what reseeding "
                    "a run does" if moved else
                    "no rule changes test accuracy beyond what reseeding a run does at this size "
-                   f"(the largest change: {largest}, {changes[largest]:+.3f})")
+                   f"(the largest change: {largest})")
         sentence = (f"{_named(dataset)}: {verdict}. {model} retrained with "
                     f"seed{'s' if runs > 1 else ''} {seeds} reaches test accuracy "
                     f"{unpruned:.3f} on the whole training split and " + "; ".join(parts)
@@ -458,15 +466,13 @@ def curricula(profile: str) -> str:
             sentences.append(f"{_named(dataset)}: no curriculum point was trained.")
             continue
         yardstick, without = n[Curricula.YARDSTICK], n[Curricula.WITHOUT]
-        changes = {name: point[Curricula.DIFFERENCE] for name, point in points.items()}
-        moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
-                 if round(abs(change), 3) > yardstick]
-        largest = max(changes, key=lambda name: abs(changes[name]))
+        moved, largest = _beyond_reseeding(
+            {name: point[Curricula.DIFFERENCE] for name, point in points.items()}, yardstick)
         runs, model = len(n[Curricula.SEEDS]), n[Curricula.MODEL]
         verdict = (f"{_listed(moved)} change{'s' if len(moved) == 1 else ''} test accuracy "
                    "beyond what reseeding a run does" if moved else
                    "no schedule changes test accuracy beyond what reseeding a run does "
-                   f"(the largest change: {largest}, {changes[largest]:+.3f})")
+                   f"(the largest change: {largest})")
         sentence = (f"{_named(dataset)}: {verdict}. {model} with seed"
                     f"{'s' if runs > 1 else ''} {', '.join(map(str, n[Curricula.SEEDS]))} "
                     f"reaches test accuracy {without:.3f} without a curriculum and "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 LIB = ROOT / "lib"
@@ -208,6 +209,14 @@ def out_of_vocabulary_dir(profile: str) -> Path:
 def inference_output_dir(profile: str, run: str, batch: str = "examples") -> Path:
     """Where one batch of inputs (``examples``, ``real_speech``) classified by a run goes."""
     return results_dir(profile) / "inference" / batch / run
+
+
+def write_atomically(file: Path, write: Callable[[Path], Any]) -> None:
+    """``write`` a side file of this process (two processes may cache the same table), then
+    move it to ``file``: a reader sees the old file or the whole new one."""
+    partial = file.with_name(f".{file.name}.{os.getpid()}.partial")
+    write(partial)
+    partial.replace(file)
 
 
 def inference_staging_dir(profile: str, run: str) -> Path:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import nbformat
 import yaml
 
 from lib import paths
@@ -353,7 +352,7 @@ def check_cell(namespace: Mapping[str, Any], notebook: str) -> dict[str, Any]:
     """Check a notebook's parameters as they stand after its parameters cell (and papermill's
     injected one): the names its saved parameters cell declares (``notebook`` is its path from
     the repository root), each taken from ``namespace``, so no name is listed twice."""
-    names = declared(nbformat.read(paths.ROOT / notebook, as_version=4))
+    names = declared(json.loads((paths.ROOT / notebook).read_text()))
     return check(notebook, **{name: namespace[name] for name in names})
 
 
@@ -371,19 +370,25 @@ def parameters_cell(names: list[str], values: Mapping[str, Any]) -> str:
                       for name in sorted(names, key=list(SCHEMA).index))
 
 
-def parameters_cell_of(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    return next(cell for cell in notebook.cells
+def parameters_cell_of(notebook: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The cell tagged ``parameters`` of a notebook (read by nbformat, or its plain JSON: a
+    kernel checking its own cell does without nbformat, whose import costs a second)."""
+    return next(cell for cell in notebook["cells"]
                 if "parameters" in cell.get("metadata", {}).get("tags", []))
 
 
-def declared(notebook: nbformat.NotebookNode) -> list[str]:
+def declared(notebook: Mapping[str, Any]) -> list[str]:
     """The names a notebook's parameters cell assigns, in its order."""
-    return re.findall(r"^([A-Z][A-Z0-9_]*)\s*=", parameters_cell_of(notebook).source, re.M)
+    source = parameters_cell_of(notebook)["source"]
+    return re.findall(r"^([A-Z][A-Z0-9_]*)\s*=",
+                      source if isinstance(source, str) else "".join(source), re.M)
 
 
 def sync_cells(profile: str = "demo") -> list[Path]:
     """Rewrite every notebook's parameters cell from :data:`SCHEMA` with ``profile``'s values
     (the names each declares are kept); the notebooks that changed."""
+    import nbformat  # here only: every process importing lib.profiles would pay for it
+
     values, changed = load(profile), []
     for file in paths.chapter_notebooks():
         notebook = nbformat.read(file, as_version=4)

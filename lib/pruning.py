@@ -288,13 +288,13 @@ def _check_dev_carve(point: str, dataset: str, seeds: list[int], labels: set[str
                                f"{lost[0]!r}")
 
 
-def train_points(profile: str, ensemble: training.Ensemble, dataset: str,
-                 candidates: pd.DataFrame, rules: list[str], fractions: list[float],
-                 seeds: list[int], data_seed: int, log: Callable[[str], None] = print
-                 ) -> tuple[list[Point], list[str]]:
-    """Every point of :func:`plan` that the data allows, trained together in one autrainer
-    sweep (:func:`lib.training.train_points`); a point that cannot be built (its one-line
-    reason returned and logged) does not stop the others."""
+def prepared_points(profile: str, ensemble: training.Ensemble, dataset: str,
+                    candidates: pd.DataFrame, rules: list[str], fractions: list[float],
+                    seeds: list[int], data_seed: int, log: Callable[[str], None] = print
+                    ) -> tuple[list[tuple[Point, training.Ensemble]], list[str]]:
+    """Every point of :func:`plan` that the data allows, ready to train
+    (:func:`prepared_point`); a point that cannot be built (its one-line reason returned and
+    logged) does not stop the others."""
     prepared, skipped = [], []
     for rule, fraction in plan(applicable(candidates, rules, log), fractions):
         try:
@@ -303,8 +303,21 @@ def train_points(profile: str, ensemble: training.Ensemble, dataset: str,
         except PruningError as err:
             log(f"skipped: {err}")
             skipped.append(str(err))
-    training.train_points(profile, {point.profile: small for point, small in prepared}, log)
-    return [point for point, _ in prepared], skipped
+    return prepared, skipped
+
+
+def train_prepared(profile: str, prepared: list[tuple[Point, training.Ensemble]],
+                   log: Callable[[str], None] = print) -> list[Point]:
+    """The prepared points of every dataset, trained together in one autrainer sweep
+    (:func:`lib.training.train_points`): one command's start for all of them. A rule and share
+    is one nested profile for every dataset, so its ensembles are joined into one."""
+    by_profile: dict[str, training.Ensemble] = {}
+    for point, small in prepared:
+        known = by_profile.get(point.profile)
+        by_profile[point.profile] = small if known is None else replace(
+            known, datasets=(*known.datasets, *small.datasets))
+    training.train_points(profile, by_profile, log)
+    return [point for point, _ in prepared]
 
 
 def reseeded_runs(ensemble: training.Ensemble, dataset: str) -> list[Run]:
@@ -401,31 +414,20 @@ def _by_point(points: list[Point], row: Callable[[Point], pd.Series]) -> pd.Data
 
 
 def accuracy_table(points: list[Point], baseline: Point) -> pd.DataFrame:
-    """Test accuracy per rule and share against the unpruned runs of the same seeds: mean,
-    standard deviation and range over seeds, and the mean paired difference (same seed)."""
+    """Test accuracy per rule and share against the unpruned runs of the same seeds
+    (:func:`lib.training.accuracy_over_seeds`), the unpruned runs first."""
     base = baseline.metrics().set_index("seed")["test_accuracy"]
-    rows = []
-    for point in [baseline, *points]:
-        metrics = point.metrics().set_index("seed")
-        accuracy = metrics["test_accuracy"]
-        rows.append({"rule": point.rule, "fraction": point.fraction,
-                     "removed": len(point.removed), "runs": len(accuracy),
-                     "test_accuracy": accuracy.mean(), "std": accuracy.std(),
-                     "low": accuracy.min(), "high": accuracy.max(),
-                     "difference": (accuracy - base.reindex(accuracy.index)).mean(),
-                     "minutes_per_run": metrics["train_seconds"].mean() / 60})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"rule": point.rule, "fraction": point.fraction,
+                          "removed": len(point.removed),
+                          **training.accuracy_over_seeds(point.metrics(), base)}
+                         for point in [baseline, *points]])
 
 
 def presented(table: pd.DataFrame) -> pd.DataFrame:
     """An :func:`accuracy_table` as the book shows it: a row per point, three decimals."""
     return pd.DataFrame({
         "point": [point_name(row.rule, row.fraction) for row in table.itertuples()],
-        "removed": table["removed"], "runs": table["runs"],
-        "test accuracy": table["test_accuracy"].map("{:.3f}".format),
-        "lowest–highest seed": [f"{row.low:.3f}–{row.high:.3f}" for row in table.itertuples()],
-        "difference, same seed": table["difference"].map("{:+.3f}".format),
-        "training min per run": table["minutes_per_run"].map("{:.1f}".format),
+        "removed": table["removed"], **training.shown_over_seeds(table),
     }).set_index("point")
 
 

@@ -255,10 +255,11 @@ def _missing(profile: str, ensemble: Ensemble, log: Callable[[str], None]) -> li
     """The ensemble's runs to train: those never finished, and those trained on data that has
     changed since (removed, with any incomplete earlier attempt)."""
     runs = ensemble.runs
+    now = {dataset: data_fingerprint(profile, dataset) for dataset in ensemble.datasets}
     for run in runs:
         record = run_dir(profile, run) / DATA_RECORD
         if is_complete(profile, run) and record.is_file() and \
-                record.read_text() != data_fingerprint(profile, run.dataset):
+                record.read_text() != now[run.dataset]:
             log(f"    {run.label}: trained on data that has changed since; training it again")
             shutil.rmtree(run_dir(profile, run))
     todo = [r for r in runs if not is_complete(profile, r)]
@@ -271,12 +272,13 @@ def _missing(profile: str, ensemble: Ensemble, log: Callable[[str], None]) -> li
 
 def _finish(profile: str, ensemble: Ensemble) -> None:
     """Every run of the ensemble keeps only its states, is checked, and records its data."""
+    now = {dataset: data_fingerprint(profile, dataset) for dataset in ensemble.datasets}
     for run in ensemble.runs:
         ensemble.retain(profile, run)
         check_run(profile, run, ensemble.epochs, ensemble.retention_of(run), ensemble.stop)
         record = run_dir(profile, run) / DATA_RECORD
         if not record.is_file():
-            record.write_text(data_fingerprint(profile, run.dataset))
+            record.write_text(now[run.dataset])
 
 
 def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
@@ -289,8 +291,10 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
     progress = Progress(profile, runs, ensemble.epochs, log,
                         retain=lambda run: ensemble.retain(profile, run))
     # One sweep per checkpoint policy (only the runs aucurriculum scores keep every epoch's
-    # model state) and, under a schedule sized in optimiser steps (onecycle), per dataset; a
-    # sweep of several datasets lets a parallel launcher run all of them at once.
+    # model state) and, under a schedule sized in optimiser steps (onecycle), per dataset: the
+    # run names carry the scheduler's id, and datasets of other sizes would need one each
+    # (toolkit.scheduler_ids). A sweep of several datasets lets a parallel launcher run all of
+    # them at once.
     per_dataset = ensemble.scheduler == "onecycle"
     groups = ([[d] for d in dict.fromkeys(r.dataset for r in todo)] if per_dataset
               else [list(dict.fromkeys(r.dataset for r in todo))] if todo else [])
@@ -428,6 +432,29 @@ def run_metrics(profile: str, runs: list[Run]) -> pd.DataFrame:
                      **{f"test_{m}": test[m]["all"] for m in METRICS},
                      "train_seconds": train_seconds(folder), "run": run.name})
     return pd.DataFrame(rows)
+
+
+def accuracy_over_seeds(metrics: pd.DataFrame, paired: pd.Series) -> dict[str, float]:
+    """One point's test accuracy over its runs (:func:`run_metrics` rows, one per seed):
+    ``runs``, mean, ``std``, ``low`` and ``high``, the mean ``difference`` from ``paired`` (the
+    test accuracy by seed of the runs it is compared with, same seed against same seed) and
+    ``minutes_per_run`` of training. The row of the pruning and the curricula tables."""
+    accuracy = metrics.set_index("seed")["test_accuracy"]
+    return {"runs": len(accuracy), "test_accuracy": accuracy.mean(), "std": accuracy.std(),
+            "low": accuracy.min(), "high": accuracy.max(),
+            "difference": (accuracy - paired.reindex(accuracy.index)).mean(),
+            "minutes_per_run": metrics["train_seconds"].mean() / 60}
+
+
+def shown_over_seeds(table: pd.DataFrame) -> dict[str, Any]:
+    """The book's columns of a table of :func:`accuracy_over_seeds` rows, three decimals (a
+    range only where there are several seeds)."""
+    return {"runs": table["runs"],
+            "test accuracy": table["test_accuracy"].map("{:.3f}".format),
+            "lowest–highest seed": [f"{r.low:.3f}–{r.high:.3f}" if r.runs > 1 else "one seed"
+                                    for r in table.itertuples()],
+            "difference, same seed": table["difference"].map("{:+.3f}".format),
+            "training min per run": table["minutes_per_run"].map("{:.1f}".format)}
 
 
 def mean_std(metrics: pd.DataFrame, by: list[str]) -> pd.DataFrame:
