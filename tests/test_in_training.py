@@ -183,14 +183,22 @@ def test_celoss_and_first_iteration_from_the_records_equal_aucurriculums(recorde
         assert difference < (1e-4 if definition == "CELoss" else 1e-12), dataset
 
 
-def test_the_recorder_does_not_change_what_a_run_learns(recorded):
-    """Same outputs in every epoch as the book's runs, trained without the recorder."""
+def test_trained_again_with_the_recorder_a_bf16_run_is_the_books_to_the_byte(recorded):
+    """The recorder does not change what a run learns, and a bf16 run on a CPU is
+    deterministic: every epoch's outputs, batch order and model state are those of the book's
+    runs, trained without the recorder."""
     ensemble, *_, folders, _ = recorded
     for run in ensemble.runs:
+        book, again = training.run_dir("smoke", run), folders[run.name]
+        assert book != again
         for epoch in range(1, ensemble.epochs + 1):
-            name = f"epoch_{epoch}/train_outputs.npy"
-            assert (folders[run.name] / name).read_bytes() == \
-                (training.run_dir("smoke", run) / name).read_bytes(), run.name
+            for name in ("train_outputs.npy", "train_indices.npy", "dev_outputs.npy"):
+                name = f"epoch_{epoch}/{name}"
+                assert (again / name).read_bytes() == (book / name).read_bytes(), (run, name)
+            state = f"epoch_{epoch}/{toolkit.MODEL_STATE}"
+            before = torch.load(book / state, weights_only=True)
+            after = torch.load(again / state, weights_only=True)
+            assert all(torch.equal(after[k], before[k]) for k in before), (run, state)
 
 
 def test_reference_runs_agree_and_eval_mode_dynamics_come_from_the_records(recorded):
