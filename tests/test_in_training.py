@@ -113,11 +113,19 @@ def test_training_config_names_the_recorder_and_keeps_best_and_last(smoke_data):
 @pytest.fixture(scope="module")
 def recorded(smoke_notebooks, smoke, tmp_path_factory):
     """The smoke runs trained again with the recorder and every checkpoint kept, in a private
-    results folder, and scored by aucurriculum (stop best and last)."""
-    original = paths.RESULTS
-    paths.RESULTS = tmp_path_factory.mktemp("in_training") / "results"
+    results folder. aucurriculum's side: the book's own scores of its runs (stop best: the
+    Difficulty chapter's; CELoss and FirstIteration: the Definitions chapter's), and stop last
+    scored here; the retrained runs are the book's to the byte (tested below)."""
     ensemble = replace(training.Ensemble.from_parameters(smoke), recorded="train",
                        aucurriculum="reference")
+    by_book = scoring.Scoring(stop="best", engine="aucurriculum")
+    theirs = {"best": ({d: scoring.read_ordering("smoke", d) for d in ensemble.datasets},
+                       {d: scoring.aucurriculum_scores("smoke", by_book, ensemble.runs_of(d))
+                        for d in ensemble.datasets})}
+    both = {(dataset, name, None): definitions.stored("smoke", dataset, name).scores
+            for dataset in ensemble.datasets for name in definitions.RECORDED}
+    original = paths.RESULTS
+    paths.RESULTS = tmp_path_factory.mktemp("in_training") / "results"
     try:
         for dataset in ensemble.datasets:
             toolkit.write_training_config(
@@ -126,29 +134,26 @@ def recorded(smoke_notebooks, smoke, tmp_path_factory):
                 ensemble.optimizer, ensemble.device, ensemble.precision, ensemble.scheduler,
                 record="train", every_epoch=True)
             toolkit.train("smoke", log_name=f"train-{dataset}")
-        theirs = {}
-        for stop in ("best", "last"):
-            by_aucurriculum = scoring.Scoring(stop=stop, engine="aucurriculum")
-            orderings = scoring.score_ensemble("smoke", replace(ensemble, recorded=None),
-                                               by_aucurriculum, log=lambda line: None)
-            theirs[stop] = (orderings, {d: scoring.aucurriculum_scores(
-                "smoke", by_aucurriculum, ensemble.runs_of(d)) for d in ensemble.datasets})
+        by_aucurriculum = scoring.Scoring(stop="last", engine="aucurriculum")
+        orderings = scoring.score_ensemble("smoke", replace(ensemble, recorded=None),
+                                           by_aucurriculum, log=lambda line: None)
+        theirs["last"] = (orderings, {d: scoring.aucurriculum_scores(
+            "smoke", by_aucurriculum, ensemble.runs_of(d)) for d in ensemble.datasets})
         ours = {stop: {d: scoring.run_scores("smoke", scoring.Scoring(stop=stop,
                                                                       engine="in-training"),
                                              ensemble.runs_of(d), ensemble.epochs)
                        for d in ensemble.datasets} for stop in ("best", "last")}
-        agreement = scoring.engine_agreement("smoke", ensemble,
-                                             scoring.Scoring(engine="in-training"))
+        agreement = scoring.engine_agreement(  # the stop scored here
+            "smoke", ensemble, scoring.Scoring(stop="last", engine="in-training"))
         dynamics = {run.name: scoring.run_eval_dynamics("smoke", run, ensemble.epochs, "best")
                     for run in ensemble.runs}
         folders = {run.name: training.run_dir("smoke", run) for run in ensemble.runs}
         plan = definitions.Plan(definitions.RECORDED, ensemble.models, ("fc1",), 2, 1)
-        both = {(dataset, name, variant.recorded): scored.scores  # aucurriculum: one command
-                for dataset in ensemble.datasets
-                for variant in (ensemble, replace(ensemble, recorded=None))
-                for name, scored in definitions.score_all(
-                    "smoke", variant, plan, dataset, "best", "train",
-                    log=lambda line: None).items()}
+        both.update({(dataset, name, "train"): scored.scores  # from the records: no command
+                     for dataset in ensemble.datasets
+                     for name, scored in definitions.score_all(
+                         "smoke", ensemble, plan, dataset, "best", "train",
+                         log=lambda line: None).items()})
     finally:
         paths.RESULTS = original
     return ensemble, theirs, ours, agreement, dynamics, folders, both

@@ -44,7 +44,8 @@ ERRORS = {"corrupt.wav": "corrupt or not an audio file", "empty.wav": "empty fil
           "inf.wav": "1 of 16000 samples are not finite (NaN or Inf)"}
 
 
-def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, tmp_path):
+def test_good_files_are_classified_bad_ones_named_in_one_line_and_reused(keyword_run,
+                                                                         tmp_path):
     inputs = tmp_path / "inputs"
     shutil.copytree(inference.write_examples("smoke", "OfflineKeywords"), inputs)
     _odd_files(inputs)
@@ -73,7 +74,12 @@ def test_good_files_are_classified_and_bad_ones_named_in_one_line(keyword_run, t
     probabilities = good[labels].astype(float)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     results = paths.inference_output_dir("smoke", keyword_run.name) / "outputs" / "results.csv"
-    assert len(pd.read_csv(results)) == len(good)  # autrainer's own file
+    assert len(pd.read_csv(results)) == len(good)  # autrainer's rows of this batch
+    # the same inputs again: the predictions are reused, autrainer is not run
+    table_file = paths.inference_output_dir("smoke", keyword_run.name) / "predictions.csv"
+    before = table_file.stat().st_mtime_ns
+    inference.predict("smoke", keyword_run, inputs)
+    assert table_file.stat().st_mtime_ns == before
 
 
 def test_answers_below_the_threshold_carry_the_low_confidence_warning(keyword_run):
@@ -85,15 +91,6 @@ def test_answers_below_the_threshold_carry_the_low_confidence_warning(keyword_ru
     assert not table["warning"].str.contains("narrowband").any()
     threshold = inference.run_threshold("smoke", keyword_run)
     assert 0.0 < threshold <= 1.0
-
-
-def test_same_inputs_reuse_the_predictions(keyword_run):
-    folder = inference.write_examples("smoke", "OfflineKeywords")
-    inference.predict("smoke", keyword_run, folder)
-    table_file = paths.inference_output_dir("smoke", keyword_run.name) / "predictions.csv"
-    before = table_file.stat().st_mtime_ns
-    inference.predict("smoke", keyword_run, folder)
-    assert table_file.stat().st_mtime_ns == before
 
 
 def test_folder_without_wavs_and_unknown_run_fail_in_one_line(smoke, tmp_path, ensemble):
