@@ -192,7 +192,9 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
     heard a band-limited clip, shorter than the clips its dataset pads, or whose probability is
     below ``threshold`` is classified, and says so) and ``error`` (empty for classified
     files). Only the good files are staged for autrainer, so it never sees a bad one; results
-    with the same inputs, run, device and settings are reused.
+    with the same inputs, run, device and settings are reused, and autrainer's answers for the
+    same inputs, run and device are reused under other settings (a threshold is applied to
+    them, not a reason to classify again).
     """
     return predict_batches(profile, run, {batch: inputs}, device, threshold,
                            narrowband_trained)[batch]
@@ -208,40 +210,59 @@ def predict_batches(profile: str, run: Run, batches: dict[str, Path], device: st
     run_dir = training.run_dir(profile, run)
     labels = toolkit.run_labels(run_dir)
     padded = toolkit.padded_seconds(run.dataset)
-    tables, pending = {}, {}
+    device = toolkit.resolve_device(device)
+    tables: dict[str, pd.DataFrame] = {}
+    answers: dict[str, pd.DataFrame] = {}
+    pending: dict[str, list[Path]] = {}
+    made: dict[str, tuple[Path, str, str, pd.DataFrame, dict[str, str]]] = {}
     for batch, inputs in batches.items():
         good, bad, warnings = check_inputs(inputs, narrowband_trained, padded)
         folder = paths.inference_output_dir(profile, run.name, batch)
+        asked = _key(run_dir, good, device, [])
         key = _key(run_dir, good, device, [threshold, narrowband_trained])
-        if (folder / "key.json").is_file() and (folder / "key.json").read_text() == key \
-                and (folder / PREDICTIONS_FILE).is_file():
+        if _stored_key(folder) == key and (folder / PREDICTIONS_FILE).is_file():
             tables[batch] = pd.read_csv(folder / PREDICTIONS_FILE, keep_default_na=False)
+            continue
+        if _stored_key(folder / "outputs") == asked and (folder / RESULTS_FILE).is_file():
+            answers[batch] = pd.read_csv(folder / RESULTS_FILE, keep_default_na=False)
         else:
-            pending[batch] = (folder, key, good, bad, warnings)
-    found = _classify(profile, run_dir, {b: todo[2] for b, todo in pending.items()}, device)
-    for batch, (folder, key, good, bad, warnings) in pending.items():
-        results = found.get(batch, pd.DataFrame(columns=["filename", "prediction", *labels]))
-        tables[batch] = _table(results, labels, bad, warnings, threshold)
-        (folder / "outputs").mkdir(parents=True, exist_ok=True)
-        results.to_csv(folder / "outputs" / "results.csv", index=False)
-        partial = folder / f".{PREDICTIONS_FILE}.partial"
-        tables[batch].to_csv(partial, index=False)
-        partial.replace(folder / PREDICTIONS_FILE)
+            pending[batch] = good
+        made[batch] = (folder, asked, key, bad, warnings)
+    answers |= _classify(profile, run_dir, pending, device)
+    for batch, (folder, asked, key, bad, warnings) in made.items():
+        if batch in pending:  # autrainer's fresh answers
+            (folder / "outputs").mkdir(parents=True, exist_ok=True)
+            answers[batch].to_csv(folder / RESULTS_FILE, index=False)
+            (folder / "outputs" / "key.json").write_text(asked)
+        tables[batch] = _table(answers[batch], labels, bad, warnings, threshold)
+        paths.write_atomically(folder / PREDICTIONS_FILE,
+                               lambda partial: tables[batch].to_csv(partial, index=False))
         (folder / "key.json").write_text(key)
     return {batch: tables[batch] for batch in batches}
 
 
-#: A batch's predictions table in its :func:`lib.paths.inference_output_dir`.
+def _stored_key(folder: Path) -> str:
+    """The key a folder of :func:`predict_batches` was written with ("" where none)."""
+    file = folder / "key.json"
+    return file.read_text() if file.is_file() else ""
+
+
+#: A batch's predictions table in its :func:`lib.paths.inference_output_dir`, and autrainer's
+#: answers it was made from.
 PREDICTIONS_FILE = "predictions.csv"
+RESULTS_FILE = "outputs/results.csv"
 
 
 def _classify(profile: str, run_dir: Path, batches: dict[str, list[Path]], device: str
               ) -> dict[str, pd.DataFrame]:
     """autrainer's rows (``filename``, ``prediction``, one column per class) per batch, from
     one ``autrainer inference`` over a staging folder with a subfolder per batch."""
+    empty = {batch: pd.DataFrame(columns=["filename", "prediction",
+                                          *toolkit.run_labels(run_dir)])
+             for batch, files in batches.items() if not files}
     batches = {batch: files for batch, files in batches.items() if files}
     if not batches:
-        return {}
+        return empty
     staging = paths.inference_staging_dir(profile, run_dir.name)
     shutil.rmtree(staging, ignore_errors=True)
     for batch, files in batches.items():
@@ -254,8 +275,8 @@ def _classify(profile: str, run_dir: Path, batches: dict[str, list[Path]], devic
                           keep_default_na=False).drop(columns="output")
     shutil.rmtree(staging)
     parts = results["filename"].str.split("/", n=1, expand=True)
-    return {batch: results[parts[0] == batch].assign(filename=parts[1][parts[0] == batch])
-            .reset_index(drop=True) for batch in batches}
+    return empty | {batch: results[parts[0] == batch].assign(
+        filename=parts[1][parts[0] == batch]).reset_index(drop=True) for batch in batches}
 
 
 def _table(results: pd.DataFrame, labels: list[str], bad: pd.DataFrame,

@@ -38,6 +38,9 @@ def _odd_files(folder):
     sf.write(str(folder / "zeros.wav"), np.zeros(16000), 16000, subtype="PCM_16")
 
 
+#: The batch the odd files are classified as (the chapter's own examples stay as they are).
+ODD = "odd_files"
+
 ERRORS = {"corrupt.wav": "corrupt or not an audio file", "empty.wav": "empty file (0 bytes)",
           "no_samples.wav": "no audio samples", "text.wav": "corrupt or not an audio file",
           "nan.wav": "16000 of 16000 samples are not finite (NaN or Inf)",
@@ -49,7 +52,7 @@ def test_good_files_are_classified_bad_ones_named_in_one_line_and_reused(keyword
     inputs = tmp_path / "inputs"
     shutil.copytree(inference.write_examples("smoke", "OfflineKeywords"), inputs)
     _odd_files(inputs)
-    table = inference.predict("smoke", keyword_run, inputs).set_index("filename")
+    table = inference.predict("smoke", keyword_run, inputs, batch=ODD).set_index("filename")
     bad = table[table["error"] != ""]
     assert sorted(bad.index) == sorted(ERRORS)
     for name, problem in ERRORS.items():
@@ -73,19 +76,23 @@ def test_good_files_are_classified_bad_ones_named_in_one_line_and_reused(keyword
     assert set(good["prediction"]) <= set(labels)
     probabilities = good[labels].astype(float)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
-    results = paths.inference_output_dir("smoke", keyword_run.name) / "outputs" / "results.csv"
-    assert len(pd.read_csv(results)) == len(good)  # autrainer's rows of this batch
+    folder = paths.inference_output_dir("smoke", keyword_run.name, ODD)
+    assert len(pd.read_csv(folder / inference.RESULTS_FILE)) == len(good)  # autrainer's rows
     # the same inputs again: the predictions are reused, autrainer is not run
-    table_file = paths.inference_output_dir("smoke", keyword_run.name) / "predictions.csv"
-    before = table_file.stat().st_mtime_ns
-    inference.predict("smoke", keyword_run, inputs)
-    assert table_file.stat().st_mtime_ns == before
+    before = (folder / inference.PREDICTIONS_FILE).stat().st_mtime_ns
+    inference.predict("smoke", keyword_run, inputs, batch=ODD)
+    assert (folder / inference.PREDICTIONS_FILE).stat().st_mtime_ns == before
 
 
 def test_answers_below_the_threshold_carry_the_low_confidence_warning(keyword_run):
+    """Other settings on the inputs the inference chapter classified: its answers are taken
+    again (autrainer is not run), the warnings made afresh."""
     folder = inference.write_examples("smoke", "OfflineKeywords")
+    answers = paths.inference_output_dir("smoke", keyword_run.name) / inference.RESULTS_FILE
+    before = answers.stat().st_mtime_ns
     table = inference.predict("smoke", keyword_run, folder, threshold=1.01,
                               narrowband_trained=True)
+    assert answers.stat().st_mtime_ns == before
     good = table[table["error"] == ""]
     assert good["warning"].str.contains(calibration.LOW_CONFIDENCE, regex=False).all()
     assert not table["warning"].str.contains("narrowband").any()
