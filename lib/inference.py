@@ -228,7 +228,7 @@ def predict_batches(profile: str, run: Run, batches: dict[str, Path], device: st
         else:
             pending[batch] = good
         made[batch] = (folder, asked, key, bad, warnings)
-    answers |= _classify(profile, run_dir, pending, device)
+    answers |= _classify(profile, run_dir, labels, pending, device)
     for batch, (folder, asked, key, bad, warnings) in made.items():
         if batch in pending:  # autrainer's fresh answers
             (folder / "outputs").mkdir(parents=True, exist_ok=True)
@@ -253,12 +253,12 @@ PREDICTIONS_FILE = "predictions.csv"
 RESULTS_FILE = "outputs/results.csv"
 
 
-def _classify(profile: str, run_dir: Path, batches: dict[str, list[Path]], device: str
-              ) -> dict[str, pd.DataFrame]:
-    """autrainer's rows (``filename``, ``prediction``, one column per class) per batch, from
-    one ``autrainer inference`` over a staging folder with a subfolder per batch."""
-    empty = {batch: pd.DataFrame(columns=["filename", "prediction",
-                                          *toolkit.run_labels(run_dir)])
+def _classify(profile: str, run_dir: Path, labels: list[str], batches: dict[str, list[Path]],
+              device: str) -> dict[str, pd.DataFrame]:
+    """autrainer's rows (``filename``, ``prediction``, one column per class of ``labels``) per
+    batch, from one ``autrainer inference`` on ``device`` (resolved) over a staging folder with
+    a subfolder per batch."""
+    empty = {batch: pd.DataFrame(columns=["filename", "prediction", *labels])
              for batch, files in batches.items() if not files}
     batches = {batch: files for batch, files in batches.items() if files}
     if not batches:
@@ -270,8 +270,7 @@ def _classify(profile: str, run_dir: Path, batches: dict[str, list[Path]], devic
         for file in files:
             shutil.copy2(file, staging / "inputs" / batch / file.name)
     results = pd.read_csv(toolkit.inference(run_dir, staging / "inputs", staging / "outputs",
-                                            toolkit.resolve_device(device),
-                                            paths.toolkit_dir(profile)),
+                                            device, paths.toolkit_dir(profile)),
                           keep_default_na=False).drop(columns="output")
     shutil.rmtree(staging)
     parts = results["filename"].str.split("/", n=1, expand=True)
