@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
              "test accuracy": f"{base:.3f}", "difference": "+0.000"}]
     for function, initial, final in CANDIDATES:
         pacing = curricula.Pacing(function, initial, final, values["CURRICULUM_SAMPLING"])
-        (point,) = curricula.train(args.profile, ensemble, dataset, ["CumulativeAccuracy"],
-                                   ["curriculum"], pacing, [seed])
+        (point,) = curricula.train(args.profile, ensemble, {dataset: ["CumulativeAccuracy"]},
+                                   ["curriculum"], pacing, [seed])[dataset]
         metrics = point.metrics().iloc[0]
         rows.append({"pacing": f"{function} {initial:.0%} -> all at {final:.0%}",
                      "sample-epochs": f"{curricula.sample_epochs_share(pacing, samples, ensemble.epochs):.0%}",

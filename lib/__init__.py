@@ -34,6 +34,8 @@ Toolkit (the only contact with autrainer and aucurriculum)
     ``augmentations`` training augmentations autrainer lacks (a telephone band and
                    SpecAugment's masks on un-normalised log-mels), named by ``_target_``
     ``callbacks``  the recorder autrainer calls after each epoch, for in-training scoring
+    ``schedulers`` the one-cycle schedule sized per dataset, so one command trains datasets
+                   of any sizes under one config id, named by ``_target_``
     ``launchers``  Hydra's launcher plugins (basic, joblib, SLURM) and the SLURM job states
 
 The study, a module per chapter

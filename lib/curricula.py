@@ -272,41 +272,45 @@ def scoring_id(ordering: str, dataset: str) -> str:
     return toolkit.score_id(ordering or CONTROL_DEFINITION, dataset)
 
 
-def present(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
-            random_order: bool, log: Callable[[str], None] = print) -> dict[str, pd.DataFrame]:
-    """Hand the orderings (and Random's) to aucurriculum in the curriculum profile: write each
-    presented ordering, score it with Predefined (Random with seed 0) in one
+def present(profile: str, ensemble: Ensemble, orderings: Mapping[str, list[str]],
+            random_order: bool, log: Callable[[str], None] = print
+            ) -> dict[str, dict[str, pd.DataFrame]]:
+    """Hand each dataset's orderings (and Random's) to aucurriculum in the curriculum profile:
+    write each presented ordering, score them all with Predefined (Random with seed 0) in one
     ``aucurriculum curriculum`` command where anything changed, and check what it read back.
-    Returns the presented tables by ordering."""
+    Returns the presented tables by dataset and ordering."""
     nested = paths.curriculum_profile(profile)
-    _link_data(profile, nested, dataset)
-    _forget_if_data_changed(profile, nested, dataset, log)
-    toolkit.write_dataset_configs(nested, [dataset], toolkit.CURRICULUM_DEV_SPLIT_SEED)
-    split = toolkit.training_split(nested, dataset)
-    tables, configs = {}, {}
-    for ordering in orderings:
-        table = presented(harder(profile, dataset, ordering), split,
-                          LAYOUTS[dataset].index_column, log)
-        file = paths.presented_ordering_file(nested, dataset, ordering)
-        if not _unchanged(table, file):
-            _forget_runs_of(nested, dataset, ordering, file)
-            _write(table, file)
-        tables[ordering] = table
-        configs[scoring_id(ordering, dataset)] = ("Predefined",
-                                                  toolkit.predefined_settings(file, dataset))
-    if random_order:
-        configs[scoring_id("", dataset)] = (CONTROL_DEFINITION,
-                                            toolkit.random_settings(dataset, 0, "train"))
+    tables: dict[str, dict[str, pd.DataFrame]] = {}
+    configs: dict[str, tuple[str, dict[str, Any]]] = {}
+    for dataset, names in orderings.items():
+        _link_data(profile, nested, dataset)
+        _forget_if_data_changed(profile, nested, dataset, log)
+        toolkit.write_dataset_configs(nested, [dataset], toolkit.CURRICULUM_DEV_SPLIT_SEED)
+        split = toolkit.training_split(nested, dataset)
+        tables[dataset] = {}
+        for ordering in names:
+            table = presented(harder(profile, dataset, ordering), split,
+                              LAYOUTS[dataset].index_column, log)
+            file = paths.presented_ordering_file(nested, dataset, ordering)
+            if not _unchanged(table, file):
+                _forget_runs_of(nested, dataset, ordering, file)
+                _write(table, file)
+            tables[dataset][ordering] = table
+            configs[scoring_id(ordering, dataset)] = ("Predefined",
+                                                      toolkit.predefined_settings(file, dataset))
+        if random_order:
+            configs[scoring_id("", dataset)] = (CONTROL_DEFINITION,
+                                                toolkit.random_settings(dataset, 0, "train"))
     done = [toolkit.scores_dir(nested, kind, "train") / f"{config}.csv"
             for config, (kind, _) in configs.items()]
     if not all(file.is_file() for file in done):
-        log(f"{dataset}: handing {len(configs)} ordering(s) to aucurriculum "
-            f"({', '.join(configs)})")
+        log(f"handing {len(configs)} ordering(s) to aucurriculum ({', '.join(configs)})")
         with toolkit.exclusive(nested):
             toolkit.score_configs(nested, "train", configs, ensemble.device,
                                   ensemble.batch_size, launcher=ensemble.launcher, log=log)
-    for ordering, table in tables.items():
-        check_read_back(nested, dataset, scoring_id(ordering, dataset), table)
+    for dataset, by_ordering in tables.items():
+        for ordering, table in by_ordering.items():
+            check_read_back(nested, dataset, scoring_id(ordering, dataset), table)
     return tables
 
 
@@ -333,27 +337,30 @@ def baseline(profile: str, ensemble: Ensemble, dataset: str, seeds: list[int]) -
     return Point(NONE, "", profile, runs)
 
 
-def train(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
+def train(profile: str, ensemble: Ensemble, orderings: Mapping[str, list[str]],
           schedules: list[str], pacing: Pacing, seeds: list[int],
-          log: Callable[[str], None] = print) -> list[Point]:
-    """Train every point of :func:`points_to_train` that is missing, in one
-    ``aucurriculum train`` sweep, and return them all."""
+          log: Callable[[str], None] = print) -> dict[str, list[Point]]:
+    """Train every point of :func:`points_to_train` of each dataset's ``orderings`` that is
+    missing, all datasets in one ``aucurriculum train`` sweep, and return them all by
+    dataset."""
     for schedule in schedules:
         if schedule not in SCHEDULES:
             raise CurriculumError(f"CURRICULUM_SCHEDULES: unknown schedule {schedule!r}; "
                                   f"known: {', '.join(SCHEDULES)}")
-    labels = split_labels(profile, dataset)
-    pacing.check(len(labels), labels.nunique(), ensemble.epochs)
-    wanted = points_to_train(orderings, schedules)
-    present(profile, ensemble, dataset, [o for s, o in wanted if o], ("random", "") in wanted,
-            log)
+    labels = {dataset: split_labels(profile, dataset) for dataset in orderings}
+    for split in labels.values():
+        pacing.check(len(split), split.nunique(), ensemble.epochs)
+    wanted = {dataset: points_to_train(names, schedules) for dataset, names in orderings.items()}
+    present(profile, ensemble, {d: [o for _, o in pairs if o] for d, pairs in wanted.items()},
+            "random" in schedules, log)
     nested = paths.curriculum_profile(profile)
-    points = [Point(schedule, ordering, nested,
-                    curriculum_runs(profile, ensemble, dataset, schedule, ordering, seeds, pacing))
-              for schedule, ordering in wanted]
-    runs = [run for point in points for run in point.runs]
+    points = {dataset: [Point(schedule, ordering, nested,
+                              curriculum_runs(profile, ensemble, dataset, schedule, ordering,
+                                              seeds, pacing))
+                        for schedule, ordering in pairs] for dataset, pairs in wanted.items()}
+    runs = [run for by_dataset in points.values() for point in by_dataset for run in point.runs]
     todo = [run for run in runs if not training.is_complete(nested, run)]
-    log(f"{dataset}: {len(runs) - len(todo)} of {len(runs)} curriculum runs already trained; "
+    log(f"{len(runs) - len(todo)} of {len(runs)} curriculum runs already trained; "
         f"training {len(todo)} ({pacing.name})")
     if todo:
         for run in todo:
@@ -361,17 +368,19 @@ def train(profile: str, ensemble: Ensemble, dataset: str, orderings: list[str],
                 shutil.rmtree(training.run_dir(nested, run))
         with toolkit.exclusive(nested):
             toolkit.write_curriculum_config(
-                nested, dataset, ensemble.models[0],
-                [(s, scoring_id(o, dataset)) for s, o in wanted], seeds, ensemble.epochs,
-                ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
-                ensemble.device, ensemble.precision, ensemble.scheduler,
+                nested, ensemble.models[0],
+                {d: [(s, scoring_id(o, d)) for s, o in pairs] for d, pairs in wanted.items()},
+                seeds, ensemble.epochs, ensemble.batch_size, ensemble.learning_rate,
+                ensemble.optimizer, ensemble.device, ensemble.precision, ensemble.scheduler,
                 ensemble.augmentation, pacing.function, pacing.initial_size,
                 pacing.final_iteration, pacing.sampling,
-                pacing.steps(labels, ensemble.epochs, ensemble.batch_size), ensemble.launcher)
-            labels = {run.name: f"{run.model} seed {run.seed}, {point.name}"
-                      for point in points for run in point.runs}
+                {d: pacing.steps(split, ensemble.epochs, ensemble.batch_size)
+                 for d, split in labels.items()}, ensemble.launcher)
+            names = {run.name: f"{run.dataset} {run.model} seed {run.seed}, {point.name}"
+                     for by_dataset in points.values() for point in by_dataset
+                     for run in point.runs}
             toolkit.train_curricula(nested, training.Progress(nested, runs, ensemble.epochs,
-                                                              log, labels=labels),
+                                                              log, labels=names),
                                     ensemble.launcher, log)
     for run in runs:
         if not training.is_complete(nested, run):

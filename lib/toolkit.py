@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -413,9 +414,11 @@ SCHEDULERS = dict(zip(SCHEDULES, ("None", "Cosine", "OneCycle")))
 
 
 def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
-                            steps_per_epoch: int | None, config_id: str | None = None) -> None:
+                            steps_per_epoch: Mapping[str, int] | None,
+                            config_id: str | None = None) -> None:
     """``conf/scheduler/<id>.yaml`` (``config_id``: another id than the schedule's own, for a
-    second sizing); ``steps_per_epoch`` is needed by ``onecycle`` only."""
+    second sizing). ``steps_per_epoch`` (dataset id -> optimiser steps of an epoch) is needed
+    by ``onecycle`` only: :class:`lib.schedulers.OneCycleLR` picks the run's own."""
     if scheduler not in SCHEDULERS:
         raise ToolkitError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
     config_id = config_id or SCHEDULERS[scheduler]
@@ -424,10 +427,12 @@ def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
             "id": config_id, "_target_": "torch.optim.lr_scheduler.CosineAnnealingLR",
             "T_max": epochs, "step_frequency": "evaluation"})
     elif scheduler == "onecycle":
-        # max_lr is interpolated from the run's learning_rate, so the sweep's value is used.
+        # max_lr and the dataset are interpolated from the run's config, so the sweep's
+        # learning rate and each run's own dataset size are used.
         _write_yaml(work / "conf" / "scheduler" / f"{config_id}.yaml", {
-            "id": config_id, "_target_": "torch.optim.lr_scheduler.OneCycleLR",
-            "max_lr": "${learning_rate}", "epochs": epochs, "steps_per_epoch": steps_per_epoch,
+            "id": config_id, "_target_": "lib.schedulers.OneCycleLR",
+            "max_lr": "${learning_rate}", "epochs": epochs,
+            "steps_per_epoch": dict(steps_per_epoch or {}), "dataset": "${dataset.id}",
             "pct_start": 0.25, "cycle_momentum": False, "step_frequency": "batch"})
 
 
@@ -452,18 +457,6 @@ class Source:
 def sources(profile: str, datasets: list[str]) -> list[Source]:
     """A profile's own datasets as sweep sources."""
     return [Source(dataset_id(d), d, paths.dataset_dir(profile, d)) for d in datasets]
-
-
-def scheduler_ids(given: list[Source], scheduler: str, batch_size: int) -> dict[str, str]:
-    """The scheduler config each source trains under: the schedule's own id, except under a
-    one-cycle schedule (sized in optimiser steps) over sources of different sizes, where each
-    size gets its own config, ``OneCycle-<steps per epoch>``."""
-    if scheduler != "onecycle":
-        return {source.id: SCHEDULERS[scheduler] for source in given}
-    steps = {source.id: _steps_per_epoch(source.root, batch_size) for source in given}
-    if len(set(steps.values())) == 1:
-        return {source.id: SCHEDULERS[scheduler] for source in given}
-    return {key: f"{SCHEDULERS[scheduler]}-{size}" for key, size in steps.items()}
 
 
 #: Training augmentations (:data:`lib.profiles.AUGMENTATIONS`) -> autrainer augmentation id
@@ -511,16 +504,15 @@ def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, bat
     """autrainer's run folder name (its augmentation id is ``None`` without one, as in the
     paper)."""
     return sweep_run_name(dataset_id(dataset), model, optimizer, learning_rate, batch_size,
-                          epochs, seed, precision, SCHEDULERS[scheduler], augmentation)
+                          epochs, seed, precision, scheduler, augmentation)
 
 
 def sweep_run_name(source_id: str, model: str, optimizer: str, learning_rate: float,
-                   batch_size: int, epochs: int, seed: int, precision: str, scheduler_id: str,
+                   batch_size: int, epochs: int, seed: int, precision: str, scheduler: str,
                    augmentation: str) -> str:
-    """The run folder name autrainer gives a run of a sweep source (:class:`Source`) under a
-    scheduler config id (:func:`scheduler_ids`)."""
+    """The run folder name autrainer gives a run of a sweep source (:class:`Source`)."""
     return (f"{source_id}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
-            f"_{batch_size}_epoch_{epochs}_{scheduler_id}"
+            f"_{batch_size}_epoch_{epochs}_{SCHEDULERS[scheduler]}"
             f"_{AUGMENTATION_IDS[augmentation]}_{seed}")
 
 
@@ -564,22 +556,16 @@ def write_training_config(profile: str, datasets: list[str] | list[Source],
         raise ToolkitError(problem)
     _write_model_configs(work, models, precision)
     _write_optimizer_config(work)
-    schedules = scheduler_ids(given, scheduler, batch_size)
-    for config_id in sorted(set(schedules.values())):
-        steps = _steps_per_epoch(next(g.root for g in given if schedules[g.id] == config_id),
-                                 batch_size) if scheduler == "onecycle" else None
-        _write_scheduler_config(work, scheduler, epochs, steps, config_id)
-    if len(set(schedules.values())) > 1:  # each source under the config of its own size
-        excluded += [{"type": "expr", "expr": f"dataset.id == '{source.id}' and "
-                                              f"scheduler.id != '{schedules[source.id]}'"}
-                     for source in given]
+    _write_scheduler_config(work, scheduler, epochs,
+                            {source.id: _steps_per_epoch(source.root, batch_size)
+                             for source in given})
     _write_augmentation_config(work, augmentation)
     sweep = {"+seed": ", ".join(str(s) for s in all_seeds), "+batch_size": batch_size,
              "+learning_rate": learning_rate,
              "dataset": ", ".join(source.id for source in given),
              "model": ", ".join(model_id(m, precision) for m in models), "optimizer": optimizer}
     if scheduler != "none":
-        sweep["scheduler"] = ", ".join(sorted(set(schedules.values())))
+        sweep["scheduler"] = SCHEDULERS[scheduler]
     if augmentation != "none":
         sweep["augmentation"] = AUGMENTATION_IDS[augmentation]
     plugin, hydra = launcher.hydra(work, launchers.job_name(profile, "train"), device)
@@ -877,19 +863,21 @@ def pace_sizes(pacing: str, initial_size: float, final_iteration: float, epochs:
     return [function.get_dataset_size(epoch) for epoch in range(epochs)]
 
 
-def write_curriculum_config(profile: str, dataset: str, model: str,
-                            points: list[tuple[str, str]], seeds: list[int], epochs: int,
-                            batch_size: int, learning_rate: float, optimizer: str, device: str,
-                            precision: str, scheduler: str, augmentation: str, pacing: str,
-                            initial_size: float, final_iteration: float, sampling: str,
-                            paced_steps: int, launcher: Launcher = Launcher()) -> Path:
-    """``conf/curricula.yaml``: aucurriculum's curriculum training of ``model`` on ``dataset``
-    for each (schedule, scoring config id) of ``points`` and each seed, with the main runs'
-    settings and one pacing. aucurriculum sweeps curriculum x scoring x seed; the pairs not
-    in ``points`` are excluded with the sweeper's filters, beside its own (runs that
-    finished; partial curricula). Only the best and the last model states are written. A
-    one-cycle schedule is sized to ``paced_steps``, the optimiser steps of a paced run."""
-    work = write_dataset_configs(profile, [dataset], CURRICULUM_DEV_SPLIT_SEED)
+def write_curriculum_config(profile: str, model: str,
+                            points: Mapping[str, list[tuple[str, str]]], seeds: list[int],
+                            epochs: int, batch_size: int, learning_rate: float, optimizer: str,
+                            device: str, precision: str, scheduler: str, augmentation: str,
+                            pacing: str, initial_size: float, final_iteration: float,
+                            sampling: str, paced_steps: Mapping[str, int],
+                            launcher: Launcher = Launcher()) -> Path:
+    """``conf/curricula.yaml``: aucurriculum's curriculum training of ``model`` on each
+    dataset of ``points`` for each of its (schedule, scoring config id) and each seed, with
+    the main runs' settings and one pacing. aucurriculum sweeps dataset x curriculum x
+    scoring x seed; the combinations not in ``points`` are excluded with the sweeper's
+    filters, beside its own (runs that finished; partial curricula). Only the best and the
+    last model states are written. A one-cycle schedule is sized to each dataset's
+    ``paced_steps``, the optimiser steps of a paced run."""
+    work = write_dataset_configs(profile, list(points), CURRICULUM_DEV_SPLIT_SEED)
     device = resolve_device(device)
     problem = precision_problem(precision, device.split(":")[0])
     if problem:
@@ -897,19 +885,26 @@ def write_curriculum_config(profile: str, dataset: str, model: str,
     _write_model_configs(work, [model], precision)
     _write_optimizer_config(work)
     if scheduler == "onecycle":  # one "epoch" of all the run's steps: the same cycle
-        _write_scheduler_config(work, scheduler, 1, paced_steps, PACED_SCHEDULER)
+        _write_scheduler_config(work, scheduler, 1,
+                                {dataset_id(d): steps for d, steps in paced_steps.items()},
+                                PACED_SCHEDULER)
     else:
         _write_scheduler_config(work, scheduler, epochs, None)
     _write_augmentation_config(work, augmentation)
-    types = sorted({CURRICULUM_TYPES[schedule] for schedule, _ in points})
-    scorings = list(dict.fromkeys(scoring for _, scoring in points))
-    wanted = {(CURRICULUM_TYPES[schedule], scoring) for schedule, scoring in points}
-    excluded = [{"type": "expr", "expr": f"curriculum.id == '{kind}' and "
+    pairs = [pair for wanted in points.values() for pair in wanted]
+    types = sorted({CURRICULUM_TYPES[schedule] for schedule, _ in pairs})
+    scorings = list(dict.fromkeys(scoring for _, scoring in pairs))
+    wanted = {(dataset_id(d), CURRICULUM_TYPES[schedule], scoring)
+              for d, given in points.items() for schedule, scoring in given}
+    excluded = [{"type": "expr", "expr": f"dataset.id == '{dataset_id(d)}' and "
+                                         f"curriculum.id == '{kind}' and "
                                          f"curriculum.scoring.id == '{scoring}'"}
-                for kind in types for scoring in scorings if (kind, scoring) not in wanted]
+                for d in points for kind in types for scoring in scorings
+                if (dataset_id(d), kind, scoring) not in wanted]
     sweep = {"+seed": ", ".join(str(s) for s in seeds),
              "+batch_size": batch_size, "+learning_rate": learning_rate,
-             "dataset": dataset_id(dataset), "model": model_id(model, precision),
+             "dataset": ", ".join(dataset_id(d) for d in points),
+             "model": model_id(model, precision),
              "optimizer": optimizer, "scheduler": curriculum_scheduler_id(scheduler),
              "augmentation": AUGMENTATION_IDS[augmentation],
              "curriculum": ", ".join(types), "curriculum/scoring": ", ".join(scorings),
@@ -982,7 +977,8 @@ def cv_settings(profile: str, dataset: str, model: str, folds: int, epochs: int,
     scheduler_id = SCHEDULERS[scheduler]
     if scheduler == "onecycle":
         fold_rows = scored_rows - scored_rows // folds + (train_rows if subset != "train" else 0)
-        _write_scheduler_config(work, scheduler, epochs, -(-fold_rows // batch_size),
+        _write_scheduler_config(work, scheduler, epochs,
+                                {dataset_id(dataset): -(-fold_rows // batch_size)},
                                 FOLD_SCHEDULER)
         scheduler_id = FOLD_SCHEDULER
     elif scheduler == "cosine":

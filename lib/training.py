@@ -287,33 +287,28 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
     todo = _missing(profile, ensemble, log)
     log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
         f"training {len(todo)} on {toolkit.resolve_device(ensemble.device)} "
-        f"(logs: {paths.relative(paths.toolkit_dir(profile) / 'logs')}/train-<dataset>.log)")
+        f"(logs: {paths.relative(paths.toolkit_dir(profile) / 'logs')}/train-*.log)")
     progress = Progress(profile, runs, ensemble.epochs, log,
                         retain=lambda run: ensemble.retain(profile, run))
-    # One sweep per checkpoint policy (only the runs aucurriculum scores keep every epoch's
-    # model state) and, under a schedule sized in optimiser steps (onecycle), per dataset: the
-    # run names carry the scheduler's id, and datasets of other sizes would need one each
-    # (toolkit.scheduler_ids). A sweep of several datasets lets a parallel launcher run all of
-    # them at once.
-    per_dataset = ensemble.scheduler == "onecycle"
-    groups = ([[d] for d in dict.fromkeys(r.dataset for r in todo)] if per_dataset
-              else [list(dict.fromkeys(r.dataset for r in todo))] if todo else [])
-    for datasets in groups:
-        for every_epoch in (True, False):
-            group = [r for r in todo if r.dataset in datasets
-                     and ensemble.keeps_every_epoch(r) == every_epoch]
-            if not group:
-                continue
-            seeds = {m: sorted({r.seed for r in group if r.model == m}) for m in ensemble.models}
-            toolkit.write_training_config(
-                profile, datasets, {m: s for m, s in seeds.items() if s}, ensemble.epochs,
-                ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
-                ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
-                every_epoch, ensemble.launcher, ensemble.augmentation)
-            name = datasets[0] if len(datasets) == 1 else "all"
-            toolkit.train(profile, progress,
-                          log_name=f"train-{name}" + ("" if every_epoch else "-best-last"),
-                          launcher=ensemble.launcher, log=log)
+    # One sweep of every dataset per checkpoint policy (only the runs aucurriculum scores keep
+    # every epoch's model state): a command's start is paid once, and a parallel launcher
+    # runs all of them at once.
+    datasets = list(dict.fromkeys(r.dataset for r in todo))
+    for every_epoch in (True, False):
+        group = [r for r in todo if ensemble.keeps_every_epoch(r) == every_epoch]
+        if not group:
+            continue
+        seeds = {m: sorted({r.seed for r in group if r.model == m}) for m in ensemble.models}
+        toolkit.write_training_config(
+            profile, datasets, {m: s for m, s in seeds.items() if s}, ensemble.epochs,
+            ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
+            ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
+            every_epoch, ensemble.launcher, ensemble.augmentation,
+            wanted={(toolkit.dataset_id(r.dataset), r.model, r.seed) for r in group})
+        name = datasets[0] if len(datasets) == 1 else "all"
+        toolkit.train(profile, progress,
+                      log_name=f"train-{name}" + ("" if every_epoch else "-best-last"),
+                      launcher=ensemble.launcher, log=log)
     _finish(profile, ensemble)
     if summarise and (todo or not
                       (toolkit.experiment_dir(profile) / "summary" / toolkit.METRICS_FILE).is_file()):
@@ -377,11 +372,10 @@ def _train_shared(shared_profile: str, ensemble: Ensemble, given: list["toolkit.
     """One sweep of every (source, model, seed) in ``todo`` in ``shared_profile``; each
     finished run moves to its point's runs folder at once (so the sweep's peak disk stays one
     run's) and is then reported."""
-    schedules = toolkit.scheduler_ids(given, ensemble.scheduler, ensemble.batch_size)
     shared = {key: Run(run.dataset, run.model, run.seed, toolkit.sweep_run_name(
                   key[0], run.model, ensemble.optimizer, ensemble.learning_rate,
                   ensemble.batch_size, ensemble.epochs, run.seed, ensemble.precision,
-                  schedules[key[0]], ensemble.augmentation))
+                  ensemble.scheduler, ensemble.augmentation))
               for key, (point, run) in todo.items()}
     for run in shared.values():  # an attempt interrupted before
         shutil.rmtree(run_dir(shared_profile, run), ignore_errors=True)

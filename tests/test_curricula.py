@@ -95,26 +95,40 @@ def test_the_random_schedule_is_trained_once_for_every_ordering():
 
 
 def test_the_training_config_sweeps_only_the_points_asked_for(smoke_data):
+    """Both datasets in one sweep, each with its own orderings and its own paced cycle."""
     nested = paths.curriculum_profile("smoke")
-    paths.dataset_dir(nested, "SyntheticScenes").parent.mkdir(parents=True, exist_ok=True)
+    for dataset in ("SyntheticScenes", "OfflineKeywords"):
+        paths.dataset_dir(nested, dataset).parent.mkdir(parents=True, exist_ok=True)
     work = toolkit.write_curriculum_config(
-        nested, "SyntheticScenes", "Cnn10",
-        [("curriculum", "AOfflineKeywords"), ("anti", "AOfflineKeywords"),
-         ("random", "RandomOfflineKeywords")], [1, 2], 2, 8, 1e-3, "Adam", "cpu", "bf16",
-        "onecycle", "none", "Linear", 0.5, 0.5, "Balanced", 7)
+        nested, "Cnn10",
+        {"SyntheticScenes": [("curriculum", "ASyntheticScenes"), ("anti", "ASyntheticScenes"),
+                             ("random", "RandomSyntheticScenes")],
+         "OfflineKeywords": [("curriculum", "AOfflineKeywords")]},
+        [1, 2], 2, 8, 1e-3, "Adam", "cpu", "bf16", "onecycle", "none", "Linear", 0.5, 0.5,
+        "Balanced", {"SyntheticScenes": 7, "OfflineKeywords": 5})
     config = yaml.safe_load((work / "conf" / "curricula.yaml").read_text())
     scheduler = yaml.safe_load((work / "conf" / "scheduler" / f"{toolkit.PACED_SCHEDULER}.yaml")
                                .read_text())
-    assert scheduler["epochs"] * scheduler["steps_per_epoch"] == 7  # sized to the paced run
+    assert scheduler["epochs"] == 1  # one cycle over each paced run's steps
+    assert scheduler["steps_per_epoch"] == {"SyntheticScenes-16k": 7, "OfflineKeywords-16k": 5}
     dataset = yaml.safe_load((work / "conf" / "dataset" / "SyntheticScenes-16k.yaml").read_text())
     assert dataset["dev_split_seed"] == toolkit.CURRICULUM_DEV_SPLIT_SEED
     sweep = config["hydra"]["sweeper"]["params"]
+    assert sweep["dataset"] == "SyntheticScenes-16k, OfflineKeywords-16k"
     assert sweep["curriculum"] == "AntiCurriculum, Curriculum"
-    assert sweep["curriculum/scoring"] == "AOfflineKeywords, RandomOfflineKeywords"
+    assert sweep["curriculum/scoring"] == ("ASyntheticScenes, RandomSyntheticScenes, "
+                                           "AOfflineKeywords")
     assert sweep["+seed"] == "1, 2" and sweep["scheduler"] == toolkit.PACED_SCHEDULER
-    excluded = [f["expr"] for f in config["hydra"]["sweeper"]["filters"] if f["type"] == "expr"]
-    assert excluded == ["curriculum.id == 'AntiCurriculum' and "
-                        "curriculum.scoring.id == 'RandomOfflineKeywords'"]
+    excluded = {f["expr"] for f in config["hydra"]["sweeper"]["filters"] if f["type"] == "expr"}
+    kept = {("SyntheticScenes-16k", "Curriculum", "ASyntheticScenes"),
+            ("SyntheticScenes-16k", "AntiCurriculum", "ASyntheticScenes"),
+            ("SyntheticScenes-16k", "Curriculum", "RandomSyntheticScenes"),
+            ("OfflineKeywords-16k", "Curriculum", "AOfflineKeywords")}
+    every = {(d, k, s) for d in ("SyntheticScenes-16k", "OfflineKeywords-16k")
+             for k in ("AntiCurriculum", "Curriculum")
+             for s in ("ASyntheticScenes", "RandomSyntheticScenes", "AOfflineKeywords")}
+    assert excluded == {f"dataset.id == '{d}' and curriculum.id == '{k}' and "
+                        f"curriculum.scoring.id == '{s}'" for d, k, s in every - kept}
     assert config["defaults"][0] == "_aucurriculum_train_"
 
 
@@ -125,9 +139,10 @@ def trained(smoke_notebooks):
     ensemble = training.Ensemble.from_parameters(values)
     pacing = curricula.Pacing.from_parameters(values)
     orderings = curricula.resolve("smoke", "OfflineKeywords", values["CURRICULUM_ORDERINGS"])
-    points = curricula.train("smoke", ensemble, "OfflineKeywords", orderings,
+    points = curricula.train("smoke", ensemble, {"OfflineKeywords": orderings},
                              values["CURRICULUM_SCHEDULES"], pacing,
-                             values["CURRICULUM_SEEDS"], log=lambda line: None)
+                             values["CURRICULUM_SEEDS"], log=lambda line: None
+                             )["OfflineKeywords"]
     return values, pacing, orderings, points
 
 

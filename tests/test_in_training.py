@@ -127,13 +127,12 @@ def recorded(smoke_notebooks, smoke, tmp_path_factory):
     original = paths.RESULTS
     paths.RESULTS = tmp_path_factory.mktemp("in_training") / "results"
     try:
-        for dataset in ensemble.datasets:
-            toolkit.write_training_config(
-                "smoke", [dataset], {m: list(ensemble.seeds_of(m)) for m in ensemble.models},
-                ensemble.epochs, ensemble.batch_size, ensemble.learning_rate,
-                ensemble.optimizer, ensemble.device, ensemble.precision, ensemble.scheduler,
-                record="train", every_epoch=True)
-            toolkit.train("smoke", log_name=f"train-{dataset}")
+        toolkit.write_training_config(
+            "smoke", list(ensemble.datasets),
+            {m: list(ensemble.seeds_of(m)) for m in ensemble.models}, ensemble.epochs,
+            ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer, ensemble.device,
+            ensemble.precision, ensemble.scheduler, record="train", every_epoch=True)
+        toolkit.train("smoke", log_name="train-all")
         by_aucurriculum = scoring.Scoring(stop="last", engine="aucurriculum")
         orderings = scoring.score_ensemble("smoke", replace(ensemble, recorded=None),
                                            by_aucurriculum, log=lambda line: None)

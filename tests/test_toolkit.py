@@ -114,35 +114,46 @@ def test_every_toolkit_command_is_in_the_profiles_ledger(tmp_path, monkeypatch):
 
 def test_sources_of_other_sizes_train_in_one_sweep_each_under_its_own_cycle(tmp_path,
                                                                             monkeypatch):
-    """Points of different sizes (a pruning share and the oracle) in one sweep: a one-cycle
-    schedule per size, each source kept to its own by the sweeper's filters, and only the
-    wanted (source, model, seed) runs; sources of one size share the schedule's own id."""
+    """Points of different sizes (a pruning share and the oracle) in one sweep under the
+    schedule's one id: autrainer builds each run's one-cycle from its own dataset's size
+    (resolved in the run's config as autrainer resolves it), and only the wanted (source,
+    model, seed) runs are trained."""
+    import autrainer
+    import torch
     import yaml
+    from omegaconf import OmegaConf
 
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     sources = []
-    for name, rows in (("a", 17), ("b", 30), ("c", 20)):  # 3, 4 and 3 steps of 8
+    for name, rows in (("a", 17), ("b", 30)):  # 3 and 4 steps of 8
         root = tmp_path / name
         root.mkdir()
         (root / "train.csv").write_text("path,label\n" + "x.wav,one\n" * rows)
         sources.append(toolkit.Source(f"OfflineKeywords-16k-{name}", "OfflineKeywords", root))
-    a, b, c = sources
-    assert toolkit.scheduler_ids([a, c], "onecycle", 8) == {a.id: "OneCycle", c.id: "OneCycle"}
-    assert toolkit.scheduler_ids([a, b], "none", 8) == {a.id: "None", b.id: "None"}
-    assert toolkit.scheduler_ids([a, b], "onecycle", 8) == {a.id: "OneCycle-3",
-                                                            b.id: "OneCycle-4"}
+    a, b = sources
     work = toolkit.write_training_config("smoke/points", [a, b], {"Cnn10": [1, 2]}, 2, 8, 1e-3,
                                          "Adam", "cpu", "bf16", "onecycle", every_epoch=False,
                                          wanted={(a.id, "Cnn10", 1), (b.id, "Cnn10", 2)})
     config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
     assert config["hydra"]["sweeper"]["params"]["dataset"] == f"{a.id}, {b.id}"
-    assert config["hydra"]["sweeper"]["params"]["scheduler"] == "OneCycle-3, OneCycle-4"
+    assert config["hydra"]["sweeper"]["params"]["scheduler"] == "OneCycle"
     filters = [f["expr"] for f in config["hydra"]["sweeper"]["filters"] if f["type"] == "expr"]
     assert f"dataset.id == '{a.id}' and model.id == 'Cnn10-bf16' and seed == 2" in filters
     assert f"dataset.id == '{b.id}' and model.id == 'Cnn10-bf16' and seed == 1" in filters
-    assert f"dataset.id == '{a.id}' and scheduler.id != 'OneCycle-3'" in filters
-    for config_id, steps in (("OneCycle-3", 3), ("OneCycle-4", 4)):
-        scheduler = yaml.safe_load((work / "conf" / "scheduler" / f"{config_id}.yaml").read_text())
-        assert scheduler["steps_per_epoch"] == steps
+    scheduler = yaml.safe_load((work / "conf" / "scheduler" / "OneCycle.yaml").read_text())
+    for source, steps in ((a, 3), (b, 4)):
+        run = OmegaConf.create({"learning_rate": 1e-3, "dataset": {"id": source.id},
+                                "scheduler": scheduler})
+        options = run.scheduler
+        options.pop("step_frequency")
+        built = autrainer.instantiate(config=options, optimizer=torch.optim.Adam(
+            [torch.nn.Parameter(torch.zeros(1))]))
+        assert built.total_steps == 2 * steps, source.id
+    with pytest.raises(Exception, match="no size for dataset 'elsewhere'"):
+        run = OmegaConf.create({"learning_rate": 1e-3, "dataset": {"id": "elsewhere"},
+                                "scheduler": scheduler})
+        run.scheduler.pop("step_frequency")
+        autrainer.instantiate(config=run.scheduler, optimizer=torch.optim.Adam(
+            [torch.nn.Parameter(torch.zeros(1))]))
     dataset = yaml.safe_load((work / "conf" / "dataset" / f"{b.id}.yaml").read_text())
     assert dataset["id"] == b.id and dataset["path"] == str(b.root)

@@ -1,0 +1,27 @@
+"""Learning-rate schedules named in the configs :mod:`lib.toolkit` writes; autrainer builds them.
+
+A one-cycle schedule is sized in optimiser steps, which depend on the dataset. autrainer names
+a run after its scheduler's config id, so one config per size would give runs of one setting
+different names, and one config sized for a single dataset would mis-size every other. The
+config therefore holds each dataset's size and the run's dataset id (``${dataset.id}``,
+resolved by Hydra in the run's own config), so one command trains or scores datasets of any
+sizes under one id.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+
+class OneCycleLR(torch.optim.lr_scheduler.OneCycleLR):
+    """torch's one-cycle schedule with ``steps_per_epoch`` looked up by dataset id."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, max_lr: float, epochs: int,
+                 steps_per_epoch: Mapping[str, int], dataset: str, **settings: Any) -> None:
+        if dataset not in steps_per_epoch:
+            raise ValueError(f"one-cycle schedule: no size for dataset {dataset!r} (sized: "
+                             f"{', '.join(steps_per_epoch)})")
+        super().__init__(optimizer, max_lr=max_lr, epochs=epochs,
+                         steps_per_epoch=int(steps_per_epoch[dataset]), **settings)
