@@ -185,10 +185,9 @@ def _aucurriculum_settings(profile: str, ensemble: Ensemble, plan: Plan, definit
     if definition == "CVLoss":
         model = plan.models[0]
         return {key: toolkit.cv_settings(
-            profile, dataset, model, plan.cv_folds, plan.cv_epochs,
-            ensemble.seeds_of(model)[0], ensemble.batch_size, ensemble.learning_rate,
-            ensemble.optimizer, ensemble.scheduler, ensemble.precision, subset,
-            len(split_ids(profile, runs[:1], "train")), len(split_ids(profile, runs[:1], subset)))}
+            dataset, model, plan.cv_folds, plan.cv_epochs, ensemble.seeds_of(model)[0],
+            ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
+            ensemble.scheduler, ensemble.precision, subset)}
     if definition == "TransferTeacher":
         return {key: toolkit.teacher_settings(dataset, plan.teacher, subset)}
     if definition == CONTROL:
@@ -197,38 +196,46 @@ def _aucurriculum_settings(profile: str, ensemble: Ensemble, plan: Plan, definit
     raise DefinitionError(f"DEFINITIONS: unknown definition {definition!r}")
 
 
-def _by_aucurriculum(profile: str, ensemble: Ensemble, plan: Plan, todo: list[str],
-                     dataset: str, runs: list[Run], stop: str, subset: str,
-                     log: Callable[[str], None]) -> dict[str, tuple[pd.DataFrame, float, int]]:
-    """The ``todo`` definitions' scores by aucurriculum, in one ``aucurriculum curriculum``
-    command (one start-up for all), each with its seconds and the bytes its run folders keep.
+def _by_aucurriculum(profile: str, ensemble: Ensemble, plan: Plan, todo: list[tuple[str, str]],
+                     runs: Mapping[str, list[Run]], stop: str, subset: str,
+                     log: Callable[[str], None]
+                     ) -> dict[tuple[str, str], tuple[pd.DataFrame, float, int]]:
+    """The ``todo`` (dataset, definition) scores by aucurriculum, all in one ``aucurriculum
+    curriculum`` command (one start-up for all), each with its seconds and the bytes its run
+    folders keep.
 
     aucurriculum reuses any run folder with a ``scores.csv``, and some folder names leave out
     what the scores depend on (CVLoss's folds, the teacher's weights, the data), so these
     definitions' folders are emptied first: this is only called when their settings changed."""
-    settings = {definition: _aucurriculum_settings(profile, ensemble, plan, definition, dataset,
-                                                   runs, stop, subset) for definition in todo}
-    files = {definition: {key: file for config in configs.values()
-                          for key, file in toolkit.scored_files(profile, definition, subset,
-                                                                config).items()}
-             for definition, configs in settings.items()}
+    settings = {(d, n): _aucurriculum_settings(profile, ensemble, plan, n, d, runs[d], stop,
+                                               subset) for d, n in todo}
+    files = {item: {key: file for config in configs.values()
+                    for key, file in toolkit.scored_files(profile, item[1], subset,
+                                                          config).items()}
+             for item, configs in settings.items()}
+    folds = {d: toolkit.cv_fold_steps(plan.cv_folds, ensemble.batch_size, subset,
+                                      len(split_ids(profile, runs[d][:1], "train")),
+                                      len(split_ids(profile, runs[d][:1], subset)))
+             for d, n in todo if n == "CVLoss"}
     with toolkit.exclusive(profile):
         for file in (f for by_key in files.values() for f in by_key.values()):
             shutil.rmtree(file.parent, ignore_errors=True)
+        if folds:
+            toolkit.write_fold_scheduler(profile, ensemble.scheduler, plan.cv_epochs, folds)
         seconds = toolkit.score_configs(
-            profile, subset, {config_id: (definition, config)
-                              for definition, configs in settings.items()
+            profile, subset, {config_id: (n, config)
+                              for (_, n), configs in settings.items()
                               for config_id, config in configs.items()},
             ensemble.device, ensemble.batch_size, launcher=ensemble.launcher, log=log)
     results = {}
-    for definition in todo:
+    for dataset, definition in todo:
+        item = dataset, definition
         if definition == "CVLoss":
-            for folder in toolkit.fold_model_dirs(files[definition]).values():
+            for folder in toolkit.fold_model_dirs(files[item]).values():
                 toolkit.retain(folder, plan.cv_epochs, "scored")
-        disk = sum(paths.folder_bytes(file.parent) for file in files[definition].values())
-        results[definition] = (_read_scores(files[definition], LAYOUTS[dataset].index_column),
-                               sum(seconds[config_id] for config_id in settings[definition]),
-                               disk)
+        disk = sum(paths.folder_bytes(file.parent) for file in files[item].values())
+        results[item] = (_read_scores(files[item], LAYOUTS[dataset].index_column),
+                         sum(seconds[config_id] for config_id in settings[item]), disk)
     return results
 
 
@@ -321,49 +328,52 @@ def _keep(file: Path, scored: Scored, key: dict[str, Any]) -> None:
         partial.replace(target)
 
 
-def score_all(profile: str, ensemble: Ensemble, plan: Plan, dataset: str, stop: str,
+def score_all(profile: str, ensemble: Ensemble, plan: Plan, datasets: list[str], stop: str,
               subset: str, log: Callable[[str], None] = print,
-              only: tuple[str, ...] | None = None) -> dict[str, Scored]:
-    """Every definition of the plan (or ``only`` these) on one dataset, in the plan's order:
-    read back where its settings are unchanged, the others computed (those by aucurriculum
-    in one command) and kept in ``results/<profile>/definitions/`` once all are done."""
+              only: tuple[str, ...] | None = None) -> dict[str, dict[str, Scored]]:
+    """Every definition of the plan (or ``only`` these) on each dataset, in the plan's order:
+    read back where its settings are unchanged, the others computed (those by aucurriculum,
+    of every dataset, in one command) and kept in ``results/<profile>/definitions/`` once
+    all are done."""
     names = [d for d in plan.definitions if only is None or d in only]
-    runs = plan.runs(ensemble, dataset)
-    if not runs:
-        raise DefinitionError(f"DEFINITION_MODELS: no run of {', '.join(plan.models)} on "
-                              f"{dataset}")
-    for run in runs:
-        training.check_run(profile, run, ensemble.epochs, "scored", stop)
-    keys = {d: _settings_key(profile, ensemble, plan, d, runs, stop, subset) for d in names}
-    files = {d: paths.definition_file(profile, dataset, d) for d in names}
-    scored = {d: found for d in names
-              if (found := _reused(files[d], keys[d], d)) is not None}
-    todo = [d for d in names if d not in scored]
-    for definition in todo:
+    runs = {dataset: plan.runs(ensemble, dataset) for dataset in datasets}
+    for dataset, of_dataset in runs.items():
+        if not of_dataset:
+            raise DefinitionError(f"DEFINITION_MODELS: no run of {', '.join(plan.models)} on "
+                                  f"{dataset}")
+        for run in of_dataset:
+            training.check_run(profile, run, ensemble.epochs, "scored", stop)
+    items = [(dataset, name) for dataset in datasets for name in names]
+    keys = {(d, n): _settings_key(profile, ensemble, plan, n, runs[d], stop, subset)
+            for d, n in items}
+    scored = {item: found for item in items
+              if (found := _reused(paths.definition_file(profile, *item), keys[item],
+                                   item[1])) is not None}
+    todo = [item for item in items if item not in scored]
+    for dataset, definition in todo:
         reads = {"CVLoss": f"{plan.cv_folds} fold models of {plan.models[0]} trained for it",
                  "TransferTeacher": f"the teacher {plan.teacher}",
-                 CONTROL: f"{len({run.seed for run in runs})} seeds"}.get(
-            definition, f"{len(runs)} runs of {', '.join(plan.models)}")
-        log(f"{dataset}: {definition} from {keys[definition]['source']}, {reads}")
-    computed: dict[str, tuple[pd.DataFrame, float, int]] = {}
-    for definition in todo:
+                 CONTROL: f"{len({run.seed for run in runs[dataset]})} seeds"}.get(
+            definition, f"{len(runs[dataset])} runs of {', '.join(plan.models)}")
+        log(f"{dataset}: {definition} from {keys[dataset, definition]['source']}, {reads}")
+    computed: dict[tuple[str, str], tuple[pd.DataFrame, float, int]] = {}
+    for dataset, definition in todo:
         started = time.perf_counter()
-        if keys[definition]["source"] == FROM_DIFFICULTY:
-            computed[definition] = (_from_ordering(profile, dataset, runs), 0.0, 0)
-        elif keys[definition]["source"] == FROM_RECORDS:
-            computed[definition] = (_from_records(profile, ensemble, definition, runs, stop,
-                                                  subset), 0.0, 0)
+        source = keys[dataset, definition]["source"]
+        if source == FROM_DIFFICULTY:
+            table = _from_ordering(profile, dataset, runs[dataset])
+        elif source == FROM_RECORDS:
+            table = _from_records(profile, ensemble, definition, runs[dataset], stop, subset)
         else:
             continue
-        table, _, disk = computed[definition]
-        computed[definition] = (table, time.perf_counter() - started, disk)
-    by_aucurriculum = [d for d in todo if d not in computed]
+        computed[dataset, definition] = (table, time.perf_counter() - started, 0)
+    by_aucurriculum = [item for item in todo if item not in computed]
     if by_aucurriculum:
-        computed.update(_by_aucurriculum(profile, ensemble, plan, by_aucurriculum, dataset,
-                                         runs, stop, subset, log))
-    expected = split_ids(profile, runs, subset)
-    for definition in todo:
-        table, seconds, disk = computed[definition]
+        computed.update(_by_aucurriculum(profile, ensemble, plan, by_aucurriculum, runs, stop,
+                                         subset, log))
+    for dataset, definition in todo:
+        table, seconds, disk = computed[dataset, definition]
+        expected = split_ids(profile, runs[dataset], subset)
         strange = table.index[~table.index.isin(expected) | table.index.duplicated()]
         if len(strange):
             raise DefinitionError(
@@ -372,22 +382,17 @@ def score_all(profile: str, ensemble: Ensemble, plan: Plan, dataset: str, stop: 
                 f"{paths.relative(toolkit.scores_dir(profile, definition, subset))}")
         if definition == "TransferTeacher":
             seconds, disk = seconds + plan.teacher_seconds, disk + plan.teacher_bytes
-        scored[definition] = Scored(definition, table, keys[definition]["source"], seconds, disk)
-        _keep(files[definition], scored[definition], keys[definition])
-    return {d: scored[d] for d in names}
-
-
-def score(profile: str, ensemble: Ensemble, plan: Plan, definition: str, dataset: str,
-          stop: str, subset: str, log: Callable[[str], None] = print) -> Scored:
-    """One definition's scores of one dataset (:func:`score_all`)."""
-    return score_all(profile, ensemble, plan, dataset, stop, subset, log, (definition,))[
-        definition]
+        key = keys[dataset, definition]
+        scored[dataset, definition] = Scored(definition, table, key["source"], seconds, disk)
+        _keep(paths.definition_file(profile, dataset, definition), scored[dataset, definition],
+              key)
+    return {dataset: {name: scored[dataset, name] for name in names} for dataset in datasets}
 
 
 def out_of_fold_probabilities(profile: str, ensemble: Ensemble, plan: Plan, dataset: str,
                               stop: str, subset: str) -> pd.DataFrame:
     """The network's out-of-fold class probabilities (CVLoss's fold models, which
-    :func:`score` must have trained), kept beside the CVLoss scores and read back while those
+    :func:`score_all` must have trained), kept beside the CVLoss scores and read back while those
     are unchanged."""
     file = paths.fold_probabilities_file(profile, dataset)
     scores_file = paths.definition_file(profile, dataset, "CVLoss")

@@ -964,30 +964,38 @@ def teacher_settings(dataset: str, teacher: str, subset: str) -> dict[str, Any]:
 FOLD_SCHEDULER = "OneCycle-folds"
 
 
-def cv_settings(profile: str, dataset: str, model: str, folds: int, epochs: int, seed: int,
-                batch_size: int, learning_rate: float, optimizer: str, scheduler: str,
-                precision: str, subset: str, train_rows: int, scored_rows: int
-                ) -> dict[str, Any]:
-    """CVLoss's settings: ``folds`` models of ``model``, each trained ``epochs`` epochs (no
-    augmentation; lib's are off while aucurriculum runs) on the other folds of the
-    ``scored_rows`` samples of ``subset`` (plus the ``train_rows`` training samples when the
-    scored split is not train, as aucurriculum does), then scoring its own fold with its best
-    model state."""
-    work = paths.toolkit_dir(profile)
-    scheduler_id = SCHEDULERS[scheduler]
-    if scheduler == "onecycle":
-        fold_rows = scored_rows - scored_rows // folds + (train_rows if subset != "train" else 0)
-        _write_scheduler_config(work, scheduler, epochs,
-                                {dataset_id(dataset): -(-fold_rows // batch_size)},
+def cv_fold_steps(folds: int, batch_size: int, subset: str, train_rows: int,
+                  scored_rows: int) -> int:
+    """Optimiser steps of an epoch of a CVLoss fold model: it trains on the other folds of
+    the ``scored_rows`` samples of ``subset`` (plus the ``train_rows`` training samples when
+    the scored split is not train, as aucurriculum does)."""
+    fold_rows = scored_rows - scored_rows // folds + (train_rows if subset != "train" else 0)
+    return -(-fold_rows // batch_size)
+
+
+def write_fold_scheduler(profile: str, scheduler: str, epochs: int,
+                         steps_per_epoch: Mapping[str, int]) -> None:
+    """The CVLoss fold models' schedule (:data:`FOLD_SCHEDULER`, none: the schedule's own),
+    sized for each dataset of ``steps_per_epoch`` (dataset -> :func:`cv_fold_steps`)."""
+    if scheduler != "none":
+        _write_scheduler_config(paths.toolkit_dir(profile), scheduler, epochs,
+                                {dataset_id(d): steps for d, steps in steps_per_epoch.items()},
                                 FOLD_SCHEDULER)
-        scheduler_id = FOLD_SCHEDULER
-    elif scheduler == "cosine":
-        _write_scheduler_config(work, scheduler, epochs, None, FOLD_SCHEDULER)
-        scheduler_id = FOLD_SCHEDULER
+
+
+def cv_settings(dataset: str, model: str, folds: int, epochs: int, seed: int,
+                batch_size: int, learning_rate: float, optimizer: str, scheduler: str,
+                precision: str, subset: str) -> dict[str, Any]:
+    """CVLoss's settings: ``folds`` models of ``model``, each trained ``epochs`` epochs (no
+    augmentation; lib's are off while aucurriculum runs) under :func:`write_fold_scheduler`'s
+    schedule on the other folds of ``subset``, then scoring its own fold with its best model
+    state."""
     return {"splits": folds, "criterion": CRITERION, "stop": "best", "subset": subset,
             "setup": {"filters": None, "dataset": dataset_id(dataset),
                       "model": model_id(model, precision), "optimizer": optimizer,
-                      "learning_rate": learning_rate, "scheduler": scheduler_id,
+                      "learning_rate": learning_rate,
+                      "scheduler": SCHEDULERS[scheduler] if scheduler == "none"
+                      else FOLD_SCHEDULER,
                       "augmentation": "None", "seed": seed, "batch_size": batch_size,
                       "inference_batch_size": batch_size, "plotting": "Default",
                       "training_type": "epoch", "iterations": epochs, "eval_frequency": 1,

@@ -148,11 +148,11 @@ def recorded(smoke_notebooks, smoke, tmp_path_factory):
                     for run in ensemble.runs}
         folders = {run.name: training.run_dir("smoke", run) for run in ensemble.runs}
         plan = definitions.Plan(definitions.RECORDED, ensemble.models, ("fc1",), 2, 1)
+        by_dataset = definitions.score_all("smoke", ensemble, plan, list(ensemble.datasets),
+                                           "best", "train", log=lambda line: None)
         both.update({(dataset, name, "train"): scored.scores  # from the records: no command
-                     for dataset in ensemble.datasets
-                     for name, scored in definitions.score_all(
-                         "smoke", ensemble, plan, dataset, "best", "train",
-                         log=lambda line: None).items()})
+                     for dataset, of_dataset in by_dataset.items()
+                     for name, scored in of_dataset.items()})
     finally:
         paths.RESULTS = original
     return ensemble, theirs, ours, agreement, dynamics, folders, both
