@@ -104,7 +104,7 @@ def command_ledger(folder: Path) -> Path | None:
     """The ledger of toolkit commands (one JSON line each: tool, arguments, start, seconds) of
     the top-level profile whose results hold ``folder``, a nested profile's included
     (``results/<profile>/timing/commands.jsonl``); None outside ``results/``. The build
-    benchmark (``benchmarks/build_budget.py``) splits each notebook's time with it."""
+    benchmark (``benchmarks/build_report.py``) splits each notebook's time with it."""
     try:
         top = Path(folder).resolve().relative_to(RESULTS).parts[0]
     except (ValueError, IndexError):
