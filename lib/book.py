@@ -6,7 +6,7 @@
 (:func:`lib.findings.opening`, from its ``summary.json``; the results chapter also with the
 "Read this first" box) and gets a folded box with the parameters it ran with and the papermill
 command that re-runs it (papermill's own parameter cells and the notebook's own finding cell
-are removed, code and progress folded); ``book/executed/read_first.md`` (included by the
+are removed, code folded, printed logs left out); ``book/executed/read_first.md`` (included by the
 introduction) and ``book/executed/status.md``, every notebook's last execution, are written. ``--vendor``
 copies the offline JavaScript (MathJax, require.js, the widget manager) from
 ``book/_vendor/node_modules`` into its static folder.
@@ -111,16 +111,19 @@ def rerun_box(notebook: str, profile: str, stamp: dict[str, Any]) -> str:
 
 
 def folded(cell: nbformat.NotebookNode) -> list[str]:
-    """The tags that fold a code cell's plumbing: its source always (one click shows it), and
-    its output when that is only printed progress, no table or figure."""
+    """The tags that fold a code cell's plumbing: its source always (one click shows it); the
+    parameter and finding cells go (the page shows both its own way)."""
     tags = list(cell.metadata.get("tags", []))
     if {"parameters", "injected-parameters", "finding"} & set(tags):
         return [*tags, "remove-cell"]
-    tags.append("hide-input")
-    outputs = cell.get("outputs", [])
-    if outputs and all(output.get("output_type") == "stream" for output in outputs):
-        tags.append("hide-output")
-    return tags
+    return [*tags, "hide-input"]
+
+
+def without_logs(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """A code cell's outputs without its printed ones (stdout, stderr: progress lines,
+    warnings): the book shows what a chapter displays, tables, figures and text; the log stays
+    in the executed notebook under ``results/<profile>/notebooks/``."""
+    return [output for output in cell.get("outputs", []) if output.get("output_type") != "stream"]
 
 
 def _markdown_cell(source: str, name: str) -> nbformat.NotebookNode:
@@ -132,12 +135,13 @@ def _markdown_cell(source: str, name: str) -> nbformat.NotebookNode:
 def present(executed: Path, profile: str, stamp: dict[str, Any]) -> nbformat.NotebookNode:
     """An executed notebook as the book shows it: its title, then its finding (and on the
     results page the "Read this first" box), then the re-run box, folded; papermill's
-    parameter cells and the notebook's own finding cell removed, code and progress folded
-    (:func:`folded`)."""
+    parameter cells and the notebook's own finding cell removed, code folded
+    (:func:`folded`), printed logs left out (:func:`without_logs`)."""
     notebook = nbformat.read(executed, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.metadata["tags"] = folded(cell)
+            cell.outputs = without_logs(cell)
     chapter = CHAPTER_OF.get(executed.stem)
     opening = [_markdown_cell(findings.read_first(profile), f"read-first-{executed.stem}")
                ] if chapter == "results" else []

@@ -3,8 +3,9 @@
 ``python -m lib.browser --profile demo`` serves ``results/<profile>/_build/html`` on localhost,
 opens the index and every chapter in Debian's Chromium (driven by Playwright), and reports per
 page: math left untypeset, images that do not load, audio elements without playable sources,
-requests that fail or leave the machine, script errors, and code cells left unfolded above the
-page's first figure. Screenshots of the index, three chapters and the results chapter go to
+requests that fail or leave the machine, script errors, code cells left unfolded above the
+page's first figure, printed cell output (log lines), and warnings, tracebacks or paths of the
+building machine in what the page shows. Screenshots of the index, three chapters and the results chapter go to
 ``results/<profile>/_build/screenshots/``. The tests run the same checks
 on the smoke book.
 """
@@ -69,7 +70,14 @@ _PAGE_CHECKS = """async () => {
   const paragraphs = [...document.querySelectorAll('main p, article p')].filter(
     (p) => heading && (heading.compareDocumentPosition(p) & Node.DOCUMENT_POSITION_FOLLOWING)
            && !p.closest('.admonition, details, .cell_output'));
+  const shown = (document.querySelector('main') || document.documentElement).cloneNode(true);
+  shown.querySelectorAll('.cell_input, script, style').forEach((el) => el.remove());
+  [...shown.querySelectorAll('pre, code')].filter((el) => !el.closest('.cell_output'))
+    .forEach((el) => el.remove());  // commands and examples a page quotes on purpose
   return {
+    logs: [...document.querySelectorAll('.cell_output .output.stream, .cell_output .stderr')]
+      .map((el) => el.textContent.trim().slice(0, 80)),
+    text: shown.textContent,
     first_paragraph: paragraphs.length ? paragraphs[0].textContent.trim().slice(0, 300) : '',
     code_above_first_figure: first ? shownCode.filter(
       (cell) => cell.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING).length : 0,
@@ -82,6 +90,19 @@ _PAGE_CHECKS = """async () => {
     broken_audio: playable.filter((a) => !a.ok).map((a) => a.source),
   };
 }"""
+
+
+#: What a reader should never see on a page: a traceback, a warning or error class's message,
+#: a path on the machine that built the book (its folders, or the repository's own root).
+_LEAK = re.compile(
+    r"Traceback \(most recent call last\)|\b[A-Z]\w*(?:Warning|Error)\b:?"
+    r"|(?<![\w.~])/(?:work|home|root|tmp|usr|opt|var|mnt|srv|private|Users)/\S+"
+    + "|" + re.escape(str(paths.ROOT)))
+
+
+def leaks(text: str) -> list[str]:
+    """The warnings, tracebacks and machine paths in a page's shown text (:data:`_LEAK`)."""
+    return [match.group(0)[:80] for match in _LEAK.finditer(text)]
 
 
 class BrowserError(RuntimeError):
@@ -107,6 +128,10 @@ class PageReport:
     code_above_first_figure: int = 0
     #: The first paragraph under the title, outside boxes: a chapter's finding.
     first_paragraph: str = ""
+    #: Printed output of notebook cells (progress lines, warnings) the page shows.
+    logs: list[str] = field(default_factory=list)
+    #: Warnings, tracebacks and paths of the building machine in what the page shows.
+    leaks: list[str] = field(default_factory=list)
 
     @property
     def is_chapter(self) -> bool:
@@ -121,6 +146,7 @@ class PageReport:
                       and not re.search(r"\d", self.first_paragraph) else [])
         found = {"code above the first figure": unfolded,
                  "first paragraph states no number": unnumbered,
+                 "log line": self.logs, "warning or machine path": self.leaks,
                  "math not typeset": self.untypeset, "image does not load": self.broken_images,
                  "audio not playable": self.broken_audio,
                  "request outside the machine": self.external_requests,
@@ -198,7 +224,9 @@ def inspect_book(html_dir: Path, pages: list[str] | None = None,
             page = context.new_page()
 
             _watch(page, report)
-            for key, value in _checked(page, base + page_name).items():
+            found = _checked(page, base + page_name)
+            report.leaks = leaks(found.pop("text"))
+            for key, value in found.items():
                 setattr(report, key, value)
             if page.url != base + page_name:
                 report.page = f"{page_name} -> {page.url.removeprefix(base)}"

@@ -82,3 +82,32 @@ def test_every_chapter_opens_with_a_number_and_the_check_fails_without_one(smoke
     page.write_text(text[:start] + "<strong>Finding.</strong> The models trained." + text[end:])
     (report,) = browser.inspect_book(broken, pages=["book/executed/01_training.html"])
     assert "first paragraph states no number: 'Finding. The models trained.'" in report.problems
+
+
+def test_no_page_shows_a_log_line_a_warning_or_a_machine_path(smoke_book, reports, tmp_path):
+    """The chapters print progress while they run; the book shows none of it, and the check
+    fails on a printed cell output, a warning or an absolute path of the building machine
+    (while a command a page quotes on purpose, in a code block, is not a leak)."""
+    assert not [p for r in reports for p in r.problems if p.startswith(("log line", "warning"))]
+    broken = tmp_path / "html"
+    shutil.copytree(smoke_book, broken)
+    page = broken / "book" / "executed" / "04_explanations.html"
+    page.write_text(page.read_text().replace("</main>", (
+        '<div class="cell_output docutils container"><div class="output stream highlight-myst-'
+        'ansi notranslate"><pre>OfflineKeywords: masked 42/42 Grad-CAMs (2 s)</pre></div></div>'
+        "<p>FutureWarning: the default of observed=False is deprecated, see "
+        f"{smoke_book}/x.html</p><pre>papermill notebooks/00_data.ipynb /tmp/out.ipynb</pre>"
+        "</main>"), 1))
+    (report,) = browser.inspect_book(broken, pages=["book/executed/04_explanations.html"])
+    assert "log line: OfflineKeywords: masked 42/42 Grad-CAMs (2 s)" in report.problems
+    assert "warning or machine path: FutureWarning:" in report.problems
+    assert any(p.startswith(f"warning or machine path: {smoke_book}") for p in report.problems)
+    assert not any("/tmp/out.ipynb" in p for p in report.problems)
+
+
+def test_leaks_are_warnings_tracebacks_and_absolute_paths_not_the_books_own():
+    assert browser.leaks("UserWarning: x; Traceback (most recent call last)") == [
+        "UserWarning:", "Traceback (most recent call last)"]
+    assert browser.leaks("open /home/me/results/demo/x.csv") == ["/home/me/results/demo/x.csv"]
+    assert browser.leaks("results/demo/notebooks/01_training.ipynb, data/smoke/x.wav, "
+                         "an Error in WAV file, 0.5/1.0") == []
