@@ -5,8 +5,8 @@ opens the index and every chapter in Debian's Chromium (driven by Playwright), a
 page: math left untypeset, images that do not load, audio elements without playable sources,
 requests that fail or leave the machine, script errors, code cells left unfolded above the
 page's first figure, printed cell output (log lines), and warnings, tracebacks or paths of the
-building machine in what the page shows. Screenshots of the index, three chapters and the results chapter go to
-``results/<profile>/_build/screenshots/``. The tests run the same checks
+building machine in what the page shows. Screenshots of the index, four chapters and the
+results chapter go to ``results/<profile>/_build/screenshots/``. The tests run the same checks
 on the smoke book.
 """
 from __future__ import annotations

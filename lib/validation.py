@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from lib import data, detection, difficulty, keywords, scoring, significance, training
+from lib import (data, detection, difficulty, findings, keywords, scoring, significance,
+                 training)
 from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError
 from lib.record import (CUMULATIVE_ACCURACY, CUMULATIVE_ACCURACY_LOGS,
@@ -82,10 +83,14 @@ def sample_scores(profile: str, ensemble: training.Ensemble, stop: str,
     return table
 
 
+#: The two ways of recording a dynamic that :func:`eval_against_train` compares.
+MODES = ("train mode", "eval mode")
+
+
 def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """Each dynamic in eval mode (records) against train mode (training logs): the Spearman
     correlation of the two over samples (with n and p), and each one's AUROC for every
-    injected kind."""
+    injected kind with its 90 % bootstrap interval (``..., low`` and ``..., high``)."""
     rows = []
     for name in EVAL_SCORES:
         train_mode = name.removesuffix(EVAL_MODE)
@@ -94,9 +99,11 @@ def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFram
                "p": correlation.p}
         for flag, column in keywords.INJECTED.items():
             if truth[column].any():
-                row[f"auroc {flag}, train mode"] = detection.auroc(scores[train_mode],
-                                                                     truth[column])
-                row[f"auroc {flag}, eval mode"] = detection.auroc(scores[name], truth[column])
+                for mode, score in zip(MODES, (scores[train_mode], scores[name])):
+                    key = f"auroc {flag}, {mode}"
+                    row[key] = detection.auroc(score, truth[column])
+                    row[f"{key}, low"], row[f"{key}, high"] = detection.auroc_interval(
+                        score, truth[column])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -131,24 +138,25 @@ def confused_pairs(matrix: pd.DataFrame, top: int = 5) -> pd.DataFrame:
 
 
 def modes_finding(modes: pd.DataFrame) -> str:
-    """What :func:`eval_against_train`'s table says, in words, from its numbers."""
-    sentences = []
-    better = total = 0
+    """What :func:`eval_against_train`'s table says, in words, from its numbers: a mode finds
+    a kind better only where the two AUROC intervals separate (:func:`lib.findings.count_claim`)."""
+    sentences, pairs = [], []
     for row in modes.to_dict("records"):
         detections = []
         for flag in keywords.INJECTED:
-            key = f"auroc {flag}, eval mode"
-            if key in row:
-                eval_mode, train_mode = row[key], row[f"auroc {flag}, train mode"]
-                total += 1
-                better += eval_mode > train_mode
-                detections.append(f"{flag} AUROC {eval_mode:.2f} in eval mode against "
-                                  f"{train_mode:.2f} in train mode")
+            train, evaluated = (f"auroc {flag}, {mode}" for mode in MODES)
+            if evaluated in row:
+                pairs.append(((row[f"{evaluated}, low"], row[f"{evaluated}, high"]),
+                              (row[f"{train}, low"], row[f"{train}, high"])))
+                detections.append(
+                    f"{flag} AUROC {row[evaluated]:.2f} "
+                    f"({row[f'{evaluated}, low']:.2f}–{row[f'{evaluated}, high']:.2f}) in eval "
+                    f"mode against {row[train]:.2f} "
+                    f"({row[f'{train}, low']:.2f}–{row[f'{train}, high']:.2f}) in train mode")
         agreement = significance.Correlation(row["spearman"], row["n"], row["p"])
         sentences.append(f"**{row['dynamic']}**: {agreement} between the modes; "
                          + "; ".join(detections) + ".")
-    verdict = (f"Eval mode finds the injected samples better in {better} of {total} "
-               "comparisons." if total else "")
+    verdict = findings.count_claim(pairs, "eval mode", "train mode", "finds the injected samples")
     return " ".join(sentences + [verdict])
 
 

@@ -214,3 +214,52 @@ def test_inference_opening_leads_with_real_speech_calibration_and_unknown_words(
                                                    threshold=0.4)
     record.save("p", I.CHAPTER, {**numbers, **unknown_as_sure})
     assert "does not tell a word they never learned" in findings.opening("p", I.CHAPTER)
+
+
+# --- Claims sized to their evidence: each rule on both sides of its line ----------------------
+
+def test_an_effect_needs_its_p_or_its_interval():
+    assert findings.is_effect(p=0.049) and not findings.is_effect(p=0.05)
+    assert not findings.is_effect(p=float("nan")) and not findings.is_effect()
+    assert findings.is_effect(interval=(0.01, 0.2)) and findings.is_effect(interval=(-0.3, -0.1))
+    assert not findings.is_effect(interval=(-0.01, 0.2))
+    assert findings.is_effect(interval=(0.55, 0.9), null=0.5)
+    assert not findings.is_effect(interval=(0.45, 0.9), null=0.5)
+
+
+def test_a_correlation_is_called_the_papers_effect_only_when_significant():
+    words = ("harder classes are recognised worse", "harder classes are recognised better")
+    assert findings.correlation_claim(-0.94, 6, 0.017, -0.59, *words) == words[0]
+    assert findings.correlation_claim(0.94, 6, 0.017, -0.59, *words) == words[1]
+    assert (findings.correlation_claim(-0.75, 6, 0.11, -0.59, *words)
+            == "the same sign as the paper's, not significant at n = 6")
+    assert (findings.correlation_claim(0.3, 6, 0.6, -0.59, *words)
+            == "the opposite sign to the paper's, not significant at n = 6")
+    assert findings.correlation_claim(-0.2, 600, 0.3, None, *words) == (
+        "not significant at n = 600")
+
+
+def test_the_class_opening_follows_the_rule(demo_like):
+    numbers = {C.CORRELATIONS: {DIFFICULTY_TEST: -0.7537}, C.P: {DIFFICULTY_TEST: 0.1083},
+               C.CLASSES: 6, C.DIFFICULTY_TEST_PAPER: -0.594, C.PAPER_CLASSES: 35}
+    text = findings.class_correlation("OfflineKeywords", numbers)
+    assert "the same sign as the paper's, not significant at n = 6" in text
+    assert "recognised worse" not in text and "exact p = 0.11" in text
+    significant = {**numbers, C.P: {DIFFICULTY_TEST: 0.0167}}
+    assert "harder classes are recognised worse at test, as in the paper" in (
+        findings.class_correlation("OfflineKeywords", significant))
+
+
+def test_comparisons_count_only_where_the_intervals_separate():
+    above, below, overlapping = ((0.8, 0.9), (0.6, 0.7)), ((0.5, 0.6), (0.7, 0.8)), \
+        ((0.6, 0.8), (0.7, 0.9))
+    assert [findings.separation(*pair) for pair in (above, below, overlapping)] == [1, -1, 0]
+    assert findings.separation((float("nan"),) * 2, (0.1, 0.2)) == 0
+    text = findings.count_claim([above, above, below, overlapping], "eval mode", "train mode",
+                                "finds the injected samples")
+    assert text == ("Eval mode finds the injected samples better in 2 of 4 comparisons and "
+                    "worse in 1; in the other 1 the intervals overlap.")
+    assert findings.count_claim([overlapping] * 8, "eval mode", "train mode",
+                                "finds the injected samples") == (
+        "In none of the 8 comparisons do the intervals of eval mode and train mode separate: "
+        "at this size neither finds the injected samples better.")

@@ -128,3 +128,19 @@ def test_validation_chapter_records_detection_covariates_and_stability(smoke_not
     assert (paths.DATA / "smoke" / "sweep" / "flip25" / "OfflineKeywords" / "train.csv").is_file()
     for dataset in numbers.values():
         assert 0.0 <= dataset[V.STABILITY][V.MEDIAN_INTERVAL_WIDTH] <= 1.0
+
+
+def test_eval_mode_is_better_only_where_the_auroc_intervals_separate():
+    def row(dynamic: str, evaluated: tuple, trained: tuple) -> dict:
+        values = {"dynamic": dynamic, "spearman": 0.9, "n": 600, "p": 0.0}
+        for mode, (auroc, low, high) in (("eval mode", evaluated), ("train mode", trained)):
+            for flag in keywords.INJECTED:
+                values.update({f"auroc {flag}, {mode}": auroc, f"auroc {flag}, {mode}, low": low,
+                               f"auroc {flag}, {mode}, high": high})
+        return values
+    modes = pd.DataFrame([row("confidence", (0.95, 0.9, 0.99), (0.7, 0.6, 0.8)),
+                          row("forgetting", (0.72, 0.6, 0.8), (0.7, 0.62, 0.79))])
+    text = validation.modes_finding(modes)
+    assert ("Eval mode finds the injected samples better in 2 of 4 comparisons and worse in 0; "
+            "in the other 2 the intervals overlap.") in text
+    assert "0.95 (0.90–0.99) in eval mode against 0.70 (0.60–0.80) in train mode" in text
