@@ -147,19 +147,26 @@ def correlations(by_class: pd.DataFrame, recalls: pd.DataFrame) -> pd.DataFrame:
         "p": [train_test.p, float("nan"), difficulty_test.p]})
 
 
-def regression_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray, level: float = 0.95
+def regression_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray, level: float = 0.95,
+                    bounds: tuple[float, float] | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Least-squares line of y on x over ``grid``, with the confidence band of its mean."""
+    """Least-squares line of y on x over ``grid``, with the confidence band of its mean, both
+    kept within ``bounds``, the range y can take (a recall: 0-1), where given."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     slope, intercept = np.polyfit(x, y, 1)
     fitted = intercept + slope * grid
     n = len(x)
     if n < 3:
-        return fitted, fitted, fitted
-    residual = np.sqrt(np.sum((y - (intercept + slope * x)) ** 2) / (n - 2))
-    spread = residual * np.sqrt(1 / n + (grid - x.mean()) ** 2 / np.sum((x - x.mean()) ** 2))
-    half = stats.t.ppf(0.5 + level / 2, n - 2) * spread
-    return fitted, fitted - half, fitted + half
+        low = high = fitted
+    else:
+        residual = np.sqrt(np.sum((y - (intercept + slope * x)) ** 2) / (n - 2))
+        spread = residual * np.sqrt(1 / n + (grid - x.mean()) ** 2
+                                    / np.sum((x - x.mean()) ** 2))
+        half = stats.t.ppf(0.5 + level / 2, n - 2) * spread
+        low, high = fitted - half, fitted + half
+    if bounds is not None:
+        fitted, low, high = (np.clip(values, *bounds) for values in (fitted, low, high))
+    return fitted, low, high
 
 
 def published_overview(dataset: str) -> pd.DataFrame:

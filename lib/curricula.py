@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from lib import (definitions, keywords, paths, pruning, record, significance, toolkit,
+from lib import (definitions, difficulty, keywords, paths, pruning, record, significance, toolkit,
                  training)
 from lib.datasets import LAYOUTS, data_fingerprint
 from lib.profiles import (BEST_DEFINITION, CONTROL_DEFINITION, CURRICULUM_SAMPLINGS,
@@ -148,7 +148,7 @@ def presented(score: pd.Series, split: pd.DataFrame, id_column: str,
               log: Callable[[str], None] = print) -> pd.DataFrame:
     """An ordering as Predefined reads it: a row per sample of ``split`` (the training split
     as aucurriculum loads it) in its row order, its ``sample_id`` and its position from
-    easiest (0) to hardest, no two alike (ties broken by :func:`lib.pruning.tie_key`, so the
+    easiest (0) to hardest, no two alike (ties broken by :func:`lib.difficulty.tie_key`, so the
     row order decides nothing). A sample the ordering lacks (DCASE: in the runs' dev carves
     only) is placed at the median score, in one logged line."""
     ids = split[id_column].astype(str)
@@ -160,7 +160,7 @@ def presented(score: pd.Series, split: pd.DataFrame, id_column: str,
             f"(e.g. {missing.iloc[0]}); they are placed at its median")
         score = pd.concat([score, pd.Series(score.median(), index=missing.to_numpy())])
     table = pd.DataFrame({"sample_id": ids.to_numpy(), "score": score.reindex(ids).to_numpy()})
-    table["tie"] = table["sample_id"].map(pruning.tie_key)
+    table["tie"] = table["sample_id"].map(difficulty.tie_key)
     order = table.sort_values(["score", "tie"], kind="stable").index
     position = pd.Series(np.arange(len(table)), index=order).sort_index()
     return pd.DataFrame({"sample_id": table["sample_id"],

@@ -11,6 +11,7 @@ The score is CumulativeAccuracy (higher = easier). Ranks are normalised to [0, 1
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -227,11 +228,39 @@ class HardestShare:
         return asdict(self)
 
 
+def tie_key(sample_id: str) -> str:
+    """The order of samples tied in rank: a hash of the sample id, the same on every machine
+    and unrelated to the class folder a SpeechCommands id starts with (sorting tied ids by
+    name would pick the classes in alphabetical order when many samples tie, as the easiest
+    do once models have learned)."""
+    return hashlib.sha256(sample_id.encode()).hexdigest()
+
+
+def by_rank(ordering: pd.DataFrame, column: str = "rank", descending: bool = True
+            ) -> pd.Index:
+    """Sample ids ordered by ``column`` (hardest first by default), ties broken by
+    :func:`tie_key`."""
+    table = ordering[["sample_id", column]].assign(
+        tie=ordering["sample_id"].astype(str).map(tie_key))
+    table = table.sort_values([column, "tie"], ascending=[not descending, True], kind="stable")
+    return pd.Index(table["sample_id"])
+
+
+def hardest_ids(ordering: pd.DataFrame, fraction: float = HARDEST_FRACTION) -> pd.Index:
+    """The hardest ``fraction`` of an ordering, the one definition every chapter uses: that
+    share of its samples (rounded, at least one), highest rank first, ties broken by
+    :func:`tie_key`: 60 of 600 at 10 %, whatever the ties (the pruning rule ``hardest``
+    removes the same samples)."""
+    count = max(1, int(round(fraction * len(ordering)))) if fraction > 0 else 0
+    return by_rank(ordering)[:count]
+
+
 def hardest_share(ordering: pd.DataFrame, flagged: pd.Series,
                   fraction: float = HARDEST_FRACTION) -> HardestShare:
-    """How many flagged samples (by id) fall in the hardest ``fraction`` of the ordering."""
+    """How many flagged samples (by id) fall in the hardest ``fraction`` of the ordering
+    (:func:`hardest_ids`)."""
     flagged_ids = set(flagged[flagged].index)
-    hardest = ordering[ordering["rank"] >= 1.0 - fraction]
+    hardest = ordering[ordering["sample_id"].isin(hardest_ids(ordering, fraction))]
     inside = int(hardest["sample_id"].isin(flagged_ids).sum())
     total = int(ordering["sample_id"].isin(flagged_ids).sum())
     return HardestShare(total, inside, len(hardest),

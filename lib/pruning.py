@@ -9,7 +9,6 @@ sample id, so a rule removes the same samples on every machine.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +20,7 @@ import pandas as pd
 from lib import (classes, cleanlab_baseline, data, keywords, paths, profiles, scoring, toolkit,
                  training)
 from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
-from lib.difficulty import DifficultyError
+from lib.difficulty import DifficultyError, by_rank
 from lib.record import Pruning as Record
 from lib.training import Run
 
@@ -39,22 +38,6 @@ def removed_count(samples: int, fraction: float) -> int:
     if not 0 <= fraction < 1:
         raise PruningError(f"pruning share must be in [0, 1), got {fraction}")
     return 0 if fraction == 0 else max(1, int(round(fraction * samples)))
-
-
-def tie_key(sample_id: str) -> str:
-    """The order of samples tied in rank: a hash of the sample id, the same on every machine
-    and unrelated to the class folder a SpeechCommands id starts with (sorting tied ids by
-    name would remove the classes in alphabetical order when many samples tie, as the easiest
-    do once models have learned)."""
-    return hashlib.sha256(sample_id.encode()).hexdigest()
-
-
-def _by_rank(ordering: pd.DataFrame, column: str, descending: bool) -> pd.Index:
-    """Sample ids ordered by ``column``, ties broken by :func:`tie_key`."""
-    table = ordering[["sample_id", column]].assign(
-        tie=ordering["sample_id"].astype(str).map(tie_key))
-    table = table.sort_values([column, "tie"], ascending=[not descending, True], kind="stable")
-    return pd.Index(table["sample_id"])
 
 
 def removed(ordering: pd.DataFrame, rule: str, fraction: float, seed: int = 0) -> pd.Index:
@@ -88,7 +71,7 @@ def removed(ordering: pd.DataFrame, rule: str, fraction: float, seed: int = 0) -
         return _balanced_random(labels, count, seed)
     column, descending = {"hardest": ("rank", True), "easiest": ("rank", False),
                           "cleanlab": ("label_quality", False)}[rule]
-    return _first_keeping_classes(_by_rank(ordering, column, descending), labels, count)
+    return _first_keeping_classes(by_rank(ordering, column, descending), labels, count)
 
 
 def _first_keeping_classes(order: pd.Index, labels: pd.Series, count: int) -> pd.Index:

@@ -54,6 +54,10 @@ def test_regression_band_contains_the_line_and_widens_away_from_the_mean():
     assert width[0] > width[5] and width[-1] > width[5]
     slope = stats.linregress(x, y).slope
     assert (fitted[1] - fitted[0]) / 0.1 == pytest.approx(slope)
+    assert high.max() > 1  # a recall's band, unbounded, runs past 1 at the easy end ...
+    bounded = classes.regression_band(x, y, grid, bounds=(0, 1))
+    assert all(part.max() <= 1 and part.min() >= 0 for part in bounded)  # ... bounded, not
+    assert (bounded[1] == low).all()
 
 
 def test_published_tables_are_the_papers():

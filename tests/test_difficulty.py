@@ -164,3 +164,18 @@ def test_identical_runs_converge_at_once():
     run = scores([("a", "x", 1, 4), ("b", "x", 3, 4), ("c", "x", 4, 4)])
     curve = difficulty.convergence({"r1": run, "r2": run, "r3": run}, orders=3)
     assert curve["runs"].tolist() == [1, 2, 3] and (curve["mean"] == 1.0).all()
+
+
+def test_the_hardest_share_is_one_set_whatever_the_ties_and_pruning_removes_it():
+    """Ranks tied across the 10 % line: the hardest 10 % is still 10 % of the samples (the
+    Difficulty chapter's count and the pruning rule's removed samples are the same set)."""
+    from lib import pruning
+
+    ids = [f"s{i:02d}" for i in range(20)]
+    ordering = pd.DataFrame({"sample_id": ids, "label": ["a", "b"] * 10,
+                             "rank": [0.2] * 15 + [0.925] * 5})
+    hardest = difficulty.hardest_ids(ordering, 0.1)
+    assert len(hardest) == 2 and set(hardest) <= set(ids[15:])
+    assert list(pruning.removed(ordering, "hardest", 0.1)) == list(hardest)
+    share = difficulty.hardest_share(ordering, pd.Series(True, index=ids[15:]), 0.1)
+    assert (share.hardest_size, share.in_hardest) == (2, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import data, paths, profiles, pruning, toolkit
+from lib import data, difficulty, paths, profiles, pruning, toolkit
 
 
 def ordering(n: int = 20) -> pd.DataFrame:
@@ -38,7 +38,7 @@ def test_hardest_and_easiest_follow_the_rank():
 def test_ties_are_broken_by_sample_id_whatever_the_row_order():
     table = ordering().assign(rank=0.5)
     first = pruning.removed(table, "hardest", 0.1)
-    assert list(first) == sorted(table["sample_id"], key=pruning.tie_key)[:2]
+    assert list(first) == sorted(table["sample_id"], key=difficulty.tie_key)[:2]
     assert list(pruning.removed(table.iloc[::-1], "hardest", 0.1)) == list(first)
 
 

@@ -45,10 +45,164 @@ def new_axes(ax: plt.Axes | None, figsize: tuple[float, float], **kwargs: Any
     return plt.subplots(figsize=figsize, **kwargs)
 
 
+def series_colours(names: list[str]) -> dict[str, Any]:
+    """A colour per series, all distinct: matplotlib's ten where they suffice, its twenty
+    otherwise."""
+    palette = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    return {name: palette(i % palette.N) for i, name in enumerate(names)}
+
+
+def legend_beside(ax: plt.Axes, *handles_and_labels: Any, below: bool = False,
+                  **options: Any) -> Any:
+    """A panel's legend outside it, to its right (``below``: under it, for a panel with a
+    second y axis on the right), where it cannot cover the data whatever the data."""
+    place = ({"loc": "upper center", "bbox_to_anchor": (0.5, -0.16)} if below
+             else {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)})
+    return ax.legend(*handles_and_labels, borderaxespad=0, **place, **options)
+
+
 def finished(fig: plt.Figure) -> plt.Figure:
-    """A figure laid out tight, as every figure function returns it."""
+    """A figure laid out tight and checked (:func:`problems`), as every figure function
+    returns it; a figure that fails the check is one line naming it and what is wrong."""
     fig.tight_layout()
+    found = problems(fig)
+    if found:
+        title = next((ax.get_title() for ax in fig.axes if ax.get_title()), "") or \
+            fig.get_suptitle() or "untitled"
+        raise FigureError(f"figure {title!r}: {'; '.join(found)}")
     return fig
+
+
+class FigureError(ValueError):
+    """A figure that would mislead its reader (:func:`problems`); one line naming it."""
+
+
+#: Axis labels of quantities between 0 and 1: a band or a point outside that is an artefact.
+UNIT_INTERVAL = ("accuracy", "recall", "auroc", "precision", "probability", "share")
+
+
+def problems(fig: plt.Figure) -> list[str]:
+    """What a reader would be misled by: a legend over plotted data (its window extent
+    against each artist's), a band or point of a quantity in [0, 1] drawn outside it, two
+    legend entries of one panel that look alike (one colour, one line style and marker: a
+    colour may be shared only where the style tells the series apart, as a band's two
+    quantities, solid and dashed)."""
+    fig.canvas.draw()
+    found: list[str] = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            box = legend.get_window_extent()
+            covered = [label for artist, label in _data_artists(ax) if _overlaps(artist, box)]
+            found += [f"legend covers {label}" for label in dict.fromkeys(covered)]
+            looks = [_look(handle) for handle in legend.legend_handles]
+            texts = [text.get_text() for text in legend.get_texts()]
+            for i, look in enumerate(looks):
+                twin = next((texts[j] for j in range(i) if look is not None
+                             and looks[j] == look), None)
+                if twin is not None:
+                    found.append(f"{twin!r} and {texts[i]!r} share a colour and a style")
+        label = ax.get_ylabel().lower()
+        if any(word in label for word in UNIT_INTERVAL) and not ("%" in label or "log" in label):
+            ys = np.concatenate([_ys(artist) for artist, _ in _data_artists(ax)] or [[]])
+            ys = ys[np.isfinite(ys)]
+            if len(ys) and (ys.min() < -1e-9 or ys.max() > 1 + 1e-9):
+                found.append(f"{ax.get_ylabel()} drawn from {ys.min():.2f} to {ys.max():.2f}, "
+                             "outside 0-1")
+    return found
+
+
+def _data_artists(ax: plt.Axes) -> list[tuple[Any, str]]:
+    """The panel's plotted data (lines, markers, bars, bands), each with a name for messages;
+    reference lines drawn across the whole panel (chance, a threshold) are not data."""
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    bars = {id(bar): container.get_label() for container in ax.containers
+            for bar in getattr(container, "patches", [])}
+    artists = []
+    for artist in [*ax.lines, *ax.collections, *ax.patches]:
+        if not artist.get_visible() or (isinstance(artist, Line2D)
+                                        and artist.get_transform() != ax.transData):
+            continue  # axhline and axvline span the panel in axes coordinates
+        if isinstance(artist, (Line2D, Collection, Rectangle)):
+            name = bars.get(id(artist), artist.get_label())
+            artists.append((artist, name if name and not name.startswith("_") else
+                            type(artist).__name__.lower()))
+    return artists
+
+
+def _overlaps(artist: Any, box: Any) -> bool:
+    from matplotlib.collections import PolyCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    if isinstance(artist, Rectangle):
+        extent = artist.get_window_extent()
+        return extent.width > 0 and extent.height > 0 and extent.overlaps(box)
+    if isinstance(artist, PolyCollection):
+        transform = artist.get_transform()
+        return any(path.transformed(transform).intersects_bbox(box, filled=True)
+                   for path in artist.get_paths())
+    if isinstance(artist, Line2D):
+        points = artist.get_transform().transform(artist.get_xydata())
+        if artist.get_linestyle() not in ("None", "", " "):  # the segments between points too
+            points = _densified(points)
+    else:  # a scatter: its points
+        points = artist.get_offset_transform().transform(artist.get_offsets())
+    points = points[np.isfinite(points).all(axis=1)] if len(points) else points
+    return bool(len(points)) and bool(((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                                       & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+                                       ).any())
+
+
+def _densified(points: np.ndarray, step: float = 2.0) -> np.ndarray:
+    """A polyline's points with extra ones every ``step`` pixels along each segment."""
+    pieces = [points[:1]]
+    for start, end in zip(points[:-1], points[1:]):
+        if not (np.isfinite(start).all() and np.isfinite(end).all()):
+            continue
+        count = max(int(np.hypot(*(end - start)) / step), 1)
+        pieces.append(start + np.outer(np.arange(1, count + 1) / count, end - start))
+    return np.concatenate(pieces)
+
+
+def _ys(artist: Any) -> np.ndarray:
+    """The data y-values of a line, a scatter, a band or a bar's top."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    if isinstance(artist, Line2D):
+        return np.asarray(artist.get_ydata(), float)
+    if isinstance(artist, Rectangle):
+        return np.array([artist.get_y() + artist.get_height()], float)
+    if isinstance(artist, PolyCollection):
+        return np.concatenate([path.vertices[:, 1] for path in artist.get_paths()] or [[]])
+    return np.asarray(artist.get_offsets(), float)[:, 1] if len(artist.get_offsets()) else \
+        np.array([])
+
+
+def _look(handle: Any) -> tuple[Any, ...] | None:
+    """A legend entry's colour (RGB: a line's, its markers' where it has no line, a patch's or
+    a scatter's face), line style and marker."""
+    from matplotlib.collections import Collection
+    from matplotlib.colors import to_rgb
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if isinstance(handle, Line2D):
+        line = handle.get_linestyle() not in ("None", "", " ")
+        colour = handle.get_color() if line else handle.get_markerfacecolor()
+        style = (handle.get_linestyle() if line else "", handle.get_marker())
+    elif isinstance(handle, Patch):
+        colour, style = handle.get_facecolor(), (handle.get_hatch(),)
+    elif isinstance(handle, Collection) and len(handle.get_facecolor()):
+        colour, style = handle.get_facecolor()[0], ("collection",)
+    else:
+        return None
+    return (tuple(round(c, 3) for c in to_rgb(colour)), *style)
 
 
 def data_uri(data: bytes, mime: str) -> str:

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.plots import finished, new_axes
+from lib.plots import finished, legend_beside, new_axes
 
 
 def difficulty_recall(overview: pd.DataFrame, band: tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -29,7 +29,7 @@ def difficulty_recall(overview: pd.DataFrame, band: tuple[np.ndarray, np.ndarray
     ax.set_xlabel("class mean difficulty (mean normalised rank; 1 = hardest)")
     ax.set_ylabel("test recall (fraction)")
     ax.grid(ls="--", alpha=0.4)
-    ax.legend(fontsize=8, loc="lower left")
+    legend_beside(ax, fontsize=8)
     ax.set_title(title)
     return finished(fig)
 

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.plots import finished, new_axes
+from lib.plots import finished, legend_beside, new_axes
 from lib.plots.pruning import KIND_COLOURS
 
 #: One colour per schedule, the same on every figure of the chapter.
@@ -26,7 +26,7 @@ def pacing(sizes: list[int], samples: int, title: str, ax: plt.Axes | None = Non
     ax.set_ylabel("training samples drawn from (count)")
     ax.set_xticks(epochs)
     ax.set_ylim(0, samples * 1.08)
-    ax.legend(fontsize=8, loc="lower right")
+    legend_beside(ax, fontsize=8)
     ax.set_title(title)
     return finished(fig)
 
@@ -53,7 +53,7 @@ def accuracy(table: pd.DataFrame, reseeded: pd.Series, chance: float, title: str
     if chance >= low:
         ax.axvline(chance, color="0.5", ls=":", label=f"chance ({chance:.2f})")
     ax.set_xlim(max(low, 0), min(1.0, max(table["high"].max(), reseeded.max())) + 0.02)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    legend_beside(ax, fontsize=8)
     ax.set_title(f"{title}\nchance is {chance:.2f}" + (" (left of the axis)" if chance < low
                                                         else ""))
     return finished(fig)
@@ -76,7 +76,7 @@ def learning_curves(curves: pd.DataFrame, chance: float, title: str,
     ax.set_xlabel("epoch")
     ax.set_ylabel("dev accuracy")
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    legend_beside(ax, fontsize=8)
     ax.set_title(title)
     return finished(fig)
 
@@ -100,6 +100,6 @@ def entry(table: pd.DataFrame, epochs: int, title: str) -> plt.Figure:
         ax.axvline(epochs + 1, color="0.6", ls=":", lw=1)
     axes[0].set_yticks(np.arange(len(points)) + 0.4 - height / 2, points)
     axes[0].invert_yaxis()
-    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    legend_beside(axes[1], fontsize=8)
     fig.suptitle(title)
     return finished(fig)

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from lib.keywords import INJECTED, NONSPEECH_COLUMN
-from lib.plots import SPLIT_COLOURS, data_uri, draw_log_mel, figure_png, finished, new_axes
+from lib.plots import (SPLIT_COLOURS, data_uri, draw_log_mel, figure_png, finished, legend_beside,
+                       new_axes)
 
 
 def class_counts(counts: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> plt.Figure:
@@ -25,7 +26,7 @@ def class_counts(counts: pd.DataFrame, title: str, ax: plt.Axes | None = None) -
     ax.set_xlabel("class")
     ax.set_ylabel("clips (count)")
     ax.set_title(title)
-    ax.legend(title="split")
+    legend_beside(ax, title="split")
     return finished(fig)
 
 
@@ -42,7 +43,7 @@ def covariates(table: pd.DataFrame, axes: np.ndarray | None = None) -> plt.Figur
     axes[0].set_xlabel("signal-to-noise ratio (dB)")
     axes[0].set_ylabel("clips (count)")
     axes[0].set_title("SNR per split")
-    axes[0].legend(title="split")
+    legend_beside(axes[0], title="split")
     engines = table.groupby(["split", "engine"]).size().unstack(fill_value=0)
     engines.plot.bar(ax=axes[1], rot=0)
     axes[1].set_xlabel("split")

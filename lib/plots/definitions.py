@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.plots import KIND_STYLE, finished, new_axes
+from lib.plots import KIND_STYLE, finished, legend_beside, new_axes
 
 
 def overview(detection: pd.DataFrame, stability: pd.DataFrame, cost: pd.DataFrame, title: str,
@@ -31,7 +31,7 @@ def overview(detection: pd.DataFrame, stability: pd.DataFrame, cost: pd.DataFram
                        fmt=style["marker"], color=style["color"], capsize=2, label=kind)
     found.axvline(0.5, color="0.5", ls=":", label="chance")
     found.set(xlim=(0.3, 1.02), xlabel="AUROC, 90 % interval (1 = all found first)")
-    found.legend(fontsize=7, loc="lower left")
+    legend_beside(found, fontsize=7)
     for k, (column, label) in enumerate((("run_to_run", "run to run"),
                                          ("split_half", "split halves"))):
         values = stability.reindex(rows)[column] if column in stability else pd.Series(
@@ -42,7 +42,7 @@ def overview(detection: pd.DataFrame, stability: pd.DataFrame, cost: pd.DataFram
                 stable.text(0.02, yy, "one run", fontsize=7, va="center", color="0.4")
     stable.axvline(0, color="0.5", ls=":")
     stable.set(xlim=(-0.2, 1.0), xlabel="Spearman between runs (0 = chance)")
-    stable.legend(fontsize=7, loc="lower right")
+    legend_beside(stable, fontsize=7)
     minutes = cost.reindex(rows)["minutes"]
     spent.barh(y, minutes.fillna(0), color="0.45")
     for yy, value, source in zip(y, minutes, cost.reindex(rows)["source"]):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lib.keywords import GENUINE
-from lib.plots import KIND_STYLE, finished, mark_injected, new_axes
+from lib.plots import KIND_STYLE, finished, legend_beside, mark_injected, new_axes
 from lib.significance import Correlation
 
 
@@ -19,7 +19,7 @@ def score_histogram(ordering: pd.DataFrame, dataset: str, ax: plt.Axes | None = 
         ax.hist([ordering[ordering["kind"] == k]["score"] for k in kinds], bins=bins,
                 stacked=True, label=kinds,
                 color=["#7f7f7f", *(s["color"] for s in KIND_STYLE.values())])
-        ax.legend(title="sample")
+        legend_beside(ax, title="sample")
     else:
         ax.hist(ordering["score"], bins=bins, color="#7f7f7f")
     ax.set_xlabel("ensemble CumulativeAccuracy (fraction of checkpoints correct; 1 = easiest)")
@@ -46,7 +46,7 @@ def class_ranks(ordering: pd.DataFrame, dataset: str, ax: plt.Axes | None = None
     ax.set_ylim(-0.03, 1.03)
     ax.set_title(f"{dataset}: difficulty per class")
     if "kind" in table:
-        ax.legend(fontsize=8, loc="upper left")
+        legend_beside(ax, fontsize=8)
     return finished(fig)
 
 
@@ -82,7 +82,7 @@ def convergence(table: pd.DataFrame, dataset: str, ax: plt.Axes | None = None) -
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylim(min(0.0, float(table["min"].min())), 1.02)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    legend_beside(ax)
     ax.set_title(f"{dataset}: how the ranking settles as runs are added")
     return finished(fig)
 
@@ -111,7 +111,7 @@ def data_map(dynamics: pd.DataFrame, dataset: str, ax: plt.Axes | None = None) -
     ax.set_ylabel("confidence (mean true-class probability)")
     ax.set_ylim(-0.02, 1.02)
     if "kind" in dynamics:
-        ax.legend(fontsize=8, loc="upper right")
+        legend_beside(ax, fontsize=8)
     ax.set_title(f"{dataset}: data map (mean over runs)")
     return finished(fig)
 
@@ -129,7 +129,7 @@ def forgetting(dynamics: pd.DataFrame, dataset: str, ax: plt.Axes | None = None)
     ax.set_xticks([*values, never], [*map(str, values), "never\nlearned"])
     ax.set_xlabel("forgetting events in one run (count)")
     ax.set_ylabel("sample-run pairs (count)")
-    ax.legend()
+    legend_beside(ax)
     ax.set_title(f"{dataset}: forgetting events")
     return finished(fig)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lib import toolkit
-from lib.plots import BAND_COLOURS, draw_log_mel, finished, new_axes
+from lib.plots import BAND_COLOURS, draw_log_mel, finished, legend_beside, new_axes
 
 
 def sample_explanations(spectrogram: np.ndarray, cams: dict[str, np.ndarray],
@@ -61,8 +61,8 @@ def band_profiles(means: pd.DataFrame, axis: str, title: str, peaks: pd.DataFram
         right.set_ylabel("importance (share of Grad-CAM per frame)")
     left.set_ylabel("mean log power (dB)")
     handles = [h for ax in (left, right) for h in ax.get_legend_handles_labels()[0]]
-    left.legend(handles, [h.get_label() for h in handles], fontsize=7, ncol=2,
-                loc="lower left")
+    legend_beside(left, handles, [h.get_label() for h in handles], below=True, fontsize=7,
+                  ncol=3)
     left.set_title(title)
     return finished(fig)
 
@@ -84,7 +84,7 @@ def edge_focus(table: pd.DataFrame, fraction: float, title: str,
     ax.set_xticks(range(len(bands)), bands)
     ax.set(xlabel="difficulty band", ylabel=f"importance share in first + last {fraction:.0%} "
            "of time", ylim=(0, 1), title=title)
-    ax.legend(fontsize=8)
+    legend_beside(ax, fontsize=8)
     return finished(fig)
 
 
@@ -103,7 +103,7 @@ def faithfulness(means: pd.DataFrame, title: str, ax: plt.Axes | None = None) ->
     ax.axhline(0, color="#7f7f7f", lw=0.8)
     ax.set_xlabel("spectrogram cells masked (% of all)")
     ax.set_ylabel("drop in explained-class probability")
-    ax.legend(fontsize=7, ncol=2)
+    legend_beside(ax, fontsize=7, ncol=2)
     ax.set_title(title)
     return finished(fig)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from lib.plots import finished, new_axes
+from lib.plots import finished, legend_beside, new_axes
 
 
 def inference_probabilities(table: pd.DataFrame, labels: list[str], title: str,
@@ -36,7 +36,7 @@ def reliability(tables: dict[str, pd.DataFrame], eces: dict[str, float], title: 
                    label=f"{name}: ECE {eces[name]:.3f} ({int(table['answers'].sum())} answers)")
     ax.set(xlim=(0, 1.02), ylim=(-0.02, 1.02), xlabel="mean confidence in the bin "
            "(top probability)", ylabel="accuracy in the bin (share right)", title=title)
-    ax.legend(loc="lower right", fontsize=8)
+    legend_beside(ax, fontsize=8)
     return finished(fig)
 
 

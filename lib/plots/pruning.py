@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.plots import KIND_STYLE, finished, new_axes
+from lib.plots import KIND_STYLE, finished, legend_beside, new_axes
 from lib.pruning import CLEAN, LOW_SNR, point_name
 
 #: One colour per rule, the same on every figure of the chapter.
@@ -42,7 +42,7 @@ def accuracy(table: pd.DataFrame, reseeded: pd.Series, chance: float, title: str
         ax.axhline(chance, color="0.5", ls=":", label=f"chance ({chance:.2f})")
     ax.set_ylim(max(low, 0), min(1.0, max(table["high"].max(), reseeded.max())) + 0.01)
     ax.set_xlim(left=-1)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    legend_beside(ax, fontsize=8)
     ax.set_title(f"{title}\nchance is {chance:.2f}" + (" (below the axis)" if chance < low else ""))
     return finished(fig)
 
@@ -59,7 +59,7 @@ def composition(table: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> 
     ax.invert_yaxis()
     ax.set_xlabel("training samples removed (count)")
     ax.set_ylabel("pruning rule and share")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    legend_beside(ax, fontsize=8)
     ax.set_title(title)
     return finished(fig)
 

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.plots import finished, new_axes
+from lib.plots import finished, legend_beside, new_axes
 
 
 def beside_paper(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Figure:
@@ -27,7 +27,7 @@ def beside_paper(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Figure:
     ax.axvline(0, color="0.5", lw=0.8)
     ax.set_xlim(-1.05, 1.05)
     ax.set_xlabel("value (accuracy as a fraction, or Spearman correlation)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    legend_beside(ax, fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return finished(fig)
 

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.plots import MODEL_COLOURS, finished, new_axes
+from lib.plots import MODEL_COLOURS, finished, legend_beside, new_axes
 
 
 def learning_curves(curves: pd.DataFrame, dataset: str, chance: float,
@@ -25,14 +25,14 @@ def learning_curves(curves: pd.DataFrame, dataset: str, chance: float,
         acc_ax.plot(run["epoch"], run["dev_accuracy"], "--", color=colour, alpha=0.8)
     loss_ax.set_ylabel("loss (balanced cross-entropy, nats)")
     acc_ax.axhline(chance, ls=":", color="0.4", label=f"chance ({chance:.2f})")
-    acc_ax.legend(fontsize=8, loc="lower right")
+    legend_beside(acc_ax, fontsize=8)
     acc_ax.set_ylabel("accuracy (fraction correct)")
     acc_ax.set_ylim(0, 1)
     for ax in (loss_ax, acc_ax):
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
-    loss_ax.legend(fontsize=8)
+    legend_beside(loss_ax, fontsize=8)
     fig.suptitle(f"{dataset}: learning curves (one line per seed)")
     return finished(fig)
 
@@ -62,7 +62,7 @@ def against_published(ours: pd.DataFrame, published: pd.DataFrame, metric: str,
     ax.set_ylabel(f"{metric.replace('_', ' ')} (fraction)")
     ax.set_ylim(0, 1)
     ax.set_xlabel("model, on our data (circles) and on the paper's (diamonds)")
-    ax.legend(fontsize=7, loc="lower right")
+    legend_beside(ax, fontsize=7)
     ax.grid(axis="y", alpha=0.3)
     return finished(fig)
 

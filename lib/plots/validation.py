@@ -5,15 +5,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.plots import finished, new_axes
+from lib.plots import finished, legend_beside, new_axes, series_colours
 
 
 def roc_curves(curves: dict[str, pd.DataFrame], aurocs: dict[str, float],
                title: str, ax: plt.Axes | None = None) -> plt.Figure:
     """One ROC curve per score for detecting the flagged samples, chance as a diagonal."""
     fig, ax = new_axes(ax, (8.4, 4.6))
+    colours = series_colours(list(curves))
     for name, curve in curves.items():
-        ax.plot(curve["fpr"], curve["tpr"], drawstyle="default",
+        ax.plot(curve["fpr"], curve["tpr"], drawstyle="default", color=colours[name],
                 label=f"{name} (AUROC {aurocs[name]:.2f})")
     ax.plot([0, 1], [0, 1], ":", color="0.5", label="chance")
     ax.set_xlabel("false positive rate (share of other samples flagged)")
@@ -21,7 +22,7 @@ def roc_curves(curves: dict[str, pd.DataFrame], aurocs: dict[str, float],
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.set_aspect("equal")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.03, 1.0))
+    legend_beside(ax, fontsize=7)
     ax.set_title(title)
     return finished(fig)
 
@@ -37,7 +38,7 @@ def snr_binned(table: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> p
     ax.set_xlabel("signal-to-noise ratio, bin median (dB)")
     ax.set_ylabel("mean normalised rank (0 easiest, 1 hardest)")
     ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
+    legend_beside(ax, fontsize=8)
     ax.set_title(title)
     return finished(fig)
 
@@ -89,14 +90,16 @@ def noise_sweep(table: pd.DataFrame, title: str, axes: np.ndarray | None = None)
     share of samples cleanlab flags, against the share actually flipped."""
     fig, axes = new_axes(axes, (10, 3.8), ncols=2, gridspec_kw={"width_ratios": [1.6, 1]})
     left, right = np.asarray(axes).flat
+    colours = series_colours(list(dict.fromkeys(table["score"])))
     for name, part in table.groupby("score", sort=False):
-        left.plot(part["flip_fraction"] * 100, part["auroc"], "o-", label=name)
+        left.plot(part["flip_fraction"] * 100, part["auroc"], "o-", color=colours[name],
+                  label=name)
     left.axhline(0.5, color="0.5", ls=":", label="chance")
     left.set_xlabel("training labels flipped (%)")
     left.set_ylabel("AUROC for the flipped labels")
     left.set_xlim(-1, float(table["flip_fraction"].max()) * 100 + 1)
     left.set_ylim(0, 1)
-    left.legend(fontsize=7, loc="lower right")
+    legend_beside(left, fontsize=7)
     points = table.drop_duplicates("flip_fraction")
     right.plot(points["flip_fraction"] * 100, points["flagged_by_cleanlab"] * 100, "o-",
                color="#e377c2", label="flagged by cleanlab")
@@ -104,7 +107,7 @@ def noise_sweep(table: pd.DataFrame, title: str, axes: np.ndarray | None = None)
     right.plot([0, top], [0, top], ":", color="0.5", label="flagged = flipped")
     right.set_xlabel("training labels flipped (%)")
     right.set_ylabel("training samples flagged (%)")
-    right.legend(fontsize=7)
+    legend_beside(right, fontsize=7)
     fig.suptitle(title)
     return finished(fig)
 

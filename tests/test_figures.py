@@ -1,0 +1,95 @@
+"""The figure check every figure function passes through (``lib.plots.finished``): a legend
+over the data, a band of a 0-1 quantity outside 0-1 and two look-alike series fail it, each
+with one line naming the figure; the same figures drawn as the chapters draw them pass."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from lib import plots  # noqa: E402
+from lib.plots import classes as class_figures, validation as validation_figures  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def closed():
+    yield
+    plt.close("all")
+
+
+def test_a_legend_over_the_data_fails_and_one_beside_it_passes():
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b", "c"], [5, 9, 7], label="train")
+    ax.set_ylabel("clips (count)")
+    ax.legend(loc="upper center")
+    assert plots.problems(fig) == ["legend covers train"]
+    ax.get_legend().remove()
+    plots.legend_beside(ax)
+    assert plots.problems(fig) == []
+
+
+def test_a_chance_line_across_the_panel_is_not_data_under_a_legend():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [0.2, 0.3, 0.35], label="dev accuracy")
+    ax.axhline(0.95, color="0.5", ls=":", label="chance")
+    ax.set(ylim=(0, 1), ylabel="accuracy")
+    ax.legend(loc="upper right")
+    assert plots.problems(fig) == []
+
+
+def test_a_band_of_a_recall_past_one_fails():
+    fig, ax = plt.subplots()
+    grid = np.linspace(0, 1, 5)
+    ax.fill_between(grid, grid * 0 + 0.8, grid * 0.2 + 1.0)
+    ax.set_ylabel("test recall (fraction)")
+    assert plots.problems(fig) == ["test recall (fraction) drawn from 0.80 to 1.20, "
+                                   "outside 0-1"]
+    ax.set_ylabel("training labels flipped (%)")  # a percentage is not a fraction
+    assert plots.problems(fig) == []
+
+
+def test_look_alike_series_fail_and_style_may_tell_one_colour_apart():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], color="C0", label="log power")
+    ax.plot([0, 1], [1, 0], color="C0", ls="--", label="importance")
+    plots.legend_beside(ax)
+    assert plots.problems(fig) == []
+    ax.plot([0, 1], [0.5, 0.5], color="C0", label="again")
+    plots.legend_beside(ax)
+    assert plots.problems(fig) == ["'log power' and 'again' share a colour and a style"]
+
+
+def test_a_failing_figure_is_one_line_naming_it():
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [4, 4], label="train")
+    ax.set_title("clips per class")
+    ax.legend(loc="center")
+    with pytest.raises(plots.FigureError, match=r"^figure 'clips per class': legend covers "
+                                                r"train$"):
+        plots.finished(fig)
+
+
+def test_the_roc_figure_gives_twelve_scores_twelve_colours():
+    curve = pd.DataFrame({"fpr": [0, 0.5, 1], "tpr": [0, 0.7, 1]})
+    names = [f"score {i}" for i in range(12)]
+    validation_figures.roc_curves({n: curve for n in names}, dict.fromkeys(names, 0.6), "ROC")
+
+
+def test_the_class_scatter_keeps_its_band_inside_recall():
+    overview = pd.DataFrame({"mean_difficulty": [0.2, 0.3, 0.5, 0.6, 0.7, 0.8],
+                             "test_recall": [1.0, 1.0, 0.9, 0.95, 0.7, 0.6]},
+                            index=list("abcdef"))
+    grid = np.linspace(0.2, 0.8, 20)
+    from lib import classes
+
+    band = classes.regression_band(overview["mean_difficulty"], overview["test_recall"], grid)
+    with pytest.raises(plots.FigureError, match="outside 0-1"):
+        class_figures.difficulty_recall(overview, (grid, *band), "unbounded", 1 / 6)
+    band = classes.regression_band(overview["mean_difficulty"], overview["test_recall"], grid,
+                                   bounds=(0, 1))
+    class_figures.difficulty_recall(overview, (grid, *band), "bounded", 1 / 6)
