@@ -6,8 +6,9 @@
 (:func:`lib.findings.opening`, from its ``summary.json``; the results chapter also with the
 "Read this first" box) and gets a folded box with the parameters it ran with and the papermill
 command that re-runs it (papermill's own parameter cells and the notebook's own finding cell
-are removed, code folded, printed logs left out); ``book/executed/read_first.md`` (included by the
-introduction) and ``book/executed/status.md``, every notebook's last execution, are written. ``--vendor``
+are removed, code folded, printed logs left out); ``book/executed/abstract.md`` and
+``read_first.md`` (included by the introduction) and ``book/executed/status.md``, every
+notebook's last execution, are written. ``--vendor``
 copies the offline JavaScript (MathJax, require.js, the widget manager) from
 ``book/_vendor/node_modules`` into its static folder.
 """
@@ -219,6 +220,7 @@ def stage(profile: str) -> list[Path]:
                        paths.BOOK_EXECUTED / notebook.name)
     (paths.BOOK_EXECUTED / "status.md").write_text(
         status_page(profile, [notebook.name for notebook in executed]))
+    (paths.BOOK_EXECUTED / "abstract.md").write_text(findings.abstract(profile) + "\n")
     (paths.BOOK_EXECUTED / "read_first.md").write_text(findings.read_first(profile) + "\n")
     (paths.BOOK_EXECUTED / "measured.md").write_text(measured_page())
     return executed

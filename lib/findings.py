@@ -216,6 +216,24 @@ def _hyphenated(kind: str) -> str:
 CONTROL = CONTROL_DEFINITION
 #: The follow-up's agreement between different scoring functions (arXiv 2411.00973).
 FOLLOW_UP_AGREEMENT = (0.65, 0.73)
+#: Where the paper's Grad-CAM importance of easy and medium keywords peaks (its SpeechCommands
+#: frequency figure, read by eye; its hard band is flat), and how far from it a peak is near.
+PAPER_IMPORTANCE_PEAK_HZ = 1000.0
+NEAR_FACTOR = 2 ** 0.5  # half an octave either way
+
+
+def _peaks_against_paper(peaks: dict[str, float]) -> str:
+    """Grad-CAM's importance peak per band, and where it lies against the paper's near 1 kHz."""
+    shown = ", ".join(f"{peaks[b] / 1000:.1f} kHz ({b})" for b in BANDS if b in peaks)
+    near = [b for b in BANDS if b in peaks
+            and 1 / NEAR_FACTOR <= peaks[b] / PAPER_IMPORTANCE_PEAK_HZ <= NEAR_FACTOR]
+    where = (f"near the paper's {PAPER_IMPORTANCE_PEAK_HZ / 1000:.0f} kHz in every band" if
+             len(near) == len([b for b in BANDS if b in peaks]) else
+             f"unlike the paper's peak near {PAPER_IMPORTANCE_PEAK_HZ / 1000:.0f} kHz"
+             + (f" except in the {_listed(near)} band{'s' if len(near) > 1 else ''}"
+                if near else "")
+             + " (its hard band was flat)")
+    return f"Grad-CAM's importance peaks at {shown}, {where}"
 
 
 def _best_definition(kind: str, best: dict[str, Any], found: dict[str, Any]) -> str:
@@ -314,6 +332,9 @@ def explanations(profile: str) -> str:
                          f"{_interval(*drops[Explanations.DIFFERENCE_INTERVAL])}, "
                          f"n = {drops[Explanations.MAPS]} maps")
         sentence += ")"
+        peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
+        if peaks:
+            sentence += f"; {_peaks_against_paper(peaks)}"
         edges = n.get(Explanations.EDGE_SHARE, {})
         if edges and Explanations.EDGE_SHARE_UNIFORM in n:
             sentence += ("; the share of importance at the clip's edges is "
@@ -472,6 +493,21 @@ def _beyond_reseeding(changes: dict[str, float], yardstick: float) -> tuple[list
     return moved, f"{largest}, {changes[largest]:+.3f}"
 
 
+def _pruning_verdict(n: dict[str, Any], yardstick: float) -> str:
+    """Which pruning points change test accuracy beyond reseeding (``yardstick``)."""
+    moved, largest = _beyond_reseeding(
+        {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
+        yardstick)
+    return (f"removing {_listed(moved)} changes test accuracy beyond what reseeding a run does"
+            if moved else "no rule changes test accuracy beyond what reseeding a run does at "
+            f"this size (the largest change: {largest})")
+
+
+def _pruning_yardstick(n: dict[str, Any], test_clips: int) -> float:
+    return significance.reseeding_yardstick(n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS]),
+                                            test_clips)
+
+
 def pruning(profile: str) -> str:
     described = record.load(profile, Data.CHAPTER)
     sentences = []
@@ -492,16 +528,10 @@ def pruning(profile: str) -> str:
                              f"({skipped}).")
             continue
         spread, runs = n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS])
-        yardstick = significance.reseeding_yardstick(spread, runs, test_clips)
-        moved, largest = _beyond_reseeding(
-            {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
-            yardstick)
+        yardstick = _pruning_yardstick(n, test_clips)
         model, unpruned = n[Pruning.MODEL], n[Pruning.UNPRUNED]
         learned = has_learned(unpruned, chance)
-        verdict = (f"removing {_listed(moved)} changes test accuracy beyond what reseeding "
-                   "a run does" if moved else
-                   "no rule changes test accuracy beyond what reseeding a run does at this size "
-                   f"(the largest change: {largest})")
+        verdict = _pruning_verdict(n, yardstick)
         sentence = (f"{_named(dataset)}: {verdict}. {model} retrained with "
                     f"seed{'s' if runs > 1 else ''} {seeds} reaches test accuracy "
                     f"{unpruned:.3f} on the whole training split and " + "; ".join(parts)
@@ -524,6 +554,16 @@ def pruning(profile: str) -> str:
     return " ".join(sentences)
 
 
+def _curricula_verdict(n: dict[str, Any]) -> str:
+    """Which curriculum points change test accuracy beyond reseeding."""
+    moved, largest = _beyond_reseeding(
+        {name: point[Curricula.DIFFERENCE] for name, point in n[Curricula.POINTS].items()},
+        n[Curricula.YARDSTICK])
+    return (f"{_listed(moved)} change{'s' if len(moved) == 1 else ''} test accuracy beyond what "
+            "reseeding a run does" if moved else "no schedule changes test accuracy beyond what "
+            f"reseeding a run does (the largest change: {largest})")
+
+
 def curricula(profile: str) -> str:
     described = record.load(profile, Data.CHAPTER)
     sentences = []
@@ -534,13 +574,8 @@ def curricula(profile: str) -> str:
             sentences.append(f"{_named(dataset)}: no curriculum point was trained.")
             continue
         yardstick, without = n[Curricula.YARDSTICK], n[Curricula.WITHOUT]
-        moved, largest = _beyond_reseeding(
-            {name: point[Curricula.DIFFERENCE] for name, point in points.items()}, yardstick)
         runs, model = len(n[Curricula.SEEDS]), n[Curricula.MODEL]
-        verdict = (f"{_listed(moved)} change{'s' if len(moved) == 1 else ''} test accuracy "
-                   "beyond what reseeding a run does" if moved else
-                   "no schedule changes test accuracy beyond what reseeding a run does "
-                   f"(the largest change: {largest})")
+        verdict = _curricula_verdict(n)
         sentence = (f"{_named(dataset)}: {verdict}. {model} with seed"
                     f"{'s' if runs > 1 else ''} {', '.join(map(str, n[Curricula.SEEDS]))} "
                     f"reaches test accuracy {without:.3f} without a curriculum and "
@@ -582,13 +617,188 @@ def curricula(profile: str) -> str:
 
 
 def results(profile: str) -> str:
-    n = record.load(profile, Results.CHAPTER)
-    signs = n.get(Results.DIFFICULTY_TEST_SAME_SIGN, {})
-    same = [d for d, agrees in signs.items() if agrees]
-    return (f"{n[Results.COMPARED_WITH_PAPER]} of this build's numbers sit beside the paper's "
-            f"and {n[Results.BEYOND_PAPER]} go beyond it; the class-level correlation of "
-            f"difficulty and test recall has the paper's sign on {len(same)} of {len(signs)} "
-            "datasets.")
+    """The study's findings (the abstract's answers but the models', which the box above
+    states), each linking to its chapter beside this page."""
+    return _answers(profile, ANSWERS[1:], "")
+
+
+# --- The abstract: the study's answers, each linking to its chapter ---------------------------
+
+#: Where the chapters' pages are, seen from the introduction (the results page sits beside them).
+FROM_INTRODUCTION = "executed/"
+
+
+def _link(text: str, notebook: str, base: str) -> str:
+    """A link to a chapter from a page that sees the chapters under ``base``."""
+    return f"[{text}]({base}{notebook}.ipynb)"
+
+
+def _with_ground_truth(profile: str) -> tuple[str, dict[str, Any]] | None:
+    """The first dataset the Validation chapter judged against a ground truth, and its record."""
+    return next(((d, n) for d, n in record.load(profile, Validation.CHAPTER).items()
+                 if n.get(Validation.DETECTION)), None)
+
+
+def _answer_models(profile: str, base: str) -> str:
+    trained, described = record.load(profile, Training.CHAPTER), record.load(profile, Data.CHAPTER)
+    sentences, learned = [], True
+    for dataset, n in described.items():
+        chance, parts = 1 / n[Data.CLASSES], []
+        for key, accuracy in trained[Training.TEST_ACCURACY].items():
+            name, model = split_model_key(key)
+            if name == dataset:
+                seeds = trained.get(Training.SEEDS, {}).get(key)
+                parts.append(f"{accuracy:.2f} for {model}"
+                             + (f" ({seeds} seeds)" if seeds and seeds > 1 else
+                                " (one seed)" if seeds else ""))
+                learned &= has_learned(accuracy, chance)
+        if parts:
+            sentences.append(f"on {dataset} (chance {chance:.2f}) the models reach test "
+                             f"accuracy {_listed(parts)}")
+    if not sentences:
+        return ""
+    text = f"{'; '.join(sentences)} ({_link('Training', Training.NOTEBOOK, base)})."
+    text = text[0].upper() + text[1:]
+    return text + ("" if learned else " These models have **not** learned: the answers below "
+                   "test the pipeline, not the method.")
+
+
+def _answer_scores(profile: str, base: str) -> str:
+    found = _with_ground_truth(profile)
+    if found is None:
+        return ""
+    dataset, n = found
+    parts = []
+    for kind, scores in n[Validation.DETECTION].items():
+        lead = scores[LEAD_SCORE]
+        interval = tuple(lead[Validation.AUROC_INTERVAL])
+        how = ("not told apart from the others" if not is_effect(interval=interval, null=0.5)
+               else "found" if interval[0] > 0.5 else "ranked easier than the others (inverted)")
+        parts.append(f"the {_hyphenated(kind)} clips are {how}: AUROC "
+                     f"{lead[Validation.AUROC]:.2f} (90 % interval {_interval(*interval)})")
+    sentence = (f"Ranked by CumulativeAccuracy, the paper's score, {'; '.join(parts)}, where "
+                f"chance is 0.5 ({_link('Validation', Validation.NOTEBOOK, base)})")
+    shares = record.load(profile, Difficulty.CHAPTER).get(dataset, {}).get(Difficulty.HARDEST, {})
+    flipped = shares.get(FLIPPED)
+    if flipped:
+        share = HardestShare(**flipped)
+        sentence += (f"; the hardest {share.hardest_size} of its samples hold {share.in_hardest} "
+                     f"of the {share.flagged} flipped labels, where chance would put "
+                     f"{share.expected_by_chance:.1f} ({_link('Difficulty', Difficulty.NOTEBOOK, base)})")
+    return sentence + "."
+
+
+def _answer_definitions(profile: str, base: str) -> str:
+    n = record.load(profile, Definitions.CHAPTER)
+    dataset = next((d for d in n if n[d].get(Definitions.BEST)), None)
+    if dataset is None:
+        return ""
+    by_kind = n[dataset][Definitions.BEST]
+    kind = FLIPPED if FLIPPED in by_kind else next(iter(by_kind))
+    best = by_kind[kind]
+    relation = ("clear of the intervals of" if best[Definitions.BEYOND_INTERVALS]
+                else "within the intervals of")
+    runner = (f", {relation} the runner-up {best[Definitions.RUNNER_UP]} "
+              f"({best[Definitions.RUNNER_UP_AUROC]:.2f})" if best[Definitions.RUNNER_UP] else "")
+    return (f"Of aucurriculum's definitions of difficulty, {best[Definitions.DEFINITION]} finds "
+            f"the {_hyphenated(kind)} clips best (AUROC {best[Definitions.AUROC]:.2f}, "
+            f"{_interval(*best[Definitions.AUROC_INTERVAL])}){runner} "
+            f"({_link('Definitions', Definitions.NOTEBOOK, base)}).")
+
+
+def _answer_classes(profile: str, base: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Classes.CHAPTER).items():
+        rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
+        p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
+        claim = correlation_claim(rho, n[Classes.CLASSES], p, n[Classes.DIFFICULTY_TEST_PAPER],
+                                  "harder classes are recognised worse at test, as in the paper",
+                                  "harder classes are recognised better at test, unlike in the "
+                                  "paper")
+        sentences.append(f"Across the classes of {dataset}, mean difficulty against test "
+                         f"recall: {claim} "
+                         f"(Spearman {rho:.2f}, {significance.p_text(p)}; the paper "
+                         f"{n[Classes.DIFFICULTY_TEST_PAPER]:.2f}) "
+                         f"({_link('Classes', Classes.NOTEBOOK, base)}).")
+    return " ".join(sentences)
+
+
+def _answer_attention(profile: str, base: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Explanations.CHAPTER).items():
+        peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
+        faithful = n.get(Explanations.FAITHFULNESS, {})
+        parts = []
+        if peaks:
+            parts.append(_peaks_against_paper(peaks))
+        if faithful:
+            share = min(faithful, key=lambda f: abs(float(f) - 0.1))
+            drops = faithful[share]
+            interval = drops.get(Explanations.DIFFERENCE_INTERVAL)
+            difference = drops[Explanations.DROP_GRADCAM] - drops[Explanations.DROP_RANDOM]
+            matters = ("matter to the model more than random cells" if interval
+                       and is_effect(interval=tuple(interval)) else
+                       "do not matter to the model more than random cells, at this size")
+            parts.append(f"its top {float(share):.0%} of cells {matters} (difference in the "
+                         f"explained class's probability {difference:+.2f}"
+                         + (f", 90 % interval {_interval(*interval)}" if interval else "") + ")")
+        if parts:
+            sentences.append(f"On {dataset}, " + "; ".join(parts)
+                             + f" ({_link('Explanations', Explanations.NOTEBOOK, base)}).")
+    return " ".join(sentences)
+
+
+def _answer_pruning(profile: str, base: str) -> str:
+    described = record.load(profile, Data.CHAPTER)
+    sentences = []
+    for dataset, n in record.load(profile, Pruning.CHAPTER).items():
+        if n[Pruning.POINTS]:
+            test_clips = max(described[dataset][Data.CLIPS_PER_SPLIT].get("test", 0), 1)
+            verdict = _pruning_verdict(n, _pruning_yardstick(n, test_clips))
+            sentences.append(f"Pruning {dataset}: {verdict} "
+                             f"({_link('Pruning', Pruning.NOTEBOOK, base)}).")
+    return " ".join(sentences)
+
+
+def _answer_curricula(profile: str, base: str) -> str:
+    return " ".join(f"Curricula on {dataset}: {_curricula_verdict(n)} "
+                    f"({_link('Curricula', Curricula.NOTEBOOK, base)})."
+                    for dataset, n in record.load(profile, Curricula.CHAPTER).items()
+                    if n[Curricula.POINTS])
+
+
+def _answer_real_speech(profile: str, base: str) -> str:
+    real = record.load(profile, Inference.CHAPTER).get(Inference.REAL_SPEECH) or {}
+    if not real.get(Inference.WORDS):
+        return ""
+    words, right = real[Inference.WORDS], round(real[Inference.ACCURACY] * real[Inference.WORDS])
+    return (f"On real human recordings, out of domain, the ensemble names {right} of {words} "
+            f"words right, against {real[Inference.SYNTHETIC_TEST_ACCURACY]:.2f} on held-out "
+            f"synthetic voices: a handful of answers, not an accuracy estimate "
+            f"({_link('Inference', Inference.NOTEBOOK, base)}).")
+
+
+#: The abstract's answers, in the order the book asks its questions.
+ANSWERS = (_answer_models, _answer_scores, _answer_definitions, _answer_classes,
+           _answer_attention, _answer_pruning, _answer_curricula, _answer_real_speech)
+
+
+def _answers(profile: str, answers: tuple[Callable[[str, str], str], ...], base: str) -> str:
+    """The given answers that the records allow (a chapter without a record is left out)."""
+    texts = []
+    for answer in answers:
+        try:
+            texts.append(answer(profile, base))
+        except record.RecordMissing:
+            continue
+    return " ".join(text for text in texts if text)
+
+
+def abstract(profile: str) -> str:
+    """The study's answers, a sentence or two each from the chapters' records, each linking to
+    its chapter: what the introduction opens with."""
+    text = _answers(profile, ANSWERS, FROM_INTRODUCTION)
+    return f"**Abstract.** {text}" if text else "*No results yet: build the book's notebooks.*"
 
 
 OPENINGS: dict[str, Callable[[str], str]] = {

@@ -263,3 +263,33 @@ def test_comparisons_count_only_where_the_intervals_separate():
                                 "finds the injected samples") == (
         "In none of the 8 comparisons do the intervals of eval mode and train mode separate: "
         "at this size neither finds the injected samples better.")
+
+
+def test_the_abstract_answers_from_the_records_and_links_each_chapter(demo_like):
+    text = findings.abstract(demo_like)
+    assert text.startswith("**Abstract.** On OfflineKeywords (chance 0.17) the models reach "
+                           "test accuracy 0.96 for Cnn10 (3 seeds) and 0.88 for Cnn14 (2 seeds)")
+    assert "[Training](executed/01_training.ipynb)" in text
+    assert "[Classes](executed/05_classes.ipynb)" in text or C.CHAPTER not in DEMO_LIKE
+    assert "not learned" not in text
+
+
+@pytest.mark.parametrize("interval, words", [((0.91, 0.99), "are found: AUROC 0.95"),
+                                             ((0.45, 0.99), "are not told apart from the others"),
+                                             ((0.01, 0.2), "are ranked easier than the others")])
+def test_the_abstract_calls_a_kind_found_only_where_its_interval_clears_chance(
+        demo_like, interval, words):
+    lead = {record.Validation.AUROC: 0.95 if interval[0] > 0.5 else 0.5,
+            record.Validation.AUROC_INTERVAL: list(interval)}
+    record.save(demo_like, record.Validation.CHAPTER, {"OfflineKeywords": {
+        record.Validation.DETECTION: {FLIPPED: {findings.LEAD_SCORE: lead}}}})
+    assert f"the flipped-label clips {words}" in findings.abstract(demo_like)
+
+
+def test_importance_peaks_are_read_against_the_papers_near_one_kilohertz():
+    near = findings._peaks_against_paper({"easy": 900.0, "medium": 1300.0, "hard": 1100.0})
+    assert near.endswith("near the paper's 1 kHz in every band")
+    far = findings._peaks_against_paper({"easy": 1300.0, "medium": 2000.0, "hard": 2100.0})
+    assert "unlike the paper's peak near 1 kHz except in the easy band" in far
+    assert "unlike the paper's peak near 1 kHz (its hard band" in findings._peaks_against_paper(
+        {"easy": 2000.0, "hard": 300.0})
