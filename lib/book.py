@@ -7,9 +7,9 @@
 "Read this first" box) and gets a folded box with the parameters it ran with and the papermill
 command that re-runs it (papermill's own parameter cells and the notebook's own finding cell
 are removed, code folded, printed logs left out); ``book/executed/abstract.md`` and
-``read_first.md`` (included by the introduction) and ``book/executed/status.md``, every
-notebook's last execution, are written. ``--vendor``
-copies the offline JavaScript (MathJax, require.js, the widget manager) from
+``read_first.md`` (included by the introduction), ``discussion.md`` (by the Discussion) and
+``status.md``, every notebook's last execution, are written. ``--vendor`` copies the offline
+JavaScript (MathJax, require.js, the widget manager) from
 ``book/_vendor/node_modules`` into its static folder.
 """
 from __future__ import annotations
@@ -221,6 +221,7 @@ def stage(profile: str) -> list[Path]:
     (paths.BOOK_EXECUTED / "status.md").write_text(
         status_page(profile, [notebook.name for notebook in executed]))
     (paths.BOOK_EXECUTED / "abstract.md").write_text(findings.abstract(profile) + "\n")
+    (paths.BOOK_EXECUTED / "discussion.md").write_text(findings.discussion(profile) + "\n")
     (paths.BOOK_EXECUTED / "read_first.md").write_text(findings.read_first(profile) + "\n")
     (paths.BOOK_EXECUTED / "measured.md").write_text(measured_page())
     return executed

@@ -503,6 +503,34 @@ def _pruning_verdict(n: dict[str, Any], yardstick: float) -> str:
             f"this size (the largest change: {largest})")
 
 
+def _pruning_pattern(points: dict[str, dict[str, Any]], yardstick: float) -> str:
+    """What the points say together: whether all moved the same way from their unpruned runs
+    (random included: then retraining itself moves a run that much), and whether the hardest
+    rule and the oracle are beyond reseeding of each other."""
+    changes = {name: point[Pruning.DIFFERENCE] for name, point in points.items()}
+    text = ""
+    if len(changes) > 1 and (all(c > 0 for c in changes.values())
+                             or all(c < 0 for c in changes.values())):
+        way = "above" if next(iter(changes.values())) > 0 else "below"
+        rules = [point[Pruning.RULE] for point in points.values()]
+        text += (f" Every point{', random included,' if 'random' in rules else ''} lies {way} "
+                 f"its unpruned run ({min(changes.values()):+.3f} to {max(changes.values()):+.3f})"
+                 + (", none beyond reseeding: a retrained run moves this much whatever is "
+                    "removed." if all(round(abs(c), 3) <= yardstick for c in changes.values())
+                    else "."))
+    by_rule = {point[Pruning.RULE]: (name, point[Pruning.TEST_ACCURACY])
+               for name, point in points.items()}
+    if "hardest" in by_rule and "oracle" in by_rule:
+        (hardest, h), (oracle, o) = by_rule["hardest"], by_rule["oracle"]
+        text += (f" Without the {hardest} the model reaches {h:.3f}, without the {oracle} "
+                 f"{o:.3f}: " + ("within reseeding of each other, so this build cannot tell "
+                                 "removing the hardest from removing exactly the injected clips."
+                                 if round(abs(h - o), 3) <= yardstick else
+                                 f"{'the hardest rule' if h > o else 'the oracle'} is ahead "
+                                 "beyond reseeding."))
+    return text
+
+
 def _pruning_yardstick(n: dict[str, Any], test_clips: int) -> float:
     return significance.reseeding_yardstick(n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS]),
                                             test_clips)
@@ -547,6 +575,7 @@ def pruning(profile: str) -> str:
         else:
             sentence += (f"One unpruned run gives no seed-to-seed spread, so a change counts "
                          f"beyond {yardstick:.3f} (two test clips).")
+        sentence += _pruning_pattern(n[Pruning.POINTS], yardstick)
         if not learned:
             sentence += (" These models have **not** learned, so the points test the pipeline, "
                          "not what pruning does.")
@@ -799,6 +828,105 @@ def abstract(profile: str) -> str:
     its chapter: what the introduction opens with."""
     text = _answers(profile, ANSWERS, FROM_INTRODUCTION)
     return f"**Abstract.** {text}" if text else "*No results yet: build the book's notebooks.*"
+
+
+# --- The discussion: what agrees with the paper, what does not, what to do ------------------
+
+def _agreements(profile: str) -> tuple[list[str], list[str]]:
+    """The findings that agree with the paper's, and those that do not (or not yet), each a
+    sentence from a record by the rules above."""
+    agree, differ = [], []
+    try:
+        for dataset, n in record.load(profile, Classes.CHAPTER).items():
+            rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
+            p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
+            paper = n[Classes.DIFFICULTY_TEST_PAPER]
+            same, significant = (rho < 0) == (paper < 0), is_effect(p=p)
+            text = (f"harder classes of {dataset} are recognised worse at test (Spearman "
+                    f"{rho:.2f} over {n[Classes.CLASSES]} classes, {significance.p_text(p)}; "
+                    f"the paper {paper:.2f})")
+            if same and significant:
+                agree.append(text[0].upper() + text[1:] + ".")
+            elif same:
+                needed = significance.critical_rho(n[Classes.CLASSES], SIGNIFICANT_AT)
+                differ.append(f"The class-level correlation on {dataset} has the paper's sign "
+                              f"({rho:.2f}; the paper {paper:.2f}) but is not significant at "
+                              f"n = {n[Classes.CLASSES]} ({significance.p_text(p)}): over so "
+                              "few classes " + (f"it takes |ρ| ≥ {needed:.2f}." if needed == needed
+                                                else "no correlation can be."))
+            else:
+                differ.append(f"The class-level correlation on {dataset} has the opposite sign "
+                              f"to the paper's ({rho:.2f} against {paper:.2f}).")
+    except record.RecordMissing:
+        pass
+    try:
+        for dataset, n in record.load(profile, Explanations.CHAPTER).items():
+            peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
+            if peaks:
+                text = f"On {dataset}, {_peaks_against_paper(peaks)}."
+                (agree if "in every band" in text else differ).append(text)
+    except record.RecordMissing:
+        pass
+    found = None
+    try:
+        found = _with_ground_truth(profile)
+    except record.RecordMissing:
+        pass
+    if found is not None:
+        dataset, n = found
+        lead = n[Validation.DETECTION].get(FLIPPED, {}).get(LEAD_SCORE)
+        if lead and is_effect(interval=tuple(lead[Validation.AUROC_INTERVAL]), null=0.5) and \
+                lead[Validation.AUROC_INTERVAL][0] > 0.5:
+            agree.append(f"The paper reads its hardest samples as mislabelled or atypical; on "
+                         f"{dataset}, where the truth is known, CumulativeAccuracy ranks the "
+                         f"flipped labels hardest with AUROC {lead[Validation.AUROC]:.2f} "
+                         f"({_interval(*lead[Validation.AUROC_INTERVAL])}).")
+        elif lead:
+            differ.append(f"On {dataset} CumulativeAccuracy does not rank the flipped labels "
+                          f"hardest beyond chance (AUROC {lead[Validation.AUROC]:.2f}, "
+                          f"{_interval(*lead[Validation.AUROC_INTERVAL])}).")
+    return agree, differ
+
+
+def _stand_in(profile: str) -> str:
+    """What separates this build's data and training from the paper's, from its records."""
+    described, trained = record.load(profile, Data.CHAPTER), record.load(profile, Training.CHAPTER)
+    keywords = [(d, n) for d, n in described.items() if n.get(Data.VOICES)]
+    data = "; ".join(f"{d}: {n[Data.CLASSES]} words spoken by {n[Data.VOICES]} synthetic voices "
+                     "over real noise" for d, n in keywords) or "generated stand-ins"
+    seeds = sorted(set(trained.get(Training.SEEDS, {}).values()))
+    return (f"The stand-in is not the paper's data ({data}; SpeechCommands has 35 words by "
+            f"thousands of people), and its models train for minutes, not 100 epochs, with "
+            f"{_listed([str(s) for s in seeds]) if seeds else 'few'} seed"
+            f"{'s' if seeds != [1] else ''} per model.")
+
+
+def discussion(profile: str) -> str:
+    """The Discussion's opening: what this build's findings share with the paper's, what they
+    do not and why they might not, and what a reader should do, from the records."""
+    try:
+        _, learned = _accuracies(profile)
+    except record.RecordMissing as err:
+        return f"*No findings yet:* {err}."
+    agree, differ = _agreements(profile)
+    lines = ["## What the findings say", ""]
+    if not learned:
+        lines += ["These models have **not** learned: nothing below is a finding about "
+                  "difficulty, only a test of the pipeline.", ""]
+    lines += ["**Where this build agrees with the paper.** "
+              + (" ".join(agree) or "Nowhere that its evidence can carry."), "",
+              "**Where it does not, or not yet.** "
+              + (" ".join(differ) or "Nowhere among the comparisons it makes."), "",
+              "**Why it might not.** " + _stand_in(profile) + " Sizes do not transfer; signs "
+              "and mechanisms may, and where the truth is known (which clips are mislabelled or "
+              "hold no speech) the book measures rather than assumes.", "",
+              "**What to do with it.** Check a model's test accuracy against chance before "
+              "reading its ordering: an ordering from models that have not learned orders "
+              "their class bias. To find label errors, use the definition the Definitions "
+              "chapter finds best at them, with cleanlab's flags beside it; read a pruning or "
+              "curriculum point against what reseeding a run does, never alone. The sections "
+              "below say what follows from the stand-in, and where the evidence ends."]
+    return "\n".join(lines)
 
 
 OPENINGS: dict[str, Callable[[str], str]] = {

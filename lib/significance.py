@@ -67,6 +67,23 @@ def spearman_p(rho: float, n: int) -> float:
     return float(2 * stats.t.sf(abs(t), n - 2))
 
 
+def critical_rho(n: int, alpha: float = 0.05) -> float:
+    """The smallest |rho| over ``n`` points whose two-sided p is below ``alpha``: exact over
+    every permutation up to :data:`EXACT_UP_TO` points, the t approximation above."""
+    if n < 3:
+        return float("nan")
+    if n > EXACT_UP_TO:
+        t = stats.t.ppf(1 - alpha / 2, n - 2)
+        return float(t / math.sqrt(n - 2 + t * t))
+    ranks = np.arange(n, dtype=float)
+    values = np.sort(np.abs([np.corrcoef(ranks, order)[0, 1]
+                             for order in itertools.permutations(ranks)]))
+    for rho in np.unique(np.round(values, 12)):
+        if np.mean(values >= rho - 1e-12) < alpha:
+            return float(rho)
+    return float("nan")
+
+
 def share_interval(successes: float, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson interval of a share (an accuracy over n clips)."""
     if n <= 0:

@@ -293,3 +293,41 @@ def test_importance_peaks_are_read_against_the_papers_near_one_kilohertz():
     assert "unlike the paper's peak near 1 kHz except in the easy band" in far
     assert "unlike the paper's peak near 1 kHz (its hard band" in findings._peaks_against_paper(
         {"easy": 2000.0, "hard": 300.0})
+
+
+def test_the_pruning_pattern_says_when_every_point_moved_one_way_and_reads_the_oracle():
+    def point(rule: str, accuracy: float, change: float) -> dict:
+        return {P.RULE: rule, P.TEST_ACCURACY: accuracy, P.DIFFERENCE: change}
+    points = {"hardest 10%": point("hardest", 0.975, 0.008),
+              "random 10%": point("random", 0.983, 0.017),
+              "oracle 8%": point("oracle", 0.983, 0.017)}
+    text = findings._pruning_pattern(points, 0.036)
+    assert "Every point, random included, lies above its unpruned run (+0.008 to +0.017), none " \
+           "beyond reseeding" in text
+    assert "within reseeding of each other" in text
+    points["oracle 8%"] = point("oracle", 0.90, -0.06)
+    text = findings._pruning_pattern(points, 0.036)
+    assert "Every point" not in text and "the hardest rule is ahead beyond reseeding" in text
+
+
+def test_critical_rho_is_where_the_exact_p_drops_below_005():
+    rho = significance.critical_rho(6)
+    assert rho == pytest.approx(0.8857, abs=1e-4)
+    x = pd.Series(range(6), dtype=float)
+    assert math.isnan(significance.critical_rho(4))  # four points never reach p < 0.05
+    assert significance.critical_rho(40) == pytest.approx(0.3120, abs=1e-3)
+    assert significance.spearman(x, pd.Series([0, 1, 2, 3, 5, 4.0])).p < 0.05  # rho 0.943
+
+
+def test_the_discussion_sorts_findings_into_agreeing_and_not_by_the_rules(demo_like):
+    numbers = {C.CORRELATIONS: {DIFFICULTY_TEST: -0.7537}, C.P: {DIFFICULTY_TEST: 0.1083},
+               C.CLASSES: 6, C.DIFFICULTY_TEST_PAPER: -0.594, C.PAPER_CLASSES: 35}
+    record.save(demo_like, C.CHAPTER, {"OfflineKeywords": numbers})
+    text = findings.discussion(demo_like)
+    agree, differ = text.split("**Where it does not, or not yet.**")
+    assert "not significant at n = 6 (p = 0.11): over so few classes it takes |ρ| ≥ 0.89" in differ
+    assert "recognised worse" not in agree
+    record.save(demo_like, C.CHAPTER, {"OfflineKeywords": {**numbers,
+                                                           C.P: {DIFFICULTY_TEST: 0.0167}}})
+    agree, _ = findings.discussion(demo_like).split("**Where it does not, or not yet.**")
+    assert "Harder classes of OfflineKeywords are recognised worse at test" in agree
