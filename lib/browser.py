@@ -4,8 +4,8 @@
 opens the index and every chapter in Debian's Chromium (driven by Playwright), and reports per
 page: math left untypeset, images that do not load, audio elements without playable sources,
 requests that fail or leave the machine, script errors, code cells left unfolded above the
-page's first figure, printed cell output (log lines), and warnings, tracebacks or paths of the
-building machine in what the page shows. Screenshots of the index, four chapters and the
+page's first figure, printed cell output (log lines), warnings, tracebacks or paths of the
+building machine in what the page shows, and code blocks wider than the page. Screenshots of the index, four chapters and the
 results chapter go to ``results/<profile>/_build/screenshots/``. The tests run the same checks
 on the smoke book.
 """
@@ -78,6 +78,9 @@ _PAGE_CHECKS = """async () => {
     logs: [...document.querySelectorAll('.cell_output .output.stream, .cell_output .stderr')]
       .map((el) => el.textContent.trim().slice(0, 80)),
     text: shown.textContent,
+    wide_code: [...document.querySelectorAll('pre')].filter(
+      (pre) => !pre.closest('.cell_output, .cell_input') && pre.offsetParent !== null
+               && pre.scrollWidth > pre.clientWidth + 2).map((pre) => pre.textContent.trim().slice(0, 60)),
     first_paragraph: paragraphs.length ? paragraphs[0].textContent.trim().slice(0, 300) : '',
     code_above_first_figure: first ? shownCode.filter(
       (cell) => cell.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING).length : 0,
@@ -132,6 +135,8 @@ class PageReport:
     logs: list[str] = field(default_factory=list)
     #: Warnings, tracebacks and paths of the building machine in what the page shows.
     leaks: list[str] = field(default_factory=list)
+    #: Code blocks of the page's prose wider than the page (a reader must scroll them).
+    wide_code: list[str] = field(default_factory=list)
 
     @property
     def is_chapter(self) -> bool:
@@ -147,6 +152,7 @@ class PageReport:
         found = {"code above the first figure": unfolded,
                  "first paragraph states no number": unnumbered,
                  "log line": self.logs, "warning or machine path": self.leaks,
+                 "code block wider than the page": self.wide_code,
                  "math not typeset": self.untypeset, "image does not load": self.broken_images,
                  "audio not playable": self.broken_audio,
                  "request outside the machine": self.external_requests,

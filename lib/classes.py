@@ -147,6 +147,27 @@ def correlations(by_class: pd.DataFrame, recalls: pd.DataFrame) -> pd.DataFrame:
         "p": [train_test.p, float("nan"), difficulty_test.p]})
 
 
+#: How the book names the paper's correlations (the ``Base`` column of its csv).
+CORRELATION_NAMES = dict(zip(CORRELATIONS, (
+    "train recall vs test recall, per class",
+    "train recall vs test recall, per class and run (mean over runs)",
+    "mean difficulty vs test recall, per class")))
+
+
+def correlations_beside_paper(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
+    """Our :func:`correlations` beside the paper's, as the book shows them: a row per
+    correlation in words, Spearman's rho, its spread over runs (where it is a mean over runs),
+    n and p for ours, rho and spread for the paper's."""
+    both = ours.merge(paper, on="Base", suffixes=("", " (paper)"))
+    return pd.DataFrame({
+        "correlation": both["Base"].map(CORRELATION_NAMES),
+        "Spearman (ours)": both["Spearmanr"],
+        "spread over runs (ours)": both["STD"].where(both["STD"] > 0),
+        "classes (ours)": both["n"], "p (ours)": both["p"],
+        "Spearman (paper)": both["Spearmanr (paper)"],
+        "spread over runs (paper)": both["STD (paper)"].where(both["STD (paper)"] > 0)})
+
+
 def regression_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray, level: float = 0.95,
                     bounds: tuple[float, float] | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -153,8 +153,8 @@ def _accuracies(profile: str) -> tuple[list[str], bool]:
             low, high = significance.share_interval(accuracy * test_clips, test_clips)
             seeds = trained.get(Training.SEEDS, {}).get(key)
             train = trained[Training.TRAIN_ACCURACY][key]
-            which = ("genuine training clips" if Training.GENUINE in train
-                     else "training clips")
+            which = ("genuine training clips (label not flipped, speech present)"
+                     if Training.GENUINE in train else "training clips")
             parts.append(f"{model} {accuracy:.3f} (95 % interval {_interval(low, high)}"
                          f"{f', {seeds} seeds' if seeds else ''}; "
                          f"{which} {train.get(Training.GENUINE, train[Training.ALL]):.3f})")
@@ -384,6 +384,12 @@ def _real_speech(real: dict[str, Any], augmentation: str) -> str:
             f" of {words} words right**, against a test accuracy of {synthetic:.2f} on held-out "
             f"synthetic voices (models trained {trained}): {per_word}. One recording per word "
             "is a handful of yes/no answers, not an accuracy estimate.")
+    misses = {w[Inference.PREDICTION] for word, w in real[Inference.PER_WORD].items()
+              if w[Inference.PREDICTION] != word}
+    missed = sum(w[Inference.PREDICTION] != word for word, w in real[Inference.PER_WORD].items())
+    if missed > 1 and len(misses) == 1:
+        text += (f" All {missed} misses are answered *{next(iter(misses))}*: on this voice the "
+                 "ensemble falls back on one class rather than confusing similar words.")
     share = real.get(Inference.MOST_PREDICTED_SHARE)
     if share is not None and share > 0.5:
         text += (f" One class takes {share:.0%} of the answers, more than the half the demo "
@@ -491,6 +497,26 @@ def _beyond_reseeding(changes: dict[str, float], yardstick: float) -> tuple[list
              if round(abs(change), 3) > yardstick]
     largest = max(changes, key=lambda name: abs(changes[name]))
     return moved, f"{largest}, {changes[largest]:+.3f}"
+
+
+def hardest_reading(share: HardestShare, kind: str) -> str:
+    """Whether the hardest share holds more of the flagged samples than chance would put there:
+    a one-sided hypergeometric p under :data:`SIGNIFICANT_AT` says it does."""
+    from scipy import stats
+
+    samples = round(share.hardest_size * share.flagged / share.expected_by_chance) \
+        if share.expected_by_chance else 0
+    if not share.flagged or not samples:
+        return f"no {kind} samples to count"
+    p = float(stats.hypergeom.sf(share.in_hardest - 1, samples, share.flagged,
+                                 share.hardest_size))
+    if is_effect(p=p):
+        times = share.in_hardest / share.expected_by_chance
+        return (f"the hardest band is hard: it holds {times:.0f} times the {kind} samples "
+                "chance would put there "
+                f"(one-sided {significance.p_text(p)})")
+    return (f"the hardest band holds no more {kind} samples than chance would put there "
+            f"({significance.p_text(p)}): this ordering does not single them out")
 
 
 def _pruning_verdict(n: dict[str, Any], yardstick: float) -> str:
@@ -713,7 +739,8 @@ def _answer_scores(profile: str, base: str) -> str:
         share = HardestShare(**flipped)
         sentence += (f"; the hardest {share.hardest_size} of its samples hold {share.in_hardest} "
                      f"of the {share.flagged} flipped labels, where chance would put "
-                     f"{share.expected_by_chance:.1f} ({_link('Difficulty', Difficulty.NOTEBOOK, base)})")
+                     f"{share.expected_by_chance:.1f} "
+                     f"({_link('Difficulty', Difficulty.NOTEBOOK, base)})")
     return sentence + "."
 
 
@@ -852,8 +879,9 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
                 differ.append(f"The class-level correlation on {dataset} has the paper's sign "
                               f"({rho:.2f}; the paper {paper:.2f}) but is not significant at "
                               f"n = {n[Classes.CLASSES]} ({significance.p_text(p)}): over so "
-                              "few classes " + (f"it takes |ρ| ≥ {needed:.2f}." if needed == needed
-                                                else "no correlation can be."))
+                              "few classes "
+                              + (f"it takes |ρ| ≥ {needed:.2f}." if needed == needed
+                                 else "no correlation can be."))
             else:
                 differ.append(f"The class-level correlation on {dataset} has the opposite sign "
                               f"to the paper's ({rho:.2f} against {paper:.2f}).")

@@ -187,10 +187,10 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
             narrowband_trained: bool = False) -> pd.DataFrame:
     """Classify every wav in ``inputs`` with ``autrainer inference``; a row per file.
 
-    Columns: ``filename``, ``prediction``, ``probability`` (of the prediction), one column
-    per class, ``warning`` (a file that is silent, very short, narrowband where the run never
-    heard a band-limited clip, shorter than the clips its dataset pads, or whose probability is
-    below ``threshold`` is classified, and says so) and ``error`` (empty for classified
+    Columns: ``filename``, ``prediction``, ``confidence`` (the probability of the prediction,
+    the top one, as everywhere in the book), one column per class, ``warning`` (a file that is
+    silent, very short, narrowband where the run never heard a band-limited clip, shorter than
+    the clips its dataset pads, or whose confidence is below ``threshold`` is classified, and says so) and ``error`` (empty for classified
     files). Only the good files are staged for autrainer, so it never sees a bad one; results
     with the same inputs, run, device and settings are reused, and autrainer's answers for the
     same inputs, run and device are reused under other settings (a threshold is applied to
@@ -282,13 +282,13 @@ def _table(results: pd.DataFrame, labels: list[str], bad: pd.DataFrame,
            warnings: dict[str, str], threshold: float | None) -> pd.DataFrame:
     """:func:`predict`'s table from autrainer's rows, the bad files and the warnings."""
     results = results.copy()
-    results["probability"] = [row[str(row["prediction"])] for _, row in results.iterrows()]
+    results["confidence"] = [row[str(row["prediction"])] for _, row in results.iterrows()]
     results["warning"] = [
         "; ".join(w for w in (warnings.get(name, ""), "" if threshold is None else
                               calibration.low_confidence(float(p), threshold)) if w)
-        for name, p in zip(results["filename"], results["probability"])]
+        for name, p in zip(results["filename"], results["confidence"])]
     table = pd.concat([results.assign(error=""), bad], ignore_index=True)
-    table = table[["filename", "prediction", "probability", *labels, "warning", "error"]]
+    table = table[["filename", "prediction", "confidence", *labels, "warning", "error"]]
     return table.sort_values("filename", ignore_index=True).fillna("")
 
 
@@ -312,13 +312,13 @@ def real_speech(profile: str, runs: list[Run], words: list[str], device: str = "
     Every run classifies the recordings of :mod:`lib.realspeech` with ``autrainer inference``
     (one call per run, with the letters :func:`out_of_vocabulary` reads back);
     the ensemble's prediction is the class of highest mean probability over runs. One row per
-    word: ``filename``, ``label``, ``prediction``, ``probability`` (the ensemble's, of the true
+    word: ``filename``, ``label``, ``prediction``, ``word_probability`` (the ensemble's, of the true
     word), ``confidence`` (its top probability), ``runs_correct`` out of ``runs``,
     ``correct``, then the ensemble's mean probability of every class. The notes say which
     words or packages could not be had.
     """
     folder, notes = realspeech.write_inputs(profile, words, log)
-    columns = ["filename", "label", "sample_rate", "prediction", "probability", "confidence",
+    columns = ["filename", "label", "sample_rate", "prediction", "word_probability", "confidence",
                "runs_correct", "runs", "correct"]
     if folder is None:
         return pd.DataFrame(columns=columns), notes
@@ -335,7 +335,7 @@ def real_speech(profile: str, runs: list[Run], words: list[str], device: str = "
                for table in per_run)
     result = truth[["label", "sample_rate"]].assign(
         prediction=mean.loc[truth.index].idxmax(axis=1),
-        probability=[mean.at[name, label] for name, label in truth["label"].items()],
+        word_probability=[mean.at[name, label] for name, label in truth["label"].items()],
         confidence=mean.loc[truth.index].max(axis=1), runs_correct=hits, runs=len(per_run))
     result["correct"] = result["prediction"] == result["label"]
     return result.join(mean).reset_index()[columns + labels], notes
@@ -447,7 +447,7 @@ def key_numbers(table: pd.DataFrame, run: str, chosen_by: str,
                 float(real["prediction"].value_counts(normalize=True).max()) if len(real)
                 else None,
             Record.PER_WORD: {row.label: {Record.PREDICTION: row.prediction,
-                                          Record.PROBABILITY: float(row.probability),
+                                          Record.WORD_PROBABILITY: float(row.word_probability),
                                           Record.RUNS_CORRECT: int(row.runs_correct)}
                               for row in real.itertuples()}}
     numbers.update(confidence or {})

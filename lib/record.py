@@ -189,7 +189,7 @@ class Inference:
     MISSING = "missing"
     PER_WORD = "per_word"
     PREDICTION = "prediction"
-    PROBABILITY = "probability"
+    WORD_PROBABILITY = "word_probability"  # the ensemble's mean probability of the true word
     RUNS_CORRECT = "runs_correct"
     #: The share of the real recordings given the class predicted most often.
     MOST_PREDICTED_SHARE = "most_predicted_share"

@@ -91,3 +91,13 @@ def test_class_chapter_records_its_numbers(smoke_notebooks, smoke):
         numbers = summary[dataset]
         assert numbers[record.Classes.CLASSES] >= 3
         assert set(numbers[record.Classes.CORRELATIONS]) == set(classes.CORRELATIONS)
+
+
+def test_the_correlation_table_names_each_correlation_in_words_beside_the_papers():
+    ours = pd.DataFrame({"Base": list(classes.CORRELATIONS), "Spearmanr": [0.9, 0.8, -0.75],
+                         "STD": [0.0, 0.05, 0.0], "n": [6] * 3, "p": [0.01, float("nan"), 0.11]})
+    table = classes.correlations_beside_paper(ours, classes.published_correlations(
+        "SpeechCommands"))
+    assert list(table["correlation"]) == list(classes.CORRELATION_NAMES.values())
+    assert "Base" not in table and "Spearmanr" not in table  # no raw csv headers
+    assert table["spread over runs (ours)"].isna().tolist() == [True, False, True]

@@ -189,7 +189,7 @@ def test_inference_opening_leads_with_real_speech_calibration_and_unknown_words(
 
     I = record.Inference
     real = pd.DataFrame({"label": ["zero", "no", "tree"], "prediction": ["no", "no", "tree"],
-                         "probability": [0.2, 0.9, 0.7], "confidence": [0.7, 0.9, 0.7],
+                         "word_probability": [0.2, 0.9, 0.7], "confidence": [0.7, 0.9, 0.7],
                          "runs_correct": [0, 5, 4], "correct": [False, True, True]})
     test = pd.DataFrame({"confidence": [0.9] * 10, "correct": [True] * 9 + [False]})
     letters = pd.DataFrame({"confidence": [0.3, 0.5, 0.95, 0.2]})
@@ -331,3 +331,10 @@ def test_the_discussion_sorts_findings_into_agreeing_and_not_by_the_rules(demo_l
                                                            C.P: {DIFFICULTY_TEST: 0.0167}}})
     agree, _ = findings.discussion(demo_like).split("**Where it does not, or not yet.**")
     assert "Harder classes of OfflineKeywords are recognised worse at test" in agree
+
+
+def test_the_hardest_band_is_called_hard_only_when_it_holds_more_than_chance():
+    hard = findings.hardest_reading(HardestShare(24, 23, 60, 2.4), "flipped label")
+    assert hard.startswith("the hardest band is hard: it holds 10 times") and "p < 0.001" in hard
+    loose = findings.hardest_reading(HardestShare(24, 4, 60, 2.4), "flipped label")
+    assert loose.startswith("the hardest band holds no more flipped label samples than chance")

@@ -132,7 +132,7 @@ def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smo
     assert 0.0 <= summary[I.SYNTHETIC_TEST_ACCURACY] <= 1.0
     assert sorted(note.split(":")[0] for note in summary[I.MISSING]) == ["off", "up"]
     for word in summary[I.PER_WORD].values():
-        assert 0.0 <= word[I.PROBABILITY] <= 1.0 and 0 <= word[I.RUNS_CORRECT] <= 2
+        assert 0.0 <= word[I.WORD_PROBABILITY] <= 1.0 and 0 <= word[I.RUNS_CORRECT] <= 2
     truth = pd.read_csv(paths.DATA / "smoke" / "real_speech" / "truth.csv").set_index("label")
     assert truth.loc["three", "sample_rate"] == 8000  # a telephone prompt, resampled by autrainer
     for run in ensemble.runs:
