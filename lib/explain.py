@@ -125,6 +125,9 @@ def key_numbers(peak_tables: dict[str, pd.DataFrame], edges: dict[str, pd.DataFr
         Explanations.EDGE_SHARE: edges[dataset].groupby("band")["edge_share"].mean()
         .round(4).to_dict(),
         Explanations.EDGE_SHARE_UNIFORM: 2 * edge_fraction,
+        Explanations.EDGE_SHARE_INTERVAL: {
+            band: [round(bound, 4) for bound in significance.mean_interval(part["edge_share"])]
+            for band, part in edges[dataset].groupby("band")},
         Explanations.FAITHFULNESS: faithfulness_summary(faithful[dataset])}
         for dataset in peak_tables}
 

@@ -337,12 +337,38 @@ def explanations(profile: str) -> str:
             sentence += f"; {_peaks_against_paper(peaks)}"
         edges = n.get(Explanations.EDGE_SHARE, {})
         if edges and Explanations.EDGE_SHARE_UNIFORM in n:
-            sentence += ("; the share of importance at the clip's edges is "
-                         + ", ".join(f"{edges[b]:.2f} ({b})" for b in BANDS if b in edges)
-                         + f", against {n[Explanations.EDGE_SHARE_UNIFORM]:.2f} for a map "
-                         "blind to time")
+            sentence += "; " + _edges_reading(edges, n.get(Explanations.EDGE_SHARE_INTERVAL, {}),
+                                              n[Explanations.EDGE_SHARE_UNIFORM])
         sentences.append(sentence + ".")
     return " ".join(sentences)
+
+
+def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
+                   uniform: float) -> str:
+    """The share of Grad-CAM importance at the clip's edges per band, with its interval, and
+    what the intervals allow: against a map blind to time, and the paper's claim that hard
+    samples draw it to the edges (hard against easy, only where their intervals separate)."""
+    shown = ", ".join(f"{edges[b]:.2f} ({b}" + (f", {_interval(*intervals[b])}" if b in intervals
+                                               else "") + ")" for b in BANDS if b in edges)
+    text = f"the share of importance at the clip's edges is {shown}"
+    if not intervals:
+        return text + f", against {uniform:.2f} for a map blind to time"
+    below = [b for b in BANDS if b in intervals and intervals[b][1] < uniform]
+    above = [b for b in BANDS if b in intervals and intervals[b][0] > uniform]
+    text += (f", against {uniform:.2f} for a map blind to time: "
+             + ("; ".join(part for part in (
+                 f"less at the edges in the {_listed(below)} band{'s' if len(below) > 1 else ''}"
+                 if below else "", f"more in the {_listed(above)} band"
+                 f"{'s' if len(above) > 1 else ''}" if above else "") if part)
+                or "no band differs from it beyond its interval"))
+    if "hard" in intervals and "easy" in intervals:
+        order = separation(tuple(intervals["hard"]), tuple(intervals["easy"]))
+        text += ("; hard samples draw more importance to the edges than easy ones, as in the "
+                 "paper" if order > 0 else "; hard samples draw less importance to the edges "
+                 "than easy ones, unlike in the paper" if order < 0 else
+                 "; hard and easy samples are within each other's intervals, so this build "
+                 "does not show the paper's hard samples attended at the edges")
+    return text
 
 
 def class_correlation(dataset: str, n: dict[str, Any]) -> str:

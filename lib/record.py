@@ -149,6 +149,7 @@ class Explanations:
     IMPORTANCE_PEAK_HZ = "importance_peak_hz"  # band -> Hz
     EDGE_SHARE = "edge_share"  # band -> mean share at the clip's edges
     EDGE_SHARE_UNIFORM = "edge_share_uniform"  # the same for a map blind to time
+    EDGE_SHARE_INTERVAL = "edge_share_interval"  # band -> 90 % bootstrap interval of the mean
     #: Masked share -> ``DROP_GRADCAM``, ``DROP_RANDOM``, ``MAPS`` and ``DIFFERENCE_INTERVAL``.
     FAITHFULNESS = "faithfulness"
     DROP_GRADCAM = "drop_gradcam"

@@ -338,3 +338,15 @@ def test_the_hardest_band_is_called_hard_only_when_it_holds_more_than_chance():
     assert hard.startswith("the hardest band is hard: it holds 10 times") and "p < 0.001" in hard
     loose = findings.hardest_reading(HardestShare(24, 4, 60, 2.4), "flipped label")
     assert loose.startswith("the hardest band holds no more flipped label samples than chance")
+
+
+def test_edge_shares_are_read_by_their_intervals():
+    clear = findings._edges_reading({"easy": 0.08, "hard": 0.11},
+                                    {"easy": [0.07, 0.09], "hard": [0.10, 0.12]}, 0.2)
+    assert "0.11 (hard, 0.10–0.12)" in clear
+    assert "less at the edges in the easy and hard bands" in clear
+    assert "hard samples draw more importance to the edges than easy ones, as in the paper" in clear
+    overlapping = findings._edges_reading({"easy": 0.15, "hard": 0.16},
+                                          {"easy": [0.1, 0.25], "hard": [0.12, 0.21]}, 0.2)
+    assert "no band differs from it beyond its interval" in overlapping
+    assert "does not show the paper's hard samples attended at the edges" in overlapping

@@ -168,7 +168,8 @@ def test_each_chapter_opens_with_the_finding_its_record_gives(smoke_book):
     executed = smoke_book / "book" / "executed"
     for stem, chapter in record.CHAPTER_OF.items():
         text = html.unescape(_text((executed / f"{stem}.html").read_text())).replace("’", "'")
-        expected = _text(findings.opening("smoke", chapter).replace("**", "").replace("`", ""))
+        expected = _text(re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", findings.opening(
+            "smoke", chapter)).replace("**", "").replace("`", ""))  # a link shows its text
         assert f"Finding. {expected[:120]}" in text, stem
     accuracy = record.load("smoke", record.Training.CHAPTER)[record.Training.TEST_ACCURACY][
         "OfflineKeywords Cnn10"]
@@ -184,3 +185,33 @@ def test_no_chapter_shows_the_reader_a_warning_or_log(smoke_book):
     """Warnings and logs a notebook writes to stderr would be printed in the built page."""
     for page in sorted((smoke_book / "book" / "executed").glob(paths.CHAPTER_GLOB.replace(".ipynb", ".html"))):
         assert "output stderr" not in page.read_text(), f"{page.name} shows stderr output"
+
+
+def test_a_quantity_shown_on_two_pages_is_one_number(smoke_book):
+    """The hardest 10 %, chance, test accuracy and the real-speech figure read the same
+    wherever the book shows them: the introduction's abstract, the chapter, the results page."""
+    folder = smoke_book / "book"
+    pages = {name: html.unescape(_text((folder / path).read_text())).replace("’", "'")
+             for name, path in {"intro": "intro.html", "results": "executed/90_results.html",
+                                "training": "executed/01_training.html",
+                                "difficulty": "executed/02_difficulty.html",
+                                "pruning": "executed/08_pruning.html",
+                                "inference": "executed/06_inference.html"}.items()}
+
+    def found(page: str, pattern: str) -> list[str]:
+        values = re.findall(pattern, pages[page])
+        assert values, (page, pattern)
+        return values
+
+    hardest = {found("intro", r"the hardest (\d+) of its samples")[0],
+               found("results", r"the hardest (\d+) of its samples")[0],
+               found("difficulty", r"hardest 10 % \((\d+) of \d+ samples\)")[0],
+               found("pruning", r"without the hardest 10% \((\d+) clips")[0]}
+    assert len(hardest) == 1, hardest
+    chance = found("intro", r"OfflineKeywords \(chance (\d\.\d\d)\)")[0]
+    assert f"chance is {chance}" in pages["training"] and f"chance is {chance}" in pages["results"]
+    accuracy = float(found("training", r"OfflineKeywords[^:]*: test accuracy Cnn10 (\d\.\d{3})")[0])
+    assert f"{accuracy:.2f} for Cnn10" in pages["intro"]
+    words = {found(page, r"names (\d+ of \d+) words right")[0]
+             for page in ("intro", "results", "inference")}
+    assert len(words) == 1, words
