@@ -705,7 +705,8 @@ def results(profile: str) -> str:
 
 # --- The abstract: the study's answers, each linking to its chapter ---------------------------
 
-#: Where the chapters' pages are, seen from the introduction (the results page sits beside them).
+#: Where the chapters' pages are, seen from the introduction and the Discussion (the results
+#: page sits beside them).
 FROM_INTRODUCTION = "executed/"
 
 
@@ -971,6 +972,9 @@ def discussion(profile: str) -> str:
               + (" ".join(agree) or "Nowhere that its evidence can carry."), "",
               "**Where it does not, or not yet.** "
               + (" ".join(differ) or "Nowhere among the comparisons it makes."), "",
+              "**Beyond the paper.** " + (_answers(profile, (
+                  _answer_definitions, _answer_pruning, _answer_curricula, _answer_real_speech),
+                  FROM_INTRODUCTION) or "Nothing yet."), "",
               "**Why it might not.** " + _stand_in(profile) + " Sizes do not transfer; signs "
               "and mechanisms may, and where the truth is known (which clips are mislabelled or "
               "hold no speech) the book measures rather than assumes.", "",

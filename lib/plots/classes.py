@@ -26,6 +26,7 @@ def difficulty_recall(overview: pd.DataFrame, band: tuple[np.ndarray, np.ndarray
                     bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "#aaaaaa",
                           "alpha": 0.8})
     ax.axhline(chance, ls=":", color="0.4", label=f"chance ({chance:.2f})")
+    ax.margins(x=0.15)  # room for the labels of the classes at either end
     ax.set_xlabel("class mean difficulty (mean normalised rank; 1 = hardest)")
     ax.set_ylabel("test recall (fraction)")
     ax.grid(ls="--", alpha=0.4)
