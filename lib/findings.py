@@ -156,7 +156,7 @@ def _accuracies(profile: str) -> tuple[list[str], bool]:
             which = ("genuine training clips (label not flipped, speech present)"
                      if Training.GENUINE in train else "training clips")
             parts.append(f"{model} {accuracy:.3f} (95 % interval {_interval(low, high)}"
-                         f"{f', {seeds} seeds' if seeds else ''}; "
+                         f"{f', {seeds} seed' + ('s' if seeds > 1 else '') if seeds else ''}; "
                          f"{which} {train.get(Training.GENUINE, train[Training.ALL]):.3f})")
             learned &= has_learned(accuracy, chance)
         if parts:
