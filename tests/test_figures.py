@@ -93,3 +93,14 @@ def test_the_class_scatter_keeps_its_band_inside_recall():
     band = classes.regression_band(overview["mean_difficulty"], overview["test_recall"], grid,
                                    bounds=(0, 1))
     class_figures.difficulty_recall(overview, (grid, *band), "bounded", 1 / 6)
+
+
+def test_scatters_of_one_colour_are_told_apart_by_their_markers():
+    fig, ax = plt.subplots()
+    ax.scatter([0], [0.5], marker="o", color="C0", label="ours")
+    ax.scatter([1], [0.6], marker="D", color="C0", label="paper")
+    plots.legend_beside(ax)
+    assert plots.problems(fig) == []
+    ax.scatter([2], [0.7], marker="o", color="C0", label="again")
+    plots.legend_beside(ax)
+    assert plots.problems(fig) == ["'ours' and 'again' share a colour and a style"]

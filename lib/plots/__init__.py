@@ -68,7 +68,7 @@ def finished(fig: plt.Figure) -> plt.Figure:
     found = problems(fig)
     if found:
         title = next((ax.get_title() for ax in fig.axes if ax.get_title()), "") or \
-            fig.get_suptitle() or "untitled"
+            fig.get_suptitle() or next((ax.get_ylabel() for ax in fig.axes), "untitled")
         raise FigureError(f"figure {title!r}: {'; '.join(found)}")
     return fig
 
@@ -199,7 +199,8 @@ def _look(handle: Any) -> tuple[Any, ...] | None:
     elif isinstance(handle, Patch):
         colour, style = handle.get_facecolor(), (handle.get_hatch(),)
     elif isinstance(handle, Collection) and len(handle.get_facecolor()):
-        colour, style = handle.get_facecolor()[0], ("collection",)
+        shape = handle.get_paths()[0].vertices if handle.get_paths() else np.empty((0, 2))
+        colour, style = handle.get_facecolor()[0], (tuple(np.round(shape, 2).ravel()),)
     else:
         return None
     return (tuple(round(c, 3) for c in to_rgb(colour)), *style)
