@@ -9,6 +9,7 @@ sample id, so a rule removes the same samples on every machine.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path

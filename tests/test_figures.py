@@ -104,3 +104,11 @@ def test_scatters_of_one_colour_are_told_apart_by_their_markers():
     ax.scatter([2], [0.7], marker="o", color="C0", label="again")
     plots.legend_beside(ax)
     assert plots.problems(fig) == ["'ours' and 'again' share a colour and a style"]
+
+
+def test_hollow_markers_are_told_apart_by_their_edge_colour():
+    fig, ax = plt.subplots()
+    for colour, band in (("C2", "easy"), ("C0", "medium"), ("C3", "hard")):
+        ax.plot([0], [0.5], "o", mfc="none", color=colour, label=f"{band}: importance peak")
+    plots.legend_beside(ax)
+    assert plots.problems(fig) == []

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lib import paths, profiles, run, toolkit, training
+from lib import paths, profiles, run, training
 
 #: A notebook that holds the profile lock around a long toolkit command when SLEEP is set in
 #: its environment (the kernel inherits the runner's), and writes one declared artefact.

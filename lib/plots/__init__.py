@@ -194,7 +194,9 @@ def _look(handle: Any) -> tuple[Any, ...] | None:
 
     if isinstance(handle, Line2D):
         line = handle.get_linestyle() not in ("None", "", " ")
-        colour = handle.get_color() if line else handle.get_markerfacecolor()
+        face = handle.get_markerfacecolor()
+        colour = (handle.get_color() if line else handle.get_markeredgecolor()
+                  if isinstance(face, str) and face == "none" else face)
         style = (handle.get_linestyle() if line else "", handle.get_marker())
     elif isinstance(handle, Patch):
         colour, style = handle.get_facecolor(), (handle.get_hatch(),)
