@@ -78,7 +78,9 @@ class FigureError(ValueError):
 
 
 #: Axis labels of quantities between 0 and 1: a band or a point outside that is an artefact.
-UNIT_INTERVAL = ("accuracy", "recall", "auroc", "precision", "probability", "share")
+UNIT_INTERVAL = ("accuracy", "recall", "auroc", "precision", "probability", "fraction")
+#: ... unless the axis shows a change of one, a percentage or a logarithm.
+NOT_BOUNDED = ("drop", "difference", "change", "%", "log")
 
 
 def problems(fig: plt.Figure) -> list[str]:
@@ -103,7 +105,8 @@ def problems(fig: plt.Figure) -> list[str]:
                 if twin is not None:
                     found.append(f"{twin!r} and {texts[i]!r} share a colour and a style")
         label = ax.get_ylabel().lower()
-        if any(word in label for word in UNIT_INTERVAL) and not ("%" in label or "log" in label):
+        if any(word in label for word in UNIT_INTERVAL) and \
+                not any(word in label for word in NOT_BOUNDED):
             ys = np.concatenate([_ys(artist) for artist, _ in _data_artists(ax)] or [[]])
             ys = ys[np.isfinite(ys)]
             if len(ys) and (ys.min() < -1e-9 or ys.max() > 1 + 1e-9):
