@@ -5,9 +5,9 @@ opens the index and every chapter in Debian's Chromium (driven by Playwright), a
 page: math left untypeset, images that do not load, audio elements without playable sources,
 requests that fail or leave the machine, script errors, code cells left unfolded above the
 page's first figure, printed cell output (log lines), warnings, tracebacks or paths of the
-building machine in what the page shows, and code blocks wider than the page. Screenshots of the index, four chapters and the
-results chapter go to ``results/<profile>/_build/screenshots/``. The tests run the same checks
-on the smoke book.
+building machine in what the page shows, and code blocks wider than the page. Screenshots
+of the index, four chapters and the results chapter go to
+``results/<profile>/_build/screenshots/``. The tests run the same checks on the smoke book.
 """
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ _PAGE_CHECKS = """async () => {
     text: shown.textContent,
     wide_code: [...document.querySelectorAll('pre')].filter(
       (pre) => !pre.closest('.cell_output, .cell_input') && pre.offsetParent !== null
-               && pre.scrollWidth > pre.clientWidth + 2).map((pre) => pre.textContent.trim().slice(0, 60)),
+               && pre.scrollWidth > pre.clientWidth + 2)
+      .map((pre) => pre.textContent.trim().slice(0, 60)),
     first_paragraph: paragraphs.length ? paragraphs[0].textContent.trim().slice(0, 300) : '',
     code_above_first_figure: first ? shownCode.filter(
       (cell) => cell.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING).length : 0,

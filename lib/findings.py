@@ -408,8 +408,8 @@ def _real_speech(real: dict[str, Any], augmentation: str) -> str:
                else f"with the {augmentation} augmentation")
     text = (f"**On real human speech, out of domain, the ensemble names {round(accuracy * words)}"
             f" of {words} words right**, against a test accuracy of {synthetic:.2f} on held-out "
-            f"synthetic voices (models trained {trained}): {per_word}. One recording per word "
-            "is a handful of yes/no answers, not an accuracy estimate.")
+            f"synthetic voices (the mean over its runs; models trained {trained}): {per_word}. "
+            "One recording per word is a handful of yes/no answers, not an accuracy estimate.")
     misses = {w[Inference.PREDICTION] for word, w in real[Inference.PER_WORD].items()
               if w[Inference.PREDICTION] != word}
     missed = sum(w[Inference.PREDICTION] != word for word, w in real[Inference.PER_WORD].items())
@@ -856,8 +856,9 @@ def _answer_real_speech(profile: str, base: str) -> str:
         return ""
     words, right = real[Inference.WORDS], round(real[Inference.ACCURACY] * real[Inference.WORDS])
     return (f"On real human recordings, out of domain, the ensemble names {right} of {words} "
-            f"words right, against {real[Inference.SYNTHETIC_TEST_ACCURACY]:.2f} on held-out "
-            f"synthetic voices: a handful of answers, not an accuracy estimate "
+            f"words right, against a test accuracy of {real[Inference.SYNTHETIC_TEST_ACCURACY]:.2f}"
+            " on held-out synthetic voices (the mean over its runs): a handful of answers, not an "
+            "accuracy estimate "
             f"({_link('Inference', Inference.NOTEBOOK, base)}).")
 
 
