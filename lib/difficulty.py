@@ -246,13 +246,17 @@ def by_rank(ordering: pd.DataFrame, column: str = "rank", descending: bool = Tru
     return pd.Index(table["sample_id"])
 
 
+def share_count(samples: int, fraction: float) -> int:
+    """How many of ``samples`` a share is: rounded, at least one when the share is > 0."""
+    return 0 if fraction == 0 else max(1, int(round(fraction * samples)))
+
+
 def hardest_ids(ordering: pd.DataFrame, fraction: float = HARDEST_FRACTION) -> pd.Index:
     """The hardest ``fraction`` of an ordering, the one definition every chapter uses: that
     share of its samples (rounded, at least one), highest rank first, ties broken by
     :func:`tie_key`: 60 of 600 at 10 %, whatever the ties (the pruning rule ``hardest``
     removes the same samples)."""
-    count = max(1, int(round(fraction * len(ordering)))) if fraction > 0 else 0
-    return by_rank(ordering)[:count]
+    return by_rank(ordering)[:share_count(len(ordering), fraction)]
 
 
 def hardest_share(ordering: pd.DataFrame, flagged: pd.Series,

@@ -745,6 +745,12 @@ def _answer_models(profile: str, base: str) -> str:
                    "test the pipeline, not the method.")
 
 
+def _detected(interval: tuple[float, float]) -> int:
+    """An AUROC interval read against chance (0.5): +1 the kind is found, -1 it is ranked
+    easier than the rest, 0 not told apart (:func:`separation` against the point 0.5)."""
+    return separation(interval, (0.5, 0.5))
+
+
 def _answer_scores(profile: str, base: str) -> str:
     found = _with_ground_truth(profile)
     if found is None:
@@ -754,8 +760,8 @@ def _answer_scores(profile: str, base: str) -> str:
     for kind, scores in n[Validation.DETECTION].items():
         lead = scores[LEAD_SCORE]
         interval = tuple(lead[Validation.AUROC_INTERVAL])
-        how = ("not told apart from the others" if not is_effect(interval=interval, null=0.5)
-               else "found" if interval[0] > 0.5 else "ranked easier than the others (inverted)")
+        how = {1: "found", 0: "not told apart from the others",
+               -1: "ranked easier than the others (inverted)"}[_detected(interval)]
         parts.append(f"the {_hyphenated(kind)} clips are {how}: AUROC "
                      f"{lead[Validation.AUROC]:.2f} (90 % interval {_interval(*interval)})")
     sentence = (f"Ranked by CumulativeAccuracy, the paper's score, {'; '.join(parts)}, where "
@@ -931,8 +937,7 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
     if found is not None:
         dataset, n = found
         lead = n[Validation.DETECTION].get(FLIPPED, {}).get(LEAD_SCORE)
-        if lead and is_effect(interval=tuple(lead[Validation.AUROC_INTERVAL]), null=0.5) and \
-                lead[Validation.AUROC_INTERVAL][0] > 0.5:
+        if lead and _detected(tuple(lead[Validation.AUROC_INTERVAL])) == 1:
             agree.append(f"The paper reads its hardest samples as mislabelled or atypical; on "
                          f"{dataset}, where the truth is known, CumulativeAccuracy ranks the "
                          f"flipped labels hardest with AUROC {lead[Validation.AUROC]:.2f} "

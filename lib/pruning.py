@@ -21,7 +21,7 @@ import pandas as pd
 from lib import (classes, cleanlab_baseline, data, keywords, paths, profiles, scoring, toolkit,
                  training)
 from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
-from lib.difficulty import DifficultyError, by_rank
+from lib.difficulty import DifficultyError, by_rank, share_count
 from lib.record import Pruning as Record
 from lib.training import Run
 
@@ -38,7 +38,7 @@ def removed_count(samples: int, fraction: float) -> int:
     """How many of ``samples`` a share removes (rounded, at least one when the share is > 0)."""
     if not 0 <= fraction < 1:
         raise PruningError(f"pruning share must be in [0, 1), got {fraction}")
-    return 0 if fraction == 0 else max(1, int(round(fraction * samples)))
+    return share_count(samples, fraction)
 
 
 def removed(ordering: pd.DataFrame, rule: str, fraction: float, seed: int = 0) -> pd.Index:
