@@ -97,16 +97,17 @@ _PAGE_CHECKS = """async () => {
 
 
 #: What a reader should never see on a page: a traceback, a warning or error class's message,
-#: a path on the machine that built the book (its folders, or the repository's own root).
-_LEAK = re.compile(
-    r"Traceback \(most recent call last\)|\b[A-Z]\w*(?:Warning|Error)\b:?"
-    r"|(?<![\w.~])/(?:work|home|root|tmp|usr|opt|var|mnt|srv|private|Users)/\S+"
-    + "|" + re.escape(str(paths.ROOT)))
+#: a path on the machine that built the book (under its usual top folders; the repository's
+#: own root, wherever it is checked out, is added by :func:`leaks`).
+_LEAK = (r"Traceback \(most recent call last\)|\b[A-Z]\w*(?:Warning|Error)\b:?"
+         r"|(?<![\w.~])/(?:work|home|root|tmp|usr|opt|var|mnt|srv|private|Users)/\S+")
 
 
-def leaks(text: str) -> list[str]:
-    """The warnings, tracebacks and machine paths in a page's shown text (:data:`_LEAK`)."""
-    return [match.group(0)[:80] for match in _LEAK.finditer(text)]
+def leaks(text: str, root: Path = paths.ROOT) -> list[str]:
+    """The warnings, tracebacks and machine paths in a page's shown text (:data:`_LEAK`, and
+    any path inside ``root``, the checkout that built the book)."""
+    pattern = re.compile(re.escape(str(root)) + r"\S*|" + _LEAK)
+    return [match.group(0)[:80] for match in pattern.finditer(text)]
 
 
 class BrowserError(RuntimeError):

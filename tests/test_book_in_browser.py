@@ -4,6 +4,7 @@ Where Chromium cannot be had these tests skip with one line saying how to get it
 is set: then they fail (``tests/services``' rule).
 """
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -109,5 +110,7 @@ def test_leaks_are_warnings_tracebacks_and_absolute_paths_not_the_books_own():
     assert browser.leaks("UserWarning: x; Traceback (most recent call last)") == [
         "UserWarning:", "Traceback (most recent call last)"]
     assert browser.leaks("open /home/me/results/demo/x.csv") == ["/home/me/results/demo/x.csv"]
+    assert browser.leaks("see /check/work/main/results/x.html", root=Path("/check/work/main")) == [
+        "/check/work/main/results/x.html"]
     assert browser.leaks("results/demo/notebooks/01_training.ipynb, data/smoke/x.wav, "
                          "an Error in WAV file, 0.5/1.0") == []
