@@ -8,6 +8,7 @@ from the same records.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from lib import record, significance
@@ -138,31 +139,48 @@ def data(profile: str) -> str:
     return " ".join(sentences)
 
 
+@dataclass(frozen=True)
+class _ModelAccuracy:
+    """One model's test accuracy on one dataset, as the Training chapter recorded it."""
+
+    model: str
+    accuracy: float
+    seeds: int | None
+    train: dict[str, float]
+
+
+def _model_accuracies(profile: str) -> dict[str, tuple[dict[str, Any], list[_ModelAccuracy]]]:
+    """Per dataset: its Data record and every model's test accuracy, in the records' order."""
+    trained, described = record.load(profile, Training.CHAPTER), record.load(profile, Data.CHAPTER)
+    found: dict[str, tuple[dict[str, Any], list[_ModelAccuracy]]] = {}
+    for dataset, n in described.items():
+        models = [_ModelAccuracy(model, accuracy, trained.get(Training.SEEDS, {}).get(key),
+                                 trained[Training.TRAIN_ACCURACY][key])
+                  for key, accuracy in trained[Training.TEST_ACCURACY].items()
+                  for name, model in [split_model_key(key)] if name == dataset]
+        if models:
+            found[dataset] = (n, models)
+    return found
+
+
 def _accuracies(profile: str) -> tuple[list[str], bool]:
     """One sentence per dataset on test accuracy against chance, and whether all learned."""
-    trained, described = record.load(profile, Training.CHAPTER), record.load(profile, Data.CHAPTER)
     sentences, learned = [], True
-    for dataset, n in described.items():
+    for dataset, (n, models) in _model_accuracies(profile).items():
         n_classes, test_clips = n[Data.CLASSES], n[Data.CLIPS_PER_SPLIT].get("test", 0)
         chance = 1 / n_classes
         parts = []
-        for key, accuracy in trained[Training.TEST_ACCURACY].items():
-            name, model = split_model_key(key)
-            if name != dataset:
-                continue
-            low, high = significance.share_interval(accuracy * test_clips, test_clips)
-            seeds = trained.get(Training.SEEDS, {}).get(key)
-            train = trained[Training.TRAIN_ACCURACY][key]
+        for m in models:
+            low, high = significance.share_interval(m.accuracy * test_clips, test_clips)
             which = ("genuine training clips (label not flipped, speech present)"
-                     if Training.GENUINE in train else "training clips")
-            parts.append(f"{model} {accuracy:.3f} (95 % interval {_interval(low, high)}"
-                         f"{f', {seeds} seed' + ('s' if seeds > 1 else '') if seeds else ''}; "
-                         f"{which} {train.get(Training.GENUINE, train[Training.ALL]):.3f})")
-            learned &= has_learned(accuracy, chance)
-        if parts:
-            sentences.append(f"{_named(dataset)}: test accuracy {', '.join(parts)}, mean over "
-                             f"seeds, on {test_clips} test clips of {n_classes} classes, where "
-                             f"chance is {chance:.2f}.")
+                     if Training.GENUINE in m.train else "training clips")
+            parts.append(f"{m.model} {m.accuracy:.3f} (95 % interval {_interval(low, high)}"
+                         f"{f', {m.seeds} seed' + ('s' if m.seeds > 1 else '') if m.seeds else ''}; "
+                         f"{which} {m.train.get(Training.GENUINE, m.train[Training.ALL]):.3f})")
+            learned &= has_learned(m.accuracy, chance)
+        sentences.append(f"{_named(dataset)}: test accuracy {', '.join(parts)}, mean over "
+                         f"seeds, on {test_clips} test clips of {n_classes} classes, where "
+                         f"chance is {chance:.2f}.")
     return sentences, learned
 
 
@@ -722,21 +740,15 @@ def _with_ground_truth(profile: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def _answer_models(profile: str, base: str) -> str:
-    trained, described = record.load(profile, Training.CHAPTER), record.load(profile, Data.CHAPTER)
     sentences, learned = [], True
-    for dataset, n in described.items():
-        chance, parts = 1 / n[Data.CLASSES], []
-        for key, accuracy in trained[Training.TEST_ACCURACY].items():
-            name, model = split_model_key(key)
-            if name == dataset:
-                seeds = trained.get(Training.SEEDS, {}).get(key)
-                parts.append(f"{accuracy:.2f} for {model}"
-                             + (f" ({seeds} seeds)" if seeds and seeds > 1 else
-                                " (one seed)" if seeds else ""))
-                learned &= has_learned(accuracy, chance)
-        if parts:
-            sentences.append(f"on {dataset} (chance {chance:.2f}) the models reach test "
-                             f"accuracy {_listed(parts)}")
+    for dataset, (n, models) in _model_accuracies(profile).items():
+        chance = 1 / n[Data.CLASSES]
+        parts = [f"{m.accuracy:.2f} for {m.model}"
+                 + (f" ({m.seeds} seeds)" if m.seeds and m.seeds > 1 else
+                    " (one seed)" if m.seeds else "") for m in models]
+        learned &= all(has_learned(m.accuracy, chance) for m in models)
+        sentences.append(f"on {dataset} (chance {chance:.2f}) the models reach test "
+                         f"accuracy {_listed(parts)}")
     if not sentences:
         return ""
     text = f"{'; '.join(sentences)} ({_link('Training', Training.NOTEBOOK, base)})."
