@@ -763,6 +763,22 @@ def _detected(interval: tuple[float, float]) -> int:
     return separation(interval, (0.5, 0.5))
 
 
+def _kinds_compared(detection: dict[str, dict[str, Any]]) -> str:
+    """Whether the lead score finds the flipped labels better than the non-speech clips: the
+    mechanism the Discussion expects (a flipped label contradicts a learned word, a
+    non-speech clip contradicts nothing and can be memorised), read by :func:`separation`."""
+    if FLIPPED not in detection or NONSPEECH not in detection:
+        return ""
+    flipped, nonspeech = (tuple(detection[kind][LEAD_SCORE][Validation.AUROC_INTERVAL])
+                          for kind in (FLIPPED, NONSPEECH))
+    return {1: "; the flipped labels are found better than the non-speech clips (the intervals "
+               "separate)",
+            -1: "; the non-speech clips are found better than the flipped labels (the intervals "
+                "separate)",
+            0: "; the intervals of the two kinds overlap, so this build does not say which is "
+               "found better"}[separation(flipped, nonspeech)]
+
+
 def _answer_scores(profile: str, base: str) -> str:
     found = _with_ground_truth(profile)
     if found is None:
@@ -777,7 +793,8 @@ def _answer_scores(profile: str, base: str) -> str:
         parts.append(f"the {_hyphenated(kind)} clips are {how}: AUROC "
                      f"{lead[Validation.AUROC]:.2f} (90 % interval {_interval(*interval)})")
     sentence = (f"Ranked by CumulativeAccuracy, the paper's score, {'; '.join(parts)}, where "
-                f"chance is 0.5 ({_link('Validation', Validation.NOTEBOOK, base)})")
+                f"chance is 0.5" + _kinds_compared(n[Validation.DETECTION])
+                + f" ({_link('Validation', Validation.NOTEBOOK, base)})")
     shares = record.load(profile, Difficulty.CHAPTER).get(dataset, {}).get(Difficulty.HARDEST, {})
     flipped = shares.get(FLIPPED)
     if flipped:

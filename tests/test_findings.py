@@ -286,6 +286,19 @@ def test_the_abstract_calls_a_kind_found_only_where_its_interval_clears_chance(
     assert f"the flipped-label clips {words}" in findings.abstract(demo_like)
 
 
+@pytest.mark.parametrize("nonspeech, words", [
+    ((0.81, 0.90), "the flipped labels are found better than the non-speech clips"),
+    ((0.88, 0.97), "the intervals of the two kinds overlap")])
+def test_the_abstract_says_which_kind_is_found_better_only_where_the_intervals_separate(
+        demo_like, nonspeech, words):
+    detection = {kind: {findings.LEAD_SCORE: {record.Validation.AUROC: sum(interval) / 2,
+                                              record.Validation.AUROC_INTERVAL: list(interval)}}
+                 for kind, interval in ((FLIPPED, (0.95, 1.0)), (NONSPEECH, nonspeech))}
+    record.save(demo_like, record.Validation.CHAPTER, {"OfflineKeywords": {
+        record.Validation.DETECTION: detection}})
+    assert words in findings.abstract(demo_like)
+
+
 def test_importance_peaks_are_read_against_the_papers_near_one_kilohertz():
     near = findings._peaks_against_paper({"easy": 900.0, "medium": 1300.0, "hard": 1100.0})
     assert near.endswith("near the paper's 1 kHz in every band")
