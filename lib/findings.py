@@ -401,8 +401,8 @@ def class_correlation(dataset: str, n: dict[str, Any]) -> str:
         "harder classes are recognised **better** at test, unlike in the paper")
     uncertainty = (f", {'exact ' if n_classes <= significance.EXACT_UP_TO else ''}"
                    f"{significance.p_text(p)}" if p == p else "")
-    return (f"**{dataset}**: the correlation of a class's mean difficulty and its test recall "
-            f"is {reading} (Spearman {rho:.2f} over {n_classes} classes{uncertainty}); the "
+    return (f"**{dataset}**, a class's mean difficulty against its test recall: {reading} "
+            f"(Spearman {rho:.2f} over {n_classes} classes{uncertainty}); the "
             f"paper found {n[Classes.DIFFICULTY_TEST_PAPER]:.2f} over "
             f"{n.get(Classes.PAPER_CLASSES, 'its')} {paper} classes. Over so few classes and "
             "other data, only the sign is comparable, not the size.")
@@ -436,8 +436,8 @@ def _real_speech(real: dict[str, Any], augmentation: str) -> str:
                  "ensemble falls back on one class rather than confusing similar words.")
     share = real.get(Inference.MOST_PREDICTED_SHARE)
     if share is not None and share > 0.5:
-        text += (f" One class takes {share:.0%} of the answers, more than the half the demo "
-                 "allows any class.")
+        text += (f" One class takes {share:.0%} of the answers, more than half: the ensemble "
+                 "leans on one class for this voice.")
     return text
 
 
@@ -510,8 +510,8 @@ def validation(profile: str) -> str:
         for kind, found in n.get(Validation.DETECTION, {}).items():
             lead = found[LEAD_SCORE]
             low, high = lead[Validation.AUROC_INTERVAL]
-            parts.append(f"{_hyphenated(kind)} clips are found with AUROC "
-                         f"{lead[Validation.AUROC]:.3f} (90 % interval {low:.3f}–{high:.3f}, "
+            parts.append(f"{_hyphenated(kind)} clips are {_DETECTED[_detected((low, high))]}: "
+                         f"AUROC {lead[Validation.AUROC]:.3f} (90 % interval {low:.3f}–{high:.3f}, "
                          f"{counts.get(kind)} of {train} clips)")
         if parts:
             parts[0] = "ranked by CumulativeAccuracy, " + parts[0]
@@ -757,6 +757,11 @@ def _answer_models(profile: str, base: str) -> str:
                    "test the pipeline, not the method.")
 
 
+#: What :func:`_detected`'s verdicts say of a kind of injected clip.
+_DETECTED = {1: "found", 0: "not told apart from the others",
+             -1: "ranked easier than the others (inverted)"}
+
+
 def _detected(interval: tuple[float, float]) -> int:
     """An AUROC interval read against chance (0.5): +1 the kind is found, -1 it is ranked
     easier than the rest, 0 not told apart (:func:`separation` against the point 0.5)."""
@@ -788,9 +793,7 @@ def _answer_scores(profile: str, base: str) -> str:
     for kind, scores in n[Validation.DETECTION].items():
         lead = scores[LEAD_SCORE]
         interval = tuple(lead[Validation.AUROC_INTERVAL])
-        how = {1: "found", 0: "not told apart from the others",
-               -1: "ranked easier than the others (inverted)"}[_detected(interval)]
-        parts.append(f"the {_hyphenated(kind)} clips are {how}: AUROC "
+        parts.append(f"the {_hyphenated(kind)} clips are {_DETECTED[_detected(interval)]}: AUROC "
                      f"{lead[Validation.AUROC]:.2f} (90 % interval {_interval(*interval)})")
     sentence = (f"Ranked by CumulativeAccuracy, the paper's score, {'; '.join(parts)}, where "
                 f"chance is 0.5" + _kinds_compared(n[Validation.DETECTION])

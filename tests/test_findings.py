@@ -203,7 +203,7 @@ def test_inference_opening_leads_with_real_speech_calibration_and_unknown_words(
     assert text.startswith("**On real human speech, out of domain, the ensemble names 2 of 3")
     assert "*zero* as no (0 runs right)" in text and "*tree* right (4 runs right)" in text
     assert "test accuracy of 0.95" in text and "with the telephone augmentation" in text
-    assert "One class takes 67% of the answers, more than the half" in text
+    assert "One class takes 67% of the answers, more than half" in text
     assert "ECE 0.000, mean top probability 0.90 against accuracy 0.90" in text
     assert "the ensemble is calibrated: ECE" in text
     assert "4 words it never learned" in text and "0.49 against 0.77" in text
@@ -246,7 +246,7 @@ def test_the_class_opening_follows_the_rule(demo_like):
     assert "the same sign as the paper's, not significant at n = 6" in text
     assert "recognised worse" not in text and "exact p = 0.11" in text
     significant = {**numbers, C.P: {DIFFICULTY_TEST: 0.0167}}
-    assert "harder classes are recognised worse at test, as in the paper" in (
+    assert "test recall: harder classes are recognised worse at test, as in the paper (" in (
         findings.class_correlation("OfflineKeywords", significant))
 
 
@@ -363,3 +363,15 @@ def test_edge_shares_are_read_by_their_intervals():
                                           {"easy": [0.1, 0.25], "hard": [0.12, 0.21]}, 0.2)
     assert "no band differs from it beyond its interval" in overlapping
     assert "does not show the paper's hard samples attended at the edges" in overlapping
+
+
+def test_the_validation_opening_calls_an_inverted_score_inverted_not_found(demo_like):
+    detection = {kind: {findings.LEAD_SCORE: {record.Validation.AUROC: auroc,
+                                              record.Validation.AUROC_INTERVAL: interval}}
+                 for kind, auroc, interval in ((FLIPPED, 0.97, [0.94, 0.99]),
+                                               (NONSPEECH, 0.023, [0.0, 0.068]))}
+    record.save(demo_like, record.Validation.CHAPTER, {"OfflineKeywords": {
+        record.Validation.DETECTION: detection}})
+    text = findings.opening(demo_like, record.Validation.CHAPTER)
+    assert "flipped-label clips are found: AUROC 0.970" in text
+    assert "non-speech clips are ranked easier than the others (inverted): AUROC 0.023" in text
