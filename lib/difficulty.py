@@ -217,12 +217,17 @@ HARDEST_FRACTION = 0.1
 
 @dataclass(frozen=True)
 class HardestShare:
-    """How many flagged samples fall in the hardest share of an ordering, and how many would
-    by chance; its fields are the keys of its record."""
+    """How many of an ordering's ``samples`` are flagged, and how many of them fall in its
+    hardest ``hardest_size``; its fields are the keys of its record."""
     flagged: int
     in_hardest: int
     hardest_size: int
-    expected_by_chance: float
+    samples: int
+
+    @property
+    def expected_by_chance(self) -> float:
+        """Flagged samples a random hardest share of that size would hold on average."""
+        return self.flagged * self.hardest_size / self.samples if self.samples else 0.0
 
     def as_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -267,8 +272,7 @@ def hardest_share(ordering: pd.DataFrame, flagged: pd.Series,
     hardest = ordering[ordering["sample_id"].isin(hardest_ids(ordering, fraction))]
     inside = int(hardest["sample_id"].isin(flagged_ids).sum())
     total = int(ordering["sample_id"].isin(flagged_ids).sum())
-    return HardestShare(total, inside, len(hardest),
-                        total * len(hardest) / max(len(ordering), 1))
+    return HardestShare(total, inside, len(hardest), len(ordering))
 
 
 def key_numbers(orderings: dict[str, pd.DataFrame], engine: str,

@@ -548,11 +548,9 @@ def hardest_reading(share: HardestShare, kind: str) -> str:
     a one-sided hypergeometric p under :data:`SIGNIFICANT_AT` says it does."""
     from scipy import stats
 
-    samples = round(share.hardest_size * share.flagged / share.expected_by_chance) \
-        if share.expected_by_chance else 0
-    if not share.flagged or not samples:
+    if not share.flagged or not share.samples:
         return f"no {kind} samples to count"
-    p = float(stats.hypergeom.sf(share.in_hardest - 1, samples, share.flagged,
+    p = float(stats.hypergeom.sf(share.in_hardest - 1, share.samples, share.flagged,
                                  share.hardest_size))
     if is_effect(p=p):
         times = share.in_hardest / share.expected_by_chance

@@ -155,8 +155,8 @@ def test_hardest_share_counts_flagged_samples_by_id():
                              "rank": np.linspace(0, 1, 10)})
     flagged = pd.Series([True, True, False], index=["j", "a", "x"])
     share = difficulty.hardest_share(ordering, flagged, 0.1)
-    assert share == difficulty.HardestShare(flagged=2, in_hardest=1, hardest_size=1,
-                                            expected_by_chance=0.2)
+    assert share == difficulty.HardestShare(flagged=2, in_hardest=1, hardest_size=1, samples=10)
+    assert share.expected_by_chance == 0.2
     assert difficulty.HardestShare(**share.as_record()) == share  # the record reads back
 
 

@@ -30,8 +30,8 @@ DEMO_LIKE = {
         Df.SAMPLES: 600, Df.MODEL_AGREEMENT: {"rho": 0.7412, "n": 600, "p": 0.0},
         Df.RANK_VS_SNR: {"rho": -0.0992, "n": 552, "p": 0.0197},
         Df.HARDEST_FRACTION: 0.1,
-        Df.HARDEST: {FLIPPED: HardestShare(24, 24, 62, 2.48).as_record(),
-                     NONSPEECH: HardestShare(24, 10, 62, 2.48).as_record()}}},
+        Df.HARDEST: {FLIPPED: HardestShare(24, 24, 62, 600).as_record(),
+                     NONSPEECH: HardestShare(24, 10, 62, 600).as_record()}}},
     C.CHAPTER: {"OfflineKeywords": {C.CLASSES: 6, C.CORRELATIONS: {DIFFICULTY_TEST: -0.7143},
                                     C.P: {DIFFICULTY_TEST: 0.1361},
                                     C.DIFFICULTY_TEST_PAPER: -0.5936, C.PAPER_CLASSES: 35}},
@@ -347,9 +347,9 @@ def test_the_discussion_sorts_findings_into_agreeing_and_not_by_the_rules(demo_l
 
 
 def test_the_hardest_band_is_called_hard_only_when_it_holds_more_than_chance():
-    hard = findings.hardest_reading(HardestShare(24, 23, 60, 2.4), "flipped label")
+    hard = findings.hardest_reading(HardestShare(24, 23, 60, 600), "flipped label")
     assert hard.startswith("the hardest band is hard: it holds 10 times") and "p < 0.001" in hard
-    loose = findings.hardest_reading(HardestShare(24, 4, 60, 2.4), "flipped label")
+    loose = findings.hardest_reading(HardestShare(24, 4, 60, 600), "flipped label")
     assert loose.startswith("the hardest band holds no more flipped label samples than chance")
 
 
