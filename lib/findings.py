@@ -331,6 +331,31 @@ def selection(profile: str) -> str:
     return " ".join(sentences)
 
 
+def faithfulness_reading(faithful: dict[str, dict[str, Any]]) -> str:
+    """What the masking check shows over its shares (share -> the record of
+    :func:`lib.explain.faithfulness_summary`): Grad-CAM's cells matter more than random ones
+    at a share only where the 90 % interval of the difference lies above zero."""
+    signs = {share: separation(tuple(d[Explanations.DIFFERENCE_INTERVAL]), (0.0, 0.0))
+             for share, d in sorted(faithful.items(), key=lambda item: float(item[0]))}
+    named = {sign: _listed([f"{float(share):.0%}" for share, s in signs.items() if s == sign])
+             for sign in (1, 0, -1) if sign in signs.values()}
+    if set(signs.values()) == {1}:
+        return ("masking the cells Grad-CAM ranks highest hurts the explained class more than "
+                "masking as many random cells at every share, beyond the 90 % intervals: the "
+                "maps point at evidence the model uses")
+    if set(signs.values()) == {-1}:
+        return ("masking the cells Grad-CAM ranks highest hurts the explained class less than "
+                "masking random cells at every share: these maps are less informative than "
+                "random cells")
+    if set(signs.values()) == {0}:
+        return ("at no share does the 90 % interval of the difference exclude zero: at this "
+                "size the maps are not shown to point at evidence more than random cells do")
+    return "; ".join(part for part in (
+        f"Grad-CAM's cells matter more than random ones at {named[1]} masked" if 1 in named
+        else "", f"less at {named[-1]}" if -1 in named else "",
+        f"at {named[0]} the interval includes zero" if 0 in named else "") if part)
+
+
 def explanations(profile: str) -> str:
     sentences = []
     for dataset, n in record.load(profile, Explanations.CHAPTER).items():
@@ -350,6 +375,8 @@ def explanations(profile: str) -> str:
                          f"{_interval(*drops[Explanations.DIFFERENCE_INTERVAL])}, "
                          f"n = {drops[Explanations.MAPS]} maps")
         sentence += ")"
+        if all(Explanations.DIFFERENCE_INTERVAL in d for d in faithful.values()):
+            sentence += f"; over every masked share, {faithfulness_reading(faithful)}"
         peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
         if peaks:
             sentence += f"; {_peaks_against_paper(peaks)}"
@@ -432,7 +459,8 @@ def _real_speech(real: dict[str, Any], augmentation: str) -> str:
               if w[Inference.PREDICTION] != word}
     missed = sum(w[Inference.PREDICTION] != word for word, w in real[Inference.PER_WORD].items())
     if missed > 1 and len(misses) == 1:
-        text += (f" All {missed} misses are answered *{next(iter(misses))}*: on this voice the "
+        text += (f" {'Both' if missed == 2 else f'All {missed}'} misses are answered "
+                 f"*{next(iter(misses))}*: on this voice the "
                  "ensemble falls back on one class rather than confusing similar words.")
     share = real.get(Inference.MOST_PREDICTED_SHARE)
     if share is not None and share > 0.5:
@@ -566,8 +594,8 @@ def _pruning_verdict(n: dict[str, Any], yardstick: float) -> str:
     moved, largest = _beyond_reseeding(
         {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
         yardstick)
-    return (f"removing {_listed(moved)} changes test accuracy beyond what reseeding a run does"
-            if moved else "no rule changes test accuracy beyond what reseeding a run does at "
+    return (f"test accuracy moves beyond what reseeding a run does without the "
+            f"{' or the '.join(moved)}" if moved else "no rule changes test accuracy beyond what reseeding a run does at "
             f"this size (the largest change: {largest})")
 
 
@@ -855,9 +883,10 @@ def _answer_attention(profile: str, base: str) -> str:
             drops = faithful[share]
             interval = drops.get(Explanations.DIFFERENCE_INTERVAL)
             difference = drops[Explanations.DROP_GRADCAM] - drops[Explanations.DROP_RANDOM]
-            matters = ("matter to the model more than random cells" if interval
-                       and is_effect(interval=tuple(interval)) else
-                       "do not matter to the model more than random cells, at this size")
+            matters = {1: "matter to the model more than random cells",
+                       -1: "matter to the model **less** than random cells",
+                       0: "do not matter to the model more than random cells, at this size"}[
+                separation(tuple(interval), (0.0, 0.0)) if interval else 0]
             parts.append(f"its top {float(share):.0%} of cells {matters} (difference in the "
                          f"explained class's probability {difference:+.2f}"
                          + (f", 90 % interval {_interval(*interval)}" if interval else "") + ")")
@@ -923,6 +952,25 @@ def abstract(profile: str) -> str:
 
 # --- The discussion: what agrees with the paper, what does not, what to do ------------------
 
+def _edges_against_paper(dataset: str, n: dict[str, Any]) -> tuple[int, str]:
+    """The paper's reading of its time figure (hard samples attended at the clip's edges) on
+    one dataset's record: hard against easy edge share, by :func:`separation` of their
+    intervals; ``(0, "")`` where the record has no intervals."""
+    edges, intervals = n.get(Explanations.EDGE_SHARE, {}), n.get(Explanations.EDGE_SHARE_INTERVAL, {})
+    if "hard" not in intervals or "easy" not in intervals:
+        return 0, ""
+    order = separation(tuple(intervals["hard"]), tuple(intervals["easy"]))
+    shares = (f"(edge share {edges['hard']:.2f}, {_interval(*intervals['hard'])}, against "
+              f"{edges['easy']:.2f}, {_interval(*intervals['easy'])})")
+    return order, {
+        1: f"On {dataset}, hard samples draw more of Grad-CAM's importance to the clip's edges "
+           f"than easy ones {shares}, as the paper read its time figure.",
+        -1: f"On {dataset}, hard samples draw less of Grad-CAM's importance to the clip's edges "
+            f"than easy ones {shares}, unlike the paper's reading of its time figure.",
+        0: f"On {dataset}, hard and easy samples' shares of Grad-CAM's importance at the clip's "
+           f"edges overlap {shares}: this build does not show the paper's edge effect."}[order]
+
+
 def _agreements(profile: str) -> tuple[list[str], list[str]]:
     """The findings that agree with the paper's, and those that do not (or not yet), each a
     sentence from a record by the rules above."""
@@ -957,6 +1005,9 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
             if peaks:
                 text = f"On {dataset}, {_peaks_against_paper(peaks)}."
                 (agree if "in every band" in text else differ).append(text)
+            order, text = _edges_against_paper(dataset, n)
+            if text:
+                (agree if order > 0 else differ).append(text)
     except record.RecordMissing:
         pass
     found = None

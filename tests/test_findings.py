@@ -171,8 +171,9 @@ def test_pruning_opening_reads_each_point_against_the_seed_spread(demo_like):
     assert "0.975 (+0.017)" in text and "chance 0.17" in text and "120 test clips" in text
     # one seed: a difference of two runs has spread sqrt(2) x 0.01; twice that (0.028) is
     # larger than two test clips (0.017)
-    assert text.startswith("**OfflineKeywords** (stand-in for SpeechCommands): removing easiest "
-                           "10% (-0.058) changes test accuracy beyond what reseeding")
+    assert text.startswith("**OfflineKeywords** (stand-in for SpeechCommands): test accuracy "
+                           "moves beyond what reseeding a run does without the easiest 10% "
+                           "(-0.058).")
     assert "beyond 0.028" in text
     assert "not** learned" not in text
     numbers = record.load(demo_like, P.CHAPTER)
@@ -346,6 +347,17 @@ def test_the_discussion_sorts_findings_into_agreeing_and_not_by_the_rules(demo_l
     assert "Harder classes of OfflineKeywords are recognised worse at test" in agree
 
 
+@pytest.mark.parametrize("hard, where", [([0.10, 0.12], "agree"), ([0.07, 0.10], "differ")])
+def test_the_discussion_sorts_the_edge_effect_by_its_intervals(demo_like, hard, where):
+    explained = {**DEMO_LIKE[E.CHAPTER]["OfflineKeywords"],
+                 E.EDGE_SHARE_INTERVAL: {"easy": [0.07, 0.09], "hard": hard}}
+    record.save(demo_like, E.CHAPTER, {"OfflineKeywords": explained})
+    agree, differ = findings.discussion(demo_like).split("**Where it does not, or not yet.**")
+    sentence = ("hard samples draw more of Grad-CAM's importance" if where == "agree" else
+                "hard and easy samples' shares of Grad-CAM's importance at the clip's edges overlap")
+    assert sentence in (agree if where == "agree" else differ)
+
+
 def test_the_hardest_band_is_called_hard_only_when_it_holds_more_than_chance():
     hard = findings.hardest_reading(HardestShare(24, 23, 60, 600), "flipped label")
     assert hard.startswith("the hardest band is hard: it holds 10 times") and "p < 0.001" in hard
@@ -375,3 +387,30 @@ def test_the_validation_opening_calls_an_inverted_score_inverted_not_found(demo_
     text = findings.opening(demo_like, record.Validation.CHAPTER)
     assert "flipped-label clips are found: AUROC 0.970" in text
     assert "non-speech clips are ranked easier than the others (inverted): AUROC 0.023" in text
+
+
+def _masked(*intervals):
+    return {str(share): {E.DROP_GRADCAM: 0.4, E.DROP_RANDOM: 0.35, E.MAPS: 540,
+                         E.DIFFERENCE_INTERVAL: list(interval)}
+            for share, interval in zip((0.05, 0.1, 0.2), intervals)}
+
+
+def test_grad_cam_is_called_faithful_only_at_shares_whose_interval_clears_zero():
+    assert "the maps point at evidence the model uses" in findings.faithfulness_reading(
+        _masked((0.05, 0.1), (0.01, 0.05), (0.02, 0.03)))
+    mixed = findings.faithfulness_reading(_masked((0.05, 0.1), (-0.001, 0.05), (-0.03, -0.02)))
+    assert mixed == ("Grad-CAM's cells matter more than random ones at 5% masked; less at 20%; "
+                     "at 10% the interval includes zero")
+    assert "not shown" in findings.faithfulness_reading(
+        _masked((-0.05, 0.1), (-0.001, 0.05), (-0.02, 0.03)))
+
+
+@pytest.mark.parametrize("interval, words", [
+    ((0.01, 0.05), "matter to the model more than random cells"),
+    ((-0.001, 0.05), "do not matter to the model more than random cells, at this size"),
+    ((-0.05, -0.01), "matter to the model **less** than random cells")])
+def test_the_abstract_reads_the_masking_difference_by_its_interval(demo_like, interval, words):
+    explained = {**DEMO_LIKE[E.CHAPTER]["OfflineKeywords"], E.FAITHFULNESS: _masked(
+        (0.0, 0.1), interval)}
+    record.save(demo_like, E.CHAPTER, {"OfflineKeywords": explained})
+    assert f"its top 10% of cells {words}" in findings.abstract(demo_like)
