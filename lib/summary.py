@@ -39,7 +39,7 @@ def _row(dataset: str, quantity: str, ours: float | None, paper: float | None,
 
 
 #: The quantity of the :func:`beside_paper` row of the paper's class-level finding.
-DIFFICULTY_TEST_ROW = f"Spearman over classes: {record.DIFFICULTY_TEST}"
+DIFFICULTY_TEST_ROW = f"Spearman: {classes.CORRELATION_NAMES[record.DIFFICULTY_TEST]}"
 
 
 def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
@@ -66,7 +66,7 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
             paper = (paper_correlations["Spearmanr"].get(base)
                      if base in paper_correlations.index else None)
             p = p_values.get(base)
-            rows.append(_row(dataset, f"Spearman over classes: {base}", value, paper,
+            rows.append(_row(dataset, f"Spearman: {classes.CORRELATION_NAMES[base]}", value, paper,
                              f"{by_class[Classes.CLASSES]} classes"
                              + ("" if p is None or p != p else f", {significance.p_text(p)}")
                              + f"; paper: {len(classes.published_overview(paper_dataset))} "

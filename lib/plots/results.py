@@ -22,7 +22,7 @@ def beside_paper(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Figure:
     if "chance" in rows and rows["chance"].notna().any():
         ax.scatter(rows["chance"], y, marker="|", s=200, color="0.4", zorder=2,
                    label="chance on our data (accuracy rows)")
-    ax.set_yticks(y, [f"{r.quantity.removeprefix('Spearman over classes: ')}\n({r.dataset})"
+    ax.set_yticks(y, [f"{r.quantity.removeprefix('Spearman: ')}\n({r.dataset})"
                       for r in rows.itertuples()], fontsize=8)
     ax.axvline(0, color="0.5", lw=0.8)
     ax.set_xlim(-1.05, 1.05)
