@@ -878,18 +878,8 @@ def _answer_attention(profile: str, base: str) -> str:
         parts = []
         if peaks:
             parts.append(_peaks_against_paper(peaks))
-        if faithful:
-            share = min(faithful, key=lambda f: abs(float(f) - 0.1))
-            drops = faithful[share]
-            interval = drops.get(Explanations.DIFFERENCE_INTERVAL)
-            difference = drops[Explanations.DROP_GRADCAM] - drops[Explanations.DROP_RANDOM]
-            matters = {1: "matter to the model more than random cells",
-                       -1: "matter to the model **less** than random cells",
-                       0: "do not matter to the model more than random cells, at this size"}[
-                separation(tuple(interval), (0.0, 0.0)) if interval else 0]
-            parts.append(f"its top {float(share):.0%} of cells {matters} (difference in the "
-                         f"explained class's probability {difference:+.2f}"
-                         + (f", 90 % interval {_interval(*interval)}" if interval else "") + ")")
+        if faithful and all(Explanations.DIFFERENCE_INTERVAL in d for d in faithful.values()):
+            parts.append(f"in the masking check, {faithfulness_reading(faithful)}")
         if parts:
             sentences.append(f"On {dataset}, " + "; ".join(parts)
                              + f" ({_link('Explanations', Explanations.NOTEBOOK, base)}).")
