@@ -91,7 +91,7 @@ def edge_focus(table: pd.DataFrame, fraction: float, title: str,
 def faithfulness(means: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> plt.Figure:
     """Mean drop in the explained class's probability when the top Grad-CAM cells are masked,
     against as many random cells (``means``: indexed by band and masked share)."""
-    fig, ax = new_axes(ax, (6, 3.8))
+    fig, ax = new_axes(ax, (7.5, 3.8))
     for band, colour in BAND_COLOURS.items():
         if band not in means.index.get_level_values(0):
             continue
@@ -103,7 +103,7 @@ def faithfulness(means: pd.DataFrame, title: str, ax: plt.Axes | None = None) ->
     ax.axhline(0, color="#7f7f7f", lw=0.8)
     ax.set_xlabel("spectrogram cells masked (% of all)")
     ax.set_ylabel("drop in explained-class probability")
-    legend_beside(ax, fontsize=7, ncol=2)
+    legend_beside(ax, fontsize=7)
     ax.set_title(title)
     return finished(fig)
 
