@@ -45,7 +45,7 @@ def accuracy(table: pd.DataFrame, reseeded: pd.Series, chance: float, title: str
     if chance >= low:
         ax.axhline(chance, color="0.5", ls=":", label=f"chance ({chance:.2f})")
     ax.set_ylim(max(low, 0), min(1.0, max(table["high"].max(), reseeded.max())) + 0.01)
-    ax.set_xlim(left=-1)
+    ax.set_xlim(-1, 100 * table["fraction"].max() + 1)
     legend_beside(ax, fontsize=8)
     ax.set_title(f"{title}\nchance is {chance:.2f}" + (" (below the axis)" if chance < low else ""))
     return finished(fig)
