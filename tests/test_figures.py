@@ -112,3 +112,18 @@ def test_hollow_markers_are_told_apart_by_their_edge_colour():
         ax.plot([0], [0.5], "o", mfc="none", color=colour, label=f"{band}: importance peak")
     plots.legend_beside(ax)
     assert plots.problems(fig) == []
+
+
+def test_a_title_written_over_the_y_label_fails_and_the_pacing_figure_passes():
+    from lib.plots import curricula as curricula_figures
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([1, 2], [3, 4])
+    ax.set_ylabel("training samples drawn from (count)")
+    ax.set_title("OfflineKeywords: training samples each epoch draws from, a long title")
+    fig.tight_layout()
+    assert any(p.startswith("title 'OfflineKeywords") and p.endswith("covers the y label")
+               for p in plots.problems(fig))
+    fig = curricula_figures.pacing([120, 224, 330, 440, 545, 600], 600,
+                                   "SyntheticScenes: training samples each epoch draws from")
+    assert plots.problems(fig) == []

@@ -88,7 +88,7 @@ def problems(fig: plt.Figure) -> list[str]:
     against each artist's), a band or point of a quantity in [0, 1] drawn outside it, two
     legend entries of one panel that look alike (one colour, one line style and marker: a
     colour may be shared only where the style tells the series apart, as a band's two
-    quantities, solid and dashed)."""
+    quantities, solid and dashed), a title written over an axis label."""
     fig.canvas.draw()
     found: list[str] = []
     for ax in fig.axes:
@@ -104,6 +104,12 @@ def problems(fig: plt.Figure) -> list[str]:
                              and looks[j] == look), None)
                 if twin is not None:
                     found.append(f"{twin!r} and {texts[i]!r} share a colour and a style")
+        title = ax.title
+        if title.get_text():
+            box = title.get_window_extent()
+            found += [f"title {title.get_text()!r} covers the {name}" for name, text in
+                      (("y label", ax.yaxis.label), ("x label", ax.xaxis.label))
+                      if text.get_text() and text.get_window_extent().overlaps(box)]
         label = ax.get_ylabel().lower()
         if any(word in label for word in UNIT_INTERVAL) and \
                 not any(word in label for word in NOT_BOUNDED):

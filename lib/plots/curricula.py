@@ -17,7 +17,7 @@ SCHEDULE_COLOURS = {"curriculum": "#2ca02c", "anti": "#d62728", "random": "#7f7f
 def pacing(sizes: list[int], samples: int, title: str, ax: plt.Axes | None = None
            ) -> plt.Figure:
     """Training samples each epoch draws from under the pacing, against the whole split."""
-    fig, ax = new_axes(ax, (6.0, 3.0))
+    fig, ax = new_axes(ax, (7.5, 3.2))
     epochs = np.arange(1, len(sizes) + 1)
     ax.step(epochs, sizes, where="mid", color=SCHEDULE_COLOURS["curriculum"], lw=2,
             label="paced (every schedule)")

@@ -42,7 +42,7 @@ def class_ranks(ordering: pd.DataFrame, dataset: str, ax: plt.Axes | None = None
     mark_injected(ax, table, "x", "rank")
     ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
     ax.set_xlabel("labelled class (ordered by mean rank)")
-    ax.set_ylabel("normalised rank (0 easiest, 1 hardest)")
+    ax.set_ylabel("normalised rank\n(0 easiest, 1 hardest)")
     ax.set_ylim(-0.03, 1.03)
     ax.set_title(f"{dataset}: difficulty per class")
     if "kind" in table:
@@ -94,7 +94,7 @@ def rank_vs_snr(genuine: pd.DataFrame, correlation: Correlation, dataset: str,
     fig, ax = new_axes(ax, (6, 3.6))
     ax.scatter(genuine["snr_db"], genuine["rank"], s=12, alpha=0.6, color="#7f7f7f")
     ax.set_xlabel("signal-to-noise ratio of the clip (dB)")
-    ax.set_ylabel("normalised rank (0 easiest, 1 hardest)")
+    ax.set_ylabel("normalised rank\n(0 easiest, 1 hardest)")
     ax.set_ylim(-0.03, 1.03)
     ax.set_title(f"{dataset}: difficulty vs SNR, genuine clips\n{correlation}")
     return finished(fig)

@@ -71,7 +71,7 @@ def edge_focus(table: pd.DataFrame, fraction: float, title: str,
                ax: plt.Axes | None = None) -> plt.Figure:
     """Share of Grad-CAM importance in the first and last ``fraction`` of the time axis, per
     band (a point per sample and run), against what a map ignoring time would give."""
-    fig, ax = new_axes(ax, (5.6, 3.6))
+    fig, ax = new_axes(ax, (7.0, 4.0))
     bands = [b for b in BAND_COLOURS if b in set(table["band"])]
     ax.boxplot([table[table["band"] == b]["edge_share"] for b in bands],
                positions=range(len(bands)), widths=0.5, showfliers=False)
@@ -82,8 +82,8 @@ def edge_focus(table: pd.DataFrame, fraction: float, title: str,
                    color=BAND_COLOURS[band])
     ax.axhline(2 * fraction, ls=":", color="#7f7f7f", label="uniform over time")
     ax.set_xticks(range(len(bands)), bands)
-    ax.set(xlabel="difficulty band", ylabel=f"importance share in first + last {fraction:.0%} "
-           "of time", ylim=(0, 1), title=title)
+    ax.set(xlabel="difficulty band", ylabel=f"importance share in the first\nand last "
+           f"{fraction:.0%} of time", ylim=(0, 1), title=title)
     legend_beside(ax, fontsize=8)
     return finished(fig)
 

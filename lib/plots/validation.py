@@ -36,7 +36,7 @@ def snr_binned(table: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> p
                     textcoords="offset points", xytext=(4, 6))
     ax.axhline(0.5, color="0.5", ls=":", label="mean rank of all samples")
     ax.set_xlabel("signal-to-noise ratio, bin median (dB)")
-    ax.set_ylabel("mean normalised rank (0 easiest, 1 hardest)")
+    ax.set_ylabel("mean normalised rank\n(0 easiest, 1 hardest)")
     ax.set_ylim(0, 1)
     legend_beside(ax, fontsize=8)
     ax.set_title(title)
