@@ -51,10 +51,7 @@ def is_effect(p: float | None = None, interval: tuple[float, float] | None = Non
     undefined p or interval is no effect."""
     if p is not None:
         return p == p and p < SIGNIFICANT_AT
-    if interval is not None:
-        low, high = interval
-        return low == low and high == high and (low > null or high < null)
-    return False
+    return interval is not None and separation(interval, (null, null)) != 0
 
 
 def correlation_claim(rho: float, n: int, p: float, paper_rho: float | None, effect: str,
@@ -174,9 +171,10 @@ def _accuracies(profile: str) -> tuple[list[str], bool]:
             low, high = significance.share_interval(m.accuracy * test_clips, test_clips)
             which = ("genuine training clips (label not flipped, speech present)"
                      if Training.GENUINE in m.train else "training clips")
+            seeds = f", {m.seeds} seed{'s' if m.seeds > 1 else ''}" if m.seeds else ""
             parts.append(f"{m.model} {m.accuracy:.3f} (95 % interval {_interval(low, high)}"
-                         f"{f', {m.seeds} seed' + ('s' if m.seeds > 1 else '') if m.seeds else ''}; "
-                         f"{which} {m.train.get(Training.GENUINE, m.train[Training.ALL]):.3f})")
+                         f"{seeds}; {which} "
+                         f"{m.train.get(Training.GENUINE, m.train[Training.ALL]):.3f})")
             learned &= has_learned(m.accuracy, chance)
         sentences.append(f"{_named(dataset)}: test accuracy {', '.join(parts)}, mean over "
                          f"seeds, on {test_clips} test clips of {n_classes} classes, where "
@@ -240,11 +238,16 @@ PAPER_IMPORTANCE_PEAK_HZ = 1000.0
 NEAR_FACTOR = 2 ** 0.5  # half an octave either way
 
 
+def _near_paper_peak(peaks: dict[str, float]) -> list[str]:
+    """The bands whose importance peaks within :data:`NEAR_FACTOR` of the paper's."""
+    return [b for b in BANDS if b in peaks
+            and 1 / NEAR_FACTOR <= peaks[b] / PAPER_IMPORTANCE_PEAK_HZ <= NEAR_FACTOR]
+
+
 def _peaks_against_paper(peaks: dict[str, float]) -> str:
     """Grad-CAM's importance peak per band, and where it lies against the paper's near 1 kHz."""
     shown = ", ".join(f"{peaks[b] / 1000:.1f} kHz ({b})" for b in BANDS if b in peaks)
-    near = [b for b in BANDS if b in peaks
-            and 1 / NEAR_FACTOR <= peaks[b] / PAPER_IMPORTANCE_PEAK_HZ <= NEAR_FACTOR]
+    near = _near_paper_peak(peaks)
     where = (f"near the paper's {PAPER_IMPORTANCE_PEAK_HZ / 1000:.0f} kHz in every band" if
              len(near) == len([b for b in BANDS if b in peaks]) else
              f"unlike the paper's peak near {PAPER_IMPORTANCE_PEAK_HZ / 1000:.0f} kHz"
@@ -388,6 +391,14 @@ def explanations(profile: str) -> str:
     return " ".join(sentences)
 
 
+def _hard_against_easy(intervals: dict[str, list[float]]) -> int | None:
+    """The hard band's edge share against the easy band's, by :func:`separation` of their
+    intervals; ``None`` where either has none."""
+    if "hard" not in intervals or "easy" not in intervals:
+        return None
+    return separation(tuple(intervals["hard"]), tuple(intervals["easy"]))
+
+
 def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
                    uniform: float) -> str:
     """The share of Grad-CAM importance at the clip's edges per band, with its interval, and
@@ -406,8 +417,8 @@ def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
                  if below else "", f"more in the {_listed(above)} band"
                  f"{'s' if len(above) > 1 else ''}" if above else "") if part)
                 or "no band differs from it beyond its interval"))
-    if "hard" in intervals and "easy" in intervals:
-        order = separation(tuple(intervals["hard"]), tuple(intervals["easy"]))
+    order = _hard_against_easy(intervals)
+    if order is not None:
         text += ("; hard samples draw more importance to the edges than easy ones, as in the "
                  "paper" if order > 0 else "; hard samples draw less importance to the edges "
                  "than easy ones, unlike in the paper" if order < 0 else
@@ -416,16 +427,18 @@ def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
     return text
 
 
+#: The paper's class-level result in words, and its opposite (:func:`correlation_claim`).
+CLASS_EFFECT = ("harder classes are recognised worse at test, as in the paper",
+                "harder classes are recognised **better** at test, unlike in the paper")
+
+
 def class_correlation(dataset: str, n: dict[str, Any]) -> str:
     """The paper's class-level result for one dataset, ours beside the paper's."""
     rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
     p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
     paper = LAYOUTS[dataset].paper_dataset if dataset in LAYOUTS else dataset
     n_classes = n[Classes.CLASSES]
-    reading = correlation_claim(
-        rho, n_classes, p, n[Classes.DIFFICULTY_TEST_PAPER],
-        "harder classes are recognised worse at test, as in the paper",
-        "harder classes are recognised **better** at test, unlike in the paper")
+    reading = correlation_claim(rho, n_classes, p, n[Classes.DIFFICULTY_TEST_PAPER], *CLASS_EFFECT)
     uncertainty = (f", {'exact ' if n_classes <= significance.EXACT_UP_TO else ''}"
                    f"{significance.p_text(p)}" if p == p else "")
     return (f"**{dataset}**, a class's mean difficulty against its test recall: {reading} "
@@ -455,12 +468,11 @@ def _real_speech(real: dict[str, Any], augmentation: str) -> str:
             f" of {words} words right**, against a test accuracy of {synthetic:.2f} on held-out "
             f"synthetic voices (the mean over its runs; models trained {trained}): {per_word}. "
             "One recording per word is a handful of yes/no answers, not an accuracy estimate.")
-    misses = {w[Inference.PREDICTION] for word, w in real[Inference.PER_WORD].items()
-              if w[Inference.PREDICTION] != word}
-    missed = sum(w[Inference.PREDICTION] != word for word, w in real[Inference.PER_WORD].items())
-    if missed > 1 and len(misses) == 1:
-        text += (f" {'Both' if missed == 2 else f'All {missed}'} misses are answered "
-                 f"*{next(iter(misses))}*: on this voice the "
+    misses = [w[Inference.PREDICTION] for word, w in real[Inference.PER_WORD].items()
+              if w[Inference.PREDICTION] != word]
+    if len(misses) > 1 and len(set(misses)) == 1:
+        text += (f" {'Both' if len(misses) == 2 else f'All {len(misses)}'} misses are answered "
+                 f"*{misses[0]}*: on this voice the "
                  "ensemble falls back on one class rather than confusing similar words.")
     share = real.get(Inference.MOST_PREDICTED_SHARE)
     if share is not None and share > 0.5:
@@ -594,9 +606,11 @@ def _pruning_verdict(n: dict[str, Any], yardstick: float) -> str:
     moved, largest = _beyond_reseeding(
         {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
         yardstick)
-    return (f"test accuracy moves beyond what reseeding a run does without the "
-            f"{' or the '.join(moved)}" if moved else "no rule changes test accuracy beyond what reseeding a run does at "
-            f"this size (the largest change: {largest})")
+    if moved:
+        return f"test accuracy moves beyond what reseeding a run does without the " \
+               f"{' or the '.join(moved)}"
+    return ("no rule changes test accuracy beyond what reseeding a run does at this size "
+            f"(the largest change: {largest})")
 
 
 def _pruning_pattern(points: dict[str, dict[str, Any]], yardstick: float) -> str:
@@ -859,9 +873,7 @@ def _answer_classes(profile: str, base: str) -> str:
         rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
         p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
         claim = correlation_claim(rho, n[Classes.CLASSES], p, n[Classes.DIFFICULTY_TEST_PAPER],
-                                  "harder classes are recognised worse at test, as in the paper",
-                                  "harder classes are recognised better at test, unlike in the "
-                                  "paper")
+                                  *CLASS_EFFECT)
         sentences.append(f"Across the classes of {dataset}, mean difficulty against test "
                          f"recall: {claim} "
                          f"(Spearman {rho:.2f}, {significance.p_text(p)}; the paper "
@@ -947,9 +959,9 @@ def _edges_against_paper(dataset: str, n: dict[str, Any]) -> tuple[int, str]:
     one dataset's record: hard against easy edge share, by :func:`separation` of their
     intervals; ``(0, "")`` where the record has no intervals."""
     edges, intervals = n.get(Explanations.EDGE_SHARE, {}), n.get(Explanations.EDGE_SHARE_INTERVAL, {})
-    if "hard" not in intervals or "easy" not in intervals:
+    order = _hard_against_easy(intervals)
+    if order is None:
         return 0, ""
-    order = separation(tuple(intervals["hard"]), tuple(intervals["easy"]))
     shares = (f"(edge share {edges['hard']:.2f}, {_interval(*intervals['hard'])}, against "
               f"{edges['easy']:.2f}, {_interval(*intervals['easy'])})")
     return order, {
@@ -993,8 +1005,10 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
         for dataset, n in record.load(profile, Explanations.CHAPTER).items():
             peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
             if peaks:
-                text = f"On {dataset}, {_peaks_against_paper(peaks)}."
-                (agree if "in every band" in text else differ).append(text)
+                near_everywhere = len(_near_paper_peak(peaks)) == len(
+                    [b for b in BANDS if b in peaks])
+                (agree if near_everywhere else differ).append(
+                    f"On {dataset}, {_peaks_against_paper(peaks)}.")
             order, text = _edges_against_paper(dataset, n)
             if text:
                 (agree if order > 0 else differ).append(text)

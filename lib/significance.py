@@ -51,9 +51,15 @@ def spearman(a: pd.Series, b: pd.Series) -> Correlation:
     rho = float(np.corrcoef(x, y)[0, 1])
     if n > EXACT_UP_TO:
         return Correlation(rho, n, spearman_p(rho, n))
-    permuted = np.array([np.corrcoef(x, np.array(order))[0, 1]
-                         for order in itertools.permutations(y)])
+    permuted = _permutation_rhos(x, y)
     return Correlation(rho, n, float(np.mean(np.abs(permuted) >= abs(rho) - 1e-12)))
+
+
+def _permutation_rhos(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The correlation of ``x`` with every ordering of ``y``: the exact null distribution of
+    a rank correlation over few points."""
+    return np.array([np.corrcoef(x, np.array(order))[0, 1]
+                     for order in itertools.permutations(y)])
 
 
 def spearman_p(rho: float, n: int) -> float:
@@ -76,8 +82,7 @@ def critical_rho(n: int, alpha: float = 0.05) -> float:
         t = stats.t.ppf(1 - alpha / 2, n - 2)
         return float(t / math.sqrt(n - 2 + t * t))
     ranks = np.arange(n, dtype=float)
-    values = np.sort(np.abs([np.corrcoef(ranks, order)[0, 1]
-                             for order in itertools.permutations(ranks)]))
+    values = np.sort(np.abs(_permutation_rhos(ranks, ranks)))
     for rho in np.unique(np.round(values, 12)):
         if np.mean(values >= rho - 1e-12) < alpha:
             return float(rho)
