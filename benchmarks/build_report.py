@@ -20,8 +20,7 @@ passes). Each notebook's minutes split three ways:
 ``data/<profile>`` and ``results/<profile>``), timing the whole command and noting the machine's load before and
 after. ``--pytest-log`` adds pytest's closing line of a ``make test`` run. Writes
 ``results/benchmarks/build_<profile>.json`` and ``book/measured/build_<profile>.md``, and
-rewrites the build figures between the ``build_<profile>`` markers of the README and
-``book/reproduce.md``.
+rewrites the build figures between the ``build_<profile>`` markers of ``book/reproduce.md``.
 
 Run:  .venv/bin/python benchmarks/build_report.py --profile demo [--fresh] [--pytest-log LOG]
       [--wall-seconds N] [--note TEXT]
@@ -163,7 +162,7 @@ def rewrite_block(file: Path, name: str, text: str) -> None:
 
 
 def build_sentence(profile: str, report: dict) -> str:
-    """The figures the README and the Reproduce chapter state, from the report."""
+    """The figures the Reproduce chapter states, from the report."""
     wall = report.get("build", {}).get("wall_seconds") or report.get("wall_seconds")
     notebooks = report["split"][-1]
     time_part = (f"`make book` after the install took **{wall / 60:.0f} minutes** "
@@ -243,8 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             "toolkit fixed over the notebook's minutes."
             f"\n\nDisk, each file once:\n\n{disk_table.to_markdown(index=False)}")
     sentence = build_sentence(args.profile, report)
-    for file in (paths.ROOT / "README.md", paths.BOOK / "reproduce.md"):
-        rewrite_block(file, f"build_{args.profile}", sentence)
+    rewrite_block(paths.BOOK / "reproduce.md", f"build_{args.profile}", sentence)
     return 0
 
 

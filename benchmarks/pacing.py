@@ -50,13 +50,14 @@ def main(argv: list[str] | None = None) -> int:
                                    ["curriculum"], pacing, [seed])[dataset]
         metrics = point.metrics().iloc[0]
         rows.append({"pacing": f"{function} {initial:.0%} -> all at {final:.0%}",
-                     "sample-epochs": f"{curricula.sample_epochs_share(pacing, samples, ensemble.epochs):.0%}",
+                     "sample-epochs": f"{curricula.sample_epochs_share(
+                         pacing, samples, ensemble.settings.epochs):.0%}",
                      "minutes": f"{metrics['train_seconds'] / 60:.2f}",
                      "test accuracy": f"{metrics['test_accuracy']:.3f}",
                      "difference": f"{metrics['test_accuracy'] - base:+.3f}"})
     table = pd.DataFrame(rows)
     print(table.to_string(index=False))
-    notes = (f"{dataset}, {ensemble.models[0]} seed {seed}, {ensemble.epochs} epochs, "
+    notes = (f"{dataset}, {ensemble.models[0]} seed {seed}, {ensemble.settings.epochs} epochs, "
              f"{samples} training clips, {values['CURRICULUM_SAMPLING']} sampling, the "
              "curriculum of ensemble CumulativeAccuracy. The main run's minutes include the "
              "in-training recorder (about a fifth of them), which curriculum runs do not carry. "

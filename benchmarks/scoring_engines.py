@@ -52,7 +52,7 @@ def measure(model: str) -> dict:
     demo = profiles.load("demo")
     ensemble = replace(training.Ensemble.from_parameters(demo), datasets=("OfflineKeywords",),
                        models=(model,), seeds=(1,), seeds_by_model=())
-    row: dict = {"model": model, "epochs": ensemble.epochs}
+    row: dict = {"model": model, "epochs": ensemble.settings.epochs}
     scores = {}
     for engine in ENGINES:
         profile = profile_for(engine, model)
@@ -65,12 +65,10 @@ def measure(model: str) -> dict:
         run = variant.runs[0]
         every_epoch = engine == "aucurriculum"
         shutil.rmtree(training.run_dir(profile, run), ignore_errors=True)
-        toolkit.write_training_config(
-            profile, ["OfflineKeywords"], {model: [1]}, ensemble.epochs, ensemble.batch_size,
-            ensemble.learning_rate, ensemble.optimizer, ensemble.device, ensemble.precision,
-            ensemble.scheduler, record=variant.recorded, every_epoch=every_epoch,
-            augmentation=ensemble.augmentation)
-        print(f"{model}, {engine}: training {ensemble.epochs} epochs ...", flush=True)
+        toolkit.write_training_config(profile, ["OfflineKeywords"], {model: [1]},
+                                      ensemble.settings, record=variant.recorded,
+                                      every_epoch=every_epoch)
+        print(f"{model}, {engine}: training {ensemble.settings.epochs} epochs ...", flush=True)
         started = time.perf_counter()
         toolkit.train(profile, log_name="train")
         train_minutes = (time.perf_counter() - started) / 60
@@ -82,8 +80,9 @@ def measure(model: str) -> dict:
             shutil.rmtree(toolkit.score_run_dir(profile, scorer.function, scorer.subset,
                                                 scorer.stop, run.name), ignore_errors=True)
             toolkit.score(profile, scorer.function, {"OfflineKeywords": [run.name]},
-                          scorer.stop, scorer.subset, ensemble.device, ensemble.batch_size)
-        table = scoring.run_scores(profile, scorer, [run], ensemble.epochs)[
+                          scorer.stop, scorer.subset, ensemble.settings.device,
+                          ensemble.settings.batch_size)
+        table = scoring.run_scores(profile, scorer, [run], ensemble.settings.epochs)[
             scoring.short_run(run)]
         score_minutes = (time.perf_counter() - started) / 60
         scores[engine] = table.set_index("sample_id")["sum"] / table.set_index(

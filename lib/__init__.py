@@ -14,6 +14,7 @@ Plumbing
                    a class per chapter naming every key; each chapter module's
                    ``key_numbers`` builds its record
     ``run``        runs the notebooks with papermill, skips unchanged ones (``make notebooks``)
+    ``dependencies`` which ``lib`` definitions a notebook runs: what re-runs it
     ``book``       stages executed notebooks and builds the Jupyter Book (``make html``)
     ``disk``       the disk a profile's training needs under results/, checked before it starts
     ``browser``    looks at the built book in headless Chromium (tests, ``make check-book``)

@@ -33,7 +33,7 @@ def _prediction_source(folder: Path, subset: str) -> Path:
     same eval-mode forward pass with the same weights, so no pass is run again); otherwise the
     best checkpoint itself."""
     if subset == "test":
-        return folder / "_test" / "test_outputs.npy"
+        return toolkit.test_outputs_files(folder)[0]
     record = callbacks.record_file(folder, int(training.best_record(folder)["iteration"]))
     if callbacks.recorded_subset(folder) == subset and record.is_file():
         return record
@@ -55,7 +55,7 @@ def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.
     labels = np.asarray(toolkit.run_labels(folder))
     if subset == "test":
         logits = np.load(source)
-        positions = np.load(folder / "_test" / "test_indices.npy")
+        positions = np.load(toolkit.test_outputs_files(folder)[2])
         predicted = pd.Series(labels[logits.argmax(axis=1)], index=positions)
         predicted = predicted.sort_index().to_numpy()
     elif source.suffix == ".npz":

@@ -306,8 +306,8 @@ def present(profile: str, ensemble: Ensemble, orderings: Mapping[str, list[str]]
     if not all(file.is_file() for file in done):
         log(f"handing {len(configs)} ordering(s) to aucurriculum ({', '.join(configs)})")
         with toolkit.exclusive(nested):
-            toolkit.score_configs(nested, "train", configs, ensemble.device,
-                                  ensemble.batch_size, launcher=ensemble.launcher, log=log)
+            toolkit.score_configs(nested, "train", configs, ensemble.settings.device,
+                                  ensemble.settings.batch_size, launcher=ensemble.launcher, log=log)
     for dataset, by_ordering in tables.items():
         for ordering, table in by_ordering.items():
             check_read_back(nested, dataset, scoring_id(ordering, dataset), table)
@@ -319,11 +319,8 @@ def curriculum_runs(profile: str, ensemble: Ensemble, dataset: str, schedule: st
     """The runs of one point, in aucurriculum's naming."""
     model = ensemble.models[0]
     return tuple(Run(dataset, model, seed, toolkit.curriculum_run_name(
-        dataset, model, ensemble.optimizer, ensemble.learning_rate, ensemble.batch_size,
-        ensemble.epochs, seed, ensemble.precision,
-        ensemble.scheduler, ensemble.augmentation, schedule, pacing.sampling,
-        scoring_id(ordering, dataset), pacing.function, pacing.initial_size,
-        pacing.final_iteration)) for seed in seeds)
+        dataset, model, seed, ensemble.settings, schedule, scoring_id(ordering, dataset), pacing))
+        for seed in seeds)
 
 
 def baseline(profile: str, ensemble: Ensemble, dataset: str, seeds: list[int]) -> Point:
@@ -349,7 +346,7 @@ def train(profile: str, ensemble: Ensemble, orderings: Mapping[str, list[str]],
                                   f"known: {', '.join(SCHEDULES)}")
     labels = {dataset: split_labels(profile, dataset) for dataset in orderings}
     for split in labels.values():
-        pacing.check(len(split), split.nunique(), ensemble.epochs)
+        pacing.check(len(split), split.nunique(), ensemble.settings.epochs)
     wanted = {dataset: points_to_train(names, schedules) for dataset, names in orderings.items()}
     present(profile, ensemble, {d: [o for _, o in pairs if o] for d, pairs in wanted.items()},
             "random" in schedules, log)
@@ -370,24 +367,21 @@ def train(profile: str, ensemble: Ensemble, orderings: Mapping[str, list[str]],
             toolkit.write_curriculum_config(
                 nested, ensemble.models[0],
                 {d: [(s, scoring_id(o, d)) for s, o in pairs] for d, pairs in wanted.items()},
-                seeds, ensemble.epochs, ensemble.batch_size, ensemble.learning_rate,
-                ensemble.optimizer, ensemble.device, ensemble.precision, ensemble.scheduler,
-                ensemble.augmentation, pacing.function, pacing.initial_size,
-                pacing.final_iteration, pacing.sampling,
-                {d: pacing.steps(split, ensemble.epochs, ensemble.batch_size)
+                seeds, ensemble.settings, pacing,
+                {d: pacing.steps(split, ensemble.settings.epochs, ensemble.settings.batch_size)
                  for d, split in labels.items()}, ensemble.launcher)
             names = {run.name: f"{run.dataset} {run.model} seed {run.seed}, {point.name}"
                      for by_dataset in points.values() for point in by_dataset
                      for run in point.runs}
-            toolkit.train_curricula(nested, training.Progress(nested, runs, ensemble.epochs,
-                                                              log, labels=names),
-                                    ensemble.launcher, log)
+            progress = training.Progress(nested, runs, ensemble.settings.epochs, log,
+                                         labels=names)
+            toolkit.train_curricula(nested, progress, ensemble.launcher, log)
     for run in runs:
         if not training.is_complete(nested, run):
             raise CurriculumError(f"{paths.relative(training.run_dir(nested, run))}: "
                                   "aucurriculum did not finish this run; see "
                                   f"{paths.relative(paths.toolkit_dir(nested) / 'logs')}")
-        toolkit.retain(training.run_dir(nested, run), ensemble.epochs, "none")
+        toolkit.retain(training.run_dir(nested, run), ensemble.settings.epochs, "none")
     return points
 
 
@@ -493,9 +487,7 @@ def test_probabilities(profile: str, run: Run) -> pd.DataFrame:
     per class index), from autrainer's saved test outputs, with the label index as ``target``."""
     folder = training.run_dir(profile, run)
     ids = toolkit.run_split_table(folder, "test")[LAYOUTS[run.dataset].index_column]
-    logits = np.load(folder / "_test" / "test_outputs.npy")
-    positions = np.load(folder / "_test" / "test_indices.npy")
-    targets = np.load(folder / "_test" / "test_targets.npy")
+    logits, targets, positions = (np.load(file) for file in toolkit.test_outputs_files(folder))
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     table = pd.DataFrame(shifted / shifted.sum(axis=1, keepdims=True),
                          index=ids.astype(str).to_numpy()[positions])

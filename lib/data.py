@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from lib import keywords, paths, profiles, scenes, toolkit
-from lib.datasets import LAYOUTS, DatasetError, check_tree, load_metadata, read_tables
+from lib.datasets import (KEYWORD_SET, LAYOUTS, SCENE_SET, DatasetError, check_tree,
+                          load_metadata, read_tables)
 from lib.record import Data
 
 
@@ -41,9 +42,9 @@ def prepare(profile: str) -> dict[str, dict[str, int]]:
     counts = {}
     for name in params["DATASETS"]:
         root = paths.dataset_dir(profile, name)
-        if name == "OfflineKeywords":
+        if name == KEYWORD_SET:
             keywords.generate(keywords.KeywordSetSpec.from_profile(params), root)
-        elif name == "SyntheticScenes":
+        elif name == SCENE_SET:
             scenes.generate(params["SCENE_CLIPS_PER_CLASS"], params["NOISE_SOURCES"],
                             params["DATA_SEED"], root, seconds=params["SCENE_SECONDS"])
         else:

@@ -51,14 +51,19 @@ _DCASE_COLUMNS = ("filename", "scene_label", "city", "location", "segment", "dev
 _DCASE_ARGS = {"dev_split": 0.1, "dev_split_seed": 0,
                "stratify": ["scene_label", "city", "device"]}
 
+#: The offline stand-ins this project generates: the keyword set (lib.keywords) and the tiny
+#: scene tree (lib.scenes).
+KEYWORD_SET = "OfflineKeywords"
+SCENE_SET = "SyntheticScenes"
+
 #: Every dataset a profile may name, by name: the offline stand-ins first, then the real ones.
 LAYOUTS: dict[str, DatasetLayout] = {layout.name: layout for layout in (
     DatasetLayout(
-        "OfflineKeywords", "autrainer.datasets.SpeechCommands", "path", "label",
+        KEYWORD_SET, "autrainer.datasets.SpeechCommands", "path", "label",
         ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 1.0, True,
         metadata_file="metadata.csv", stands_in_for="SpeechCommands"),
     DatasetLayout(
-        "SyntheticScenes", "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
+        SCENE_SET, "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         # its clips last SCENE_SECONDS (the real data's 10 s, shorter in the smoke profile)
         ("train", "test"), _DCASE_COLUMNS, 44100, 1.0, True, dict(_DCASE_ARGS),
         stands_in_for="DCASE2020Task1A"),

@@ -33,7 +33,7 @@ from lib import (cleanlab_baseline, detection, difficulty, keywords, paths, scor
 from lib.datasets import LAYOUTS, data_fingerprint
 from lib.profiles import CONTROL_DEFINITION, DEFINITIONS
 from lib.record import Definitions
-from lib.significance import Correlation, spearman
+from lib.significance import INTERVAL_LEVEL, Correlation, spearman
 from lib.training import Ensemble, Run
 
 if TYPE_CHECKING:
@@ -185,9 +185,8 @@ def _aucurriculum_settings(profile: str, ensemble: Ensemble, plan: Plan, definit
     if definition == "CVLoss":
         model = plan.models[0]
         return {key: toolkit.cv_settings(
-            dataset, model, plan.cv_folds, plan.cv_epochs, ensemble.seeds_of(model)[0],
-            ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
-            ensemble.scheduler, ensemble.precision, subset)}
+            dataset, model, plan.cv_folds, ensemble.seeds_of(model)[0],
+            replace(ensemble.settings, epochs=plan.cv_epochs), subset)}
     if definition == "TransferTeacher":
         return {key: toolkit.teacher_settings(dataset, plan.teacher, subset)}
     if definition == CONTROL:
@@ -213,7 +212,7 @@ def _by_aucurriculum(profile: str, ensemble: Ensemble, plan: Plan, todo: list[tu
                     for key, file in toolkit.scored_files(profile, item[1], subset,
                                                           config).items()}
              for item, configs in settings.items()}
-    folds = {d: toolkit.cv_fold_steps(plan.cv_folds, ensemble.batch_size, subset,
+    folds = {d: toolkit.cv_fold_steps(plan.cv_folds, ensemble.settings.batch_size, subset,
                                       len(split_ids(profile, runs[d][:1], "train")),
                                       len(split_ids(profile, runs[d][:1], subset)))
              for d, n in todo if n == "CVLoss"}
@@ -221,12 +220,14 @@ def _by_aucurriculum(profile: str, ensemble: Ensemble, plan: Plan, todo: list[tu
         for file in (f for by_key in files.values() for f in by_key.values()):
             shutil.rmtree(file.parent, ignore_errors=True)
         if folds:
-            toolkit.write_fold_scheduler(profile, ensemble.scheduler, plan.cv_epochs, folds)
+            toolkit.write_fold_scheduler(profile, ensemble.settings.scheduler, plan.cv_epochs,
+                                         folds)
         seconds = toolkit.score_configs(
             profile, subset, {config_id: (n, config)
                               for (_, n), configs in settings.items()
                               for config_id, config in configs.items()},
-            ensemble.device, ensemble.batch_size, launcher=ensemble.launcher, log=log)
+            ensemble.settings.device, ensemble.settings.batch_size, launcher=ensemble.launcher,
+            log=log)
     results = {}
     for dataset, definition in todo:
         item = dataset, definition
@@ -245,9 +246,9 @@ def _from_records(profile: str, ensemble: Ensemble, definition: str, runs: list[
                else difficulty.first_iteration)
     columns = {}
     for run in runs:
-        last = scoring.stop_epoch(profile, run, stop, ensemble.epochs)
-        columns[run.name] = compute(scoring.run_records(profile, run, ensemble.epochs, subset),
-                                    last)
+        last = scoring.stop_epoch(profile, run, stop, ensemble.settings.epochs)
+        columns[run.name] = compute(
+            scoring.run_records(profile, run, ensemble.settings.epochs, subset), last)
     return pd.DataFrame(columns).rename_axis("sample_id")
 
 
@@ -342,7 +343,7 @@ def score_all(profile: str, ensemble: Ensemble, plan: Plan, datasets: list[str],
             raise DefinitionError(f"DEFINITION_MODELS: no run of {', '.join(plan.models)} on "
                                   f"{dataset}")
         for run in of_dataset:
-            training.check_run(profile, run, ensemble.epochs, "scored", stop)
+            training.check_run(profile, run, ensemble.settings.epochs, "scored", stop)
     items = [(dataset, name) for dataset in datasets for name in names]
     keys = {(d, n): _settings_key(profile, ensemble, plan, n, runs[d], stop, subset)
             for d, n in items}
@@ -427,7 +428,7 @@ def ranks(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def detection_table(scores: pd.DataFrame, truth: pd.DataFrame, draws: int = 1000,
-                    level: float = 0.9) -> pd.DataFrame:
+                    level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """Per injected kind and definition: AUROC with its bootstrap interval, and the share of
     the kind's samples in the hardest :data:`lib.difficulty.HARDEST_FRACTION`."""
     rank_table = ranks(scores)

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from lib.difficulty import DifficultyError
+from lib.significance import INTERVAL_LEVEL
 
 
 def _aligned(score: pd.Series, truth: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -37,7 +38,7 @@ def _auroc(values: np.ndarray, flagged: np.ndarray) -> float:
     return float(u / (positives * negatives))
 
 
-def auroc_interval(score: pd.Series, truth: pd.Series, draws: int = 1000, level: float = 0.9,
+def auroc_interval(score: pd.Series, truth: pd.Series, draws: int = 1000, level: float = INTERVAL_LEVEL,
                    seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap interval of the AUROC, resampling flagged and unflagged samples
     separately (so every draw keeps the injected count).
@@ -104,7 +105,7 @@ def roc_curve(score: pd.Series, truth: pd.Series) -> pd.DataFrame:
 
 
 def detection(scores: pd.DataFrame, truth: pd.Series, draws: int = 1000,
-              level: float = 0.9) -> pd.DataFrame:
+              level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """AUROC (with its ``level`` bootstrap interval over ``draws`` resamplings), average
     precision and precision at k of each column of ``scores`` (higher = harder, indexed by
     sample id) for the flagged samples of ``truth``."""
@@ -120,7 +121,7 @@ def detection(scores: pd.DataFrame, truth: pd.Series, draws: int = 1000,
     return pd.DataFrame(rows)
 
 
-def presented(table: pd.DataFrame, level: float = 0.9) -> pd.DataFrame:
+def presented(table: pd.DataFrame, level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """A :func:`detection` table as the book shows it: the interval beside its AUROC, short
     headers, three decimals (narrow enough for the page)."""
     return pd.DataFrame({
@@ -132,7 +133,7 @@ def presented(table: pd.DataFrame, level: float = 0.9) -> pd.DataFrame:
         "base rate": table["base_rate"].map("{:.3f}".format)}).set_index("score")
 
 
-def verdict(table: pd.DataFrame, flag: str, level: float = 0.9) -> str:
+def verdict(table: pd.DataFrame, flag: str, level: float = INTERVAL_LEVEL) -> str:
     """One sentence on a :func:`detection` table: which scores find the flagged samples, which
     rank them easier, and which cannot be told from chance at this many samples."""
     above = table[table["auroc_low"] > 0.5].sort_values("auroc", ascending=False)

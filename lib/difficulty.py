@@ -22,7 +22,7 @@ import pandas as pd
 
 from lib import paths
 from lib.record import Difficulty
-from lib.significance import Correlation
+from lib.significance import INTERVAL_LEVEL, Correlation
 
 #: Columns every table of per-run scores must have (after renaming to our terms).
 RUN_SCORE_COLUMNS = ("sample_id", "label", "sum", "count")
@@ -171,7 +171,7 @@ def split_halves(per_run: dict[str, pd.DataFrame], splits: int = 20,
     return pd.DataFrame(rows)
 
 
-def bootstrap_ranks(per_run: dict[str, pd.DataFrame], draws: int = 200, level: float = 0.9,
+def bootstrap_ranks(per_run: dict[str, pd.DataFrame], draws: int = 200, level: float = INTERVAL_LEVEL,
                     seed: int = 0) -> pd.DataFrame:
     """Each sample's rank interval when the runs are resampled with replacement.
 

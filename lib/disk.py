@@ -24,7 +24,7 @@ import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from lib import paths, toolkit
 from lib.datasets import LAYOUTS
@@ -194,9 +194,9 @@ def project(ensemble: "Ensemble", profile: str | None = None,
     def sized(run: "Run") -> Sizes:
         if sizes is not None:
             return sizes(run.dataset, run.model)
-        return estimated_sizes(run.model, splits[run.dataset].classes, ensemble.optimizer)
+        return estimated_sizes(run.model, splits[run.dataset].classes, ensemble.settings.optimizer)
 
-    each = [run_bytes(sized(run), splits[run.dataset], ensemble.epochs,
+    each = [run_bytes(sized(run), splits[run.dataset], ensemble.settings.epochs,
                       ensemble.retention_of(run), ensemble.recorded, ensemble.stop,
                       ensemble.resumable) for run in runs]
     transient = sorted((b.peak - b.kept for b in each), reverse=True)
@@ -205,19 +205,10 @@ def project(ensemble: "Ensemble", profile: str | None = None,
     return Projection(len(runs), math.ceil(kept), math.ceil(peak))
 
 
-def _ensemble(params: "Mapping[str, Any] | Ensemble") -> "Ensemble":
-    from lib.training import Ensemble  # lib.training calls check_free_disk
-
-    return params if isinstance(params, Ensemble) else Ensemble.from_parameters(params)
-
-
-def projected_bytes(params: "Mapping[str, Any] | Ensemble", profile: str | None = None) -> int:
-    """The peak disk under ``results/`` that training a profile's ensemble needs, from its
-    parameters (MODELS, SEEDS, SEEDS_BY_MODEL, DATASETS, EPOCHS, SCORING_ENGINE, LAUNCHER...)
-    or an :class:`~lib.training.Ensemble`; split sizes from ``data/<profile>/`` when there."""
-    if profile is None and not hasattr(params, "runs"):
-        profile = params.get("PROFILE")
-    return project(_ensemble(params), profile).peak
+def projected_bytes(ensemble: "Ensemble", profile: str | None = None) -> int:
+    """The peak disk under ``results/`` that training an ensemble needs; split sizes from
+    ``data/<profile>/`` when there."""
+    return project(ensemble, profile).peak
 
 
 class DiskSpaceError(ProfileError):
@@ -242,15 +233,13 @@ def gigabytes(size: float) -> str:
     return f"{size / 1e9:.3g} GB"
 
 
-def check_free_disk(profile: str, params: "Mapping[str, Any] | Ensemble") -> None:
+def check_free_disk(profile: str, ensemble: "Ensemble") -> None:
     """Before any training: raise :class:`DiskSpaceError` (one line naming both figures and
     the profile) when the disk under ``results/<profile>`` has less free than training the
     ensemble's unfinished runs needs at its peak (:func:`project`). Runs already finished
     count as written."""
-    from lib.training import is_complete
-
-    ensemble = _ensemble(params)
-    done = [run for run in ensemble.runs if is_complete(profile, run)]
+    done = [run for run in ensemble.runs
+            if toolkit.is_finished(toolkit.runs_dir(profile) / run.name)]
     needed = project(ensemble, profile, done=done)
     if not needed.runs:
         return

@@ -18,6 +18,7 @@ import pandas as pd
 
 from lib import significance
 from lib.record import Explanations
+from lib.significance import INTERVAL_LEVEL
 from lib.audio import mel_bin_centres_hz
 from lib.toolkit import MEL, RunModel
 
@@ -99,7 +100,7 @@ def peaks(means: pd.DataFrame, axis: str) -> pd.DataFrame:
     return top.set_index("band")[[axis, "importance"]]
 
 
-def faithfulness_summary(table: pd.DataFrame, level: float = 0.9) -> dict[str, dict[str, Any]]:
+def faithfulness_summary(table: pd.DataFrame, level: float = INTERVAL_LEVEL) -> dict[str, dict[str, Any]]:
     """Per masked share of a :func:`faithfulness` table (a row per sample, run and share): mean
     drops, the number of maps, and a bootstrap interval of the mean paired difference
     (Grad-CAM minus random)."""

@@ -104,7 +104,7 @@ def narrowband_warning(share: float) -> str:
 
 def trained_on_narrowband(augmentation: str) -> bool:
     """Whether runs trained with this AUGMENTATION heard band-limited clips."""
-    return "telephone" in augmentation.split("+")
+    return "telephone" in toolkit.augmentation_parts(augmentation)
 
 
 def padding_warning(seconds: float, padded_seconds: float | None) -> str:

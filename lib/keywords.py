@@ -23,7 +23,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from lib import audio, paths
-from lib.datasets import LAYOUTS, build_once, read_manifest
+from lib.datasets import KEYWORD_SET, LAYOUTS, build_once, read_manifest
 from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
 
@@ -40,7 +40,7 @@ INJECTED = {FLIPPED: FLIPPED_COLUMN, NONSPEECH: NONSPEECH_COLUMN}
 #: Bump when the generator's output changes for the same spec (invalidates reuse).
 GENERATOR_VERSION = 5
 CLIP_SECONDS = 1.0
-SPLIT_COLUMNS = list(LAYOUTS["OfflineKeywords"].columns)
+SPLIT_COLUMNS = list(LAYOUTS[KEYWORD_SET].columns)
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def generate(spec: KeywordSetSpec, root: Path, log: Callable[[str], None] = prin
                 "nonspeech": int(metadata[NONSPEECH_COLUMN].sum())}
 
     # A noise source skipped last time (offline, no apt-get) is tried again.
-    return build_once(root, "OfflineKeywords", spec.fingerprint(), build,
+    return build_once(root, KEYWORD_SET, spec.fingerprint(), build,
                       reuse_if=lambda m: sorted(m["noise_sources"]) == sorted(spec.noise_sources),
                       log=log)
 
@@ -221,4 +221,4 @@ def relabelled(source: Path, target: Path, flip_fraction: float, seed: int,
                 "seed": seed, "flipped": int(metadata[FLIPPED_COLUMN].sum())}
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    return build_once(target, "OfflineKeywords", fingerprint, build, log=log)
+    return build_once(target, KEYWORD_SET, fingerprint, build, log=log)

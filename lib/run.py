@@ -3,13 +3,14 @@
 ``python -m lib.run --profile demo`` executes ``notebooks/NN_*.ipynb`` into
 ``results/<profile>/notebooks/``, never into ``notebooks/``. Each notebook gets exactly the
 profile parameters it declares in its ``parameters`` cell. A notebook is skipped when its
-source, its parameters, the profile's data, the ``lib`` modules it imports (directly or
-through other ``lib`` modules: :func:`code_files`) and the notebooks whose results it reads
-(:data:`READS`) are as they were at its last successful run, and the artefacts it declares
-(:data:`ARTEFACTS`) are all still there. The cell tagged ``finding`` does not count: the book
-writes every chapter's opening afresh from the records at each build, so a sentence changed
-in :mod:`lib.findings` needs ``make html``; of the notebooks, only ``05_classes`` (which
-shows its class-level sentence in a cell of its own) and ``90_results`` run again. The first
+source, its parameters, the profile's data, the ``lib`` definitions it runs (directly or
+through other ``lib`` code: :func:`code_units`, by :mod:`lib.dependencies`' rules) and the
+results of the notebooks it reads (:func:`reads`, derived from that code) are as they were at
+its last successful run, and the artefacts it declares (:data:`ARTEFACTS`) are all still
+there. A notebook that runs again and writes the same results re-runs none of its readers.
+The cell tagged ``finding`` does not count: the book writes every chapter's opening afresh from
+the records at each build, so a sentence changed in :mod:`lib.findings` needs ``make html``,
+and re-runs only a notebook whose other cells call the changed function. The first
 failure stops the run with one line naming the notebook and its saved output; the previous
 good output is kept.
 Ctrl-C and SIGTERM (what SLURM and CI send) end a run the same way within seconds: the kernel
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
+import inspect
 import json
 import logging
 import re
@@ -32,42 +34,61 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import nbformat
 import papermill
 import yaml
 
-from lib import paths, profiles, toolkit
+from lib import dependencies, paths, profiles, toolkit
 from lib.datasets import data_fingerprint
-from lib.record import CHAPTER_OF
+from lib.record import CHAPTER_OF, CHAPTERS
 
 
-def _pattern(path: Path) -> str:
-    """A path of :mod:`lib.paths` built with ``*`` for the profile's parts, as a glob pattern
-    relative to the profile's results folder."""
-    return str(path.relative_to(paths.results_dir("*")))
+#: A file a notebook writes: the :mod:`lib.paths` function naming it, and the parts below.
+Written = tuple  # (Callable[..., Path], *str)
+
+#: What each notebook's readers read besides its chapter's record (:data:`lib.record.CHAPTER_OF`),
+#: by the :mod:`lib.paths` function that names it. A notebook whose code uses one of these
+#: functions, or the record's chapter class, reads that notebook (:func:`reads`) and runs again
+#: when these files have changed. The training runs are read through their folder; what they
+#: hold is in the runs table.
+RESULTS: dict[str, tuple[Written, ...]] = {
+    "01_training": ((paths.runs_table,), (paths.learning_curves_table,), (toolkit.runs_dir,)),
+    "02_difficulty": ((paths.ordering_file,), (paths.dynamics_file,)),
+    "02b_definitions": ((paths.definition_file,), (paths.fold_probabilities_file,)),
+    "03_selection": ((paths.selection_dir, paths.SELECTION_TABLE),
+                     (paths.selection_dir, paths.EXPLANATIONS_TABLE)),
+}
+#: Files a notebook writes that later notebooks add to as well (run folders, prediction
+#: caches): checked after it runs and before it is skipped, not compared.
+ALSO_WRITES: dict[str, tuple[Written, ...]] = {
+    "01_training": ((toolkit.runs_dir, "*", toolkit.METRICS_FILE),),
+    "05_classes": ((paths.predictions_file,),),
+}
 
 
-#: What each notebook writes under ``results/<profile>/`` (glob patterns), checked after it
-#: runs and before it is skipped: a notebook whose artefacts were deleted runs again. Every
-#: notebook writes its chapter's record (:data:`lib.record.CHAPTER_OF`).
+def _pattern(function: Callable[..., Path], *below: str) -> str:
+    """A file a :mod:`lib.paths` function names, with ``*`` for each of its parts, as a glob
+    pattern relative to the profile's results folder."""
+    parts = ["*"] * len(inspect.signature(function).parameters)
+    return str(function(*parts).joinpath(*below).relative_to(paths.results_dir("*")))
+
+
+def _results(notebook: str) -> tuple[str, ...]:
+    """Glob patterns of a notebook's results: its record and :data:`RESULTS`."""
+    record_pattern = paths.record_file("*", CHAPTER_OF[notebook]) if notebook in CHAPTER_OF \
+        else None
+    return (*([str(record_pattern.relative_to(paths.results_dir("*")))] if record_pattern else []),
+            *(_pattern(*written) for written in RESULTS.get(notebook, ())))
+
+
+#: What each notebook writes (glob patterns under ``results/<profile>/``), checked after it
+#: runs and before it is skipped: a notebook whose artefacts were deleted runs again.
 ARTEFACTS: dict[str, tuple[str, ...]] = {
-    notebook: (_pattern(paths.record_file("*", CHAPTER_OF[notebook])), *more)
-    for notebook, *more in (
-        ("00_data",),
-        ("01_training", _pattern(paths.runs_table("*")),
-         _pattern(paths.learning_curves_table("*")),
-         _pattern(toolkit.runs_dir("*") / "*" / toolkit.METRICS_FILE)),
-        ("02_difficulty", _pattern(paths.ordering_file("*", "*")),
-         _pattern(paths.dynamics_file("*", "*"))),
-        ("03_selection", _pattern(paths.selection_dir("*", "*") / paths.SELECTION_TABLE),
-         _pattern(paths.selection_dir("*", "*") / paths.EXPLANATIONS_TABLE)),
-        ("02b_definitions", _pattern(paths.definition_file("*", "*", "*"))),
-        ("04_explanations",),
-        ("05_classes", _pattern(paths.predictions_file("*", "*", "*"))),
-        ("06_inference",), ("07_validation",), ("08_pruning",), ("09_curricula",),
-        ("90_results",))}
+    notebook: (*_results(notebook),
+               *(_pattern(*written) for written in ALSO_WRITES.get(notebook, ())))
+    for notebook in CHAPTER_OF}
 
 
 #: The kernel logs only errors: its warning about TCP transport, repeated for every notebook,
@@ -83,25 +104,6 @@ class Interrupted(KeyboardInterrupt):
     """The run was stopped by a signal (SIGTERM), handled like Ctrl-C."""
 
 
-#: The notebooks whose results each notebook reads (training runs, orderings, selections,
-#: records): it re-runs when one of them has. The data itself is fingerprinted apart.
-READS: dict[str, tuple[str, ...]] = {
-    "00_data": (),
-    "01_training": (),
-    "02_difficulty": ("01_training",),
-    "02b_definitions": ("01_training", "02_difficulty"),
-    "03_selection": ("01_training", "02_difficulty"),
-    "04_explanations": ("01_training", "02_difficulty", "03_selection"),
-    "05_classes": ("01_training", "02_difficulty"),
-    "06_inference": ("01_training", "02_difficulty"),
-    "07_validation": ("01_training", "02_difficulty", "02b_definitions"),
-    "08_pruning": ("01_training", "02_difficulty", "02b_definitions"),
-    "09_curricula": ("00_data", "01_training", "02_difficulty", "02b_definitions",
-                     "08_pruning"),
-    "90_results": ("00_data", "01_training", "02_difficulty", "02b_definitions", "03_selection",
-                   "04_explanations", "05_classes", "06_inference", "07_validation",
-                   "08_pruning", "09_curricula"),
-}
 #: Cells with this tag are left out of a notebook's code fingerprint (see the module's doc).
 FINDING_TAG = "finding"
 
@@ -118,62 +120,54 @@ def _data_fingerprint(profile: str, datasets: list[str]) -> str:
     return json.dumps([[name, data_fingerprint(profile, name)] for name in datasets])
 
 
-def _lib_imports(tree: ast.AST) -> set[str]:
-    """Dotted names that may be ``lib`` modules used anywhere in ``tree``: imported (``from
-    lib import x`` names ``lib.x``, a module or a name inside ``lib``) or named in a string
-    for the toolkit to import (a Hydra ``_target_`` such as ``f"lib.models.{model}"``)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and re.fullmatch(r"lib(\.\w+)+", node.value.rstrip(".")):
-            names.add(node.value.rstrip("."))
-        elif isinstance(node, ast.Import):
-            names.update(a.name for a in node.names if a.name.split(".")[0] == "lib")
-        elif (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
-              and node.module.split(".")[0] == "lib"):
-            names.add(node.module)
-            names.update(f"{node.module}.{a.name}" for a in node.names)
-    return names
-
-
-def _module_file(name: str) -> Path | None:
-    """The source file of ``lib`` module ``name`` (a package's ``__init__.py``), if any."""
-    folder = paths.LIB.joinpath(*name.split(".")[1:])
-    if name != "lib" and folder.with_suffix(".py").is_file():
-        return folder.with_suffix(".py")
-    init = folder / "__init__.py"
-    return init if init.is_file() else None
+def code_units(notebook: Path) -> set[dependencies.Unit]:
+    """The ``lib`` definitions a notebook runs (:mod:`lib.dependencies`), its ``finding``
+    cells aside."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    return dependencies.used_by("\n".join(
+        cell.source for cell in cells
+        if cell.cell_type == "code" and FINDING_TAG not in cell.metadata.get("tags", [])))
 
 
 def code_files(notebook: Path) -> list[Path]:
-    """The ``lib`` source files a notebook runs: the modules its cells import, the modules
-    those import, and so on, with every package's ``__init__.py`` on the way."""
-    cells = nbformat.read(notebook, as_version=4).cells
-    source = "\n".join(cell.source for cell in cells if cell.cell_type == "code"
-                       and FINDING_TAG not in cell.metadata.get("tags", []))
-    pending, seen = _lib_imports(ast.parse(source)), set()
-    files: set[Path] = set()
-    while pending:
-        name = pending.pop()
-        parts = name.split(".")
-        for depth in range(1, len(parts) + 1):  # the packages on the way run too
-            module = ".".join(parts[:depth])
-            if module in seen:
-                continue
-            seen.add(module)
-            file = _module_file(module)
-            if file is not None:
-                files.add(file)
-                pending |= _lib_imports(ast.parse(file.read_bytes())) - seen
-    return sorted(files)
+    """The ``lib`` source files holding the definitions a notebook runs."""
+    return dependencies.files(code_units(notebook))
 
 
 def code_fingerprint(notebook: Path) -> str:
-    """The source of :func:`code_files`: a change in the code a notebook runs re-runs it, a
-    change elsewhere in ``lib`` does not."""
+    """The code of :func:`code_units`: a change in a definition a notebook runs re-runs it, a
+    change elsewhere (another function of the same file, a docstring) does not."""
+    return dependencies.fingerprint(code_units(notebook))
+
+
+def _outputs(notebook: str) -> set[dependencies.Unit]:
+    """The definitions through which other notebooks read a notebook's results: its record's
+    chapter class and the :mod:`lib.paths` functions of :data:`WRITES`."""
+    chapters = [c.__name__ for c in CHAPTERS if c.NOTEBOOK == notebook]
+    return {*(("lib.record", chapter) for chapter in chapters),
+            *(("lib.record", f"{chapter}.CHAPTER") for chapter in chapters),
+            *((function.__module__, function.__name__)
+              for function, *_ in RESULTS.get(notebook, ()))}
+
+
+def reads(all_notebooks: list[Path]) -> dict[str, tuple[str, ...]]:
+    """The earlier notebooks whose results each notebook reads, from the code it runs: it runs
+    again when their results have changed."""
+    stems = [n.stem for n in all_notebooks]
+    units = {n.stem: code_units(n) for n in all_notebooks}
+    return {stem: tuple(earlier for earlier in stems[:stems.index(stem)]
+                        if units[stem] & _outputs(earlier))
+            for stem in stems}
+
+
+def _results_fingerprint(profile: str, notebook: Path) -> str:
+    """The content of a notebook's results (:func:`_results`): a notebook that ran again and
+    wrote the same results re-runs none of its readers."""
     digest = hashlib.sha256()
-    for module in code_files(notebook):
-        digest.update(f"{module.relative_to(paths.LIB)}\0".encode() + module.read_bytes())
+    root = paths.results_dir(profile)
+    for pattern in _results(notebook.stem):
+        for file in sorted(p for p in root.glob(pattern) if p.is_file()):
+            digest.update(f"{file.relative_to(root)}\0".encode() + file.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -182,7 +176,7 @@ def artefacts(profile: str, notebook: Path) -> tuple[list[str], list[str]]:
     root = paths.results_dir(profile)
     found, missing = [], []
     for pattern in ARTEFACTS.get(notebook.stem, ()):
-        matches = sorted(str(p.relative_to(root)) for p in root.glob(pattern) if p.is_file())
+        matches = sorted(str(p.relative_to(root)) for p in root.glob(pattern) if p.exists())
         found.extend(matches)
         if not matches:
             missing.append(pattern)
@@ -228,18 +222,19 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
     stamps = out_dir / ".stamps"
     stamps.mkdir(parents=True, exist_ok=True)
     data = _data_fingerprint(profile, params["DATASETS"])
-    keys: dict[str, str] = {}
     log: list[dict] = []
-    for notebook in notebooks():
+    chapters = notebooks()
+    upstream_of = reads(chapters)
+    for notebook in chapters:
         declared = declared_parameters(notebook)
         unknown = [name for name in declared if name not in profiles.SCHEMA]
         if unknown:
             raise profiles.ProfileError(f"{paths.relative(notebook)}: parameter {unknown[0]} "
                                         "is not in lib/profiles.py SCHEMA")
         given = profiles.subset(params, declared)
-        upstream = [keys.get(read, "") for read in READS.get(notebook.stem, ())]
+        upstream = [_results_fingerprint(profile, earlier) for earlier in chapters
+                    if earlier.stem in upstream_of[notebook.stem]]
         key = _key(notebook.read_bytes().hex(), given, data, code_fingerprint(notebook), upstream)
-        keys[notebook.stem] = key
         output = out_dir / notebook.name
         stamp_file = stamps / f"{notebook.stem}.json"
         stamp = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}

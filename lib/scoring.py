@@ -92,25 +92,26 @@ def score_ensemble(profile: str, ensemble: Ensemble, scorer: Scoring,
         raise difficulty.DifficultyError("empty ensemble: the profile names no runs")
     by_aucurriculum = runs if scorer.engine == "aucurriculum" else reference_runs(ensemble)
     for run in runs:
-        training.check_run(profile, run, ensemble.epochs,
+        training.check_run(profile, run, ensemble.settings.epochs,
                            "every-epoch" if run in by_aucurriculum else ensemble.retention_of(run),
                            scorer.stop)
         if scorer.engine == "in-training":
-            check_records(profile, run, ensemble.epochs)
+            check_records(profile, run, ensemble.settings.epochs)
     grouped = _runs_by_dataset(runs)
     log(f"scoring {len(runs)} runs with {scorer.function} (stop={scorer.stop}, "
         f"subset={scorer.subset}, engine {scorer.engine}) on "
-        f"{toolkit.resolve_device(ensemble.device)}")
+        f"{toolkit.resolve_device(ensemble.settings.device)}")
     if by_aucurriculum:  # none where the records score every run (a sweep point)
         with toolkit.exclusive(profile):
             toolkit.score(profile, scorer.function,
                           {dataset: [r.name for r in rs]
                            for dataset, rs in _runs_by_dataset(by_aucurriculum).items()},
-                          scorer.stop, scorer.subset, ensemble.device, ensemble.batch_size,
+                          scorer.stop, scorer.subset, ensemble.settings.device,
+                          ensemble.settings.batch_size,
                           _ScoreProgress(profile, scorer, by_aucurriculum, log),
                           ensemble.launcher, log)
     orderings = {dataset: difficulty.join_runs(run_scores(profile, scorer, dataset_runs,
-                                                         ensemble.epochs))
+                                                         ensemble.settings.epochs))
                  for dataset, dataset_runs in grouped.items()}
     for dataset, ordering in orderings.items():
         _write_atomically(ordering, paths.ordering_file(profile, dataset))
@@ -235,7 +236,7 @@ def engine_agreement(profile: str, ensemble: Ensemble, scorer: Scoring) -> pd.Da
     rows = []
     for run in reference_runs(ensemble):
         theirs = aucurriculum_scores(profile, scorer, [run])[short_run(run)]
-        ours = recorded_scores(profile, run, ensemble.epochs, scorer.stop, scorer.subset)
+        ours = recorded_scores(profile, run, ensemble.settings.epochs, scorer.stop, scorer.subset)
         joined = ours.merge(theirs, on="sample_id", suffixes=("", "_aucurriculum"))
         difference = (joined["sum"] / joined["count"]
                       - joined["sum_aucurriculum"] / joined["count_aucurriculum"]).abs()
@@ -281,7 +282,7 @@ def ensemble_dynamics(profile: str, ensemble: Ensemble, stop: str) -> dict[str, 
     dataset; written next to the orderings."""
     tables = {}
     for dataset, runs in _runs_by_dataset(ensemble.runs).items():
-        tables[dataset] = pd.concat([run_dynamics(profile, run, ensemble.epochs, stop)
+        tables[dataset] = pd.concat([run_dynamics(profile, run, ensemble.settings.epochs, stop)
                                      for run in runs], ignore_index=True)
         _write_atomically(tables[dataset], paths.dynamics_file(profile, dataset))
     return tables

@@ -143,7 +143,7 @@ def build(profile: str, ensemble: Ensemble, spec: Selection, dataset: str,
     """
     runs = explained_runs(ensemble, spec.model, dataset)
     for run in runs:
-        training.check_run(profile, run, ensemble.epochs)
+        training.check_run(profile, run, ensemble.settings.epochs)
     folder = paths.selection_dir(profile, dataset)
     key = _key(profile, spec, dataset, runs)
     if (folder / "key.json").is_file() and (folder / "key.json").read_text() == key:
@@ -153,7 +153,7 @@ def build(profile: str, ensemble: Ensemble, spec: Selection, dataset: str,
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    models = _models(profile, ensemble.device, runs)
+    models = _models(profile, ensemble.settings.device, runs)
     audio_root = paths.dataset_dir(profile, dataset) / "default"
     rows, explanations, started = [], [], time.time()
     for number, row in enumerate(chosen.itertuples(index=False), start=1):
@@ -235,7 +235,8 @@ def explanation_checks(profile: str, ensemble: Ensemble, spec: Selection, datase
     spectrograms, cams = load_cams(profile, dataset, chosen)
     explained = read_explanations(profile, dataset).set_index(["sample_id", "run"])
     bands = chosen.set_index("sample_id")["band"]
-    models = _models(profile, ensemble.device, explained_runs(ensemble, spec.model, dataset))
+    models = _models(profile, ensemble.settings.device,
+                     explained_runs(ensemble, spec.model, dataset))
     edges, faithful, started = [], [], time.time()
     for number, ((sample_id, run), cam) in enumerate(cams.items(), start=1):
         model = models[run]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import classes, record, significance, training
+from lib import calibration, classes, record, significance, training
 from lib.datasets import LAYOUTS
 from lib.difficulty import HardestShare
 from lib.record import (BANDS, Classes, Data, Difficulty, Explanations, Inference, Pruning,
@@ -152,7 +152,7 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
         rows.append(_row("new audio", "expected calibration error, synthetic test split",
                          calibrated[Inference.ECE], None,
                          f"ensemble, {calibrated[Inference.ANSWERS]} answers, "
-                         "10 confidence bins"))
+                         f"{calibration.ECE_BINS} confidence bins"))
     oov = inferred.get(Inference.OUT_OF_VOCABULARY)
     if oov:
         rows.append(_row("real speech", "share of out-of-vocabulary words flagged "
@@ -174,14 +174,14 @@ def key_numbers(reported: pd.DataFrame, beyond: pd.DataFrame) -> dict[str, Any]:
 
 def setup(profile: str, ensemble: training.Ensemble) -> str:
     """One sentence on how this build's training differs from the paper's, from its numbers."""
-    numbers = records(profile)
+    numbers, settings = records(profile), ensemble.settings
     clips = ", ".join(f"{dataset}: {n[Data.CLIPS_PER_SPLIT]['train']} training clips"
                       for dataset, n in numbers[Data.CHAPTER].items() if Data.CLIPS_PER_SPLIT in n)
     return (f"This build trained {numbers[Training.CHAPTER][Training.RUNS]} runs "
             f"({', '.join(f'{m} x seeds {list(ensemble.seeds_of(m))}' for m in ensemble.models)})"
-            f" for {ensemble.epochs} epochs at learning rate {ensemble.learning_rate}"
-            f"{'' if ensemble.scheduler == 'none' else f' ({ensemble.scheduler} schedule)'}, "
-            f"batch {ensemble.batch_size}, in {ensemble.precision}"
+            f" for {settings.epochs} epochs at learning rate {settings.learning_rate}"
+            f"{'' if settings.scheduler == 'none' else f' ({settings.scheduler} schedule)'}, "
+            f"batch {settings.batch_size}, in {settings.precision}"
             f"{' (' + clips + ')' if clips else ''}; the paper trained 12 runs (Cnn10 and Cnn14 x "
             "3 seeds x 2 datasets) for 100 epochs at a constant 0.001, batch 32, in fp32 on the "
             "full DCASE2020 Task 1A and SpeechCommands training sets.")

@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 
 from lib import keywords, paths, toolkit, training
+from lib.datasets import KEYWORD_SET
 from lib.training import Ensemble
 
 #: Added to DATA_SEED for the teacher's keyword set, so its voices are drawn afresh.
@@ -80,8 +81,9 @@ class Teacher:
         """What the teacher's weights depend on: its data, architecture and epochs, and the
         training settings it shares with ``ensemble``."""
         return "-".join(str(part) for part in (
-            self.data.fingerprint(), self.model, self.epochs, ensemble.batch_size,
-            ensemble.learning_rate, ensemble.optimizer, ensemble.scheduler, ensemble.precision))
+            self.data.fingerprint(), self.model, self.epochs, ensemble.settings.batch_size,
+            ensemble.settings.learning_rate, ensemble.settings.optimizer,
+            ensemble.settings.scheduler, ensemble.settings.precision))
 
 
 def _speakers(root: Path) -> set[str]:
@@ -104,16 +106,17 @@ def pretrain(profile: str, ensemble: Ensemble, teacher: Teacher,
         if made["taught"]["fingerprint"] == fingerprint and Path(made["weights"]).is_file():
             return made["taught"]
     started = time.perf_counter()
-    root = paths.dataset_dir(own, "OfflineKeywords")
+    root = paths.dataset_dir(own, KEYWORD_SET)
     keywords.generate(teacher.data, root, log)
-    shared = _speakers(root) & _speakers(paths.dataset_dir(profile, "OfflineKeywords"))
+    shared = _speakers(root) & _speakers(paths.dataset_dir(profile, KEYWORD_SET))
     if shared:
         raise TeacherError(f"{paths.relative(root)}: voice {sorted(shared)[0]} is also a voice "
                            "of the scored set; change DATA_SEED")
-    toolkit.preprocess(own, ["OfflineKeywords"])
-    small = replace(ensemble, datasets=("OfflineKeywords",), models=(teacher.model,),
-                    seeds=(SEED,), seeds_by_model=(), epochs=teacher.epochs, recorded=None,
-                    augmentation="none", aucurriculum="none", stop="best")
+    toolkit.preprocess(own, [KEYWORD_SET])
+    small = replace(ensemble, datasets=(KEYWORD_SET,), models=(teacher.model,),
+                    seeds=(SEED,), seeds_by_model=(), recorded=None, aucurriculum="none",
+                    stop="best", settings=replace(ensemble.settings, epochs=teacher.epochs,
+                                                  augmentation="none"))
     training.train_ensemble(own, small, log, summarise=False)
     folder = training.run_dir(own, small.runs[0])
     weights = toolkit.transfer_weights(profile, folder, teacher.model_id, drop=HEAD)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 import pandas as pd
@@ -318,21 +318,44 @@ def log_mel(file: Path) -> np.ndarray:
 
 #: Written last in a run folder, when the run has finished all its epochs.
 METRICS_FILE = "metrics.csv"
-#: The best epoch's folder: its model state and its dev metrics (``dev.yaml``).
+#: The best epoch's folder: its model state and its dev metrics (:func:`best_record_file`).
 BEST = "_best"
+#: The test split's folder: the best epoch's metrics and outputs on it.
+TEST = "_test"
 #: A model state, in ``_best/`` and in every kept ``epoch_<n>/``.
 MODEL_STATE = "model.pt"
+_EPOCH_PREFIX = "epoch_"
 
 
 def epoch_dir(run_dir: Path, epoch: int) -> Path:
     """The folder of one epoch (1-based) of a run."""
-    return run_dir / f"epoch_{epoch}"
+    return run_dir / f"{_EPOCH_PREFIX}{epoch}"
+
+
+def epoch_number(folder: Path) -> int:
+    """The epoch an :func:`epoch_dir` holds."""
+    return int(folder.name.removeprefix(_EPOCH_PREFIX))
 
 
 def epoch_dirs(run_dir: Path) -> list[Path]:
     """The epoch folders a run has now, in order of epoch."""
-    return sorted((d for d in run_dir.glob("epoch_*") if d.is_dir()),
-                  key=lambda d: int(d.name.split("_")[-1]))
+    return sorted((d for d in run_dir.glob(f"{_EPOCH_PREFIX}*") if d.is_dir()),
+                  key=epoch_number)
+
+
+def best_record_file(run_dir: Path) -> Path:
+    """autrainer's record of a run's best epoch: its iteration and dev metrics."""
+    return run_dir / BEST / "dev.yaml"
+
+
+def test_record_file(run_dir: Path) -> Path:
+    """autrainer's test metrics of a run's best epoch."""
+    return run_dir / TEST / "test_holistic.yaml"
+
+
+def test_outputs_files(run_dir: Path) -> tuple[Path, ...]:
+    """The best epoch's logits, targets and row positions on the test split."""
+    return tuple(run_dir / TEST / name for name in epoch_outputs_names("test"))
 
 
 def best_checkpoint(run_dir: Path) -> Path:
@@ -354,6 +377,11 @@ def runs_dir(profile: str) -> Path:
     """autrainer's folder of training runs, one subfolder per run (the tables built from them
     are in :func:`lib.paths.training_dir`)."""
     return experiment_dir(profile) / "training"
+
+
+def is_finished(run_folder: Path) -> bool:
+    """autrainer writes ``metrics.csv`` last, when a run has finished all its epochs."""
+    return (run_folder / METRICS_FILE).is_file()
 
 
 def resolve_device(device: str) -> str:
@@ -410,7 +438,8 @@ def _write_optimizer_config(work: Path) -> None:
 #: epochs, stepped once per epoch; ``onecycle`` warms it up from LEARNING_RATE / 25 to
 #: LEARNING_RATE over the first quarter of the steps, then anneals it (cosine) towards zero,
 #: stepped every batch.
-SCHEDULERS = dict(zip(SCHEDULES, ("None", "Cosine", "OneCycle")))
+SCHEDULERS = {"none": "None", "cosine": "Cosine", "onecycle": "OneCycle"}
+assert set(SCHEDULERS) == set(SCHEDULES), "a schedule of lib.profiles without its autrainer id"
 
 
 def _write_scheduler_config(work: Path, scheduler: str, epochs: int,
@@ -461,22 +490,28 @@ def sources(profile: str, datasets: list[str]) -> list[Source]:
 
 #: Training augmentations (:data:`lib.profiles.AUGMENTATIONS`) -> autrainer augmentation id
 #: (``None``: autrainer's empty pipeline, the paper's).
-AUGMENTATION_IDS = dict(zip(AUGMENTATIONS, ("None", "SpecMasks", "TelephoneBand",
-                                            "TelephoneBand-SpecMasks")))
+AUGMENTATION_IDS = {"none": "None", "specaugment": "SpecMasks", "telephone": "TelephoneBand",
+                    "telephone+specaugment": "TelephoneBand-SpecMasks"}
+assert set(AUGMENTATION_IDS) == set(AUGMENTATIONS), \
+    "an augmentation of lib.profiles without its autrainer id"
 #: Each part of an augmentation as an autrainer pipeline step (lib.augmentations; their
 #: defaults are the settings). The band limit comes first, so a mask may fall on it.
 _AUGMENTATION_STEPS = {"telephone": "lib.augmentations.TelephoneBand",
                        "specaugment": "lib.augmentations.SpecMasks"}
 
 
-def augmentation_steps(augmentation: str) -> list[str]:
-    """The classes of an augmentation's autrainer pipeline, in the order they apply."""
+def augmentation_parts(augmentation: str) -> list[str]:
+    """The parts of an AUGMENTATION (``telephone+specaugment``), in the order they apply."""
     if augmentation not in AUGMENTATION_IDS:
         raise ToolkitError(f"unknown augmentation {augmentation!r}; known: "
                            f"{', '.join(AUGMENTATION_IDS)}")
     parts = [] if augmentation == "none" else augmentation.split("+")
-    return [_AUGMENTATION_STEPS[part]
-            for part in sorted(parts, key=list(_AUGMENTATION_STEPS).index)]
+    return sorted(parts, key=list(_AUGMENTATION_STEPS).index)
+
+
+def augmentation_steps(augmentation: str) -> list[str]:
+    """The classes of an augmentation's autrainer pipeline, in the order they apply."""
+    return [_AUGMENTATION_STEPS[part] for part in augmentation_parts(augmentation)]
 
 
 def augmentation_pipeline(augmentation: str, seed: int) -> Any:
@@ -498,30 +533,38 @@ def _write_augmentation_config(work: Path, augmentation: str) -> None:
         "generator_seed": "${seed}", "pipeline": steps})
 
 
-def run_name(dataset: str, model: str, optimizer: str, learning_rate: float, batch_size: int,
-             epochs: int, seed: int, precision: str = "fp32", scheduler: str = "none",
-             augmentation: str = "none") -> str:
+@dataclass(frozen=True)
+class Settings:
+    """How a run trains: every value of autrainer's training config that the profile sets
+    (EPOCHS, BATCH_SIZE, LEARNING_RATE, OPTIMIZER, SCHEDULER, PRECISION, AUGMENTATION, DEVICE),
+    passed whole to what writes a config or names a run."""
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    optimizer: str = "Adam"
+    scheduler: str = "none"
+    precision: str = "fp32"
+    augmentation: str = "none"
+    device: str = "auto"
+
+
+def run_name(dataset: str, model: str, seed: int, settings: Settings) -> str:
     """autrainer's run folder name (its augmentation id is ``None`` without one, as in the
     paper)."""
-    return sweep_run_name(dataset_id(dataset), model, optimizer, learning_rate, batch_size,
-                          epochs, seed, precision, scheduler, augmentation)
+    return sweep_run_name(dataset_id(dataset), model, seed, settings)
 
 
-def sweep_run_name(source_id: str, model: str, optimizer: str, learning_rate: float,
-                   batch_size: int, epochs: int, seed: int, precision: str, scheduler: str,
-                   augmentation: str) -> str:
+def sweep_run_name(source_id: str, model: str, seed: int, settings: Settings) -> str:
     """The run folder name autrainer gives a run of a sweep source (:class:`Source`)."""
-    return (f"{source_id}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
-            f"_{batch_size}_epoch_{epochs}_{SCHEDULERS[scheduler]}"
-            f"_{AUGMENTATION_IDS[augmentation]}_{seed}")
+    return (f"{source_id}_{model_id(model, settings.precision)}_{settings.optimizer}"
+            f"_{settings.learning_rate}_{settings.batch_size}_epoch_{settings.epochs}"
+            f"_{SCHEDULERS[settings.scheduler]}_{AUGMENTATION_IDS[settings.augmentation]}_{seed}")
 
 
 def write_training_config(profile: str, datasets: list[str] | list[Source],
-                          seeds: dict[str, list[int]],
-                          epochs: int, batch_size: int, learning_rate: float, optimizer: str,
-                          device: str, precision: str = "fp32", scheduler: str = "none",
+                          seeds: dict[str, list[int]], settings: Settings,
                           record: str | None = None, every_epoch: bool = True,
-                          launcher: Launcher = Launcher(), augmentation: str = "none",
+                          launcher: Launcher = Launcher(),
                           wanted: set[tuple[str, str, int]] | None = None) -> Path:
     """``conf/train.yaml``: the paper's ``conf/config.yaml`` with the profile's values.
 
@@ -535,6 +578,8 @@ def write_training_config(profile: str, datasets: list[str] | list[Source],
     of the best and the last epoch only (``save_frequency``). ``launcher`` sets Hydra's
     launcher plugin (:meth:`lib.launchers.Launcher.hydra`).
     """
+    epochs, batch_size, precision = settings.epochs, settings.batch_size, settings.precision
+    scheduler, augmentation = settings.scheduler, settings.augmentation
     models = list(seeds)
     all_seeds = sorted({s for model_seeds in seeds.values() for s in model_seeds})
     excluded = [{"type": "expr",
@@ -550,7 +595,7 @@ def write_training_config(profile: str, datasets: list[str] | list[Source],
     for source in given:
         _write_yaml(work / "conf" / "dataset" / f"{source.id}.yaml",
                     {**dataset_config(LAYOUTS[source.layout], source.root), "id": source.id})
-    device = resolve_device(device)
+    device = resolve_device(settings.device)
     problem = precision_problem(precision, device.split(":")[0])
     if problem:
         raise ToolkitError(problem)
@@ -561,9 +606,10 @@ def write_training_config(profile: str, datasets: list[str] | list[Source],
                              for source in given})
     _write_augmentation_config(work, augmentation)
     sweep = {"+seed": ", ".join(str(s) for s in all_seeds), "+batch_size": batch_size,
-             "+learning_rate": learning_rate,
+             "+learning_rate": settings.learning_rate,
              "dataset": ", ".join(source.id for source in given),
-             "model": ", ".join(model_id(m, precision) for m in models), "optimizer": optimizer}
+             "model": ", ".join(model_id(m, precision) for m in models),
+             "optimizer": settings.optimizer}
     if scheduler != "none":
         sweep["scheduler"] = SCHEDULERS[scheduler]
     if augmentation != "none":
@@ -837,17 +883,26 @@ def curriculum_scheduler_id(scheduler: str) -> str:
     return PACED_SCHEDULER if scheduler == "onecycle" else SCHEDULERS[scheduler]
 
 
-def curriculum_run_name(dataset: str, model: str, optimizer: str, learning_rate: float,
-                        batch_size: int, epochs: int, seed: int, precision: str,
-                        scheduler: str, augmentation: str, schedule: str, sampling: str,
-                        scoring_id: str, pacing: str, initial_size: float,
-                        final_iteration: float) -> str:
+class Pace(Protocol):
+    """How a curriculum presents its ordering (:class:`lib.curricula.Pacing`): aucurriculum's
+    pacing function, its initial share, the share of the run after which every sample is in,
+    and its sampling."""
+    function: str
+    initial_size: float
+    final_iteration: float
+    sampling: str
+
+
+def curriculum_run_name(dataset: str, model: str, seed: int, settings: Settings,
+                        schedule: str, scoring_id: str, pace: Pace) -> str:
     """aucurriculum's run folder name (its ``_aucurriculum_train_`` sweep subdir)."""
     curriculum = CURRICULUM_TYPES[schedule]
-    return (f"{dataset_id(dataset)}_{model_id(model, precision)}_{optimizer}_{learning_rate}"
-            f"_{batch_size}_epoch_{epochs}_{curriculum_scheduler_id(scheduler)}"
-            f"_{AUGMENTATION_IDS[augmentation]}_{_SHORT[curriculum]}_{_SHORT[sampling]}"
-            f"_{scoring_id}_{pacing}_{initial_size}_{final_iteration}_{seed}")
+    return (f"{dataset_id(dataset)}_{model_id(model, settings.precision)}_{settings.optimizer}"
+            f"_{settings.learning_rate}_{settings.batch_size}_epoch_{settings.epochs}"
+            f"_{curriculum_scheduler_id(settings.scheduler)}"
+            f"_{AUGMENTATION_IDS[settings.augmentation]}_{_SHORT[curriculum]}"
+            f"_{_SHORT[pace.sampling]}_{scoring_id}_{pace.function}_{pace.initial_size}"
+            f"_{pace.final_iteration}_{seed}")
 
 
 def pace_sizes(pacing: str, initial_size: float, final_iteration: float, epochs: int,
@@ -865,10 +920,7 @@ def pace_sizes(pacing: str, initial_size: float, final_iteration: float, epochs:
 
 def write_curriculum_config(profile: str, model: str,
                             points: Mapping[str, list[tuple[str, str]]], seeds: list[int],
-                            epochs: int, batch_size: int, learning_rate: float, optimizer: str,
-                            device: str, precision: str, scheduler: str, augmentation: str,
-                            pacing: str, initial_size: float, final_iteration: float,
-                            sampling: str, paced_steps: Mapping[str, int],
+                            settings: Settings, pace: Pace, paced_steps: Mapping[str, int],
                             launcher: Launcher = Launcher()) -> Path:
     """``conf/curricula.yaml``: aucurriculum's curriculum training of ``model`` on each
     dataset of ``points`` for each of its (schedule, scoring config id) and each seed, with
@@ -878,7 +930,8 @@ def write_curriculum_config(profile: str, model: str,
     last model states are written. A one-cycle schedule is sized to each dataset's
     ``paced_steps``, the optimiser steps of a paced run."""
     work = write_dataset_configs(profile, list(points), CURRICULUM_DEV_SPLIT_SEED)
-    device = resolve_device(device)
+    epochs, precision, scheduler = settings.epochs, settings.precision, settings.scheduler
+    device = resolve_device(settings.device)
     problem = precision_problem(precision, device.split(":")[0])
     if problem:
         raise ToolkitError(problem)
@@ -890,7 +943,7 @@ def write_curriculum_config(profile: str, model: str,
                                 PACED_SCHEDULER)
     else:
         _write_scheduler_config(work, scheduler, epochs, None)
-    _write_augmentation_config(work, augmentation)
+    _write_augmentation_config(work, settings.augmentation)
     pairs = [pair for wanted in points.values() for pair in wanted]
     types = sorted({CURRICULUM_TYPES[schedule] for schedule, _ in pairs})
     scorings = list(dict.fromkeys(scoring for _, scoring in pairs))
@@ -902,15 +955,15 @@ def write_curriculum_config(profile: str, model: str,
                 for d in points for kind in types for scoring in scorings
                 if (dataset_id(d), kind, scoring) not in wanted]
     sweep = {"+seed": ", ".join(str(s) for s in seeds),
-             "+batch_size": batch_size, "+learning_rate": learning_rate,
+             "+batch_size": settings.batch_size, "+learning_rate": settings.learning_rate,
              "dataset": ", ".join(dataset_id(d) for d in points),
              "model": model_id(model, precision),
-             "optimizer": optimizer, "scheduler": curriculum_scheduler_id(scheduler),
-             "augmentation": AUGMENTATION_IDS[augmentation],
+             "optimizer": settings.optimizer, "scheduler": curriculum_scheduler_id(scheduler),
+             "augmentation": AUGMENTATION_IDS[settings.augmentation],
              "curriculum": ", ".join(types), "curriculum/scoring": ", ".join(scorings),
-             "curriculum/pacing": pacing, "curriculum/sampling": sampling,
-             "curriculum.pacing.initial_size": initial_size,
-             "curriculum.pacing.final_iteration": final_iteration}
+             "curriculum/pacing": pace.function, "curriculum/sampling": pace.sampling,
+             "curriculum.pacing.initial_size": pace.initial_size,
+             "curriculum.pacing.final_iteration": pace.final_iteration}
     plugin, hydra = launcher.hydra(work, launchers.job_name(profile, "train"), device)
     _write_yaml(work / "conf" / "curricula.yaml", {
         "defaults": ["_aucurriculum_train_", "_self_", *plugin],
@@ -983,17 +1036,17 @@ def write_fold_scheduler(profile: str, scheduler: str, epochs: int,
                                 FOLD_SCHEDULER)
 
 
-def cv_settings(dataset: str, model: str, folds: int, epochs: int, seed: int,
-                batch_size: int, learning_rate: float, optimizer: str, scheduler: str,
-                precision: str, subset: str) -> dict[str, Any]:
-    """CVLoss's settings: ``folds`` models of ``model``, each trained ``epochs`` epochs (no
-    augmentation; lib's are off while aucurriculum runs) under :func:`write_fold_scheduler`'s
-    schedule on the other folds of ``subset``, then scoring its own fold with its best model
-    state."""
+def cv_settings(dataset: str, model: str, folds: int, seed: int, settings: Settings,
+                subset: str) -> dict[str, Any]:
+    """CVLoss's settings: ``folds`` models of ``model``, each trained ``settings.epochs`` epochs
+    (no augmentation; lib's are off while aucurriculum runs) under
+    :func:`write_fold_scheduler`'s schedule on the other folds of ``subset``, then scoring its
+    own fold with its best model state."""
+    epochs, batch_size, scheduler = settings.epochs, settings.batch_size, settings.scheduler
     return {"splits": folds, "criterion": CRITERION, "stop": "best", "subset": subset,
             "setup": {"filters": None, "dataset": dataset_id(dataset),
-                      "model": model_id(model, precision), "optimizer": optimizer,
-                      "learning_rate": learning_rate,
+                      "model": model_id(model, settings.precision),
+                      "optimizer": settings.optimizer, "learning_rate": settings.learning_rate,
                       "scheduler": SCHEDULERS[scheduler] if scheduler == "none"
                       else FOLD_SCHEDULER,
                       "augmentation": "None", "seed": seed, "batch_size": batch_size,

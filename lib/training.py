@@ -60,13 +60,8 @@ class Ensemble:
     datasets: tuple[str, ...]
     models: tuple[str, ...]
     seeds: tuple[int, ...]
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    optimizer: str = "Adam"
-    scheduler: str = "none"
-    device: str = "auto"
-    precision: str = "fp32"
+    #: How every run trains (epochs, batch, rate, optimizer, schedule, precision, ...).
+    settings: toolkit.Settings
     #: Seeds of single models instead of ``seeds``, as ``(("Cnn14", (1, 2)),)``.
     seeds_by_model: tuple[tuple[str, tuple[int, ...]], ...] = ()
     #: The split recorded after every epoch for in-training scoring (None: record nothing and
@@ -74,8 +69,6 @@ class Ensemble:
     recorded: str | None = None
     #: Where the sweeps run (Hydra's basic launcher, joblib, or SLURM jobs).
     launcher: Launcher = Launcher()
-    #: The training augmentation (lib.profiles.AUGMENTATIONS; none is the paper's).
-    augmentation: str = "none"
     #: The runs aucurriculum's scoring reloads, so they keep every epoch's model state:
     #: ``all`` (SCORING_ENGINE aucurriculum), ``reference`` (each dataset's first run, scored
     #: beside the in-training records) or ``none`` (an auxiliary ensemble nobody scores so).
@@ -89,16 +82,20 @@ class Ensemble:
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> "Ensemble":
         """From checked parameters (DATASETS, MODELS, SEEDS, SEEDS_BY_MODEL, EPOCHS, ...)."""
+        settings = toolkit.Settings(
+            values["EPOCHS"], values["BATCH_SIZE"], float(values["LEARNING_RATE"]),
+            values["OPTIMIZER"], values["SCHEDULER"], values["PRECISION"],
+            values["AUGMENTATION"], values["DEVICE"])
+        in_training = values.get("SCORING_ENGINE") == "in-training"
         return cls(tuple(values["DATASETS"]), tuple(values["MODELS"]), tuple(values["SEEDS"]),
-                   values["EPOCHS"], values["BATCH_SIZE"], float(values["LEARNING_RATE"]),
-                   values["OPTIMIZER"], values["SCHEDULER"], values["DEVICE"],
-                   values["PRECISION"],
+                   settings,
                    tuple((model, tuple(seeds))
                          for model, seeds in values["SEEDS_BY_MODEL"].items()),
-                   values["SCORING_SUBSET"] if values.get("SCORING_ENGINE") == "in-training"
-                   else None, Launcher.from_parameters(values), values["AUGMENTATION"],
-                   "reference" if values.get("SCORING_ENGINE") == "in-training" else "all",
+                   recorded=values["SCORING_SUBSET"] if in_training else None,
+                   launcher=Launcher.from_parameters(values),
+                   aucurriculum="reference" if in_training else "all",
                    stop=values.get("SCORING_STOP", "best"))
+
 
     def seeds_of(self, model: str) -> tuple[int, ...]:
         """The seeds one model is trained with: ``seeds``, unless ``seeds_by_model`` names it."""
@@ -107,10 +104,7 @@ class Ensemble:
     @property
     def runs(self) -> list[Run]:
         """Every (dataset, model, seed) run, in autrainer's naming."""
-        return [Run(dataset, model, seed,
-                    toolkit.run_name(dataset, model, self.optimizer, self.learning_rate,
-                                     self.batch_size, self.epochs, seed, self.precision,
-                                     self.scheduler, self.augmentation))
+        return [Run(dataset, model, seed, toolkit.run_name(dataset, model, seed, self.settings))
                 for dataset in self.datasets for model in self.models
                 for seed in self.seeds_of(model)]
 
@@ -132,12 +126,12 @@ class Ensemble:
     def resumable(self) -> bool:
         """Whether autrainer can continue the runs when EPOCHS grows (only without a
         schedule), so they keep their last epoch's model, optimizer and scheduler states."""
-        return self.scheduler == "none" and self.retention != "none"
+        return self.settings.scheduler == "none" and self.retention != "none"
 
     def retain(self, profile: str, run: Run) -> None:
         """Delete the states a finished run does not keep (:func:`lib.toolkit.retain`)."""
-        toolkit.retain(run_dir(profile, run), self.epochs, self.retention_of(run), self.stop,
-                       self.resumable)
+        toolkit.retain(run_dir(profile, run), self.settings.epochs, self.retention_of(run),
+                       self.stop, self.resumable)
 
 
 def run_dir(profile: str, run: Run | str) -> Path:
@@ -145,13 +139,12 @@ def run_dir(profile: str, run: Run | str) -> Path:
 
 
 def is_complete(profile: str, run: Run) -> bool:
-    """autrainer writes ``metrics.csv`` last, when a run has finished all its epochs."""
-    return (run_dir(profile, run) / toolkit.METRICS_FILE).is_file()
+    return toolkit.is_finished(run_dir(profile, run))
 
 
 def epochs_done(folder: Path) -> list[int]:
     """Epochs a run has finished (their training outputs are saved), in order."""
-    return [int(d.name.split("_")[-1]) for d in toolkit.epoch_dirs(folder)
+    return [toolkit.epoch_number(d) for d in toolkit.epoch_dirs(folder)
             if (d / EPOCH_FILES[0]).is_file()]
 
 
@@ -170,8 +163,9 @@ def check_run(profile: str, run: Run, epochs: int, retention: str = "scored",
         missing = [f for f in EPOCH_FILES if not (toolkit.epoch_dir(folder, epoch) / f).is_file()]
         if missing:
             raise RunError(f"{where}: epoch {epoch} outputs missing ({', '.join(missing)})")
-    if not (folder / toolkit.BEST / "dev.yaml").is_file():
-        raise RunError(f"{where}: best-epoch record _best/dev.yaml missing")
+    if not toolkit.best_record_file(folder).is_file():
+        raise RunError(f"{where}: best-epoch record "
+                       f"{toolkit.best_record_file(folder).relative_to(folder)} missing")
     for state in sorted(toolkit.kept_states(folder, epochs, retention, stop)):
         if not state.is_file():
             raise RunError(f"{where}: model state {state.relative_to(folder)} missing (deleted, "
@@ -227,7 +221,7 @@ class Progress:
 
 def best_record(folder: Path) -> dict[str, Any]:
     """autrainer's record of a run's best epoch (``_best/dev.yaml``): iteration and metrics."""
-    return yaml.safe_load((folder / toolkit.BEST / "dev.yaml").read_text())
+    return yaml.safe_load(toolkit.best_record_file(folder).read_text())
 
 
 def train_seconds(folder: Path) -> float:
@@ -275,7 +269,7 @@ def _finish(profile: str, ensemble: Ensemble) -> None:
     now = {dataset: data_fingerprint(profile, dataset) for dataset in ensemble.datasets}
     for run in ensemble.runs:
         ensemble.retain(profile, run)
-        check_run(profile, run, ensemble.epochs, ensemble.retention_of(run), ensemble.stop)
+        check_run(profile, run, ensemble.settings.epochs, ensemble.retention_of(run), ensemble.stop)
         record = run_dir(profile, run) / DATA_RECORD
         if not record.is_file():
             record.write_text(now[run.dataset])
@@ -286,9 +280,9 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
     runs = ensemble.runs
     todo = _missing(profile, ensemble, log)
     log(f"{len(runs) - len(todo)} of {len(runs)} runs already trained; "
-        f"training {len(todo)} on {toolkit.resolve_device(ensemble.device)} "
+        f"training {len(todo)} on {toolkit.resolve_device(ensemble.settings.device)} "
         f"(logs: {paths.relative(paths.toolkit_dir(profile) / 'logs')}/train-*.log)")
-    progress = Progress(profile, runs, ensemble.epochs, log,
+    progress = Progress(profile, runs, ensemble.settings.epochs, log,
                         retain=lambda run: ensemble.retain(profile, run))
     # One sweep of every dataset per checkpoint policy (only the runs aucurriculum scores keep
     # every epoch's model state): a command's start is paid once, and a parallel launcher
@@ -300,10 +294,8 @@ def _train_missing(profile: str, ensemble: Ensemble, log: Callable[[str], None],
             continue
         seeds = {m: sorted({r.seed for r in group if r.model == m}) for m in ensemble.models}
         toolkit.write_training_config(
-            profile, datasets, {m: s for m, s in seeds.items() if s}, ensemble.epochs,
-            ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
-            ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
-            every_epoch, ensemble.launcher, ensemble.augmentation,
+            profile, datasets, {m: s for m, s in seeds.items() if s}, ensemble.settings,
+            ensemble.recorded, every_epoch, ensemble.launcher,
             wanted={(toolkit.dataset_id(r.dataset), r.model, r.seed) for r in group})
         name = datasets[0] if len(datasets) == 1 else "all"
         toolkit.train(profile, progress,
@@ -352,7 +344,7 @@ def train_points(parent: str, points: Mapping[str, Ensemble],
         total = sum(len(e.runs) for e in points.values())
         log(f"{total - len(todo)} of {total} runs of {len(points)} point(s) already trained; "
             f"training {len(todo)} in one autrainer sweep on "
-            f"{toolkit.resolve_device(first.device) if first else 'cpu'} (log: "
+            f"{toolkit.resolve_device(first.settings.device) if first else 'cpu'} (log: "
             f"{paths.relative(paths.toolkit_dir(shared_profile) / 'logs')}/train-points.log)")
         if todo:
             _train_shared(shared_profile, first, list(given.values()), todo, log)
@@ -372,16 +364,14 @@ def _train_shared(shared_profile: str, ensemble: Ensemble, given: list["toolkit.
     """One sweep of every (source, model, seed) in ``todo`` in ``shared_profile``; each
     finished run moves to its point's runs folder at once (so the sweep's peak disk stays one
     run's) and is then reported."""
-    shared = {key: Run(run.dataset, run.model, run.seed, toolkit.sweep_run_name(
-                  key[0], run.model, ensemble.optimizer, ensemble.learning_rate,
-                  ensemble.batch_size, ensemble.epochs, run.seed, ensemble.precision,
-                  ensemble.scheduler, ensemble.augmentation))
+    shared = {key: Run(run.dataset, run.model, run.seed,
+                       toolkit.sweep_run_name(key[0], run.model, run.seed, ensemble.settings))
               for key, (point, run) in todo.items()}
     for run in shared.values():  # an attempt interrupted before
         shutil.rmtree(run_dir(shared_profile, run), ignore_errors=True)
     labels = {shared[key].name: f"{run.label}, {point.rsplit('/', 1)[-1]}"
               for key, (point, run) in todo.items()}
-    progress = Progress(shared_profile, list(shared.values()), ensemble.epochs, log,
+    progress = Progress(shared_profile, list(shared.values()), ensemble.settings.epochs, log,
                         labels=labels)
 
     def watch() -> None:
@@ -399,9 +389,7 @@ def _train_shared(shared_profile: str, ensemble: Ensemble, given: list["toolkit.
     toolkit.write_training_config(
         shared_profile, given, {m: sorted({r.seed for _, r in todo.values() if r.model == m})
                                 for m in models},
-        ensemble.epochs, ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer,
-        ensemble.device, ensemble.precision, ensemble.scheduler, ensemble.recorded,
-        ensemble.aucurriculum == "all", ensemble.launcher, ensemble.augmentation,
+        ensemble.settings, ensemble.recorded, ensemble.aucurriculum == "all", ensemble.launcher,
         wanted=set(todo))
     toolkit.train(shared_profile, watch, log_name="train-points", launcher=ensemble.launcher,
                   log=log)
@@ -419,7 +407,7 @@ def run_metrics(profile: str, runs: list[Run]) -> pd.DataFrame:
     for run in runs:
         folder = run_dir(profile, run)
         best = best_record(folder)
-        test = yaml.safe_load((folder / "_test" / "test_holistic.yaml").read_text())
+        test = yaml.safe_load(toolkit.test_record_file(folder).read_text())
         rows.append({"dataset": run.dataset, "model": run.model, "seed": run.seed,
                      **{f"dev_{m}": best[m]["all"] for m in METRICS},
                      "best_epoch": int(best["iteration"]),

@@ -66,7 +66,7 @@ def sample_scores(profile: str, ensemble: training.Ensemble, stop: str,
     dynamics up to their ``stop`` epoch, recomputed from autrainer's saved epoch outputs and
     averaged over runs.
     """
-    dynamics = pd.concat([scoring.run_dynamics(profile, run, ensemble.epochs, stop)
+    dynamics = pd.concat([scoring.run_dynamics(profile, run, ensemble.settings.epochs, stop)
                           for run in ensemble.runs_of(dataset)])
     per_sample = difficulty.mean_over_runs(dynamics).set_index("sample_id")
     per_sample = per_sample.join(scoring.read_ordering(profile, dataset)
@@ -76,7 +76,7 @@ def sample_scores(profile: str, ensemble: training.Ensemble, stop: str,
     if ensemble.recorded != "train":
         return table
     recorded = difficulty.mean_over_runs(pd.concat([
-        scoring.run_eval_dynamics(profile, run, ensemble.epochs, stop)
+        scoring.run_eval_dynamics(profile, run, ensemble.settings.epochs, stop)
         for run in ensemble.runs_of(dataset)])).set_index("sample_id")
     for name, (column, sign) in EVAL_SCORES.items():
         table[name] = sign * recorded[column]

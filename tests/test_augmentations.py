@@ -97,16 +97,14 @@ def test_masks_repeat_with_their_seed_and_not_in_lockstep_with_the_band_limit():
 ])
 def test_the_training_config_names_the_augmentation_and_the_run_carries_it(smoke_data,
                                                                            augmentation, steps):
-    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 2, 8,
-                                         1e-3, "Adam", "cpu", "bf16", "none",
-                                         augmentation=augmentation)
+    settings = toolkit.Settings(2, 8, 1e-3, "Adam", "none", "bf16", augmentation, "cpu")
+    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, settings)
     config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
     ident = toolkit.AUGMENTATION_IDS[augmentation]
     assert config["hydra"]["sweeper"]["params"]["augmentation"] == ident
     pipeline = yaml.safe_load((work / "conf" / "augmentation" / f"{ident}.yaml").read_text())
     assert pipeline["pipeline"] == steps and pipeline["generator_seed"] == "${seed}"
-    name = toolkit.run_name("OfflineKeywords", "Cnn10", "Adam", 1e-3, 8, 2, 1, "bf16", "none",
-                            augmentation)
+    name = toolkit.run_name("OfflineKeywords", "Cnn10", 1, settings)
     assert name.endswith(f"_None_{ident}_1")
 
 
@@ -125,7 +123,8 @@ def test_a_run_is_continued_to_more_epochs_only_without_a_schedule(smoke_data, s
                                                                     continues):
     """A one-cycle over 8 epochs is not a 6-epoch one extended: autrainer must not continue
     the shorter run (it resumed the old schedule and stopped past its last step)."""
-    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 8, 8,
-                                         1e-3, "Adam", "cpu", "bf16", scheduler)
+    work = toolkit.write_training_config(
+        "smoke", ["OfflineKeywords"], {"Cnn10": [1]},
+        toolkit.Settings(8, 8, 1e-3, "Adam", scheduler, "bf16", device="cpu"))
     config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
     assert config["continue_training"] is continues

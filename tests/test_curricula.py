@@ -104,8 +104,9 @@ def test_the_training_config_sweeps_only_the_points_asked_for(smoke_data):
         {"SyntheticScenes": [("curriculum", "ASyntheticScenes"), ("anti", "ASyntheticScenes"),
                              ("random", "RandomSyntheticScenes")],
          "OfflineKeywords": [("curriculum", "AOfflineKeywords")]},
-        [1, 2], 2, 8, 1e-3, "Adam", "cpu", "bf16", "onecycle", "none", "Linear", 0.5, 0.5,
-        "Balanced", {"SyntheticScenes": 7, "OfflineKeywords": 5})
+        [1, 2], toolkit.Settings(2, 8, 1e-3, "Adam", "onecycle", "bf16", device="cpu"),
+        curricula.Pacing("Linear", 0.5, 0.5, "Balanced"),
+        {"SyntheticScenes": 7, "OfflineKeywords": 5})
     config = yaml.safe_load((work / "conf" / "curricula.yaml").read_text())
     scheduler = yaml.safe_load((work / "conf" / "scheduler" / f"{toolkit.PACED_SCHEDULER}.yaml")
                                .read_text())

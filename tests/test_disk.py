@@ -16,6 +16,10 @@ from benchmarks import paper_cost  # noqa: E402
 Usage = collections.namedtuple("Usage", "total used free")
 
 
+def _ensemble(params: dict) -> training.Ensemble:
+    return training.Ensemble.from_parameters(params)
+
+
 def _free(monkeypatch, free: int) -> None:
     monkeypatch.setattr(disk.shutil, "disk_usage", lambda path: Usage(10 * free, 9 * free, free))
 
@@ -23,8 +27,9 @@ def _free(monkeypatch, free: int) -> None:
 def test_the_paper_profile_needs_less_disk_in_training_than_with_aucurriculum():
     paper = profiles.load("paper")
     assert paper["SCORING_ENGINE"] == "in-training"
-    by_aucurriculum = disk.projected_bytes({**paper, "SCORING_ENGINE": "aucurriculum"})
-    in_training = disk.projected_bytes(paper)
+    by_aucurriculum = disk.projected_bytes(
+        _ensemble({**paper, "SCORING_ENGINE": "aucurriculum"}), "paper")
+    in_training = disk.projected_bytes(_ensemble(paper), "paper")
     assert by_aucurriculum > 3 * in_training
     # benchmarks/paper_cost.py's figures without the 16 GB of data (data/, not results/):
     # 346 - 16 GB at the peak with aucurriculum, 85 - 16 GB kept in training (an upper bound)
@@ -37,9 +42,9 @@ def test_too_little_free_disk_is_one_line_naming_both_figures_before_anything_is
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     _free(monkeypatch, 2_000_000)
     paper = profiles.load("paper")
-    needed = disk.projected_bytes(paper)
+    needed = disk.projected_bytes(_ensemble(paper), "paper")
     with pytest.raises(disk.DiskSpaceError) as err:
-        disk.check_free_disk("paper", paper)
+        disk.check_free_disk("paper", _ensemble(paper))
     message = str(err.value)
     assert "\n" not in message
     assert isinstance(err.value, profiles.ProfileError)
@@ -49,7 +54,7 @@ def test_too_little_free_disk_is_one_line_naming_both_figures_before_anything_is
     assert not (tmp_path / "results").exists()
     # with aucurriculum the line says that the other engine needs less
     with pytest.raises(disk.DiskSpaceError, match="SCORING_ENGINE in-training needs less$"):
-        disk.check_free_disk("paper", {**paper, "SCORING_ENGINE": "aucurriculum"})
+        disk.check_free_disk("paper", _ensemble({**paper, "SCORING_ENGINE": "aucurriculum"}))
 
 
 def test_runs_already_trained_count_as_written(tmp_path, monkeypatch):
@@ -70,17 +75,18 @@ def test_runs_already_trained_count_as_written(tmp_path, monkeypatch):
 @pytest.mark.parametrize("profile", ["smoke", "demo"])
 def test_smoke_and_demo_need_little_and_pass(profile, monkeypatch):
     params = profiles.load(profile)
-    assert disk.projected_bytes(params) < 10e9
+    assert disk.projected_bytes(_ensemble(params), profile) < 10e9
     _free(monkeypatch, 20_000_000_000)
-    disk.check_free_disk(profile, params)
-    disk.check_free_disk(profile, training.Ensemble.from_parameters(params))
+    disk.check_free_disk(profile, _ensemble(params))
 
 
 def test_runs_training_at_once_add_their_transient_states():
     paper = {**profiles.load("paper"), "SCORING_ENGINE": "aucurriculum"}
-    basic = disk.projected_bytes(paper)
-    assert disk.projected_bytes({**paper, "LAUNCHER": "joblib", "LAUNCHER_JOBS": 1}) == basic
-    assert disk.projected_bytes({**paper, "LAUNCHER": "slurm"}) > basic + 100e9
+    basic = disk.projected_bytes(_ensemble(paper), "paper")
+    joblib = _ensemble({**paper, "LAUNCHER": "joblib", "LAUNCHER_JOBS": 1})
+    assert disk.projected_bytes(joblib, "paper") == basic
+    slurm = _ensemble({**paper, "LAUNCHER": "slurm"})
+    assert disk.projected_bytes(slurm, "paper") > basic + 100e9
 
 
 def test_split_sizes_come_from_the_tables_when_there(tmp_path, monkeypatch):

@@ -28,8 +28,7 @@ def test_run_model_reproduces_autrainers_test_predictions(smoke_notebooks, smoke
     features = [np.load(toolkit.features_file("smoke", "OfflineKeywords", s))
                 for s in table["path"]]
     ours = model.probabilities(features)
-    logits = np.load(folder / "_test" / "test_outputs.npy")
-    positions = np.load(folder / "_test" / "test_indices.npy")
+    logits, _, positions = (np.load(file) for file in toolkit.test_outputs_files(folder))
     theirs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(ours[positions], theirs, atol=1e-5)
 

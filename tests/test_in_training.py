@@ -101,9 +101,10 @@ def test_the_recorder_scores_the_clips_without_the_training_augmentation(tmp_pat
 
 
 def test_training_config_names_the_recorder_and_keeps_best_and_last(smoke_data):
-    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 3, 8,
-                                         1e-3, "Adam", "cpu", "bf16", "none", record="train",
-                                         every_epoch=False)
+    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]},
+                                         toolkit.Settings(3, 8, 1e-3, precision="bf16",
+                                                          device="cpu"),
+                                         record="train", every_epoch=False)
     config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
     assert config["callbacks"] == [{"lib.callbacks.ScoredSplitRecorder":
                                     {"subset": "train", "batch_size": 8}}]
@@ -129,9 +130,8 @@ def recorded(smoke_notebooks, smoke, tmp_path_factory):
     try:
         toolkit.write_training_config(
             "smoke", list(ensemble.datasets),
-            {m: list(ensemble.seeds_of(m)) for m in ensemble.models}, ensemble.epochs,
-            ensemble.batch_size, ensemble.learning_rate, ensemble.optimizer, ensemble.device,
-            ensemble.precision, ensemble.scheduler, record="train", every_epoch=True)
+            {m: list(ensemble.seeds_of(m)) for m in ensemble.models},
+            replace(ensemble.settings, augmentation="none"), record="train", every_epoch=True)
         toolkit.train("smoke", log_name="train-all")
         by_aucurriculum = scoring.Scoring(stop="last", engine="aucurriculum")
         orderings = scoring.score_ensemble("smoke", replace(ensemble, recorded=None),
@@ -140,11 +140,12 @@ def recorded(smoke_notebooks, smoke, tmp_path_factory):
             "smoke", by_aucurriculum, ensemble.runs_of(d)) for d in ensemble.datasets})
         ours = {stop: {d: scoring.run_scores("smoke", scoring.Scoring(stop=stop,
                                                                       engine="in-training"),
-                                             ensemble.runs_of(d), ensemble.epochs)
+                                             ensemble.runs_of(d), ensemble.settings.epochs)
                        for d in ensemble.datasets} for stop in ("best", "last")}
         agreement = scoring.engine_agreement(  # the stop scored here
             "smoke", ensemble, scoring.Scoring(stop="last", engine="in-training"))
-        dynamics = {run.name: scoring.run_eval_dynamics("smoke", run, ensemble.epochs, "best")
+        dynamics = {run.name: scoring.run_eval_dynamics("smoke", run, ensemble.settings.epochs,
+                                                        "best")
                     for run in ensemble.runs}
         folders = {run.name: training.run_dir("smoke", run) for run in ensemble.runs}
         plan = definitions.Plan(definitions.RECORDED, ensemble.models, ("fc1",), 2, 1)
@@ -195,7 +196,7 @@ def test_trained_again_with_the_recorder_a_bf16_run_is_the_books_to_the_byte(rec
     for run in ensemble.runs:
         book, again = training.run_dir("smoke", run), folders[run.name]
         assert book != again
-        for epoch in range(1, ensemble.epochs + 1):
+        for epoch in range(1, ensemble.settings.epochs + 1):
             for name in ("train_outputs.npy", "train_indices.npy", "dev_outputs.npy"):
                 name = f"epoch_{epoch}/{name}"
                 assert (again / name).read_bytes() == (book / name).read_bytes(), (run, name)
@@ -211,8 +212,8 @@ def test_reference_runs_agree_and_eval_mode_dynamics_come_from_the_records(recor
                                       for d in ensemble.datasets]
     assert (agreement["max_difference"] < 1e-12).all()
     for table in dynamics.values():
-        assert table["learned_from"].between(1, ensemble.epochs + 1).all()
-        assert (table["epochs"] == ensemble.epochs).all()
+        assert table["learned_from"].between(1, ensemble.settings.epochs + 1).all()
+        assert (table["epochs"] == ensemble.settings.epochs).all()
 
 
 def test_a_run_without_records_is_one_line_and_keeps_the_ordering(private_results, smoke,
@@ -255,7 +256,7 @@ def test_train_predictions_are_read_from_the_best_epochs_record_as_a_forward_pas
         column = toolkit.LAYOUTS[run.dataset].index_column
         probabilities = toolkit.RunModel(folder).probabilities(
             [np.load(toolkit.features_file("smoke", run.dataset, sample_id))
-             for sample_id in table[column]], batch_size=ensemble.batch_size)
+             for sample_id in table[column]], batch_size=ensemble.settings.batch_size)
         top_two = np.sort(probabilities, axis=1)[:, -2:]
         clear = top_two[:, 1] - top_two[:, 0] > 1e-2
         assert clear.any(), run.name

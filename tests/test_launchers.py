@@ -34,15 +34,16 @@ def test_an_unknown_launcher_is_one_line():
 
 def test_training_config_names_the_launcher_plugin(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "RESULTS", tmp_path)
-    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1, 2]}, 2, 8,
-                                         0.001, "Adam", "cpu", launcher=Launcher("joblib", 2))
+    work = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1, 2]},
+                                         toolkit.Settings(2, 8, 0.001, device="cpu"),
+                                         launcher=Launcher("joblib", 2))
     config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
     assert config["defaults"][-1] == {"override hydra/launcher": "joblib"}
     assert config["hydra"]["launcher"] == {"n_jobs": 2}
     assert config["hydra"]["callbacks"]["compendium"] == {
         "_target_": "lib.launchers.JobStart", "launcher": "joblib"}
-    basic = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 2, 8,
-                                          0.001, "Adam", "cpu")
+    basic = toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]},
+                                          toolkit.Settings(2, 8, 0.001, device="cpu"))
     assert yaml.safe_load((basic / "conf" / "train.yaml").read_text())["defaults"] == [
         "_autrainer_", "_self_"]
 

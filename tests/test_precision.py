@@ -30,8 +30,8 @@ def test_fp16_on_a_cpu_and_unknown_precisions_are_refused():
     with pytest.raises(ValueError, match="unknown precision 'int8'"):
         models.Cnn14(output_dim=2, precision="int8")
     with pytest.raises(toolkit.ToolkitError, match="fp16 needs a CUDA device"):
-        toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]}, 1, 8,
-                                      1e-3, "Adam", "cpu", "fp16")
+        toolkit.write_training_config("smoke", ["OfflineKeywords"], {"Cnn10": [1]},
+                                      toolkit.Settings(1, 8, 1e-3, precision="fp16", device="cpu"))
 
 
 def test_precisions_get_their_own_run_folders(smoke):

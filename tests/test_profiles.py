@@ -108,8 +108,9 @@ def test_training_config_excludes_the_seeds_a_model_is_not_trained_with(tmp_path
 
     monkeypatch.setattr(paths, "RESULTS", tmp_path)
     work = toolkit.write_training_config("smoke", ["OfflineKeywords"],
-                                         {"Cnn10": [1, 2, 3], "Cnn14": [1, 2]}, 2, 8, 1e-4,
-                                         "Adam", "cpu", "bf16", "cosine")
+                                         {"Cnn10": [1, 2, 3], "Cnn14": [1, 2]},
+                                         toolkit.Settings(2, 8, 1e-4, "Adam", "cosine", "bf16",
+                                                          device="cpu"))
     config = yaml.safe_load((work / "conf" / "train.yaml").read_text())["hydra"]["sweeper"]
     assert config["params"]["+seed"] == "1, 2, 3"
     assert config["params"]["model"] == "Cnn10-bf16, Cnn14-bf16"

@@ -211,14 +211,27 @@ def test_a_change_in_lib_re_runs_the_notebooks_that_run_it(tiny, tmp_path, monke
     monkeypatch.setattr(paths, "LIB", code)
     run.run_profile("smoke")
     assert run.run_profile("smoke")[0]["skipped"]
-    runs = run.code_files(tiny["notebook"])
-    # the tiny notebook imports paths and toolkit; toolkit imports datasets, pruning is unused
-    assert code / "datasets.py" in runs and code / "pruning.py" not in runs
-    with (code / "pruning.py").open("a") as module:
-        module.write("\n# a change in code this notebook never runs\n")
-    assert run.run_profile("smoke")[0]["skipped"]
-    with (code / "datasets.py").open("a") as module:
-        module.write("\n# a change in the code a chapter calls, through toolkit\n")
+    # the tiny notebook calls paths.results_dir and toolkit.run_cli, never pruning
+    assert code / "toolkit.py" in run.code_files(tiny["notebook"])
+    assert code / "pruning.py" not in run.code_files(tiny["notebook"])
+    toolkit_source = (code / "toolkit.py").read_text()
+    unchanged_code = {
+        "pruning.py": lambda text: text + "\nNEVER_READ = 1\n",
+        "toolkit.py": lambda text: text.replace('"""Run ``autrainer``/', '"""Run the '
+                                                '``autrainer``/', 1) + "\n# a comment\nADDED = 2\n",
+        "record.py": lambda text: text.replace('    TRAIN_SECONDS = "train_seconds"\n',
+                                               '    TRAIN_SECONDS = "train_seconds"\n'
+                                               '    ADDED_KEY = "added_key"\n', 1)}
+    for name, edit in unchanged_code.items():
+        before = (code / name).read_text()
+        assert edit(before) != before, name
+        (code / name).write_text(edit(before))
+        assert run.run_profile("smoke")[0]["skipped"], name
+    assert '"""Run ``autrainer``/' in toolkit_source  # run_cli's docstring, edited above
+    paths_source = (code / "paths.py").read_text()
+    (code / "paths.py").write_text(paths_source.replace(
+        '    return RESULTS / profile\n', '    assert profile\n    return RESULTS / profile\n', 1))
+    assert (code / "paths.py").read_text() != paths_source
     capsys.readouterr()
     assert run.run_profile("smoke")[0]["status"] == "ok"
     assert "run  50_tiny.ipynb (changed" in capsys.readouterr().out
@@ -226,28 +239,38 @@ def test_a_change_in_lib_re_runs_the_notebooks_that_run_it(tiny, tmp_path, monke
 
 def test_code_files_follow_imports_and_toolkit_targets_but_not_the_finding_cell(tmp_path):
     notebook = nbformat.v4.new_notebook()
-    finding = nbformat.v4.new_code_cell("from lib import findings")
+    finding = nbformat.v4.new_code_cell("from lib import findings\nfindings.opening('x', 'y')")
     finding.metadata["tags"] = [run.FINDING_TAG]
-    notebook.cells = [nbformat.v4.new_code_cell("import lib.plots.training as figures"),
-                      nbformat.v4.new_code_cell("from lib.training import Ensemble"), finding]
+    notebook.cells = [nbformat.v4.new_code_cell("import lib.plots.training as figures\n"
+                                                "figures.learning_curves"),
+                      nbformat.v4.new_code_cell("from lib.training import train_ensemble\n"
+                                                "train_ensemble"), finding]
     nbformat.write(notebook, tmp_path / "n.ipynb")
     files = {str(f.relative_to(paths.LIB)) for f in run.code_files(tmp_path / "n.ipynb")}
     assert {"__init__.py", "plots/__init__.py", "plots/training.py", "training.py",
             "toolkit.py", "paths.py"} <= files
     assert "findings.py" not in files
-    # toolkit writes autrainer configs whose targets are lib.models and lib.callbacks
+    # training writes autrainer configs whose targets are lib.models and lib.callbacks
     assert "models.py" in files and "callbacks.py" in files
+    assert "pruning.py" not in files
 
 
-def test_every_notebook_reads_only_earlier_ones():
-    stems = [n.stem for n in run.notebooks()]
-    assert sorted(run.READS) == stems
-    for stem, reads in run.READS.items():
-        assert all(read in stems[:stems.index(stem)] for read in reads), stem
+def test_every_notebook_reads_only_earlier_ones_and_its_readers_follow_its_code():
+    notebooks = run.notebooks()
+    stems = [n.stem for n in notebooks]
+    reads = run.reads(notebooks)
+    assert sorted(reads) == sorted(stems)
+    for stem, earlier in reads.items():
+        assert all(read in stems[:stems.index(stem)] for read in earlier), stem
+    # what the chapters' code says they read: runs, orderings, out-of-fold probabilities
+    assert reads["02_difficulty"] == ("01_training",)
+    assert {"01_training", "02_difficulty", "02b_definitions"} <= set(reads["07_validation"])
+    assert "03_selection" in reads["04_explanations"]
+    assert set(reads["90_results"]) == set(stems[:-1])
 
 
 def test_every_chapter_declares_its_artefacts():
-    assert sorted(run.ARTEFACTS) == [n.stem for n in run.notebooks()]
+    assert sorted(run.ARTEFACTS) == sorted(n.stem for n in run.notebooks())
 
 
 def test_kill_9_mid_training_then_rerun_gives_the_same_runs(smoke_notebooks, tmp_path):

@@ -131,8 +131,9 @@ def test_sources_of_other_sizes_train_in_one_sweep_each_under_its_own_cycle(tmp_
         (root / "train.csv").write_text("path,label\n" + "x.wav,one\n" * rows)
         sources.append(toolkit.Source(f"OfflineKeywords-16k-{name}", "OfflineKeywords", root))
     a, b = sources
-    work = toolkit.write_training_config("smoke/points", [a, b], {"Cnn10": [1, 2]}, 2, 8, 1e-3,
-                                         "Adam", "cpu", "bf16", "onecycle", every_epoch=False,
+    settings = toolkit.Settings(2, 8, 1e-3, "Adam", "onecycle", "bf16", device="cpu")
+    work = toolkit.write_training_config("smoke/points", [a, b], {"Cnn10": [1, 2]}, settings,
+                                         every_epoch=False,
                                          wanted={(a.id, "Cnn10", 1), (b.id, "Cnn10", 2)})
     config = yaml.safe_load((work / "conf" / "train.yaml").read_text())
     assert config["hydra"]["sweeper"]["params"]["dataset"] == f"{a.id}, {b.id}"

@@ -60,7 +60,7 @@ def test_orderings_join_runs_that_saw_different_training_sets(smoke_notebooks, e
     training samples: each sample's score counts only the runs that saw it."""
     ordering = scoring.read_ordering("smoke", "SyntheticScenes")
     per_run = scoring.run_scores("smoke", scorer, ensemble.runs_of("SyntheticScenes"),
-                                 ensemble.epochs)
+                                 ensemble.settings.epochs)
     seen = {run: set(table["sample_id"]) for run, table in per_run.items()}
     assert len(set.union(*seen.values())) > len(set.intersection(*seen.values()))
     for row in ordering.itertuples():
@@ -163,14 +163,15 @@ def test_a_run_trains_with_augmentation_through_autrainer(smoke_notebooks, ensem
     from omegaconf import OmegaConf
 
     plain = replace(ensemble, datasets=("OfflineKeywords",), seeds=(1,), seeds_by_model=())
-    augmented = replace(plain, augmentation="telephone+specaugment")
+    augmented = replace(plain, settings=replace(plain.settings,
+                                                augmentation="telephone+specaugment"))
     book_run_dir = training.run_dir("smoke", plain.runs[0])
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     runs = training.train_ensemble("smoke", augmented, log=lambda line: None, summarise=False)
     assert [r.name for r in runs] == [plain.runs[0].name.replace(
         "_None_1", f"_{toolkit.AUGMENTATION_IDS['telephone+specaugment']}_1")]
     folder = training.run_dir("smoke", runs[0])
-    training.check_run("smoke", runs[0], augmented.epochs)
+    training.check_run("smoke", runs[0], augmented.settings.epochs)
     config = OmegaConf.to_container(OmegaConf.load(folder / ".hydra" / "config.yaml"))
     assert [next(iter(step)) if isinstance(step, dict) else step
             for step in config["augmentation"]["pipeline"]] == [
