@@ -20,7 +20,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.publish import publish  # noqa: E402
-from lib import curricula, profiles, pruning, training  # noqa: E402
+from lib import curricula, profiles, retraining, training  # noqa: E402
 
 #: (function, initial share, share of the epochs until the whole split): linear growth from a
 #: fifth to all at half the run, the same faster (root) and slower (quadratic), linear to all
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     samples = curricula.training_samples(args.profile, dataset)
     without = curricula.baseline(args.profile, ensemble, dataset, [seed])
     base = without.metrics()["test_accuracy"].iloc[0]
-    spread = pruning.seed_spread(pruning.reseeded(args.profile, ensemble, dataset))
+    spread = retraining.seed_spread(retraining.reseeded(args.profile, ensemble, dataset))
     rows = [{"pacing": "no curriculum (main run)", "sample-epochs": "100%",
              "minutes": f"{without.metrics()['train_seconds'].iloc[0] / 60:.2f}",
              "test accuracy": f"{base:.3f}", "difference": "+0.000"}]

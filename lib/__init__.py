@@ -64,6 +64,8 @@ The study, a module per chapter
                    probabilities (CVLoss's fold models), or a model-free probe (02b, 07, 08)
     ``sweep``      the label-noise sweep: relabelled keyword sets, each with its own small
                    ensemble (07_validation)
+    ``retraining`` what pruning and curricula share: a point's runs, the main ensemble's runs
+                   it is compared with, the seed spread and the yardstick (08, 09)
     ``pruning``    retraining without what a rule removes: rules, pruned copies, points
                    against the unpruned runs, what was removed (08_pruning)
     ``curricula``  training with an ordering through aucurriculum: curriculum, anti- and

@@ -22,8 +22,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from lib import (definitions, difficulty, keywords, paths, pruning, record, significance, toolkit,
-                 training)
+from lib import (definitions, difficulty, keywords, paths, pruning, record, retraining,
+                 toolkit, training)
 from lib.datasets import LAYOUTS, data_fingerprint
 from lib.profiles import (BEST_DEFINITION, CONTROL_DEFINITION, CURRICULUM_SAMPLINGS,
                           CURRICULUM_SCHEDULES, PACINGS)
@@ -200,12 +200,10 @@ def check_read_back(profile: str, dataset: str, scoring_id: str, table: pd.DataF
 # --- Points -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Point:
+class Point(retraining.Point):
     """One schedule of one ordering, trained with some seeds (or the runs without one)."""
     schedule: str            # lib.profiles.CURRICULUM_SCHEDULES, or NONE
     ordering: str            # the definition presented; "" for the random and none
-    profile: str             # where its runs live
-    runs: tuple[Run, ...]
 
     @property
     def name(self) -> str:
@@ -213,11 +211,8 @@ class Point:
         schedule = SCHEDULE_NAMES[self.schedule]
         return f"{schedule} ({self.ordering})" if self.ordering else schedule
 
-    def metrics(self) -> pd.DataFrame:
-        """A row per run: seed, test accuracy, training time."""
-        table = training.run_metrics(self.profile, list(self.runs))
-        return table[["dataset", "model", "seed", "test_accuracy", "train_seconds"]].assign(
-            point=self.name, schedule=self.schedule, ordering=self.ordering)
+    def identity(self) -> dict[str, Any]:
+        return {"point": self.name, "schedule": self.schedule, "ordering": self.ordering}
 
 
 def points_to_train(orderings: list[str], schedules: list[str]) -> list[tuple[str, str]]:
@@ -327,11 +322,10 @@ def baseline(profile: str, ensemble: Ensemble, dataset: str, seeds: list[int]) -
     """The main ensemble's runs of the first model and the same seeds (its training without a
     curriculum), which every point is paired with."""
     try:
-        runs = pruning.unpruned(profile, ensemble, dataset, seeds).runs
-    except pruning.PruningError as err:
-        raise CurriculumError(f"CURRICULUM_SEEDS: {err}".replace("pruning seed", "seed")
-                              ) from None
-    return Point(NONE, "", profile, runs)
+        runs = retraining.baseline(profile, ensemble, dataset, seeds)
+    except retraining.RetrainingError as err:
+        raise CurriculumError(f"CURRICULUM_SEEDS: {err}") from None
+    return Point(profile, runs, NONE, "")
 
 
 def train(profile: str, ensemble: Ensemble, orderings: Mapping[str, list[str]],
@@ -351,9 +345,9 @@ def train(profile: str, ensemble: Ensemble, orderings: Mapping[str, list[str]],
     present(profile, ensemble, {d: [o for _, o in pairs if o] for d, pairs in wanted.items()},
             "random" in schedules, log)
     nested = paths.curriculum_profile(profile)
-    points = {dataset: [Point(schedule, ordering, nested,
-                              curriculum_runs(profile, ensemble, dataset, schedule, ordering,
-                                              seeds, pacing))
+    points = {dataset: [Point(nested, curriculum_runs(profile, ensemble, dataset, schedule,
+                                                      ordering, seeds, pacing),
+                              schedule, ordering)
                         for schedule, ordering in pairs] for dataset, pairs in wanted.items()}
     runs = [run for by_dataset in points.values() for point in by_dataset for run in point.runs]
     todo = [run for run in runs if not training.is_complete(nested, run)]
@@ -418,20 +412,20 @@ def inclusion_name(point: pruning.Point) -> str:
 def accuracy_table(points: list[Point], comparison: Point,
                    inclusion: list[pruning.Point] = ()) -> pd.DataFrame:
     """Test accuracy per point against the runs without a curriculum of the same seeds
-    (:func:`lib.training.accuracy_over_seeds`), those runs first."""
+    (:func:`lib.retraining.accuracy_over_seeds`), those runs first."""
     base = comparison.metrics().set_index("seed")["test_accuracy"]
     named = [(point.name, point.schedule, point.ordering, point.metrics())
              for point in [comparison, *points]]
     named += [(inclusion_name(point), "inclusion", "CumulativeAccuracy", point.metrics())
               for point in inclusion]
     return pd.DataFrame([{"point": name, "schedule": schedule, "ordering": ordering,
-                          **training.accuracy_over_seeds(metrics, base)}
+                          **retraining.accuracy_over_seeds(metrics, base)}
                          for name, schedule, ordering, metrics in named])
 
 
 def shown(table: pd.DataFrame) -> pd.DataFrame:
     """An :func:`accuracy_table` as the book shows it."""
-    return pd.DataFrame({"point": table["point"], **training.shown_over_seeds(table)}
+    return pd.DataFrame({"point": table["point"], **retraining.shown_over_seeds(table)}
                         ).set_index("point")
 
 
@@ -515,7 +509,7 @@ def fusion(profile: str, ensemble: Ensemble, dataset: str, points: list[Point]
                 for seed in seeds]
     if not per_seed or len(per_seed[0]) < 2:
         return {}
-    main = {run.seed: run for run in pruning.reseeded_runs(ensemble, dataset)}
+    main = {run.seed: run for run in retraining.reseeded_runs(ensemble, dataset)}
     order = list(dict.fromkeys([*seeds, *ensemble.seeds_of(ensemble.models[0])]))
     others = [(profile, main[seed]) for seed in order if seed in main][:len(per_seed[0])]
     return {Record.FUSED_ORDERING: first, Record.FUSED_MODELS: len(per_seed[0]),
@@ -553,14 +547,14 @@ def key_numbers(model: str, seeds: list[int], pacing: Pacing,
     ``tables`` (:func:`accuracy_table`, the runs without a curriculum first)."""
     numbers: dict[str, Any] = {}
     for dataset, table in tables.items():
-        spread = pruning.seed_spread(reseeded[dataset])
+        spread = retraining.seed_spread(reseeded[dataset])
         entry: dict[str, Any] = {
             Record.MODEL: model, Record.SEEDS: seeds, Record.PACING: pacing.name,
             Record.SAMPLE_EPOCHS: round(shares[dataset], 4),
             Record.ORDERINGS: orderings[dataset],
             Record.WITHOUT: round(float(table["test_accuracy"].iloc[0]), 4),
             Record.SEED_SPREAD: round(spread, 4), Record.SPREAD_RUNS: len(reseeded[dataset]),
-            Record.YARDSTICK: significance.reseeding_yardstick(spread, len(seeds), test_clips[dataset]),
+            Record.YARDSTICK: retraining.yardstick(spread, len(seeds), test_clips[dataset]),
             Record.POINTS: {row.point: {
                 Record.SCHEDULE: row.schedule, Record.ORDERING: row.ordering,
                 Record.TEST_ACCURACY: round(row.test_accuracy, 4),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from lib import record, significance
+from lib import record, retraining, significance
 from lib.datasets import LAYOUTS
 from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
@@ -642,8 +642,7 @@ def _pruning_pattern(points: dict[str, dict[str, Any]], yardstick: float) -> str
 
 
 def _pruning_yardstick(n: dict[str, Any], test_clips: int) -> float:
-    return significance.reseeding_yardstick(n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS]),
-                                            test_clips)
+    return retraining.yardstick(n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS]), test_clips)
 
 
 def pruning(profile: str) -> str:

@@ -18,12 +18,11 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from lib import (classes, cleanlab_baseline, data, keywords, paths, profiles, scoring, toolkit,
-                 training)
+from lib import (cleanlab_baseline, data, keywords, paths, profiles, retraining, scoring,
+                 toolkit, training)
 from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
 from lib.difficulty import DifficultyError, by_rank, share_count
 from lib.record import Pruning as Record
-from lib.training import Run
 
 RULES = profiles.PRUNE_RULES
 #: Rules that need a per-sample column beside the ordering.
@@ -176,52 +175,24 @@ def applicable(candidates: pd.DataFrame, rules: list[str],
 
 
 @dataclass(frozen=True)
-class Point:
+class Point(retraining.Point):
     """One trained pruning point (or the unpruned runs it is compared with)."""
     rule: str
     fraction: float
-    profile: str             # where its runs live
-    runs: tuple[Run, ...]
     removed: pd.Index        # sample ids left out of training
 
-    def metrics(self) -> pd.DataFrame:
-        """A row per run: seed, test accuracy, and what was removed."""
-        table = training.run_metrics(self.profile, list(self.runs))
-        return table[["dataset", "model", "seed", "test_accuracy", "train_seconds"]].assign(
-            rule=self.rule, fraction=self.fraction, removed=len(self.removed))
-
-    def recalls(self) -> pd.DataFrame:
-        """Test recall per class and run (``seed``, ``label``, ``recall``), from the runs' saved
-        test outputs."""
-        return pd.concat([classes.recall_per_class(classes.predictions(self.profile, run, "test"))
-                          .reset_index().assign(seed=run.seed, rule=self.rule,
-                                                fraction=self.fraction)
-                          for run in self.runs], ignore_index=True)
-
-
-def _small(ensemble: training.Ensemble, dataset: str, seeds: list[int]) -> training.Ensemble:
-    """The first of the ensemble's models x ``seeds`` on one dataset, trained as the ensemble
-    but without the in-training recorder and keeping no model state: a point is judged by its
-    test accuracy and saved outputs, and is never scored (the recorder's pass over the training
-    set is a fifth of a run's time)."""
-    return replace(ensemble, datasets=(dataset,), models=ensemble.models[:1],
-                   seeds=tuple(seeds), seeds_by_model=(), recorded=None, aucurriculum="none",
-                   retention="none")
+    def identity(self) -> dict[str, Any]:
+        return {"rule": self.rule, "fraction": self.fraction, "removed": len(self.removed)}
 
 
 def unpruned(profile: str, ensemble: training.Ensemble, dataset: str,
              seeds: list[int]) -> Point:
     """The main ensemble's runs of the same model and seeds: what each point is compared with."""
-    model = ensemble.models[0]
-    missing = sorted(set(seeds) - set(ensemble.seeds_of(model)))
-    if missing:
-        raise PruningError(f"pruning seed {missing[0]} is not a seed of {model} in the main "
-                           f"ensemble ({list(ensemble.seeds_of(model))}), so it has no "
-                           "unpruned run to compare with")
-    small = _small(ensemble, dataset, seeds)
-    for run in small.runs:
-        training.check_run(profile, run, 0, "none")
-    return Point("none", 0.0, profile, tuple(small.runs), pd.Index([]))
+    try:
+        runs = retraining.baseline(profile, ensemble, dataset, seeds)
+    except retraining.RetrainingError as err:
+        raise PruningError(f"pruning {err}") from None
+    return Point(profile, runs, "none", 0.0, pd.Index([]))
 
 
 def prepared_point(profile: str, ensemble: training.Ensemble, dataset: str,
@@ -241,8 +212,8 @@ def prepared_point(profile: str, ensemble: training.Ensemble, dataset: str,
     pruned_copy(profile, point, dataset, gone, log)
     _check_dev_carve(point, dataset, seeds, set(candidates["label"].astype(str)),
                      point_name(rule, share))
-    small = _small(ensemble, dataset, seeds)
-    return Point(rule, share, point, tuple(small.runs), gone), small
+    small = retraining.small(ensemble, dataset, seeds)
+    return Point(point, tuple(small.runs), rule, share, gone), small
 
 
 def train_point(profile: str, ensemble: training.Ensemble, dataset: str,
@@ -302,18 +273,6 @@ def train_prepared(profile: str, prepared: list[tuple[Point, training.Ensemble]]
             known, datasets=(*known.datasets, *small.datasets))
     training.train_points(profile, by_profile, log)
     return [point for point, _ in prepared]
-
-
-def reseeded_runs(ensemble: training.Ensemble, dataset: str) -> list[Run]:
-    """The main ensemble's runs of its first model on ``dataset``, one per seed."""
-    return [run for run in ensemble.runs_of(dataset) if run.model == ensemble.models[0]]
-
-
-def reseeded(profile: str, ensemble: training.Ensemble, dataset: str) -> pd.Series:
-    """Test accuracy of each of the main ensemble's runs of the first model, by seed: how far
-    runs on the same data differ by seed alone, the yardstick of a point."""
-    return training.run_metrics(profile, reseeded_runs(ensemble, dataset)).set_index(
-        "seed")["test_accuracy"]
 
 
 # --- What the removed samples were ---------------------------------------------------------
@@ -399,11 +358,11 @@ def _by_point(points: list[Point], row: Callable[[Point], pd.Series]) -> pd.Data
 
 def accuracy_table(points: list[Point], baseline: Point) -> pd.DataFrame:
     """Test accuracy per rule and share against the unpruned runs of the same seeds
-    (:func:`lib.training.accuracy_over_seeds`), the unpruned runs first."""
+    (:func:`lib.retraining.accuracy_over_seeds`), the unpruned runs first."""
     base = baseline.metrics().set_index("seed")["test_accuracy"]
     return pd.DataFrame([{"rule": point.rule, "fraction": point.fraction,
                           "removed": len(point.removed),
-                          **training.accuracy_over_seeds(point.metrics(), base)}
+                          **retraining.accuracy_over_seeds(point.metrics(), base)}
                          for point in [baseline, *points]])
 
 
@@ -411,17 +370,11 @@ def presented(table: pd.DataFrame) -> pd.DataFrame:
     """An :func:`accuracy_table` as the book shows it: a row per point, three decimals."""
     return pd.DataFrame({
         "point": [point_name(row.rule, row.fraction) for row in table.itertuples()],
-        "removed": table["removed"], **training.shown_over_seeds(table),
+        "removed": table["removed"], **retraining.shown_over_seeds(table),
     }).set_index("point")
 
 
 # --- The chapter's record ---------------------------------------------------------------------
-
-def seed_spread(accuracies: pd.Series) -> float:
-    """The standard deviation of test accuracy over runs that differ by seed alone (NaN for
-    one run)."""
-    return float(accuracies.std()) if len(accuracies) > 1 else float("nan")
-
 
 def _by_name(table: pd.DataFrame, row: Callable[[pd.Series], Any]) -> dict[str, Any]:
     """A table indexed by (rule, fraction) as a dict by point name."""
@@ -435,15 +388,15 @@ def key_numbers(model: str, seeds: list[int], skipped: dict[str, list[str]],
                 recall_changes: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The pruning chapter's record (:class:`lib.record.Pruning`), per dataset of ``tables``
     (:func:`accuracy_table`, the unpruned runs first): ``reseeded_accuracies`` are the main
-    ensemble's accuracies of ``model`` by seed (:func:`reseeded`); ``compositions``
-    (:func:`composition`), ``removed_shares`` (:func:`removed_per_class`) and
+    ensemble's accuracies of ``model`` by seed (:func:`lib.retraining.reseeded`);
+    ``compositions`` (:func:`composition`), ``removed_shares`` (:func:`removed_per_class`) and
     ``recall_changes`` (:func:`recall_change`) are there for the datasets that have them."""
     numbers: dict[str, Any] = {}
     for dataset, table in tables.items():
         entry: dict[str, Any] = {
             Record.MODEL: model, Record.SEEDS: seeds, Record.SKIPPED: skipped[dataset],
             Record.UNPRUNED: round(float(table["test_accuracy"].iloc[0]), 4),
-            Record.SEED_SPREAD: round(seed_spread(reseeded_accuracies[dataset]), 4),
+            Record.SEED_SPREAD: round(retraining.seed_spread(reseeded_accuracies[dataset]), 4),
             Record.SPREAD_RUNS: len(reseeded_accuracies[dataset]),
             Record.POINTS: {point_name(row.rule, row.fraction): {
                 Record.RULE: row.rule, Record.FRACTION: round(row.fraction, 4),

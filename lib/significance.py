@@ -112,13 +112,3 @@ def mean_interval(values: np.ndarray, draws: int = 2000, level: float = INTERVAL
     rng = np.random.default_rng(seed)
     means = rng.choice(values, size=(draws, len(values))).mean(axis=1)
     return float(np.quantile(means, (1 - level) / 2)), float(np.quantile(means, (1 + level) / 2))
-
-
-def reseeding_yardstick(spread: float, seeds: int, test_clips: int) -> float:
-    """How far a point's mean test accuracy over ``seeds`` seeds must move from the mean of
-    the comparison runs of the same seeds to count beyond reseeding: twice its expected
-    spread when runs differ by seed alone (a difference of two means over k seeds spreads
-    sqrt(2 / k) times as much as one run, whose spread is ``spread``), or two test clips if
-    larger (``spread`` NaN, one run: two test clips)."""
-    noise = spread * (2 / seeds) ** 0.5 if spread == spread else 0.0
-    return round(max(2 * noise, 2 / max(test_clips, 1)), 3)

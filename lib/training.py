@@ -416,29 +416,6 @@ def run_metrics(profile: str, runs: list[Run]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def accuracy_over_seeds(metrics: pd.DataFrame, paired: pd.Series) -> dict[str, float]:
-    """One point's test accuracy over its runs (:func:`run_metrics` rows, one per seed):
-    ``runs``, mean, ``std``, ``low`` and ``high``, the mean ``difference`` from ``paired`` (the
-    test accuracy by seed of the runs it is compared with, same seed against same seed) and
-    ``minutes_per_run`` of training. The row of the pruning and the curricula tables."""
-    accuracy = metrics.set_index("seed")["test_accuracy"]
-    return {"runs": len(accuracy), "test_accuracy": accuracy.mean(), "std": accuracy.std(),
-            "low": accuracy.min(), "high": accuracy.max(),
-            "difference": (accuracy - paired.reindex(accuracy.index)).mean(),
-            "minutes_per_run": metrics["train_seconds"].mean() / 60}
-
-
-def shown_over_seeds(table: pd.DataFrame) -> dict[str, Any]:
-    """The book's columns of a table of :func:`accuracy_over_seeds` rows, three decimals (a
-    range only where there are several seeds)."""
-    return {"runs": table["runs"],
-            "test accuracy": table["test_accuracy"].map("{:.3f}".format),
-            "lowest–highest seed": [f"{r.low:.3f}–{r.high:.3f}" if r.runs > 1 else "one seed"
-                                    for r in table.itertuples()],
-            "difference, same seed": table["difference"].map("{:+.3f}".format),
-            "training min per run": table["minutes_per_run"].map("{:.1f}".format)}
-
-
 def mean_std(metrics: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Mean ± std over seeds of every metric, grouped by ``by`` (sample std, as autrainer)."""
     columns = [c for c in metrics.columns if c.startswith(("dev_", "test_"))]

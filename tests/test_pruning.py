@@ -137,7 +137,7 @@ def test_what_the_removed_samples_were_and_which_classes_lost_them():
     kinds = pd.Series(["flipped label", "non-speech", "low-SNR genuine", "clean genuine"] * 2,
                       index=[f"s{i}" for i in range(8)])
     labels = pd.Series(["no", "no", "no", "no", "one", "one", "one", "one"], index=kinds.index)
-    point = pruning.Point("hardest", 0.25, "x", (), pd.Index(["s0", "s1", "s4"]))
+    point = pruning.Point("x", (), "hardest", 0.25, pd.Index(["s0", "s1", "s4"]))
     table = pruning.composition([point], kinds)
     assert table.loc[("hardest", 0.25)].to_dict() == {
         "flipped label": 2, "non-speech": 1, "low-SNR genuine": 0, "clean genuine": 0}

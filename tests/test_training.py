@@ -5,7 +5,8 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from lib import difficulty, keywords, paths, profiles, pruning, record, scoring, toolkit, training
+from lib import (difficulty, keywords, paths, profiles, record, retraining, scoring, toolkit,
+                 training)
 
 
 def test_every_planned_run_is_an_autrainer_run_folder(smoke_notebooks, smoke, ensemble):
@@ -190,7 +191,7 @@ def test_what_each_run_keeps_follows_who_reads_it():
     assert demo.retention_of(first) == "every-epoch"
     assert {demo.retention_of(run) for run in others} == {"scored"}
     assert not demo.resumable  # a one-cycle run is trained afresh, never continued
-    point = pruning._small(demo, "OfflineKeywords", [1])
+    point = retraining.small(demo, "OfflineKeywords", [1])
     assert [point.retention_of(run) for run in point.runs] == ["none"]
     paper = training.Ensemble.from_parameters(profiles.load("paper"))
     assert paper.resumable and paper.aucurriculum == "reference"
