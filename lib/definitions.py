@@ -535,18 +535,29 @@ def best_by_kind(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return best
 
 
-def key_numbers(datasets: dict[str, dict[str, Any]],
+@dataclass
+class Compared:
+    """Every definition on one dataset's runs, as the Definitions chapter sets them side by
+    side; without ground truth, ``detection`` and ``cleanlab_flagged`` stay None."""
+    #: Definition -> its scores and cost (:func:`score_all`).
+    scored: dict[str, Scored]
+    #: Pairs of definitions -> their Spearman (:func:`agreement`).
+    agreement: dict[tuple[str, str], Correlation]
+    #: Definition -> run-to-run and split-half Spearman (:func:`stability`).
+    stability: dict[str, dict[str, float]]
+    #: Each definition and cleanlab source against each injected kind (:func:`detection_table`).
+    detection: pd.DataFrame | None = None
+    #: cleanlab's source -> samples it flags as label issues.
+    cleanlab_flagged: dict[str, int] | None = None
+
+
+def key_numbers(datasets: dict[str, Compared],
                 teacher: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The Definitions chapter's record (:class:`lib.record.Definitions`) per dataset, from
-    ``datasets[name]``: ``scored`` (:func:`score_all`), ``detection`` (:func:`detection_table`,
-    absent without ground truth), ``stability`` (definition -> :func:`stability`),
-    ``agreement`` (:func:`agreement`), ``cleanlab_flagged`` (cleanlab's source -> samples
-    flagged; absent without CVLoss); ``teacher``: what a teacher pretrained here reached
-    (:func:`lib.teacher.pretrain`)."""
+    """The Definitions chapter's record (:class:`lib.record.Definitions`) per dataset;
+    ``teacher``: what a teacher pretrained here reached (:func:`lib.teacher.pretrain`)."""
     numbers: dict[str, Any] = {}
-    for dataset, parts in datasets.items():
-        scored: dict[str, Scored] = parts["scored"]
-        pairs: dict[tuple[str, str], Correlation] = parts["agreement"]
+    for dataset, compared in datasets.items():
+        scored, pairs = compared.scored, compared.agreement
         judged = [rho.rho for (a, b), rho in pairs.items()
                   if CONTROL not in (a, b) and not np.isnan(rho.rho)]
         entry: dict[str, Any] = {
@@ -558,15 +569,15 @@ def key_numbers(datasets: dict[str, dict[str, Any]],
                                for name, s in scored.items()},
             Definitions.STABILITY: {name: {k: None if np.isnan(v) else round(v, 4)
                                            for k, v in values.items()}
-                                    for name, values in parts["stability"].items()},
+                                    for name, values in compared.stability.items()},
             Definitions.AGREEMENT: {f"{a} vs {b}": c.as_record() for (a, b), c in pairs.items()},
             Definitions.MEAN_AGREEMENT: round(float(np.mean(judged)), 4) if judged else None,
         }
-        if parts.get("cleanlab_flagged"):
-            entry[Definitions.CLEANLAB_FLAGGED] = parts["cleanlab_flagged"]
+        if compared.cleanlab_flagged:
+            entry[Definitions.CLEANLAB_FLAGGED] = compared.cleanlab_flagged
         if teacher is not None and "TransferTeacher" in scored:
             entry[Definitions.TEACHER] = teacher
-        table = parts.get("detection")
+        table = compared.detection
         if table is not None and not table.empty:
             entry[Definitions.HARDEST_FRACTION] = difficulty.HARDEST_FRACTION
             entry[Definitions.DETECTION] = {

@@ -275,37 +275,46 @@ def hardest_share(ordering: pd.DataFrame, flagged: pd.Series,
     return HardestShare(total, inside, len(hardest), len(ordering))
 
 
-def key_numbers(orderings: dict[str, pd.DataFrame], engine: str,
-                engine_difference: dict[str, float],
-                model_agreement: dict[str, Correlation],
-                convergence_curves: dict[str, pd.DataFrame],
-                logs_vs_checkpoints: dict[str, Correlation],
-                rank_vs_snr: dict[str, Correlation],
-                hardest: dict[str, dict[str, HardestShare]]) -> dict[str, Any]:
-    """The difficulty chapter's record (:class:`lib.record.Difficulty`), per dataset of
-    ``orderings``, from what the chapter computed; a dataset missing from one of the other
-    arguments (no second model, no ground truth) has no entry there. ``engine_difference`` is
-    the largest difference of a sample's score between ``engine`` and aucurriculum."""
+@dataclass
+class OrderingChecks:
+    """What the Difficulty chapter found about one dataset's ordering, filled in as it goes; a
+    check that does not apply to the dataset (no second model, no ground truth) stays None."""
+    ordering: pd.DataFrame
+    #: The two models' orderings against each other.
+    model_agreement: Correlation | None = None
+    #: Mean Spearman with the whole ensemble by number of runs (:func:`convergence`).
+    convergence: pd.DataFrame | None = None
+    #: The largest difference of a sample's score between the scoring engine and aucurriculum.
+    engine_difference: float | None = None
+    logs_vs_checkpoints: Correlation | None = None
+    rank_vs_snr: Correlation | None = None
+    #: Per injected kind, how many of its samples fall among the hardest.
+    hardest: dict[str, HardestShare] | None = None
+
+
+def key_numbers(checks: dict[str, OrderingChecks], engine: str) -> dict[str, Any]:
+    """The difficulty chapter's record (:class:`lib.record.Difficulty`), per dataset; a check
+    left None has no entry. ``engine`` is the one aucurriculum's score was set against."""
     engine_key = (Difficulty.IN_TRAINING_VS_AUCURRICULUM if engine == "in-training"
                   else Difficulty.OURS_VS_AUCURRICULUM)
     numbers: dict[str, Any] = {}
-    for dataset, ordering in orderings.items():
-        entry: dict[str, Any] = {Difficulty.SAMPLES: len(ordering)}
-        if dataset in model_agreement:
-            entry[Difficulty.MODEL_AGREEMENT] = model_agreement[dataset].as_record()
-        if dataset in convergence_curves:
-            entry[Difficulty.CONVERGENCE] = (convergence_curves[dataset].set_index("runs")["mean"]
+    for dataset, found in checks.items():
+        entry: dict[str, Any] = {Difficulty.SAMPLES: len(found.ordering)}
+        if found.model_agreement is not None:
+            entry[Difficulty.MODEL_AGREEMENT] = found.model_agreement.as_record()
+        if found.convergence is not None:
+            entry[Difficulty.CONVERGENCE] = (found.convergence.set_index("runs")["mean"]
                                              .round(4).to_dict())
-        if dataset in engine_difference:
-            entry[engine_key] = float(engine_difference[dataset])
-        if dataset in logs_vs_checkpoints:
-            entry[Difficulty.LOGS_VS_CHECKPOINTS] = logs_vs_checkpoints[dataset].as_record()
-        if dataset in rank_vs_snr:
-            entry[Difficulty.RANK_VS_SNR] = rank_vs_snr[dataset].as_record()
-        if dataset in hardest:
+        if found.engine_difference is not None:
+            entry[engine_key] = float(found.engine_difference)
+        if found.logs_vs_checkpoints is not None:
+            entry[Difficulty.LOGS_VS_CHECKPOINTS] = found.logs_vs_checkpoints.as_record()
+        if found.rank_vs_snr is not None:
+            entry[Difficulty.RANK_VS_SNR] = found.rank_vs_snr.as_record()
+        if found.hardest is not None:
             entry[Difficulty.HARDEST_FRACTION] = HARDEST_FRACTION
             entry[Difficulty.HARDEST] = {kind: share.as_record()
-                                         for kind, share in hardest[dataset].items()}
+                                         for kind, share in found.hardest.items()}
         numbers[dataset] = entry
     return numbers
 

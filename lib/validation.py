@@ -10,6 +10,7 @@ id, and every function aligns on that index, never on row order.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -180,39 +181,52 @@ def _sweep_record(points: pd.DataFrame) -> dict[str, dict[str, Any]]:
         for fraction, part in points.groupby("flip_fraction")}
 
 
-def key_numbers(datasets: list[str], cleanlab: dict[str, pd.DataFrame],
-                detections: dict[str, dict[str, pd.DataFrame]], modes: dict[str, pd.DataFrame],
-                rank_vs_snr: dict[str, Correlation], words: dict[str, pd.DataFrame],
-                confused: dict[str, pd.DataFrame], halves: dict[str, pd.DataFrame],
-                intervals: dict[str, pd.DataFrame], sweeps: dict[str, pd.DataFrame],
-                ) -> dict[str, Any]:
-    """The validation chapter's record (:class:`lib.record.Validation`), per dataset, from
-    what the chapter computed; the datasets without ground truth appear in ``halves`` and
-    ``intervals`` (stability) only. ``detections`` holds a detection table per injected kind,
-    ``words`` the mean rank per word (hardest first), ``confused`` the most confused pairs."""
-    numbers: dict[str, Any] = {dataset: {} for dataset in datasets}
-    for dataset in datasets:
-        entry = numbers[dataset]
-        if dataset in cleanlab:
-            entry[Record.CLEANLAB_FLAGGED] = int(cleanlab[dataset]["label_issue"].sum())
-        if dataset in detections:
+@dataclass
+class Checks:
+    """What the Validation chapter found on one dataset, filled in as it goes; a dataset without
+    ground truth has its stability checks only, the rest stay None."""
+    #: cleanlab's label issues from the network's out-of-fold probabilities.
+    cleanlab: pd.DataFrame | None = None
+    #: Per injected kind, a detection table (:func:`lib.detection.detection`).
+    detections: dict[str, pd.DataFrame] | None = None
+    #: Eval against train mode (:func:`eval_against_train`).
+    modes: pd.DataFrame | None = None
+    rank_vs_snr: Correlation | None = None
+    #: Mean rank per word, hardest first, and the most confused pairs.
+    words: pd.DataFrame | None = None
+    confused: pd.DataFrame | None = None
+    #: Split halves (:func:`lib.difficulty.split_halves`) and bootstrap rank intervals.
+    halves: pd.DataFrame | None = None
+    intervals: pd.DataFrame | None = None
+    #: The label-noise sweep's points (:func:`lib.sweep.sweep_points`).
+    sweep: pd.DataFrame | None = None
+
+
+def key_numbers(checks: dict[str, Checks]) -> dict[str, Any]:
+    """The validation chapter's record (:class:`lib.record.Validation`), per dataset; a check
+    left None has no entry."""
+    numbers: dict[str, Any] = {}
+    for dataset, found in checks.items():
+        entry = numbers[dataset] = {}
+        if found.cleanlab is not None:
+            entry[Record.CLEANLAB_FLAGGED] = int(found.cleanlab["label_issue"].sum())
+        if found.detections is not None:
             entry[Record.DETECTION] = {kind: _detection_record(table)
-                                       for kind, table in detections[dataset].items()}
-        if dataset in modes:
-            entry[Record.EVAL_VS_TRAIN_MODE] = (modes[dataset].set_index("dynamic").round(4)
+                                       for kind, table in found.detections.items()}
+        if found.modes is not None:
+            entry[Record.EVAL_VS_TRAIN_MODE] = (found.modes.set_index("dynamic").round(4)
                                                 .to_dict("index"))
-        if dataset in rank_vs_snr:
-            entry[Record.RANK_VS_SNR] = rank_vs_snr[dataset].as_record()
-        if dataset in words:
-            entry[Record.HARDEST_WORD] = str(words[dataset].index[0])
-        if dataset in confused:
-            pairs = confused[dataset]
+        if found.rank_vs_snr is not None:
+            entry[Record.RANK_VS_SNR] = found.rank_vs_snr.as_record()
+        if found.words is not None:
+            entry[Record.HARDEST_WORD] = str(found.words.index[0])
+        if found.confused is not None:
+            pairs = found.confused
             entry[Record.MOST_CONFUSED] = f"{pairs['true'].iloc[0]} -> {pairs['predicted'].iloc[0]}"
-        if dataset in halves:
+        if found.halves is not None:
             entry[Record.STABILITY] = {
-                Record.SPLIT_HALVES_SPEARMAN: round(float(halves[dataset]["spearman"].mean()), 4),
-                Record.MEDIAN_INTERVAL_WIDTH: round(float(intervals[dataset]["width"].median()),
-                                                    4)}
-        if dataset in sweeps:
-            entry[Record.SWEEP] = _sweep_record(sweeps[dataset])
+                Record.SPLIT_HALVES_SPEARMAN: round(float(found.halves["spearman"].mean()), 4),
+                Record.MEDIAN_INTERVAL_WIDTH: round(float(found.intervals["width"].median()), 4)}
+        if found.sweep is not None:
+            entry[Record.SWEEP] = _sweep_record(found.sweep)
     return numbers

@@ -132,10 +132,9 @@ def test_the_record_and_its_opening_carry_the_numbers(monkeypatch, tmp_path):
     runs = {name: Scored(name, scores[[name]], "aucurriculum", 60.0, 10**6)
             for name in ("CELoss", "FirstIteration", "Random")}
     pairs = definitions.agreement(scores[list(runs)])
-    numbers = definitions.key_numbers({"OfflineKeywords": {
-        "scored": runs, "agreement": pairs, "detection": table,
-        "stability": {name: definitions.stability(s, {}) for name, s in runs.items()},
-        "cleanlab_flagged": {record.CLEANLAB_NETWORK: 20}}})
+    numbers = definitions.key_numbers({"OfflineKeywords": definitions.Compared(
+        runs, pairs, {name: definitions.stability(s, {}) for name, s in runs.items()},
+        detection=table, cleanlab_flagged={record.CLEANLAB_NETWORK: 20})})
     entry = numbers["OfflineKeywords"]
     assert entry[Definitions.COST]["CELoss"] == {Definitions.SOURCE: "aucurriculum",
                                                  Definitions.MINUTES: 1.0,
