@@ -225,7 +225,19 @@ class Validation:
     AUROC_INTERVAL = "auroc_interval"
     AVERAGE_PRECISION = "average_precision"
     PRECISION_AT_K = "precision_at_k"
-    EVAL_VS_TRAIN_MODE = "eval_vs_train_mode"  # dynamic -> its validation.eval_against_train row
+    #: Dynamic -> its validation.eval_against_train row: ``spearman``, ``n``, ``p`` and, per
+    #: injected kind and mode (:data:`MODES`), the AUROC and its interval (:meth:`mode_auroc`).
+    EVAL_VS_TRAIN_MODE = "eval_vs_train_mode"
+    TRAIN_MODE = "train mode"
+    EVAL_MODE = "eval mode"
+    MODES = (TRAIN_MODE, EVAL_MODE)
+    LOW = "low"
+    HIGH = "high"
+
+    @staticmethod
+    def mode_auroc(kind: str, mode: str, bound: str = "") -> str:
+        """The key of a kind's AUROC in one mode, or of its interval's ``LOW`` or ``HIGH``."""
+        return f"auroc {kind}, {mode}" + (f", {bound}" if bound else "")
     RANK_VS_SNR = "rank_vs_snr"
     HARDEST_WORD = "hardest_word"
     MOST_CONFUSED = "most_confused"

@@ -85,7 +85,7 @@ def sample_scores(profile: str, ensemble: training.Ensemble, stop: str,
 
 
 #: The two ways of recording a dynamic that :func:`eval_against_train` compares.
-MODES = ("train mode", "eval mode")
+MODES = Record.MODES
 
 
 def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
@@ -101,10 +101,10 @@ def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFram
         for flag, column in keywords.INJECTED.items():
             if truth[column].any():
                 for mode, score in zip(MODES, (scores[train_mode], scores[name])):
-                    key = f"auroc {flag}, {mode}"
-                    row[key] = detection.auroc(score, truth[column])
-                    row[f"{key}, low"], row[f"{key}, high"] = detection.auroc_interval(
-                        score, truth[column])
+                    row[Record.mode_auroc(flag, mode)] = detection.auroc(score, truth[column])
+                    (row[Record.mode_auroc(flag, mode, Record.LOW)],
+                     row[Record.mode_auroc(flag, mode, Record.HIGH)]) = \
+                        detection.auroc_interval(score, truth[column])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -145,15 +145,16 @@ def modes_finding(modes: pd.DataFrame) -> str:
     for row in modes.to_dict("records"):
         detections = []
         for flag in keywords.INJECTED:
-            train, evaluated = (f"auroc {flag}, {mode}" for mode in MODES)
-            if evaluated in row:
-                pairs.append(((row[f"{evaluated}, low"], row[f"{evaluated}, high"]),
-                              (row[f"{train}, low"], row[f"{train}, high"])))
-                detections.append(
-                    f"{flag} AUROC {row[evaluated]:.2f} "
-                    f"({row[f'{evaluated}, low']:.2f}–{row[f'{evaluated}, high']:.2f}) in eval "
-                    f"mode against {row[train]:.2f} "
-                    f"({row[f'{train}, low']:.2f}–{row[f'{train}, high']:.2f}) in train mode")
+            if Record.mode_auroc(flag, Record.EVAL_MODE) not in row:
+                continue
+            (trained, train_low, train_high), (evaluated, low, high) = [
+                [row[Record.mode_auroc(flag, mode, bound)] for bound in ("", Record.LOW,
+                                                                         Record.HIGH)]
+                for mode in MODES]
+            pairs.append(((low, high), (train_low, train_high)))
+            detections.append(f"{flag} AUROC {evaluated:.2f} ({low:.2f}–{high:.2f}) in eval "
+                              f"mode against {trained:.2f} ({train_low:.2f}–{train_high:.2f}) "
+                              "in train mode")
         agreement = significance.Correlation(row["spearman"], row["n"], row["p"])
         sentences.append(f"**{row['dynamic']}**: {agreement} between the modes; "
                          + "; ".join(detections) + ".")

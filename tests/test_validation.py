@@ -135,8 +135,10 @@ def test_eval_mode_is_better_only_where_the_auroc_intervals_separate():
         values = {"dynamic": dynamic, "spearman": 0.9, "n": 600, "p": 0.0}
         for mode, (auroc, low, high) in (("eval mode", evaluated), ("train mode", trained)):
             for flag in keywords.INJECTED:
-                values.update({f"auroc {flag}, {mode}": auroc, f"auroc {flag}, {mode}, low": low,
-                               f"auroc {flag}, {mode}, high": high})
+                key = record.Validation.mode_auroc
+                values.update({key(flag, mode): auroc,
+                               key(flag, mode, record.Validation.LOW): low,
+                               key(flag, mode, record.Validation.HIGH): high})
         return values
     modes = pd.DataFrame([row("confidence", (0.95, 0.9, 0.99), (0.7, 0.6, 0.8)),
                           row("forgetting", (0.72, 0.6, 0.8), (0.7, 0.62, 0.79))])
