@@ -73,7 +73,9 @@ The study, a module per chapter
                    enters training and is fitted (09_curricula)
     ``summary``    every chapter's numbers beside the paper's (90_results)
     ``significance`` n and p of a correlation, intervals of a share or a mean (all)
-    ``findings``   each chapter's opening finding from its record, "Read this first" (book)
+    ``claims``     how a result is worded: each claim sized to its evidence (all prose)
+    ``findings``   each chapter's opening finding from its record, "Read this first", the
+                   abstract and the discussion (book): a module per part
 
 Figures
     ``plots``      the figures of every chapter; no computation beyond drawing

@@ -12,7 +12,8 @@ constant of a class (``Training.CHAPTER``: records are classes of constants, and
 key should not re-run when another is added) and the rest of its top-level code (imports and
 statements, which run when anything of the module is used). A name the analysis cannot follow
 (a module passed as a value, a definition set at run time) counts the whole module, so a
-fingerprint can re-run a notebook too often, never too rarely, for code reached by name. Names
+fingerprint can re-run a notebook too often, never too rarely, for code reached by name (a name
+a package imports from its modules is followed to the module that defines it). Names
 in strings count too: ``"lib.schedulers.OneCycleLR"`` and ``f"lib.models.{model}"`` are what
 autrainer imports from its Hydra configs.
 """
@@ -235,7 +236,10 @@ def _unit_in(module: str, chain: list[str]) -> Unit | None:
         return module, f"{name}.{chain[1]}"
     if name in parsed.digests:
         return module, name
-    return module, WHOLE  # re-exported by an import, or set at run time: count everything
+    imported = parsed.names[TOP_LEVEL][1].get(name)
+    if imported is not None and imported[0] != module:  # re-exported: follow it home
+        return _unit_in(imported[0], [*imported[1:], *chain[1:]])
+    return module, WHOLE  # set at run time: count everything
 
 
 def closure(uses: set[Unit]) -> set[Unit]:

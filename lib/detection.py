@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from lib.difficulty import DifficultyError
+from lib.claims import detected
 from lib.significance import INTERVAL_LEVEL
 
 
@@ -136,8 +137,10 @@ def presented(table: pd.DataFrame, level: float = INTERVAL_LEVEL) -> pd.DataFram
 def verdict(table: pd.DataFrame, flag: str, level: float = INTERVAL_LEVEL) -> str:
     """One sentence on a :func:`detection` table: which scores find the flagged samples, which
     rank them easier, and which cannot be told from chance at this many samples."""
-    above = table[table["auroc_low"] > 0.5].sort_values("auroc", ascending=False)
-    below = table[table["auroc_high"] < 0.5].sort_values("auroc")
+    reading = pd.Series([detected((row.auroc_low, row.auroc_high)) for row in table.itertuples()],
+                        index=table.index)
+    above = table[reading == 1].sort_values("auroc", ascending=False)
+    below = table[reading == -1].sort_values("auroc")
     parts = [f"With {int(table['k'].iloc[0])} {flag} samples the {level:.0%} AUROC intervals "
              f"are {(table['auroc_high'] - table['auroc_low']).median():.2f} wide (median)."]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import (data, detection, difficulty, findings, keywords, scoring, significance,
+from lib import (claims, data, detection, difficulty, keywords, scoring, significance,
                  training)
 from lib.datasets import LAYOUTS
 from lib.difficulty import DifficultyError
@@ -140,7 +140,7 @@ def confused_pairs(matrix: pd.DataFrame, top: int = 5) -> pd.DataFrame:
 
 def modes_finding(modes: pd.DataFrame) -> str:
     """What :func:`eval_against_train`'s table says, in words, from its numbers: a mode finds
-    a kind better only where the two AUROC intervals separate (:func:`lib.findings.count_claim`)."""
+    a kind better only where the two AUROC intervals separate (:func:`lib.claims.count_claim`)."""
     sentences, pairs = [], []
     for row in modes.to_dict("records"):
         detections = []
@@ -158,7 +158,7 @@ def modes_finding(modes: pd.DataFrame) -> str:
         agreement = significance.Correlation(row["spearman"], row["n"], row["p"])
         sentences.append(f"**{row['dynamic']}**: {agreement} between the modes; "
                          + "; ".join(detections) + ".")
-    verdict = findings.count_claim(pairs, "eval mode", "train mode", "finds the injected samples")
+    verdict = claims.count_claim(pairs, "eval mode", "train mode", "finds the injected samples")
     return " ".join(sentences + [verdict])
 
 

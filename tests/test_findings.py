@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from lib import classes, findings, paths, record, significance
+from lib import claims, classes, findings, paths, record, significance
+from lib.findings import beyond, paper
 from lib.record import DIFFICULTY_TEST
 from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
@@ -220,23 +221,23 @@ def test_inference_opening_leads_with_real_speech_calibration_and_unknown_words(
 # --- Claims sized to their evidence: each rule on both sides of its line ----------------------
 
 def test_an_effect_needs_its_p_or_its_interval():
-    assert findings.is_effect(p=0.049) and not findings.is_effect(p=0.05)
-    assert not findings.is_effect(p=float("nan")) and not findings.is_effect()
-    assert findings.is_effect(interval=(0.01, 0.2)) and findings.is_effect(interval=(-0.3, -0.1))
-    assert not findings.is_effect(interval=(-0.01, 0.2))
-    assert findings.is_effect(interval=(0.55, 0.9), null=0.5)
-    assert not findings.is_effect(interval=(0.45, 0.9), null=0.5)
+    assert claims.is_effect(p=0.049) and not claims.is_effect(p=0.05)
+    assert not claims.is_effect(p=float("nan")) and not claims.is_effect()
+    assert claims.is_effect(interval=(0.01, 0.2)) and claims.is_effect(interval=(-0.3, -0.1))
+    assert not claims.is_effect(interval=(-0.01, 0.2))
+    assert claims.is_effect(interval=(0.55, 0.9), null=0.5)
+    assert not claims.is_effect(interval=(0.45, 0.9), null=0.5)
 
 
 def test_a_correlation_is_called_the_papers_effect_only_when_significant():
     words = ("harder classes are recognised worse", "harder classes are recognised better")
-    assert findings.correlation_claim(-0.94, 6, 0.017, -0.59, *words) == words[0]
-    assert findings.correlation_claim(0.94, 6, 0.017, -0.59, *words) == words[1]
-    assert (findings.correlation_claim(-0.75, 6, 0.11, -0.59, *words)
+    assert claims.correlation_claim(-0.94, 6, 0.017, -0.59, *words) == words[0]
+    assert claims.correlation_claim(0.94, 6, 0.017, -0.59, *words) == words[1]
+    assert (claims.correlation_claim(-0.75, 6, 0.11, -0.59, *words)
             == "the same sign as the paper's, not significant at n = 6")
-    assert (findings.correlation_claim(0.3, 6, 0.6, -0.59, *words)
+    assert (claims.correlation_claim(0.3, 6, 0.6, -0.59, *words)
             == "the opposite sign to the paper's, not significant at n = 6")
-    assert findings.correlation_claim(-0.2, 600, 0.3, None, *words) == (
+    assert claims.correlation_claim(-0.2, 600, 0.3, None, *words) == (
         "not significant at n = 600")
 
 
@@ -254,13 +255,13 @@ def test_the_class_opening_follows_the_rule(demo_like):
 def test_comparisons_count_only_where_the_intervals_separate():
     above, below, overlapping = ((0.8, 0.9), (0.6, 0.7)), ((0.5, 0.6), (0.7, 0.8)), \
         ((0.6, 0.8), (0.7, 0.9))
-    assert [findings.separation(*pair) for pair in (above, below, overlapping)] == [1, -1, 0]
-    assert findings.separation((float("nan"),) * 2, (0.1, 0.2)) == 0
-    text = findings.count_claim([above, above, below, overlapping], "eval mode", "train mode",
+    assert [claims.separation(*pair) for pair in (above, below, overlapping)] == [1, -1, 0]
+    assert claims.separation((float("nan"),) * 2, (0.1, 0.2)) == 0
+    text = claims.count_claim([above, above, below, overlapping], "eval mode", "train mode",
                                 "finds the injected samples")
     assert text == ("Eval mode finds the injected samples better in 2 of 4 comparisons and "
                     "worse in 1; in the other 1 the intervals overlap.")
-    assert findings.count_claim([overlapping] * 8, "eval mode", "train mode",
+    assert claims.count_claim([overlapping] * 8, "eval mode", "train mode",
                                 "finds the injected samples") == (
         "In none of the 8 comparisons do the intervals of eval mode and train mode separate: "
         "at this size neither finds the injected samples better.")
@@ -283,7 +284,7 @@ def test_the_abstract_calls_a_kind_found_only_where_its_interval_clears_chance(
     lead = {record.Validation.AUROC: 0.95 if interval[0] > 0.5 else 0.5,
             record.Validation.AUROC_INTERVAL: list(interval)}
     record.save(demo_like, record.Validation.CHAPTER, {"OfflineKeywords": {
-        record.Validation.DETECTION: {FLIPPED: {findings.LEAD_SCORE: lead}}}})
+        record.Validation.DETECTION: {FLIPPED: {claims.LEAD_SCORE: lead}}}})
     assert f"the flipped-label clips {words}" in findings.abstract(demo_like)
 
 
@@ -292,7 +293,7 @@ def test_the_abstract_calls_a_kind_found_only_where_its_interval_clears_chance(
     ((0.88, 0.97), "the intervals of the two kinds overlap")])
 def test_the_abstract_says_which_kind_is_found_better_only_where_the_intervals_separate(
         demo_like, nonspeech, words):
-    detection = {kind: {findings.LEAD_SCORE: {record.Validation.AUROC: sum(interval) / 2,
+    detection = {kind: {claims.LEAD_SCORE: {record.Validation.AUROC: sum(interval) / 2,
                                               record.Validation.AUROC_INTERVAL: list(interval)}}
                  for kind, interval in ((FLIPPED, (0.95, 1.0)), (NONSPEECH, nonspeech))}
     record.save(demo_like, record.Validation.CHAPTER, {"OfflineKeywords": {
@@ -301,11 +302,11 @@ def test_the_abstract_says_which_kind_is_found_better_only_where_the_intervals_s
 
 
 def test_importance_peaks_are_read_against_the_papers_near_one_kilohertz():
-    near = findings._peaks_against_paper({"easy": 900.0, "medium": 1300.0, "hard": 1100.0})
+    near = paper._peaks_against_paper({"easy": 900.0, "medium": 1300.0, "hard": 1100.0})
     assert near.endswith("near the paper's 1 kHz in every band")
-    far = findings._peaks_against_paper({"easy": 1300.0, "medium": 2000.0, "hard": 2100.0})
+    far = paper._peaks_against_paper({"easy": 1300.0, "medium": 2000.0, "hard": 2100.0})
     assert "unlike the paper's peak near 1 kHz except in the easy band" in far
-    assert "unlike the paper's peak near 1 kHz (its hard band" in findings._peaks_against_paper(
+    assert "unlike the paper's peak near 1 kHz (its hard band" in paper._peaks_against_paper(
         {"easy": 2000.0, "hard": 300.0})
 
 
@@ -315,12 +316,12 @@ def test_the_pruning_pattern_says_when_every_point_moved_one_way_and_reads_the_o
     points = {"hardest 10%": point("hardest", 0.975, 0.008),
               "random 10%": point("random", 0.983, 0.017),
               "oracle 8%": point("oracle", 0.983, 0.017)}
-    text = findings._pruning_pattern(points, 0.036)
+    text = beyond._pruning_pattern(points, 0.036)
     assert "Every point, random included, lies above its unpruned run (+0.008 to +0.017), none " \
            "beyond reseeding" in text
     assert "within reseeding of each other" in text
     points["oracle 8%"] = point("oracle", 0.90, -0.06)
-    text = findings._pruning_pattern(points, 0.036)
+    text = beyond._pruning_pattern(points, 0.036)
     assert "Every point" not in text and "the hardest rule is ahead beyond reseeding" in text
 
 
@@ -366,19 +367,19 @@ def test_the_hardest_band_is_called_hard_only_when_it_holds_more_than_chance():
 
 
 def test_edge_shares_are_read_by_their_intervals():
-    clear = findings._edges_reading({"easy": 0.08, "hard": 0.11},
+    clear = paper._edges_reading({"easy": 0.08, "hard": 0.11},
                                     {"easy": [0.07, 0.09], "hard": [0.10, 0.12]}, 0.2)
     assert "0.11 (hard, 0.10–0.12)" in clear
     assert "less at the edges in the easy and hard bands" in clear
     assert "hard samples draw more importance to the edges than easy ones, as in the paper" in clear
-    overlapping = findings._edges_reading({"easy": 0.15, "hard": 0.16},
+    overlapping = paper._edges_reading({"easy": 0.15, "hard": 0.16},
                                           {"easy": [0.1, 0.25], "hard": [0.12, 0.21]}, 0.2)
     assert "no band differs from it beyond its interval" in overlapping
     assert "does not show the paper's hard samples attended at the edges" in overlapping
 
 
 def test_the_validation_opening_calls_an_inverted_score_inverted_not_found(demo_like):
-    detection = {kind: {findings.LEAD_SCORE: {record.Validation.AUROC: auroc,
+    detection = {kind: {claims.LEAD_SCORE: {record.Validation.AUROC: auroc,
                                               record.Validation.AUROC_INTERVAL: interval}}
                  for kind, auroc, interval in ((FLIPPED, 0.97, [0.94, 0.99]),
                                                (NONSPEECH, 0.023, [0.0, 0.068]))}

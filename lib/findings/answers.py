@@ -1,0 +1,203 @@
+"""The study's answers, a sentence or two each from the chapters' records: the abstract and the
+results chapter's opening, each answer linking to its chapter."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lib import record, significance
+from lib.difficulty import HardestShare
+from lib.keywords import FLIPPED, NONSPEECH
+from lib.record import (DIFFICULTY_TEST, Classes, Curricula, Data, Definitions, Difficulty,
+                        Explanations, Inference, Pruning, Training, Validation)
+from lib.claims import (correlation_claim, detected, DETECTED_WORDS, has_learned, hyphenated,
+                        interval_text, LEAD_SCORE, listed, separation)
+from lib.findings.beyond import _curricula_verdict, _pruning_verdict, _pruning_yardstick
+from lib.findings.paper import (CLASS_EFFECT, faithfulness_reading, _model_accuracies,
+                                _peaks_against_paper)
+
+
+def results(profile: str) -> str:
+    """The study's findings (the abstract's answers but the models', which the box above
+    states), each linking to its chapter beside this page."""
+    return _answers(profile, ANSWERS[1:], "")
+
+
+# --- The abstract: the study's answers, each linking to its chapter ---------------------------
+
+#: Where the chapters' pages are, seen from the introduction and the Discussion (the results
+#: page sits beside them).
+FROM_INTRODUCTION = "executed/"
+
+
+def _link(text: str, notebook: str, base: str) -> str:
+    """A link to a chapter from a page that sees the chapters under ``base``."""
+    return f"[{text}]({base}{notebook}.ipynb)"
+
+
+def _with_ground_truth(profile: str) -> tuple[str, dict[str, Any]] | None:
+    """The first dataset the Validation chapter judged against a ground truth, and its record."""
+    return next(((d, n) for d, n in record.load(profile, Validation.CHAPTER).items()
+                 if n.get(Validation.DETECTION)), None)
+
+
+def _answer_models(profile: str, base: str) -> str:
+    sentences, learned = [], True
+    for dataset, (n, models) in _model_accuracies(profile).items():
+        chance = 1 / n[Data.CLASSES]
+        parts = [f"{m.accuracy:.2f} for {m.model}"
+                 + (f" ({m.seeds} seeds)" if m.seeds and m.seeds > 1 else
+                    " (one seed)" if m.seeds else "") for m in models]
+        learned &= all(has_learned(m.accuracy, chance) for m in models)
+        sentences.append(f"on {dataset} (chance {chance:.2f}) the models reach test "
+                         f"accuracy {listed(parts)}")
+    if not sentences:
+        return ""
+    text = f"{'; '.join(sentences)} ({_link('Training', Training.NOTEBOOK, base)})."
+    text = text[0].upper() + text[1:]
+    return text + ("" if learned else " These models have **not** learned: the answers below "
+                   "test the pipeline, not the method.")
+
+
+def _kinds_compared(detection: dict[str, dict[str, Any]]) -> str:
+    """Whether the lead score finds the flipped labels better than the non-speech clips: the
+    mechanism the Discussion expects (a flipped label contradicts a learned word, a
+    non-speech clip contradicts nothing and can be memorised), read by :func:`separation`."""
+    if FLIPPED not in detection or NONSPEECH not in detection:
+        return ""
+    flipped, nonspeech = (tuple(detection[kind][LEAD_SCORE][Validation.AUROC_INTERVAL])
+                          for kind in (FLIPPED, NONSPEECH))
+    return {1: "; the flipped labels are found better than the non-speech clips (the intervals "
+               "separate)",
+            -1: "; the non-speech clips are found better than the flipped labels (the intervals "
+                "separate)",
+            0: "; the intervals of the two kinds overlap, so this build does not say which is "
+               "found better"}[separation(flipped, nonspeech)]
+
+
+def _answer_scores(profile: str, base: str) -> str:
+    found = _with_ground_truth(profile)
+    if found is None:
+        return ""
+    dataset, n = found
+    parts = []
+    for kind, scores in n[Validation.DETECTION].items():
+        lead = scores[LEAD_SCORE]
+        interval = tuple(lead[Validation.AUROC_INTERVAL])
+        parts.append(f"the {hyphenated(kind)} clips are {DETECTED_WORDS[detected(interval)]}: "
+                     f"AUROC {lead[Validation.AUROC]:.2f} "
+                     f"(90 % interval {interval_text(*interval)})")
+    sentence = (f"Ranked by CumulativeAccuracy, the paper's score, {'; '.join(parts)}, where "
+                f"chance is 0.5" + _kinds_compared(n[Validation.DETECTION])
+                + f" ({_link('Validation', Validation.NOTEBOOK, base)})")
+    shares = record.load(profile, Difficulty.CHAPTER).get(dataset, {}).get(Difficulty.HARDEST, {})
+    flipped = shares.get(FLIPPED)
+    if flipped:
+        share = HardestShare(**flipped)
+        sentence += (f"; the hardest {share.hardest_size} of its samples hold {share.in_hardest} "
+                     f"of the {share.flagged} flipped labels, where chance would put "
+                     f"{share.expected_by_chance:.1f} "
+                     f"({_link('Difficulty', Difficulty.NOTEBOOK, base)})")
+    return sentence + "."
+
+
+def _answer_definitions(profile: str, base: str) -> str:
+    n = record.load(profile, Definitions.CHAPTER)
+    dataset = next((d for d in n if n[d].get(Definitions.BEST)), None)
+    if dataset is None:
+        return ""
+    by_kind = n[dataset][Definitions.BEST]
+    kind = FLIPPED if FLIPPED in by_kind else next(iter(by_kind))
+    best = by_kind[kind]
+    relation = ("clear of the intervals of" if best[Definitions.BEYOND_INTERVALS]
+                else "within the intervals of")
+    runner = (f", {relation} the runner-up {best[Definitions.RUNNER_UP]} "
+              f"({best[Definitions.RUNNER_UP_AUROC]:.2f})" if best[Definitions.RUNNER_UP] else "")
+    return (f"Of aucurriculum's definitions of difficulty, {best[Definitions.DEFINITION]} finds "
+            f"the {hyphenated(kind)} clips best (AUROC {best[Definitions.AUROC]:.2f}, "
+            f"{interval_text(*best[Definitions.AUROC_INTERVAL])}){runner} "
+            f"({_link('Definitions', Definitions.NOTEBOOK, base)}).")
+
+
+def _answer_classes(profile: str, base: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Classes.CHAPTER).items():
+        rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
+        p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
+        claim = correlation_claim(rho, n[Classes.CLASSES], p, n[Classes.DIFFICULTY_TEST_PAPER],
+                                  *CLASS_EFFECT)
+        sentences.append(f"Across the classes of {dataset}, mean difficulty against test "
+                         f"recall: {claim} "
+                         f"(Spearman {rho:.2f}, {significance.p_text(p)}; the paper "
+                         f"{n[Classes.DIFFICULTY_TEST_PAPER]:.2f}) "
+                         f"({_link('Classes', Classes.NOTEBOOK, base)}).")
+    return " ".join(sentences)
+
+
+def _answer_attention(profile: str, base: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Explanations.CHAPTER).items():
+        peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
+        faithful = n.get(Explanations.FAITHFULNESS, {})
+        parts = []
+        if peaks:
+            parts.append(_peaks_against_paper(peaks))
+        if faithful and all(Explanations.DIFFERENCE_INTERVAL in d for d in faithful.values()):
+            parts.append(f"in the masking check, {faithfulness_reading(faithful)}")
+        if parts:
+            sentences.append(f"On {dataset}, " + "; ".join(parts)
+                             + f" ({_link('Explanations', Explanations.NOTEBOOK, base)}).")
+    return " ".join(sentences)
+
+
+def _answer_pruning(profile: str, base: str) -> str:
+    described = record.load(profile, Data.CHAPTER)
+    sentences = []
+    for dataset, n in record.load(profile, Pruning.CHAPTER).items():
+        if n[Pruning.POINTS]:
+            test_clips = max(described[dataset][Data.CLIPS_PER_SPLIT].get("test", 0), 1)
+            verdict = _pruning_verdict(n, _pruning_yardstick(n, test_clips))
+            sentences.append(f"Pruning {dataset}: {verdict} "
+                             f"({_link('Pruning', Pruning.NOTEBOOK, base)}).")
+    return " ".join(sentences)
+
+
+def _answer_curricula(profile: str, base: str) -> str:
+    return " ".join(f"Curricula on {dataset}: {_curricula_verdict(n)} "
+                    f"({_link('Curricula', Curricula.NOTEBOOK, base)})."
+                    for dataset, n in record.load(profile, Curricula.CHAPTER).items()
+                    if n[Curricula.POINTS])
+
+
+def _answer_real_speech(profile: str, base: str) -> str:
+    real = record.load(profile, Inference.CHAPTER).get(Inference.REAL_SPEECH) or {}
+    if not real.get(Inference.WORDS):
+        return ""
+    words, right = real[Inference.WORDS], round(real[Inference.ACCURACY] * real[Inference.WORDS])
+    return (f"On real human recordings, out of domain, the ensemble names {right} of {words} "
+            f"words right, against a test accuracy of {real[Inference.SYNTHETIC_TEST_ACCURACY]:.2f}"
+            " on held-out synthetic voices (the mean over its runs): a handful of answers, not an "
+            "accuracy estimate "
+            f"({_link('Inference', Inference.NOTEBOOK, base)}).")
+
+
+#: The abstract's answers, in the order the book asks its questions.
+ANSWERS = (_answer_models, _answer_scores, _answer_definitions, _answer_classes,
+           _answer_attention, _answer_pruning, _answer_curricula, _answer_real_speech)
+
+
+def _answers(profile: str, answers: tuple[Callable[[str, str], str], ...], base: str) -> str:
+    """The given answers that the records allow (a chapter without a record is left out)."""
+    texts = []
+    for answer in answers:
+        try:
+            texts.append(answer(profile, base))
+        except record.RecordMissing:
+            continue
+    return " ".join(text for text in texts if text)
+
+
+def abstract(profile: str) -> str:
+    """The study's answers, a sentence or two each from the chapters' records, each linking to
+    its chapter: what the introduction opens with."""
+    text = _answers(profile, ANSWERS, FROM_INTRODUCTION)
+    return f"**Abstract.** {text}" if text else "*No results yet: build the book's notebooks.*"

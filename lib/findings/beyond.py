@@ -1,0 +1,227 @@
+"""The openings of the chapters beyond the paper that judge and use the orderings: validation,
+pruning, curricula; each from its record (:func:`lib.findings.opening`)."""
+from __future__ import annotations
+
+from typing import Any
+
+from lib import record, retraining, significance
+from lib.difficulty import HardestShare
+from lib.keywords import FLIPPED, NONSPEECH
+from lib.record import Curricula, Data, Pruning, Validation
+from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, is_effect, LEAD_SCORE,
+                        listed, named_dataset, share_text)
+
+
+def validation(profile: str) -> str:
+    described = record.load(profile, Data.CHAPTER)
+    sentences = []
+    for dataset, n in record.load(profile, Validation.CHAPTER).items():
+        parts = []
+        counts = {FLIPPED: described[dataset].get(Data.FLIPPED),
+                  NONSPEECH: described[dataset].get(Data.NONSPEECH)}
+        train = described[dataset][Data.CLIPS_PER_SPLIT].get("train")
+        for kind, found in n.get(Validation.DETECTION, {}).items():
+            lead = found[LEAD_SCORE]
+            low, high = lead[Validation.AUROC_INTERVAL]
+            parts.append(f"{hyphenated(kind)} clips are {DETECTED_WORDS[detected((low, high))]}: "
+                         f"AUROC {lead[Validation.AUROC]:.3f} (90 % interval {low:.3f}–{high:.3f}, "
+                         f"{counts.get(kind)} of {train} clips)")
+        if parts:
+            parts[0] = "ranked by CumulativeAccuracy, " + parts[0]
+            parts[-1] += "; chance is 0.5"
+        if Validation.CLEANLAB_FLAGGED in n and counts.get(FLIPPED):
+            flagged = n[Validation.CLEANLAB_FLAGGED]
+            parts.append(f"cleanlab on the network's out-of-fold predictions flags {flagged} "
+                         f"of {train} clips ({share_text(flagged, train)}) as label issues where "
+                         f"{counts[FLIPPED]} labels were flipped, so most of its flags are "
+                         "false alarms" if flagged > 2 * counts[FLIPPED] else
+                         f"cleanlab on the network's out-of-fold predictions flags {flagged} "
+                         f"of {train} clips as label issues where {counts[FLIPPED]} labels "
+                         "were flipped")
+        if Validation.STABILITY in n:
+            parts.append("orderings from two disjoint halves of the runs agree with Spearman "
+                         f"{n[Validation.STABILITY][Validation.SPLIT_HALVES_SPEARMAN]:.2f} on "
+                         "average")
+        if parts:
+            sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
+    return " ".join(sentences)
+
+
+def _beyond_reseeding(changes: dict[str, float], yardstick: float) -> tuple[list[str], str]:
+    """The points (name -> change of test accuracy from their paired runs) whose change is
+    beyond ``yardstick``, as "name (+0.010)", and the largest change, as "name, +0.010"."""
+    moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
+             if round(abs(change), 3) > yardstick]
+    largest = max(changes, key=lambda name: abs(changes[name]))
+    return moved, f"{largest}, {changes[largest]:+.3f}"
+
+
+def hardest_reading(share: HardestShare, kind: str) -> str:
+    """Whether the hardest share holds more of the flagged samples than chance would put there:
+    a one-sided hypergeometric p under :data:`SIGNIFICANT_AT` says it does."""
+    from scipy import stats
+
+    if not share.flagged or not share.samples:
+        return f"no {kind} samples to count"
+    p = float(stats.hypergeom.sf(share.in_hardest - 1, share.samples, share.flagged,
+                                 share.hardest_size))
+    if is_effect(p=p):
+        times = share.in_hardest / share.expected_by_chance
+        return (f"the hardest band is hard: it holds {times:.0f} times the {kind} samples "
+                "chance would put there "
+                f"(one-sided {significance.p_text(p)})")
+    return (f"the hardest band holds no more {kind} samples than chance would put there "
+            f"({significance.p_text(p)}): this ordering does not single them out")
+
+
+def _pruning_verdict(n: dict[str, Any], yardstick: float) -> str:
+    """Which pruning points change test accuracy beyond reseeding (``yardstick``)."""
+    moved, largest = _beyond_reseeding(
+        {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
+        yardstick)
+    if moved:
+        return f"test accuracy moves beyond what reseeding a run does without the " \
+               f"{' or the '.join(moved)}"
+    return ("no rule changes test accuracy beyond what reseeding a run does at this size "
+            f"(the largest change: {largest})")
+
+
+def _pruning_pattern(points: dict[str, dict[str, Any]], yardstick: float) -> str:
+    """What the points say together: whether all moved the same way from their unpruned runs
+    (random included: then retraining itself moves a run that much), and whether the hardest
+    rule and the oracle are beyond reseeding of each other."""
+    changes = {name: point[Pruning.DIFFERENCE] for name, point in points.items()}
+    text = ""
+    if len(changes) > 1 and (all(c > 0 for c in changes.values())
+                             or all(c < 0 for c in changes.values())):
+        way = "above" if next(iter(changes.values())) > 0 else "below"
+        rules = [point[Pruning.RULE] for point in points.values()]
+        text += (f" Every point{', random included,' if 'random' in rules else ''} lies {way} "
+                 f"its unpruned run ({min(changes.values()):+.3f} to {max(changes.values()):+.3f})"
+                 + (", none beyond reseeding: a retrained run moves this much whatever is "
+                    "removed." if all(round(abs(c), 3) <= yardstick for c in changes.values())
+                    else "."))
+    by_rule = {point[Pruning.RULE]: (name, point[Pruning.TEST_ACCURACY])
+               for name, point in points.items()}
+    if "hardest" in by_rule and "oracle" in by_rule:
+        (hardest, h), (oracle, o) = by_rule["hardest"], by_rule["oracle"]
+        text += (f" Without the {hardest} the model reaches {h:.3f}, without the {oracle} "
+                 f"{o:.3f}: " + ("within reseeding of each other, so this build cannot tell "
+                                 "removing the hardest from removing exactly the injected clips."
+                                 if round(abs(h - o), 3) <= yardstick else
+                                 f"{'the hardest rule' if h > o else 'the oracle'} is ahead "
+                                 "beyond reseeding."))
+    return text
+
+
+def _pruning_yardstick(n: dict[str, Any], test_clips: int) -> float:
+    return retraining.yardstick(n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS]), test_clips)
+
+
+def pruning(profile: str) -> str:
+    described = record.load(profile, Data.CHAPTER)
+    sentences = []
+    for dataset, n in record.load(profile, Pruning.CHAPTER).items():
+        test_clips = max(described[dataset][Data.CLIPS_PER_SPLIT].get("test", 0), 1)
+        chance = 1 / described[dataset][Data.CLASSES]
+        seeds = ", ".join(map(str, n[Pruning.SEEDS]))
+        parts = []
+        for name, point in n[Pruning.POINTS].items():
+            kinds = n.get(Pruning.COMPOSITION, {}).get(name, {})
+            what = ", ".join(f"{count} {kind}" for kind, count in kinds.items() if count)
+            parts.append(f"without the {name} ({point[Pruning.REMOVED]} clips"
+                         f"{': ' + what if what else ''}) "
+                         f"{point[Pruning.TEST_ACCURACY]:.3f} ({point[Pruning.DIFFERENCE]:+.3f})")
+        if not parts:
+            skipped = "; ".join(n.get(Pruning.SKIPPED, [])) or "none asked for"
+            sentences.append(f"{named_dataset(dataset)}: no pruning point could be trained "
+                             f"({skipped}).")
+            continue
+        spread, runs = n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS])
+        yardstick = _pruning_yardstick(n, test_clips)
+        model, unpruned = n[Pruning.MODEL], n[Pruning.UNPRUNED]
+        learned = has_learned(unpruned, chance)
+        verdict = _pruning_verdict(n, yardstick)
+        sentence = (f"{named_dataset(dataset)}: {verdict}. {model} retrained with "
+                    f"seed{'s' if runs > 1 else ''} {seeds} reaches test accuracy "
+                    f"{unpruned:.3f} on the whole training split and " + "; ".join(parts)
+                    + f" (chance {chance:.2f}; one of the {test_clips} test clips is "
+                    f"{1 / test_clips:.3f}). ")
+        if spread == spread:
+            sentence += (f"Runs that differ only by seed differ by {spread:.3f} (standard "
+                         f"deviation of the unpruned {model} runs over {n[Pruning.SPREAD_RUNS]} "
+                         "seeds), so a point's difference from its unpruned "
+                         + ("run" if runs == 1 else f"runs (mean over {runs} seeds)")
+                         + f" counts beyond {yardstick:.3f}: twice its expected spread, or two "
+                         "test clips if larger.")
+        else:
+            sentence += (f"One unpruned run gives no seed-to-seed spread, so a change counts "
+                         f"beyond {yardstick:.3f} (two test clips).")
+        sentence += _pruning_pattern(n[Pruning.POINTS], yardstick)
+        if not learned:
+            sentence += (" These models have **not** learned, so the points test the pipeline, "
+                         "not what pruning does.")
+        sentences.append(sentence)
+    return " ".join(sentences)
+
+
+def _curricula_verdict(n: dict[str, Any]) -> str:
+    """Which curriculum points change test accuracy beyond reseeding."""
+    moved, largest = _beyond_reseeding(
+        {name: point[Curricula.DIFFERENCE] for name, point in n[Curricula.POINTS].items()},
+        n[Curricula.YARDSTICK])
+    return (f"{listed(moved)} change{'s' if len(moved) == 1 else ''} test accuracy beyond what "
+            "reseeding a run does" if moved else "no schedule changes test accuracy beyond what "
+            f"reseeding a run does (the largest change: {largest})")
+
+
+def curricula(profile: str) -> str:
+    described = record.load(profile, Data.CHAPTER)
+    sentences = []
+    for dataset, n in record.load(profile, Curricula.CHAPTER).items():
+        chance = 1 / described[dataset][Data.CLASSES]
+        points = n[Curricula.POINTS]
+        if not points:
+            sentences.append(f"{named_dataset(dataset)}: no curriculum point was trained.")
+            continue
+        yardstick, without = n[Curricula.YARDSTICK], n[Curricula.WITHOUT]
+        runs, model = len(n[Curricula.SEEDS]), n[Curricula.MODEL]
+        verdict = _curricula_verdict(n)
+        sentence = (f"{named_dataset(dataset)}: {verdict}. {model} with seed"
+                    f"{'s' if runs > 1 else ''} {', '.join(map(str, n[Curricula.SEEDS]))} "
+                    f"reaches test accuracy {without:.3f} without a curriculum and "
+                    + "; ".join(f"{name} {point[Curricula.TEST_ACCURACY]:.3f}"
+                                for name, point in points.items())
+                    + f" (chance {chance:.2f}; pacing: {n[Curricula.PACING]}, "
+                    f"{n[Curricula.SAMPLE_EPOCHS]:.0%} of the sample-epochs). ")
+        spread = n[Curricula.SEED_SPREAD]
+        sentence += (f"Runs that differ only by seed differ by {spread:.3f} (standard deviation "
+                     f"over {n[Curricula.SPREAD_RUNS]} seeds), so a difference counts beyond "
+                     f"{yardstick:.3f}." if spread == spread else
+                     f"A difference counts beyond {yardstick:.3f} (two test clips).")
+        fused = n.get(Curricula.FUSION) or {}
+        if fused:
+            seeds = fused[Curricula.FUSED_SEEDS]
+            sentence += (f" Late fusion of the {fused[Curricula.FUSED_MODELS]} curriculum models "
+                         f"of {fused[Curricula.FUSED_ORDERING]} and a seed reaches "
+                         f"{fused[Curricula.FUSED_ACCURACY]:.3f}"
+                         + (f" (mean over {seeds} seeds)" if seeds > 1 else "") + ", "
+                         f"{fused[Curricula.BASELINE_MODELS]} runs without a curriculum fused "
+                         f"{fused[Curricula.BASELINE_ACCURACY]:.3f}.")
+        entry = n.get(Curricula.ENTRY, {})
+        paced = next((name for name, point in points.items()
+                      if point[Curricula.SCHEDULE] == "curriculum"), None)
+        if paced in entry and FLIPPED in entry[paced]:
+            first = next(iter(entry))
+            then, now = entry[first][FLIPPED], entry[paced][FLIPPED]
+            sentence += (f" Under the {paced} the flipped labels first enter training at epoch "
+                         f"{now[Curricula.ENTERED]:.1f} on average (without one: "
+                         f"{then[Curricula.ENTERED]:.1f}) and are first fitted at "
+                         f"{now[Curricula.FITTED]:.1f} (without: {then[Curricula.FITTED]:.1f}); "
+                         f"{now[Curricula.FITTED_SHARE]:.0%} of them are fitted by the last "
+                         f"epoch (without: {then[Curricula.FITTED_SHARE]:.0%}).")
+        if not has_learned(without, chance):
+            sentence += (" These models have **not** learned, so the points test the pipeline, "
+                         "not what a curriculum does.")
+        sentences.append(sentence)
+    return " ".join(sentences)

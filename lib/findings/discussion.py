@@ -1,0 +1,140 @@
+"""The discussion: what agrees with the paper, what does not, and what to do, from the records."""
+from __future__ import annotations
+
+from typing import Any
+
+from lib import record, significance
+from lib.keywords import FLIPPED
+from lib.record import BANDS, DIFFICULTY_TEST, Classes, Data, Explanations, Training, Validation
+from lib.claims import (detected, interval_text, is_effect, LEAD_SCORE, listed, SIGNIFICANT_AT)
+from lib.findings.answers import (_answer_curricula, _answer_definitions, _answer_pruning,
+                                  _answer_real_speech, _answers, FROM_INTRODUCTION,
+                                  _with_ground_truth)
+from lib.findings.paper import (_accuracies, _hard_against_easy, _near_paper_peak,
+                                _peaks_against_paper)
+
+
+# --- The discussion: what agrees with the paper, what does not, what to do ------------------
+
+def _edges_against_paper(dataset: str, n: dict[str, Any]) -> tuple[int, str]:
+    """The paper's reading of its time figure (hard samples attended at the clip's edges) on
+    one dataset's record: hard against easy edge share, by :func:`separation` of their
+    intervals; ``(0, "")`` where the record has no intervals."""
+    edges, intervals = n.get(Explanations.EDGE_SHARE, {}), n.get(Explanations.EDGE_SHARE_INTERVAL, {})
+    order = _hard_against_easy(intervals)
+    if order is None:
+        return 0, ""
+    shares = (f"(edge share {edges['hard']:.2f}, {interval_text(*intervals['hard'])}, against "
+              f"{edges['easy']:.2f}, {interval_text(*intervals['easy'])})")
+    return order, {
+        1: f"On {dataset}, hard samples draw more of Grad-CAM's importance to the clip's edges "
+           f"than easy ones {shares}, as the paper read its time figure.",
+        -1: f"On {dataset}, hard samples draw less of Grad-CAM's importance to the clip's edges "
+            f"than easy ones {shares}, unlike the paper's reading of its time figure.",
+        0: f"On {dataset}, hard and easy samples' shares of Grad-CAM's importance at the clip's "
+           f"edges overlap {shares}: this build does not show the paper's edge effect."}[order]
+
+
+def _agreements(profile: str) -> tuple[list[str], list[str]]:
+    """The findings that agree with the paper's, and those that do not (or not yet), each a
+    sentence from a record by the rules above."""
+    agree, differ = [], []
+    try:
+        for dataset, n in record.load(profile, Classes.CHAPTER).items():
+            rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
+            p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
+            paper = n[Classes.DIFFICULTY_TEST_PAPER]
+            same, significant = (rho < 0) == (paper < 0), is_effect(p=p)
+            text = (f"harder classes of {dataset} are recognised worse at test (Spearman "
+                    f"{rho:.2f} over {n[Classes.CLASSES]} classes, {significance.p_text(p)}; "
+                    f"the paper {paper:.2f})")
+            if same and significant:
+                agree.append(text[0].upper() + text[1:] + ".")
+            elif same:
+                needed = significance.critical_rho(n[Classes.CLASSES], SIGNIFICANT_AT)
+                differ.append(f"The class-level correlation on {dataset} has the paper's sign "
+                              f"({rho:.2f}; the paper {paper:.2f}) but is not significant at "
+                              f"n = {n[Classes.CLASSES]} ({significance.p_text(p)}): over so "
+                              "few classes "
+                              + (f"it takes |ρ| ≥ {needed:.2f}." if needed == needed
+                                 else "no correlation can be."))
+            else:
+                differ.append(f"The class-level correlation on {dataset} has the opposite sign "
+                              f"to the paper's ({rho:.2f} against {paper:.2f}).")
+    except record.RecordMissing:
+        pass
+    try:
+        for dataset, n in record.load(profile, Explanations.CHAPTER).items():
+            peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
+            if peaks:
+                near_everywhere = len(_near_paper_peak(peaks)) == len(
+                    [b for b in BANDS if b in peaks])
+                (agree if near_everywhere else differ).append(
+                    f"On {dataset}, {_peaks_against_paper(peaks)}.")
+            order, text = _edges_against_paper(dataset, n)
+            if text:
+                (agree if order > 0 else differ).append(text)
+    except record.RecordMissing:
+        pass
+    found = None
+    try:
+        found = _with_ground_truth(profile)
+    except record.RecordMissing:
+        pass
+    if found is not None:
+        dataset, n = found
+        lead = n[Validation.DETECTION].get(FLIPPED, {}).get(LEAD_SCORE)
+        if lead and detected(tuple(lead[Validation.AUROC_INTERVAL])) == 1:
+            agree.append(f"The paper reads its hardest samples as mislabelled or atypical; on "
+                         f"{dataset}, where the truth is known, CumulativeAccuracy ranks the "
+                         f"flipped labels hardest with AUROC {lead[Validation.AUROC]:.2f} "
+                         f"({interval_text(*lead[Validation.AUROC_INTERVAL])}).")
+        elif lead:
+            differ.append(f"On {dataset} CumulativeAccuracy does not rank the flipped labels "
+                          f"hardest beyond chance (AUROC {lead[Validation.AUROC]:.2f}, "
+                          f"{interval_text(*lead[Validation.AUROC_INTERVAL])}).")
+    return agree, differ
+
+
+def _stand_in(profile: str) -> str:
+    """What separates this build's data and training from the paper's, from its records."""
+    described, trained = record.load(profile, Data.CHAPTER), record.load(profile, Training.CHAPTER)
+    keywords = [(d, n) for d, n in described.items() if n.get(Data.VOICES)]
+    data = "; ".join(f"{d}: {n[Data.CLASSES]} words spoken by {n[Data.VOICES]} synthetic voices "
+                     "over real noise" for d, n in keywords) or "generated stand-ins"
+    seeds = sorted(set(trained.get(Training.SEEDS, {}).values()))
+    return (f"The stand-in is not the paper's data ({data}; SpeechCommands has 35 words by "
+            f"thousands of people), and its models train for minutes, not 100 epochs, with "
+            f"{listed([str(s) for s in seeds]) if seeds else 'few'} seed"
+            f"{'s' if seeds != [1] else ''} per model.")
+
+
+def discussion(profile: str) -> str:
+    """The Discussion's opening: what this build's findings share with the paper's, what they
+    do not and why they might not, and what a reader should do, from the records."""
+    try:
+        _, learned = _accuracies(profile)
+    except record.RecordMissing as err:
+        return f"*No findings yet:* {err}."
+    agree, differ = _agreements(profile)
+    lines = ["## What the findings say", ""]
+    if not learned:
+        lines += ["These models have **not** learned: nothing below is a finding about "
+                  "difficulty, only a test of the pipeline.", ""]
+    lines += ["**Where this build agrees with the paper.** "
+              + (" ".join(agree) or "Nowhere that its evidence can carry."), "",
+              "**Where it does not, or not yet.** "
+              + (" ".join(differ) or "Nowhere among the comparisons it makes."), "",
+              "**Beyond the paper.** " + (_answers(profile, (
+                  _answer_definitions, _answer_pruning, _answer_curricula, _answer_real_speech),
+                  FROM_INTRODUCTION) or "Nothing yet."), "",
+              "**Why it might not.** " + _stand_in(profile) + " Sizes do not transfer; signs "
+              "and mechanisms may, and where the truth is known (which clips are mislabelled or "
+              "hold no speech) the book measures rather than assumes.", "",
+              "**What to do with it.** Check a model's test accuracy against chance before "
+              "reading its ordering: an ordering from models that have not learned orders "
+              "their class bias. To find label errors, use the definition the Definitions "
+              "chapter finds best at them, with cleanlab's flags beside it; read a pruning or "
+              "curriculum point against what reseeding a run does, never alone. The sections "
+              "below say what follows from the stand-in, and where the evidence ends."]
+    return "\n".join(lines)

@@ -1,0 +1,437 @@
+"""The openings of the chapters that reproduce the paper: data, training, difficulty, definitions,
+selection, explanations, classes, inference; each from its record (:func:`lib.findings.opening`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lib import record, significance
+from lib.datasets import LAYOUTS
+from lib.difficulty import HardestShare
+from lib.keywords import FLIPPED
+from lib.profiles import CONTROL_DEFINITION
+from lib.record import (BANDS, CLEANLAB_NETWORK, DIFFICULTY_TEST, Classes, Data, Definitions,
+                        Difficulty, Explanations, Inference, Selection, Training, split_model_key)
+from lib.significance import Correlation
+from lib.claims import (correlation_claim, has_learned, hyphenated, interval_text, listed,
+                        named_dataset, separation, share_text)
+
+
+def data(profile: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Data.CHAPTER).items():
+        splits = n[Data.CLIPS_PER_SPLIT]
+        counts = ", ".join(f"{splits[s]} {s}" for s in ("train", "dev", "test") if s in splits)
+        sentence = f"{named_dataset(dataset)}: {counts} clips of {n[Data.CLASSES]} classes"
+        if Data.FLIPPED in n:
+            train = splits.get("train", 0)
+            flipped, nonspeech = n[Data.FLIPPED], n[Data.NONSPEECH]
+            sentence += (f", spoken by {n[Data.VOICES]} synthetic voices; {flipped} training "
+                         f"clips ({share_text(flipped, train)}) carry a flipped label and "
+                         f"{nonspeech} ({share_text(nonspeech, train)}) hold no speech, "
+                         "the ground truth later chapters check the difficulty scores against")
+        elif LAYOUTS[dataset].generated:
+            sentence += (", generated to exercise the scene code path (no ground truth of "
+                         "difficulty, so the book draws no conclusion from it)")
+        sentences.append(sentence + ".")
+    return " ".join(sentences)
+
+
+@dataclass(frozen=True)
+class _ModelAccuracy:
+    """One model's test accuracy on one dataset, as the Training chapter recorded it."""
+
+    model: str
+    accuracy: float
+    seeds: int | None
+    train: dict[str, float]
+
+
+def _model_accuracies(profile: str) -> dict[str, tuple[dict[str, Any], list[_ModelAccuracy]]]:
+    """Per dataset: its Data record and every model's test accuracy, in the records' order."""
+    trained, described = record.load(profile, Training.CHAPTER), record.load(profile, Data.CHAPTER)
+    found: dict[str, tuple[dict[str, Any], list[_ModelAccuracy]]] = {}
+    for dataset, n in described.items():
+        models = [_ModelAccuracy(model, accuracy, trained.get(Training.SEEDS, {}).get(key),
+                                 trained[Training.TRAIN_ACCURACY][key])
+                  for key, accuracy in trained[Training.TEST_ACCURACY].items()
+                  for name, model in [split_model_key(key)] if name == dataset]
+        if models:
+            found[dataset] = (n, models)
+    return found
+
+
+def _accuracies(profile: str) -> tuple[list[str], bool]:
+    """One sentence per dataset on test accuracy against chance, and whether all learned."""
+    sentences, learned = [], True
+    for dataset, (n, models) in _model_accuracies(profile).items():
+        n_classes, test_clips = n[Data.CLASSES], n[Data.CLIPS_PER_SPLIT].get("test", 0)
+        chance = 1 / n_classes
+        parts = []
+        for m in models:
+            low, high = significance.share_interval(m.accuracy * test_clips, test_clips)
+            which = ("genuine training clips (label not flipped, speech present)"
+                     if Training.GENUINE in m.train else "training clips")
+            seeds = f", {m.seeds} seed{'s' if m.seeds > 1 else ''}" if m.seeds else ""
+            parts.append(f"{m.model} {m.accuracy:.3f} (95 % interval {interval_text(low, high)}"
+                         f"{seeds}; {which} "
+                         f"{m.train.get(Training.GENUINE, m.train[Training.ALL]):.3f})")
+            learned &= has_learned(m.accuracy, chance)
+        sentences.append(f"{named_dataset(dataset)}: test accuracy {', '.join(parts)}, mean over "
+                         f"seeds, on {test_clips} test clips of {n_classes} classes, where "
+                         f"chance is {chance:.2f}.")
+    return sentences, learned
+
+
+def training(profile: str) -> str:
+    sentences, learned = _accuracies(profile)
+    verdict = ("These models have learned: the orderings, bands and Grad-CAM maps of the later "
+               "chapters come from the regime the paper's method is meant for."
+               if learned else
+               "These models have **not** learned enough for the later chapters to show the "
+               "method working: read their orderings, bands and maps as a test of the pipeline, "
+               "not as findings.")
+    return " ".join([*sentences, verdict])
+
+
+def difficulty(profile: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Difficulty.CHAPTER).items():
+        parts, found = [], []
+        for kind, share in n.get(Difficulty.HARDEST, {}).items():
+            share = HardestShare(**share)
+            if share.flagged:
+                count = ("all" if share.in_hardest == share.flagged
+                         else f"{share.in_hardest} of the")
+                found.append(f"{count} {share.flagged} {hyphenated(kind)} clips")
+                hardest, chance = share.hardest_size, share.expected_by_chance
+        if found:
+            parts.append(f"{' and '.join(found)} rank among the hardest "
+                         f"{n[Difficulty.HARDEST_FRACTION] * 100:.0f} % ({hardest} of "
+                         f"{n[Difficulty.SAMPLES]} samples), where chance would put "
+                         f"{chance:.1f} of each")
+        if Difficulty.MODEL_AGREEMENT in n:
+            parts.append("Cnn10's and Cnn14's orderings agree with "
+                         f"{Correlation(**n[Difficulty.MODEL_AGREEMENT])}")
+        if Difficulty.RANK_VS_SNR in n:
+            parts.append("among genuine clips, rank against SNR gives "
+                         f"{Correlation(**n[Difficulty.RANK_VS_SNR])}")
+        if not parts and Difficulty.CONVERGENCE in n:
+            parts.append(f"one run's ordering agrees with the ensemble's with Spearman "
+                         f"{n[Difficulty.CONVERGENCE]['1']:.2f} on average "
+                         f"({n[Difficulty.SAMPLES]} samples)")
+        if parts:
+            sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
+    return " ".join(sentences)
+
+
+#: The control definition: its AUROC is where chance lies.
+CONTROL = CONTROL_DEFINITION
+#: The follow-up's agreement between different scoring functions (arXiv 2411.00973).
+FOLLOW_UP_AGREEMENT = (0.65, 0.73)
+#: Where the paper's Grad-CAM importance of easy and medium keywords peaks (its SpeechCommands
+#: frequency figure, read by eye; its hard band is flat), and how far from it a peak is near.
+PAPER_IMPORTANCE_PEAK_HZ = 1000.0
+NEAR_FACTOR = 2 ** 0.5  # half an octave either way
+
+
+def _near_paper_peak(peaks: dict[str, float]) -> list[str]:
+    """The bands whose importance peaks within :data:`NEAR_FACTOR` of the paper's."""
+    return [b for b in BANDS if b in peaks
+            and 1 / NEAR_FACTOR <= peaks[b] / PAPER_IMPORTANCE_PEAK_HZ <= NEAR_FACTOR]
+
+
+def _peaks_against_paper(peaks: dict[str, float]) -> str:
+    """Grad-CAM's importance peak per band, and where it lies against the paper's near 1 kHz."""
+    shown = ", ".join(f"{peaks[b] / 1000:.1f} kHz ({b})" for b in BANDS if b in peaks)
+    near = _near_paper_peak(peaks)
+    where = (f"near the paper's {PAPER_IMPORTANCE_PEAK_HZ / 1000:.0f} kHz in every band" if
+             len(near) == len([b for b in BANDS if b in peaks]) else
+             f"unlike the paper's peak near {PAPER_IMPORTANCE_PEAK_HZ / 1000:.0f} kHz"
+             + (f" except in the {listed(near)} band{'s' if len(near) > 1 else ''}"
+                if near else "")
+             + " (its hard band was flat)")
+    return f"Grad-CAM's importance peaks at {shown}, {where}"
+
+
+def _best_definition(kind: str, best: dict[str, Any], found: dict[str, Any]) -> str:
+    """Which definition finds ``kind`` best, against its runner-up and the worst (``found``:
+    the definitions' detection entries, the control left out)."""
+    low, high = best[Definitions.AUROC_INTERVAL]
+    sentence = (f"{hyphenated(kind)} clips are found best by {best[Definitions.DEFINITION]} "
+                f"(AUROC {best[Definitions.AUROC]:.3f}, 90 % interval {interval_text(low, high)})")
+    if best[Definitions.RUNNER_UP]:
+        relation = ("clear of" if best[Definitions.BEYOND_INTERVALS]
+                    else "not beyond the intervals of")
+        sentence += (f", {relation} {best[Definitions.RUNNER_UP]} "
+                     f"({best[Definitions.RUNNER_UP_AUROC]:.3f})")
+    worst = min(found, key=lambda name: found[name][Definitions.AUROC], default=None)
+    if worst and worst != best[Definitions.DEFINITION]:
+        low, high = found[worst][Definitions.AUROC_INTERVAL]
+        sentence += (f", {worst} worst ({found[worst][Definitions.AUROC]:.3f}, "
+                     f"{interval_text(low, high)})")
+    return sentence
+
+
+def definitions(profile: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Definitions.CHAPTER).items():
+        columns = n[Definitions.COLUMNS]
+        parts = []
+        for kind, best in n.get(Definitions.BEST, {}).items():
+            found = {name: value for name, value in n[Definitions.DETECTION][kind].items()
+                     if name in columns and name != CONTROL}
+            parts.append(_best_definition(kind, best, found))
+        if parts and CONTROL in columns:
+            chance = [n[Definitions.DETECTION][kind][CONTROL][Definitions.AUROC]
+                      for kind in n[Definitions.BEST]]
+            parts[-1] += (f"; Random, the control, scores {' and '.join(f'{a:.2f}' for a in chance)}")
+        network = {kind: found.get(CLEANLAB_NETWORK)
+                   for kind, found in n.get(Definitions.DETECTION, {}).items()}
+        if network.get(FLIPPED):
+            low, high = network[FLIPPED][Definitions.AUROC_INTERVAL]
+            parts.append(f"cleanlab on the network's out-of-fold probabilities finds flipped "
+                         f"labels with AUROC {network[FLIPPED][Definitions.AUROC]:.3f} "
+                         f"({interval_text(low, high)}), flagging "
+                         f"{n[Definitions.CLEANLAB_FLAGGED][CLEANLAB_NETWORK]} clips")
+        taught = n.get(Definitions.TEACHER)
+        if taught:
+            parts.append(f"TransferTeacher's teacher, a {taught['model']} pretrained here on "
+                         f"{len(taught['words'])} other words from {taught['train_clips']} clips "
+                         f"(the paper profile's PANNs teacher learned from about two million), "
+                         f"reached dev accuracy {taught['dev_accuracy']:.2f} on its own words")
+        if n.get(Definitions.MEAN_AGREEMENT) is not None:
+            low, high = FOLLOW_UP_AGREEMENT
+            parts.append(f"the definitions agree at Spearman {n[Definitions.MEAN_AGREEMENT]:.2f} "
+                         f"on average over {len([c for c in columns if c != CONTROL])} definitions "
+                         f"(the follow-up: {low:.2f}–{high:.2f})")
+        if parts:
+            sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
+    return " ".join(sentences)
+
+
+def selection(profile: str) -> str:
+    described = record.load(profile, Data.CHAPTER)
+    sentences = []
+    for dataset, n in record.load(profile, Selection.CHAPTER).items():
+        bands = n[Selection.CORRECT_SHARE_BY_BAND]
+        per_band = n[Selection.SELECTED] // 3
+        n_classes = described[dataset][Data.CLASSES]
+        sentence = (f"**{dataset}**: {n[Selection.SELECTED]} training clips selected, "
+                    f"{per_band // n_classes} per band for each of {n_classes} classes; the "
+                    "explained runs predict "
+                    + ", ".join(f"{share:.0%} of the {band} band" for band, share in bands.items())
+                    + " right")
+        if Selection.INJECTED_IN_HARD_BAND in n:
+            sentence += (f", and {n[Selection.INJECTED_IN_HARD_BAND]} of the hard band's "
+                         f"{per_band} clips are injected ones (flipped label or non-speech)")
+        sentences.append(sentence + ".")
+    sentences.append("Bands are relative within each class: one class's hard band can be "
+                     "easier than another class's easy band.")
+    return " ".join(sentences)
+
+
+def faithfulness_reading(faithful: dict[str, dict[str, Any]]) -> str:
+    """What the masking check shows over its shares (share -> the record of
+    :func:`lib.explain.faithfulness_summary`): Grad-CAM's cells matter more than random ones
+    at a share only where the 90 % interval of the difference lies above zero."""
+    signs = {share: separation(tuple(d[Explanations.DIFFERENCE_INTERVAL]), (0.0, 0.0))
+             for share, d in sorted(faithful.items(), key=lambda item: float(item[0]))}
+    named = {sign: listed([f"{float(share):.0%}" for share, s in signs.items() if s == sign])
+             for sign in (1, 0, -1) if sign in signs.values()}
+    if set(signs.values()) == {1}:
+        return ("masking the cells Grad-CAM ranks highest hurts the explained class more than "
+                "masking as many random cells at every share, beyond the 90 % intervals: the "
+                "maps point at evidence the model uses")
+    if set(signs.values()) == {-1}:
+        return ("masking the cells Grad-CAM ranks highest hurts the explained class less than "
+                "masking random cells at every share: these maps are less informative than "
+                "random cells")
+    if set(signs.values()) == {0}:
+        return ("at no share does the 90 % interval of the difference exclude zero: at this "
+                "size the maps are not shown to point at evidence more than random cells do")
+    return "; ".join(part for part in (
+        f"Grad-CAM's cells matter more than random ones at {named[1]} masked" if 1 in named
+        else "", f"less at {named[-1]}" if -1 in named else "",
+        f"at {named[0]} the interval includes zero" if 0 in named else "") if part)
+
+
+def explanations(profile: str) -> str:
+    sentences = []
+    for dataset, n in record.load(profile, Explanations.CHAPTER).items():
+        faithful = n.get(Explanations.FAITHFULNESS, {})
+        if not faithful:
+            continue
+        share = min(faithful, key=lambda f: abs(float(f) - 0.1))
+        drops = faithful[share]
+        gradcam, random = drops[Explanations.DROP_GRADCAM], drops[Explanations.DROP_RANDOM]
+        verb = "lowers" if gradcam >= 0 else "changes"
+        sentence = (f"**{dataset}**: masking the {float(share):.0%} of spectrogram cells "
+                    f"Grad-CAM ranks highest {verb} the explained class's probability by "
+                    f"{gradcam:.2f} on average, against {random:.2f} for as many random cells "
+                    f"(difference {gradcam - random:+.2f}")
+        if Explanations.DIFFERENCE_INTERVAL in drops:
+            sentence += (f", 90 % bootstrap interval "
+                         f"{interval_text(*drops[Explanations.DIFFERENCE_INTERVAL])}, "
+                         f"n = {drops[Explanations.MAPS]} maps")
+        sentence += ")"
+        if all(Explanations.DIFFERENCE_INTERVAL in d for d in faithful.values()):
+            sentence += f"; over every masked share, {faithfulness_reading(faithful)}"
+        peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
+        if peaks:
+            sentence += f"; {_peaks_against_paper(peaks)}"
+        edges = n.get(Explanations.EDGE_SHARE, {})
+        if edges and Explanations.EDGE_SHARE_UNIFORM in n:
+            sentence += "; " + _edges_reading(edges, n.get(Explanations.EDGE_SHARE_INTERVAL, {}),
+                                              n[Explanations.EDGE_SHARE_UNIFORM])
+        sentences.append(sentence + ".")
+    return " ".join(sentences)
+
+
+def _hard_against_easy(intervals: dict[str, list[float]]) -> int | None:
+    """The hard band's edge share against the easy band's, by :func:`separation` of their
+    intervals; ``None`` where either has none."""
+    if "hard" not in intervals or "easy" not in intervals:
+        return None
+    return separation(tuple(intervals["hard"]), tuple(intervals["easy"]))
+
+
+def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
+                   uniform: float) -> str:
+    """The share of Grad-CAM importance at the clip's edges per band, with its interval, and
+    what the intervals allow: against a map blind to time, and the paper's claim that hard
+    samples draw it to the edges (hard against easy, only where their intervals separate)."""
+    shown = ", ".join(f"{edges[b]:.2f} ({b}"
+                      + (f", {interval_text(*intervals[b])}" if b in intervals else "") + ")"
+                      for b in BANDS if b in edges)
+    text = f"the share of importance at the clip's edges is {shown}"
+    if not intervals:
+        return text + f", against {uniform:.2f} for a map blind to time"
+    below = [b for b in BANDS if b in intervals and intervals[b][1] < uniform]
+    above = [b for b in BANDS if b in intervals and intervals[b][0] > uniform]
+    text += (f", against {uniform:.2f} for a map blind to time: "
+             + ("; ".join(part for part in (
+                 f"less at the edges in the {listed(below)} band{'s' if len(below) > 1 else ''}"
+                 if below else "", f"more in the {listed(above)} band"
+                 f"{'s' if len(above) > 1 else ''}" if above else "") if part)
+                or "no band differs from it beyond its interval"))
+    order = _hard_against_easy(intervals)
+    if order is not None:
+        text += ("; hard samples draw more importance to the edges than easy ones, as in the "
+                 "paper" if order > 0 else "; hard samples draw less importance to the edges "
+                 "than easy ones, unlike in the paper" if order < 0 else
+                 "; hard and easy samples are within each other's intervals, so this build "
+                 "does not show the paper's hard samples attended at the edges")
+    return text
+
+
+#: The paper's class-level result in words, and its opposite (:func:`correlation_claim`).
+CLASS_EFFECT = ("harder classes are recognised worse at test, as in the paper",
+                "harder classes are recognised **better** at test, unlike in the paper")
+
+
+def class_correlation(dataset: str, n: dict[str, Any]) -> str:
+    """The paper's class-level result for one dataset, ours beside the paper's."""
+    rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
+    p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
+    paper = LAYOUTS[dataset].paper_dataset if dataset in LAYOUTS else dataset
+    n_classes = n[Classes.CLASSES]
+    reading = correlation_claim(rho, n_classes, p, n[Classes.DIFFICULTY_TEST_PAPER], *CLASS_EFFECT)
+    uncertainty = (f", {'exact ' if n_classes <= significance.EXACT_UP_TO else ''}"
+                   f"{significance.p_text(p)}" if p == p else "")
+    return (f"**{dataset}**, a class's mean difficulty against its test recall: {reading} "
+            f"(Spearman {rho:.2f} over {n_classes} classes{uncertainty}); the "
+            f"paper found {n[Classes.DIFFICULTY_TEST_PAPER]:.2f} over "
+            f"{n.get(Classes.PAPER_CLASSES, 'its')} {paper} classes. Over so few classes and "
+            "other data, only the sign is comparable, not the size.")
+
+
+def classes(profile: str) -> str:
+    return " ".join(class_correlation(dataset, n)
+                    for dataset, n in record.load(profile, Classes.CHAPTER).items())
+
+
+def _real_speech(real: dict[str, Any], augmentation: str) -> str:
+    """What the ensemble made of each real recording, beside the synthetic test accuracy."""
+    accuracy, words = real[Inference.ACCURACY], real[Inference.WORDS]
+    synthetic = real[Inference.SYNTHETIC_TEST_ACCURACY]
+    per_word = ", ".join(
+        f"*{word}* {'right' if w[Inference.PREDICTION] == word else 'as ' + w[Inference.PREDICTION]}"
+        f" ({w[Inference.RUNS_CORRECT]} {'run' if w[Inference.RUNS_CORRECT] == 1 else 'runs'}"
+        " right)"
+        for word, w in real[Inference.PER_WORD].items())
+    trained = ("without augmentation" if augmentation == "none"
+               else f"with the {augmentation} augmentation")
+    text = (f"**On real human speech, out of domain, the ensemble names {round(accuracy * words)}"
+            f" of {words} words right**, against a test accuracy of {synthetic:.2f} on held-out "
+            f"synthetic voices (the mean over its runs; models trained {trained}): {per_word}. "
+            "One recording per word is a handful of yes/no answers, not an accuracy estimate.")
+    misses = [w[Inference.PREDICTION] for word, w in real[Inference.PER_WORD].items()
+              if w[Inference.PREDICTION] != word]
+    if len(misses) > 1 and len(set(misses)) == 1:
+        text += (f" {'Both' if len(misses) == 2 else f'All {len(misses)}'} misses are answered "
+                 f"*{misses[0]}*: on this voice the "
+                 "ensemble falls back on one class rather than confusing similar words.")
+    share = real.get(Inference.MOST_PREDICTED_SHARE)
+    if share is not None and share > 0.5:
+        text += (f" One class takes {share:.0%} of the answers, more than half: the ensemble "
+                 "leans on one class for this voice.")
+    return text
+
+
+def _confidence(n: dict[str, Any]) -> str:
+    """How sure the models may be: calibration and the out-of-vocabulary figure."""
+    sentences = []
+    calibrated = n.get(Inference.CALIBRATION) or {}
+    test = calibrated.get(Inference.SYNTHETIC_TEST)
+    if test:
+        gap = test[Inference.MEAN_CONFIDENCE] - test[Inference.ACCURACY]
+        state = ("calibrated" if abs(gap) < 0.01 else
+                 "underconfident" if gap < 0 else "overconfident")
+        sentences.append(
+            f"On the synthetic test split the ensemble is {state}: ECE {test[Inference.ECE]:.3f}, mean "
+            f"top probability {test[Inference.MEAN_CONFIDENCE]:.2f} against accuracy "
+            f"{test[Inference.ACCURACY]:.2f} ({test[Inference.ANSWERS]} answers).")
+    real = calibrated.get(Inference.REAL_SPEECH)
+    if real:
+        sentences.append(
+            f"On the {real[Inference.ANSWERS]} real words: mean top probability "
+            f"{real[Inference.MEAN_CONFIDENCE]:.2f} against accuracy "
+            f"{real[Inference.ACCURACY]:.2f} (ECE {real[Inference.ECE]:.2f}, over too few "
+            "answers to be more than a sign).")
+    oov = n.get(Inference.OUT_OF_VOCABULARY)
+    if oov:
+        in_vocabulary = oov.get(Inference.IN_VOCABULARY_MEAN_CONFIDENCE)
+        beside = ("" if in_vocabulary is None else
+                  f" against {in_vocabulary:.2f} for the real words it was trained on")
+        flagged_in = oov.get(Inference.IN_VOCABULARY_FLAGGED)
+        sentences.append(
+            f"Real recordings of {oov[Inference.WORDS]} words it never learned (the letters, "
+            f"same speaker) get a mean top probability of {oov[Inference.MEAN_CONFIDENCE]:.2f}"
+            f"{beside}; the low-confidence warning (top probability below "
+            f"{oov[Inference.THRESHOLD]:.2f}, the level {oov[Inference.DEV_COVERAGE]:.0%} of "
+            f"dev clips reach) flags {oov[Inference.FLAGGED]:.0%} of the letters"
+            + ("" if flagged_in is None else f" and {flagged_in:.0%} of the real words") + ".")
+        if flagged_in is not None and oov[Inference.FLAGGED] <= flagged_in:
+            sentences.append("**The models' confidence does not tell a word they never learned "
+                             "from one they know here: do not count on the warning to reject "
+                             "words outside the vocabulary.**")
+    return " ".join(sentences)
+
+
+def inference(profile: str) -> str:
+    n = record.load(profile, Inference.CHAPTER)
+    examples = (f"Run {n[Inference.RUN]} "
+                f"({n.get(Inference.RUN_CHOSEN_BY, 'chosen by the profile')}) classified "
+                f"{n[Inference.CLASSIFIED]} of {n[Inference.FILES]} example files and rejected "
+                f"{len(n[Inference.ERRORS])} with a one-line error naming the file")
+    if n.get(Inference.ACCURACY) is not None and n.get(Inference.LABELLED):
+        right = round(n[Inference.ACCURACY] * n[Inference.LABELLED])
+        examples += f"; it got {right} of the {n[Inference.LABELLED]} with a known class right"
+    examples += "."
+    real = n.get(Inference.REAL_SPEECH) or {}
+    parts = []
+    if real.get(Inference.WORDS):
+        parts.append(_real_speech(real, n.get(Inference.AUGMENTATION, "none")))
+    parts += [_confidence(n), examples]
+    return " ".join(p for p in parts if p)
