@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         (point,) = curricula.train(args.profile, ensemble, {dataset: ["CumulativeAccuracy"]},
                                    ["curriculum"], pacing, [seed])[dataset]
         metrics = point.metrics().iloc[0]
+        share = curricula.sample_epochs_share(pacing, samples, ensemble.settings.epochs)
         rows.append({"pacing": f"{function} {initial:.0%} -> all at {final:.0%}",
-                     "sample-epochs": f"{curricula.sample_epochs_share(
-                         pacing, samples, ensemble.settings.epochs):.0%}",
+                     "sample-epochs": f"{share:.0%}",
                      "minutes": f"{metrics['train_seconds'] / 60:.2f}",
                      "test accuracy": f"{metrics['test_accuracy']:.3f}",
                      "difference": f"{metrics['test_accuracy'] - base:+.3f}"})

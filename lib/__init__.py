@@ -30,7 +30,9 @@ Data
     ``data``       prepares a profile's datasets and describes them (``make data``, 00_data)
 
 Toolkit (the only contact with autrainer and aucurriculum)
-    ``toolkit``    Hydra configs, the real command-line tools, their classes and files
+    ``toolkit``    Hydra configs, the real command-line tools, their classes and files: a
+                   module each for the commands, a run's folder, training configs and
+                   aucurriculum's scoring and curricula
     ``models``     autrainer's Cnn10/Cnn14 under mixed precision, named by ``_target_``
     ``augmentations`` training augmentations autrainer lacks (a telephone band and
                    SpecAugment's masks on un-normalised log-mels), named by ``_target_``

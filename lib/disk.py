@@ -24,7 +24,7 @@ import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from lib import paths, toolkit
 from lib.datasets import LAYOUTS

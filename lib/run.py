@@ -22,12 +22,10 @@ non-interactive shell, ``nohup``) ignores Ctrl-C, as POSIX programs do; SIGTERM 
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import inspect
 import json
 import logging
-import re
 import shutil
 import signal
 import sys

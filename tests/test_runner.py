@@ -212,12 +212,12 @@ def test_a_change_in_lib_re_runs_the_notebooks_that_run_it(tiny, tmp_path, monke
     run.run_profile("smoke")
     assert run.run_profile("smoke")[0]["skipped"]
     # the tiny notebook calls paths.results_dir and toolkit.run_cli, never pruning
-    assert code / "toolkit.py" in run.code_files(tiny["notebook"])
+    assert code / "toolkit" / "commands.py" in run.code_files(tiny["notebook"])
     assert code / "pruning.py" not in run.code_files(tiny["notebook"])
-    toolkit_source = (code / "toolkit.py").read_text()
+    toolkit_source = (code / "toolkit" / "commands.py").read_text()
     unchanged_code = {
         "pruning.py": lambda text: text + "\nNEVER_READ = 1\n",
-        "toolkit.py": lambda text: text.replace('"""Run ``autrainer``/', '"""Run the '
+        "toolkit/commands.py": lambda text: text.replace('"""Run ``autrainer``/', '"""Run the '
                                                 '``autrainer``/', 1) + "\n# a comment\nADDED = 2\n",
         "record.py": lambda text: text.replace('    TRAIN_SECONDS = "train_seconds"\n',
                                                '    TRAIN_SECONDS = "train_seconds"\n'
@@ -248,7 +248,7 @@ def test_code_files_follow_imports_and_toolkit_targets_but_not_the_finding_cell(
     nbformat.write(notebook, tmp_path / "n.ipynb")
     files = {str(f.relative_to(paths.LIB)) for f in run.code_files(tmp_path / "n.ipynb")}
     assert {"__init__.py", "plots/__init__.py", "plots/training.py", "training.py",
-            "toolkit.py", "paths.py"} <= files
+            "toolkit/training_configs.py", "paths.py"} <= files
     assert not any(f.startswith("findings") for f in files)
     # training writes autrainer configs whose targets are lib.models and lib.callbacks
     assert "models.py" in files and "callbacks.py" in files
