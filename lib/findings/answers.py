@@ -7,12 +7,12 @@ from typing import Any, Callable
 from lib import record, significance
 from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
-from lib.record import (DIFFICULTY_TEST, Classes, Curricula, Data, Definitions, Difficulty,
-                        Explanations, Inference, Pruning, Training, Validation)
-from lib.claims import (correlation_claim, detected, DETECTED_WORDS, has_learned, hyphenated,
-                        interval_text, LEAD_SCORE, listed, separation)
+from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
+                        Pruning, Training, Validation)
+from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, interval_text,
+                        LEAD_SCORE, listed, separation)
 from lib.findings.beyond import _curricula_verdict, _pruning_verdict, _pruning_yardstick
-from lib.findings.paper import (CLASS_EFFECT, faithfulness_reading, _model_accuracies,
+from lib.findings.paper import (class_findings, faithfulness_reading, _model_accuracies,
                                 _peaks_against_paper)
 
 
@@ -119,18 +119,11 @@ def _answer_definitions(profile: str, base: str) -> str:
 
 
 def _answer_classes(profile: str, base: str) -> str:
-    sentences = []
-    for dataset, n in record.load(profile, Classes.CHAPTER).items():
-        rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
-        p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
-        claim = correlation_claim(rho, n[Classes.CLASSES], p, n[Classes.DIFFICULTY_TEST_PAPER],
-                                  *CLASS_EFFECT)
-        sentences.append(f"Across the classes of {dataset}, mean difficulty against test "
-                         f"recall: {claim} "
-                         f"(Spearman {rho:.2f}, {significance.p_text(p)}; the paper "
-                         f"{n[Classes.DIFFICULTY_TEST_PAPER]:.2f}) "
-                         f"({_link('Classes', Classes.NOTEBOOK, base)}).")
-    return " ".join(sentences)
+    return " ".join(f"Across the classes of {found.dataset}, mean difficulty against test "
+                    f"recall: {found.claim} (Spearman {found.rho:.2f}, "
+                    f"{significance.p_text(found.p)}; the paper {found.paper_rho:.2f}) "
+                    f"({_link('Classes', Classes.NOTEBOOK, base)})."
+                    for found in class_findings(profile))
 
 
 def _answer_attention(profile: str, base: str) -> str:

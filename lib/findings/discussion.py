@@ -5,13 +5,13 @@ from typing import Any
 
 from lib import record, significance
 from lib.keywords import FLIPPED
-from lib.record import BANDS, DIFFICULTY_TEST, Classes, Data, Explanations, Training, Validation
-from lib.claims import (detected, interval_text, is_effect, LEAD_SCORE, listed, SIGNIFICANT_AT)
+from lib.record import BANDS, Data, Explanations, Training, Validation
+from lib.claims import detected, interval_text, LEAD_SCORE, listed, SIGNIFICANT_AT
 from lib.findings.answers import (_answer_curricula, _answer_definitions, _answer_pruning,
                                   _answer_real_speech, _answers, FROM_INTRODUCTION,
                                   _with_ground_truth)
-from lib.findings.paper import (_accuracies, _hard_against_easy, _near_paper_peak,
-                                _peaks_against_paper)
+from lib.findings.paper import (_accuracies, class_findings, _hard_against_easy,
+                                _near_paper_peak, _peaks_against_paper)
 
 
 # --- The discussion: what agrees with the paper, what does not, what to do ------------------
@@ -40,21 +40,17 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
     sentence from a record by the rules above."""
     agree, differ = [], []
     try:
-        for dataset, n in record.load(profile, Classes.CHAPTER).items():
-            rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
-            p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
-            paper = n[Classes.DIFFICULTY_TEST_PAPER]
-            same, significant = (rho < 0) == (paper < 0), is_effect(p=p)
-            text = (f"harder classes of {dataset} are recognised worse at test (Spearman "
-                    f"{rho:.2f} over {n[Classes.CLASSES]} classes, {significance.p_text(p)}; "
-                    f"the paper {paper:.2f})")
-            if same and significant:
-                agree.append(text[0].upper() + text[1:] + ".")
-            elif same:
-                needed = significance.critical_rho(n[Classes.CLASSES], SIGNIFICANT_AT)
+        for found in class_findings(profile):
+            dataset, rho, paper, p = found.dataset, found.rho, found.paper_rho, found.p
+            if found.agrees:
+                agree.append(f"Harder classes of {dataset} are recognised worse at test "
+                             f"(Spearman {rho:.2f} over {found.classes} classes, "
+                             f"{significance.p_text(p)}; the paper {paper:.2f}).")
+            elif found.same_sign:
+                needed = significance.critical_rho(found.classes, SIGNIFICANT_AT)
                 differ.append(f"The class-level correlation on {dataset} has the paper's sign "
                               f"({rho:.2f}; the paper {paper:.2f}) but is not significant at "
-                              f"n = {n[Classes.CLASSES]} ({significance.p_text(p)}): over so "
+                              f"n = {found.classes} ({significance.p_text(p)}): over so "
                               "few classes "
                               + (f"it takes |ρ| ≥ {needed:.2f}." if needed == needed
                                  else "no correlation can be."))

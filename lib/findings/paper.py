@@ -13,8 +13,8 @@ from lib.profiles import CONTROL_DEFINITION
 from lib.record import (BANDS, CLEANLAB_NETWORK, DIFFICULTY_TEST, Classes, Data, Definitions,
                         Difficulty, Explanations, Inference, Selection, Training, split_model_key)
 from lib.significance import Correlation
-from lib.claims import (correlation_claim, has_learned, hyphenated, interval_text, listed,
-                        named_dataset, separation, share_text)
+from lib.claims import (correlation_claim, has_learned, hyphenated, interval_text, is_effect,
+                        listed, named_dataset, separation, share_text)
 
 
 def data(profile: str) -> str:
@@ -330,19 +330,54 @@ CLASS_EFFECT = ("harder classes are recognised worse at test, as in the paper",
                 "harder classes are recognised **better** at test, unlike in the paper")
 
 
+@dataclass(frozen=True)
+class ClassFinding:
+    """The paper's class-level result on one dataset (Spearman of a class's mean difficulty and
+    its test recall), read once from the Classes record: the chapter's opening, the abstract
+    and the discussion only word it."""
+    dataset: str
+    rho: float
+    p: float
+    classes: int
+    paper_rho: float
+    paper_classes: int | str
+
+    @classmethod
+    def read(cls, dataset: str, n: dict[str, Any]) -> "ClassFinding":
+        return cls(dataset, n[Classes.CORRELATIONS][DIFFICULTY_TEST],
+                   n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan")), n[Classes.CLASSES],
+                   n[Classes.DIFFICULTY_TEST_PAPER], n.get(Classes.PAPER_CLASSES, "its"))
+
+    @property
+    def same_sign(self) -> bool:
+        return (self.rho < 0) == (self.paper_rho < 0)
+
+    @property
+    def agrees(self) -> bool:
+        """The paper's sign, and an effect by :func:`lib.claims.is_effect`."""
+        return self.same_sign and is_effect(p=self.p)
+
+    @property
+    def claim(self) -> str:
+        """The reading in words, sized by :func:`lib.claims.correlation_claim`."""
+        return correlation_claim(self.rho, self.classes, self.p, self.paper_rho, *CLASS_EFFECT)
+
+
+def class_findings(profile: str) -> list[ClassFinding]:
+    return [ClassFinding.read(dataset, n)
+            for dataset, n in record.load(profile, Classes.CHAPTER).items()]
+
+
 def class_correlation(dataset: str, n: dict[str, Any]) -> str:
     """The paper's class-level result for one dataset, ours beside the paper's."""
-    rho = n[Classes.CORRELATIONS][DIFFICULTY_TEST]
-    p = n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan"))
+    found = ClassFinding.read(dataset, n)
     paper = LAYOUTS[dataset].paper_dataset if dataset in LAYOUTS else dataset
-    n_classes = n[Classes.CLASSES]
-    reading = correlation_claim(rho, n_classes, p, n[Classes.DIFFICULTY_TEST_PAPER], *CLASS_EFFECT)
-    uncertainty = (f", {'exact ' if n_classes <= significance.EXACT_UP_TO else ''}"
-                   f"{significance.p_text(p)}" if p == p else "")
-    return (f"**{dataset}**, a class's mean difficulty against its test recall: {reading} "
-            f"(Spearman {rho:.2f} over {n_classes} classes{uncertainty}); the "
-            f"paper found {n[Classes.DIFFICULTY_TEST_PAPER]:.2f} over "
-            f"{n.get(Classes.PAPER_CLASSES, 'its')} {paper} classes. Over so few classes and "
+    uncertainty = (f", {'exact ' if found.classes <= significance.EXACT_UP_TO else ''}"
+                   f"{significance.p_text(found.p)}" if found.p == found.p else "")
+    return (f"**{dataset}**, a class's mean difficulty against its test recall: {found.claim} "
+            f"(Spearman {found.rho:.2f} over {found.classes} classes{uncertainty}); the "
+            f"paper found {found.paper_rho:.2f} over "
+            f"{found.paper_classes} {paper} classes. Over so few classes and "
             "other data, only the sign is comparable, not the size.")
 
 
