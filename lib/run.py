@@ -44,7 +44,7 @@ from lib.record import CHAPTER_OF, CHAPTERS
 
 
 #: A file a notebook writes: the :mod:`lib.paths` function naming it, and the parts below.
-Written = tuple  # (Callable[..., Path], *str)
+Written = tuple[Callable[..., Path], *tuple[str, ...]]
 
 #: What each notebook's readers read besides its chapter's record (:data:`lib.record.CHAPTER_OF`),
 #: by the :mod:`lib.paths` function that names it. A notebook whose code uses one of these
@@ -75,10 +75,9 @@ def _pattern(function: Callable[..., Path], *below: str) -> str:
 
 def _results(notebook: str) -> tuple[str, ...]:
     """Glob patterns of a notebook's results: its record and :data:`RESULTS`."""
-    record_pattern = paths.record_file("*", CHAPTER_OF[notebook]) if notebook in CHAPTER_OF \
-        else None
-    return (*([str(record_pattern.relative_to(paths.results_dir("*")))] if record_pattern else []),
-            *(_pattern(*written) for written in RESULTS.get(notebook, ())))
+    own_record = ([str(paths.record_file("*", CHAPTER_OF[notebook])
+                       .relative_to(paths.results_dir("*")))] if notebook in CHAPTER_OF else [])
+    return (*own_record, *(_pattern(*written) for written in RESULTS.get(notebook, ())))
 
 
 #: What each notebook writes (glob patterns under ``results/<profile>/``), checked after it
@@ -140,7 +139,7 @@ def code_fingerprint(notebook: Path) -> str:
 
 def _outputs(notebook: str) -> set[dependencies.Unit]:
     """The definitions through which other notebooks read a notebook's results: its record's
-    chapter class and the :mod:`lib.paths` functions of :data:`WRITES`."""
+    chapter class and the :mod:`lib.paths` functions of :data:`RESULTS`."""
     chapters = [c.__name__ for c in CHAPTERS if c.NOTEBOOK == notebook]
     return {*(("lib.record", chapter) for chapter in chapters),
             *(("lib.record", f"{chapter}.CHAPTER") for chapter in chapters),
