@@ -83,12 +83,18 @@ def split_probabilities(profile: str, run: Run, subset: str, device: str = "cpu"
                         ) -> pd.DataFrame:
     """Per sample of a split: ``sample_id``, ``label``, then the best checkpoint's probability
     of every class (the columns in the run's label order), on ``device`` (a DEVICE value:
-    cpu, cuda or auto). Cached, and recomputed when the checkpoint is newer."""
+    cpu, cuda or auto). Cached, and recomputed when the checkpoint is newer; the first call
+    also returns what it cached, so a rebuild that reads the cache computes the same numbers
+    to the last digit."""
     folder = training.run_dir(profile, run)
     cache = paths.probabilities_file(profile, run.name, subset)
     checkpoint = toolkit.best_checkpoint(folder)
-    if cache.is_file() and cache.stat().st_mtime_ns > checkpoint.stat().st_mtime_ns:
+
+    def cached() -> pd.DataFrame:
         return pd.read_csv(cache, keep_default_na=False, dtype={"sample_id": str, "label": str})
+
+    if cache.is_file() and cache.stat().st_mtime_ns > checkpoint.stat().st_mtime_ns:
+        return cached()
     layout = LAYOUTS[run.dataset]
     table = toolkit.run_split_table(folder, subset)
     model = toolkit.RunModel(folder, device=toolkit.resolve_device(device))
@@ -99,7 +105,7 @@ def split_probabilities(profile: str, run: Run, subset: str, device: str = "cpu"
     result.insert(1, "label", table[layout.target_column].astype(str).to_numpy())
     cache.parent.mkdir(parents=True, exist_ok=True)
     paths.write_atomically(cache, lambda partial: result.to_csv(partial, index=False))
-    return result
+    return cached()
 
 
 def ensemble_probabilities(profile: str, runs: list[Run], subset: str, device: str = "cpu"
