@@ -9,9 +9,9 @@ from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
                         Pruning, Training, Validation)
-from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, interval_text,
-                        LEAD_SCORE, listed, separation)
-from lib.findings.beyond import _curricula_verdict, _pruning_verdict, _pruning_yardstick
+from lib.claims import has_learned, hyphenated, interval_text, listed, separation
+from lib.findings.beyond import (Detection, _curricula_verdict, lead_detections, _pruning_verdict,
+                                 _pruning_yardstick)
 from lib.findings.paper import (class_findings, faithfulness_reading, _model_accuracies,
                                 _peaks_against_paper)
 
@@ -58,14 +58,13 @@ def _answer_models(profile: str, base: str) -> str:
                    "test the pipeline, not the method.")
 
 
-def _kinds_compared(detection: dict[str, dict[str, Any]]) -> str:
+def _kinds_compared(detections: dict[str, Detection]) -> str:
     """Whether the lead score finds the flipped labels better than the non-speech clips: the
     mechanism the Discussion expects (a flipped label contradicts a learned word, a
     non-speech clip contradicts nothing and can be memorised), read by :func:`separation`."""
-    if FLIPPED not in detection or NONSPEECH not in detection:
+    if FLIPPED not in detections or NONSPEECH not in detections:
         return ""
-    flipped, nonspeech = (tuple(detection[kind][LEAD_SCORE][Validation.AUROC_INTERVAL])
-                          for kind in (FLIPPED, NONSPEECH))
+    flipped, nonspeech = detections[FLIPPED].interval, detections[NONSPEECH].interval
     return {1: "; the flipped labels are found better than the non-speech clips (the intervals "
                "separate)",
             -1: "; the non-speech clips are found better than the flipped labels (the intervals "
@@ -79,15 +78,12 @@ def _answer_scores(profile: str, base: str) -> str:
     if found is None:
         return ""
     dataset, n = found
-    parts = []
-    for kind, scores in n[Validation.DETECTION].items():
-        lead = scores[LEAD_SCORE]
-        interval = tuple(lead[Validation.AUROC_INTERVAL])
-        parts.append(f"the {hyphenated(kind)} clips are {DETECTED_WORDS[detected(interval)]}: "
-                     f"AUROC {lead[Validation.AUROC]:.2f} "
-                     f"(90 % interval {interval_text(*interval)})")
+    detections = lead_detections(n)
+    parts = [f"the {hyphenated(kind)} clips are {found.words}: AUROC {found.auroc:.2f} "
+             f"(90 % interval {interval_text(*found.interval)})"
+             for kind, found in detections.items()]
     sentence = (f"Ranked by CumulativeAccuracy, the paper's score, {'; '.join(parts)}, where "
-                f"chance is 0.5" + _kinds_compared(n[Validation.DETECTION])
+                f"chance is 0.5" + _kinds_compared(detections)
                 + f" ({_link('Validation', Validation.NOTEBOOK, base)})")
     shares = record.load(profile, Difficulty.CHAPTER).get(dataset, {}).get(Difficulty.HARDEST, {})
     flipped = shares.get(FLIPPED)

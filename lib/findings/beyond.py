@@ -2,6 +2,7 @@
 pruning, curricula; each from its record (:func:`lib.findings.opening`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lib import record, retraining, significance
@@ -12,6 +13,33 @@ from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, is_ef
                         listed, named_dataset, share_text)
 
 
+@dataclass(frozen=True)
+class Detection:
+    """How the lead score (the paper's CumulativeAccuracy) finds one injected kind on one
+    dataset, read once from the Validation record: the opening, the abstract and the
+    Discussion only word it."""
+    kind: str
+    auroc: float
+    interval: tuple[float, float]
+
+    @property
+    def verdict(self) -> int:
+        """+1 found, -1 ranked easier (inverted), 0 not told apart (:func:`lib.claims.detected`)."""
+        return detected(self.interval)
+
+    @property
+    def words(self) -> str:
+        return DETECTED_WORDS[self.verdict]
+
+
+def lead_detections(n: dict[str, Any]) -> dict[str, Detection]:
+    """Per injected kind, the lead score's :class:`Detection` in one dataset's Validation
+    record (empty without ground truth)."""
+    return {kind: Detection(kind, scores[LEAD_SCORE][Validation.AUROC],
+                            tuple(scores[LEAD_SCORE][Validation.AUROC_INTERVAL]))
+            for kind, scores in n.get(Validation.DETECTION, {}).items()}
+
+
 def validation(profile: str) -> str:
     described = record.load(profile, Data.CHAPTER)
     sentences = []
@@ -20,11 +48,10 @@ def validation(profile: str) -> str:
         counts = {FLIPPED: described[dataset].get(Data.FLIPPED),
                   NONSPEECH: described[dataset].get(Data.NONSPEECH)}
         train = described[dataset][Data.CLIPS_PER_SPLIT].get("train")
-        for kind, found in n.get(Validation.DETECTION, {}).items():
-            lead = found[LEAD_SCORE]
-            low, high = lead[Validation.AUROC_INTERVAL]
-            parts.append(f"{hyphenated(kind)} clips are {DETECTED_WORDS[detected((low, high))]}: "
-                         f"AUROC {lead[Validation.AUROC]:.3f} (90 % interval {low:.3f}–{high:.3f}, "
+        for kind, found in lead_detections(n).items():
+            low, high = found.interval
+            parts.append(f"{hyphenated(kind)} clips are {found.words}: "
+                         f"AUROC {found.auroc:.3f} (90 % interval {low:.3f}–{high:.3f}, "
                          f"{counts.get(kind)} of {train} clips)")
         if parts:
             parts[0] = "ranked by CumulativeAccuracy, " + parts[0]

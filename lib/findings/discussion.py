@@ -5,11 +5,12 @@ from typing import Any
 
 from lib import record, significance
 from lib.keywords import FLIPPED
-from lib.record import BANDS, Data, Explanations, Training, Validation
-from lib.claims import detected, interval_text, LEAD_SCORE, listed, SIGNIFICANT_AT
+from lib.record import BANDS, Data, Explanations, Training
+from lib.claims import interval_text, listed, SIGNIFICANT_AT
 from lib.findings.answers import (_answer_curricula, _answer_definitions, _answer_pruning,
                                   _answer_real_speech, _answers, FROM_INTRODUCTION,
                                   _with_ground_truth)
+from lib.findings.beyond import lead_detections
 from lib.findings.paper import (_accuracies, class_findings, _hard_against_easy,
                                 _near_paper_peak, _peaks_against_paper)
 
@@ -79,16 +80,16 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
         pass
     if found is not None:
         dataset, n = found
-        lead = n[Validation.DETECTION].get(FLIPPED, {}).get(LEAD_SCORE)
-        if lead and detected(tuple(lead[Validation.AUROC_INTERVAL])) == 1:
+        lead = lead_detections(n).get(FLIPPED)
+        if lead and lead.verdict == 1:
             agree.append(f"The paper reads its hardest samples as mislabelled or atypical; on "
                          f"{dataset}, where the truth is known, CumulativeAccuracy ranks the "
-                         f"flipped labels hardest with AUROC {lead[Validation.AUROC]:.2f} "
-                         f"({interval_text(*lead[Validation.AUROC_INTERVAL])}).")
+                         f"flipped labels hardest with AUROC {lead.auroc:.2f} "
+                         f"({interval_text(*lead.interval)}).")
         elif lead:
             differ.append(f"On {dataset} CumulativeAccuracy does not rank the flipped labels "
-                          f"hardest beyond chance (AUROC {lead[Validation.AUROC]:.2f}, "
-                          f"{interval_text(*lead[Validation.AUROC_INTERVAL])}).")
+                          f"hardest beyond chance (AUROC {lead.auroc:.2f}, "
+                          f"{interval_text(*lead.interval)}).")
     return agree, differ
 
 
