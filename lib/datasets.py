@@ -52,26 +52,28 @@ _DCASE_ARGS = {"dev_split": 0.1, "dev_split_seed": 0,
                "stratify": ["scene_label", "city", "device"]}
 
 #: The offline stand-ins this project generates: the keyword set (lib.keywords) and the tiny
-#: scene tree (lib.scenes).
+#: scene tree (lib.scenes); and the paper's datasets they stand in for.
 KEYWORD_SET = "OfflineKeywords"
 SCENE_SET = "SyntheticScenes"
+SPEECH_COMMANDS = "SpeechCommands"
+DCASE = "DCASE2020Task1A"
 
 #: Every dataset a profile may name, by name: the offline stand-ins first, then the real ones.
 LAYOUTS: dict[str, DatasetLayout] = {layout.name: layout for layout in (
     DatasetLayout(
         KEYWORD_SET, "autrainer.datasets.SpeechCommands", "path", "label",
         ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 1.0, True,
-        metadata_file="metadata.csv", stands_in_for="SpeechCommands"),
+        metadata_file="metadata.csv", stands_in_for=SPEECH_COMMANDS),
     DatasetLayout(
         SCENE_SET, "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         # its clips last SCENE_SECONDS (the real data's 10 s, shorter in the smoke profile)
         ("train", "test"), _DCASE_COLUMNS, 44100, 1.0, True, dict(_DCASE_ARGS),
-        stands_in_for="DCASE2020Task1A"),
+        stands_in_for=DCASE),
     DatasetLayout(
-        "SpeechCommands", "autrainer.datasets.SpeechCommands", "path", "label",
+        SPEECH_COMMANDS, "autrainer.datasets.SpeechCommands", "path", "label",
         ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 0.05, False),
     DatasetLayout(
-        "DCASE2020Task1A", "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
+        DCASE, "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, False, dict(_DCASE_ARGS)),
 )}
 

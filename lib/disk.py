@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from lib import paths, toolkit
-from lib.datasets import LAYOUTS
+from lib.datasets import DCASE, LAYOUTS, SPEECH_COMMANDS
 from lib.profiles import ProfileError
 
 if TYPE_CHECKING:
@@ -74,9 +74,8 @@ class Splits:
 #: torchaudio's "training", "validation", "testing" subsets (v0.02, 35 words; counts as widely
 #: reported, e.g. Berg et al. 2021, arXiv:2104.00769, summing to the README's 105,829).
 PAPER_SPLITS = {
-    "DCASE2020Task1A": Splits(DCASE_FOLD1_TRAIN - DCASE_DEV, DCASE_DEV, DCASE_FOLD1_EVALUATE,
-                              10),
-    "SpeechCommands": Splits(84_843, 9_981, 11_005, 35),
+    DCASE: Splits(DCASE_FOLD1_TRAIN - DCASE_DEV, DCASE_DEV, DCASE_FOLD1_EVALUATE, 10),
+    SPEECH_COMMANDS: Splits(84_843, 9_981, 11_005, 35),
 }
 
 

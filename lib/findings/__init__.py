@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Callable
 
 from lib import record
-from lib.datasets import LAYOUTS
+from lib.datasets import DCASE, LAYOUTS
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
                         Pruning, Results, Selection, Training, Validation)
 from lib.claims import named_dataset
@@ -68,7 +68,7 @@ def read_first(profile: str) -> str:
                "cannot be downloaded where the book is built. "
                "Its findings are about how the method behaves, not about the real datasets."
                if stand_ins else "."))
-    if not any(LAYOUTS[d].paper_dataset == "DCASE2020Task1A" for d in described if d in LAYOUTS):
+    if not any(LAYOUTS[d].paper_dataset == DCASE for d in described if d in LAYOUTS):
         what += (" The paper's acoustic-scene side (DCASE2020 Task 1A) is not in this build: "
                  "its offline stand-in, SyntheticScenes, only exercises the scene code path "
                  "(the smoke profile trains on it in the tests); its scenes are fixed mixtures "

@@ -56,9 +56,15 @@ def dataset_id(name: str) -> str:
 PADDED_FRAMES = 101
 
 
+def _padded(layout: DatasetLayout) -> bool:
+    """Whether the paper's config pads the dataset's spectrograms: those autrainer reads with
+    its SpeechCommands class."""
+    return layout.autrainer_class.endswith(".SpeechCommands")
+
+
 def padded_seconds(dataset: str) -> float | None:
     """The clip length below which a dataset's spectrograms are padded, or None."""
-    if LAYOUTS[dataset].autrainer_class.endswith("SpeechCommands"):
+    if _padded(LAYOUTS[dataset]):
         return (PADDED_FRAMES - 1) * MEL["hop_size"] / MEL["sample_rate"]
     return None
 
@@ -69,7 +75,7 @@ def dataset_config(layout: DatasetLayout, root: Path, dev_split_seed: int | None
     carves dev out of ``train.csv`` (DCASE), ``dev_split_seed`` fixes the carve for every run
     (otherwise each run carves with its own seed)."""
     transform: dict[str, Any] = {"type": "grayscale"}
-    if layout.autrainer_class.endswith("SpeechCommands"):
+    if _padded(layout):
         # Clips shorter than 1 s are padded to 101 frames, as in the paper's config.
         transform["base"] = [{"autrainer.transforms.Expand": {"size": PADDED_FRAMES,
                                                               "axis": -2}}]
