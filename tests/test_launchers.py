@@ -148,10 +148,11 @@ def test_a_job_over_its_time_limit_is_one_line_and_leaves_no_finished_run(
     # 120 GB, which the disk check before training (lib/disk.py) rightly refuses
     monkeypatch.setattr(disk, "check_free_disk", lambda profile, ensemble: None)
     smoke = profiles.load("smoke")
+    base = training.Ensemble.from_parameters(smoke)
     ensemble = dataclasses.replace(
-        training.Ensemble.from_parameters(smoke), datasets=("OfflineKeywords",), seeds=(1,),
-        epochs=2000, launcher=Launcher("slurm", partition=slurm_cluster, time_minutes=1,
-                                      cpus=1, memory_gb=2))
+        base, datasets=("OfflineKeywords",), seeds=(1,),
+        settings=dataclasses.replace(base.settings, epochs=2000),
+        launcher=Launcher("slurm", partition=slurm_cluster, time_minutes=1, cpus=1, memory_gb=2))
     (run,) = ensemble.runs
     with pytest.raises(LauncherError) as err:
         training.train_ensemble("smoke", ensemble)
