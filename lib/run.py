@@ -147,11 +147,13 @@ def _outputs(notebook: str) -> set[dependencies.Unit]:
               for function, *_ in RESULTS.get(notebook, ()))}
 
 
-def reads(all_notebooks: list[Path]) -> dict[str, tuple[str, ...]]:
-    """The earlier notebooks whose results each notebook reads, from the code it runs: it runs
-    again when their results have changed."""
+def reads(all_notebooks: list[Path], units: dict[str, set[dependencies.Unit]] | None = None
+          ) -> dict[str, tuple[str, ...]]:
+    """The earlier notebooks whose results each notebook reads, from the code it runs
+    (``units``: :func:`code_units` by notebook, when already known): it runs again when their
+    results have changed."""
     stems = [n.stem for n in all_notebooks]
-    units = {n.stem: code_units(n) for n in all_notebooks}
+    units = units or {n.stem: code_units(n) for n in all_notebooks}
     return {stem: tuple(earlier for earlier in stems[:stems.index(stem)]
                         if units[stem] & _outputs(earlier))
             for stem in stems}
@@ -221,7 +223,8 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
     data = _data_fingerprint(profile, params["DATASETS"])
     log: list[dict] = []
     chapters = notebooks()
-    upstream_of = reads(chapters)
+    units = {notebook.stem: code_units(notebook) for notebook in chapters}
+    upstream_of = reads(chapters, units)
     for notebook in chapters:
         declared = declared_parameters(notebook)
         unknown = [name for name in declared if name not in profiles.SCHEMA]
@@ -231,7 +234,8 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
         given = profiles.subset(params, declared)
         upstream = [_results_fingerprint(profile, earlier) for earlier in chapters
                     if earlier.stem in upstream_of[notebook.stem]]
-        key = _key(notebook.read_bytes().hex(), given, data, code_fingerprint(notebook), upstream)
+        key = _key(notebook.read_bytes().hex(), given, data,
+                   dependencies.fingerprint(units[notebook.stem]), upstream)
         output = out_dir / notebook.name
         stamp_file = stamps / f"{notebook.stem}.json"
         stamp = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}

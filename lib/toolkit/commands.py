@@ -24,13 +24,9 @@ from lib.launchers import Launcher
 
 
 FEATURES = "log_mel_16k"
-
-
 #: autrainer's ``log_mel_16k`` preprocessing (PANNs log-mel: 16 kHz, window 512, hop 160,
 #: 64 mel bins, 50-8000 Hz); kept here only to describe the axes of figures.
 MEL = {"sample_rate": 16000, "hop_size": 160, "mel_bins": 64, "fmin": 50, "fmax": 8000}
-
-
 #: Set in the environment of ``aucurriculum curriculum`` (scoring) commands: lib.augmentations
 #: then pass clips through unchanged, as aucurriculum would otherwise score augmented views of
 #: them. Its curriculum training (``aucurriculum train``) augments as autrainer does.

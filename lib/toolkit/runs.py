@@ -15,20 +15,12 @@ from lib.toolkit.commands import experiment_dir, FEATURES, _instantiate_dataset,
 
 #: Written last in a run folder, when the run has finished all its epochs.
 METRICS_FILE = "metrics.csv"
-
-
 #: The best epoch's folder: its model state and its dev metrics (:func:`best_record_file`).
 BEST = "_best"
-
-
 #: The test split's folder: the best epoch's metrics and outputs on it.
 TEST = "_test"
-
-
 #: A model state, in ``_best/`` and in every kept ``epoch_<n>/``.
 MODEL_STATE = "model.pt"
-
-
 _EPOCH_PREFIX = "epoch_"
 
 
@@ -80,8 +72,6 @@ def is_finished(run_folder: Path) -> bool:
 #: last epoch's where SCORING_STOP is last); ``none`` no state (a run read only for its
 #: metrics, records and saved outputs). See :func:`retain`.
 RETENTIONS = ("every-epoch", "scored", "none")
-
-
 OPTIMIZER_STATE = "optimizer.pt"
 
 
