@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.publish import publish  # noqa: E402
 from lib import (classes, detection, inference, keywords, paths, profiles,  # noqa: E402
                  scoring, toolkit, training, validation)
+from lib.datasets import KEYWORD_SET  # noqa: E402
 
 #: The keyword sets the candidates train on. Every word has a real recording in a Debian
 #: package (lib.realspeech); three/tree is SpeechCommands' classic confusable pair.
@@ -81,7 +82,7 @@ CANDIDATES: dict[str, dict[str, Any]] = {
         "v100-snr5-25", model, 3e-4, "onecycle", epochs=6, augmentation=augmentation)
        for model in ("Cnn10", "Cnn14") for augmentation in profiles.AUGMENTATIONS[1:]},
 }
-BASE = {**profiles.load("demo"), "DATASETS": ["OfflineKeywords"], "SEEDS": [1],
+BASE = {**profiles.load("demo"), "DATASETS": [KEYWORD_SET], "SEEDS": [1],
         "SEEDS_BY_MODEL": {}, "OPTIMIZER": "Adam", "DEVICE": "auto"}
 
 
@@ -98,8 +99,8 @@ def spec(name: str) -> keywords.KeywordSetSpec:
 
 def prepare(name: str) -> str:
     profile = data_profile(name)
-    keywords.generate(spec(name), paths.dataset_dir(profile, "OfflineKeywords"))
-    toolkit.preprocess(profile, ["OfflineKeywords"])
+    keywords.generate(spec(name), paths.dataset_dir(profile, KEYWORD_SET))
+    toolkit.preprocess(profile, [KEYWORD_SET])
     return profile
 
 
@@ -116,8 +117,8 @@ def evaluate(name: str, candidate: dict[str, Any]) -> dict[str, Any]:
     scored = time.monotonic()
     metrics = training.run_metrics(profile, runs)
     curves = training.learning_curves(profile, runs)
-    truth = validation.training_truth(profile, "OfflineKeywords")
-    ordering = scoring.read_ordering(profile, "OfflineKeywords").set_index("sample_id")
+    truth = validation.training_truth(profile, KEYWORD_SET)
+    ordering = scoring.read_ordering(profile, KEYWORD_SET).set_index("sample_id")
     harder = 1 - ordering["score"]
     genuine = truth.index[~(truth["label_flipped"] | truth["nonspeech"])]
     train_genuine = []

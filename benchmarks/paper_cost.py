@@ -74,6 +74,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.publish import publish  # noqa: E402
 from lib import curricula, disk, paths, profiles, training  # noqa: E402
+from lib.datasets import DCASE, SPEECH_COMMANDS  # noqa: E402
 
 OUTPUT = paths.RESULTS / "benchmarks" / "paper_cost.json"
 #: The preprocessing both datasets' `-16k` configurations use (features_subdir: log_mel_16k).
@@ -127,15 +128,15 @@ class DatasetSpec:
 
 DATASETS = {
     # DCASE fold 1 with autrainer's dev_split 0.1 (autrainer loads test.csv as test)
-    "DCASE2020Task1A": DatasetSpec(
+    DCASE: DatasetSpec(
         seconds=10,
         labels=sorted(label for group in SCENE_CATEGORIES.values() for label in group),
-        splits=disk.PAPER_SPLITS["DCASE2020Task1A"]),
+        splits=disk.PAPER_SPLITS[DCASE]),
     # autrainer's SpeechCommands.download keeps torchaudio's SPEECHCOMMANDS subsets "training",
     # "validation", "testing" (from the archive's validation_list.txt and testing_list.txt) as
     # train/dev/test.
-    "SpeechCommands": DatasetSpec(
-        seconds=1, labels=SPEECH_COMMANDS_WORDS, splits=disk.PAPER_SPLITS["SpeechCommands"]),
+    SPEECH_COMMANDS: DatasetSpec(
+        seconds=1, labels=SPEECH_COMMANDS_WORDS, splits=disk.PAPER_SPLITS[SPEECH_COMMANDS]),
 }
 
 

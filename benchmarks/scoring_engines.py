@@ -34,6 +34,7 @@ import pandas as pd  # noqa: E402
 
 from benchmarks.publish import publish  # noqa: E402
 from lib import paths, profiles, scoring, toolkit, training  # noqa: E402
+from lib.datasets import KEYWORD_SET  # noqa: E402
 
 OUTPUT = paths.RESULTS / "benchmarks" / "scoring_engines.json"
 ENGINES = ("aucurriculum", "in-training")
@@ -50,22 +51,22 @@ def profile_for(engine: str, model: str) -> str:
 
 def measure(model: str) -> dict:
     demo = profiles.load("demo")
-    ensemble = replace(training.Ensemble.from_parameters(demo), datasets=("OfflineKeywords",),
+    ensemble = replace(training.Ensemble.from_parameters(demo), datasets=(KEYWORD_SET,),
                        models=(model,), seeds=(1,), seeds_by_model=())
     row: dict = {"model": model, "epochs": ensemble.settings.epochs}
     scores = {}
     for engine in ENGINES:
         profile = profile_for(engine, model)
-        data = paths.dataset_dir(profile, "OfflineKeywords")
+        data = paths.dataset_dir(profile, KEYWORD_SET)
         if not data.exists():  # the demo's data, seen from this profile's folder
             data.parent.mkdir(parents=True, exist_ok=True)
-            data.symlink_to(paths.dataset_dir("demo", "OfflineKeywords").resolve())
+            data.symlink_to(paths.dataset_dir("demo", KEYWORD_SET).resolve())
         variant = replace(ensemble, recorded="train" if engine == "in-training" else None,
                           aucurriculum="all" if engine == "aucurriculum" else "none")
         run = variant.runs[0]
         every_epoch = engine == "aucurriculum"
         shutil.rmtree(training.run_dir(profile, run), ignore_errors=True)
-        toolkit.write_training_config(profile, ["OfflineKeywords"], {model: [1]},
+        toolkit.write_training_config(profile, [KEYWORD_SET], {model: [1]},
                                       ensemble.settings, record=variant.recorded,
                                       every_epoch=every_epoch)
         print(f"{model}, {engine}: training {ensemble.settings.epochs} epochs ...", flush=True)
@@ -79,7 +80,7 @@ def measure(model: str) -> dict:
         if engine == "aucurriculum":
             shutil.rmtree(toolkit.score_run_dir(profile, scorer.function, scorer.subset,
                                                 scorer.stop, run.name), ignore_errors=True)
-            toolkit.score(profile, scorer.function, {"OfflineKeywords": [run.name]},
+            toolkit.score(profile, scorer.function, {KEYWORD_SET: [run.name]},
                           scorer.stop, scorer.subset, ensemble.settings.device,
                           ensemble.settings.batch_size)
         table = scoring.run_scores(profile, scorer, [run], ensemble.settings.epochs)[

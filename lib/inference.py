@@ -360,23 +360,14 @@ def out_of_vocabulary(profile: str, runs: list[Run], device: str = "cpu",
                                     ).reset_index()[columns]
 
 
-def real_speech_finding(real: pd.DataFrame, synthetic_accuracy: float, notes: list[str]) -> str:
-    """The chapter's sentence on real speech, from the numbers (never a fixed claim)."""
+def real_speech_caption(real: pd.DataFrame, notes: list[str]) -> str:
+    """What the real-speech table shows and what could not be checked; what the answers mean
+    is the chapter's opening (:func:`lib.findings.opening`), read from the record."""
     missing = "".join(f"\n- {note}" for note in notes)
     if not len(real):
         return "No real recording of this vocabulary could be had here:" + missing
-    right = int(real["correct"].sum())
-    wrong = ", ".join(f"*{r.label}* (heard as *{r.prediction}*)"
-                      for r in real.itertuples() if not r.correct)
-    text = (f"**The ensemble names {right} of {len(real)} real recordings correctly "
-            f"({right / len(real):.0%}), against a test accuracy of {synthetic_accuracy:.0%} on "
-            f"held-out synthetic voices.** ")
-    if right == len(real):
-        text += ("Every word transfers from synthetic to human speech here; with one "
-                 "recording per word that is encouraging, not a measurement.")
-    else:
-        text += (f"Missed: {wrong}. The gap is the synthetic-to-real gap (one human voice, "
-                 "telephone bandwidth), which no figure of the synthetic test split shows.")
+    text = (f"The ensemble's answers on {len(real)} real recordings, one row each (what they "
+            "show opens this chapter).")
     return text + ("\n\nNot checked:" + missing if notes else "")
 
 

@@ -291,6 +291,13 @@ def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_
         raise Interrupted(f"{paths.relative(notebook)} was interrupted {how} after "
                           f"{record['seconds']} s; its partial output was discarded and the "
                           "next run starts it again") from None
+    except Exception as err:  # the kernel would not start, died, or the notebook is unreadable
+        kept = failed("failed")
+        saved = (f"output so far saved to {paths.relative(kept)}" if kept.is_file()
+                 else "no output was written")
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise NotebookFailed(f"{paths.relative(notebook)} could not run: {type(err).__name__}"
+                             f"{': ' + reason if reason else ''} ({saved})") from None
     found, missing = artefacts(profile, notebook)
     if missing:
         kept = failed("failed")

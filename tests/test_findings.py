@@ -316,13 +316,27 @@ def test_the_pruning_pattern_says_when_every_point_moved_one_way_and_reads_the_o
     points = {"hardest 10%": point("hardest", 0.975, 0.008),
               "random 10%": point("random", 0.983, 0.017),
               "oracle 8%": point("oracle", 0.983, 0.017)}
-    text = beyond._pruning_pattern(points, 0.036)
+    def pattern() -> str:
+        changes = {name: p[P.DIFFERENCE] for name, p in points.items()}
+        return beyond._pruning_pattern(points, beyond.Retrained(changes, 0.036))
+    text = pattern()
     assert "Every point, random included, lies above its unpruned run (+0.008 to +0.017), none " \
            "beyond reseeding" in text
     assert "within reseeding of each other" in text
     points["oracle 8%"] = point("oracle", 0.90, -0.06)
-    text = beyond._pruning_pattern(points, 0.036)
+    text = pattern()
     assert "Every point" not in text and "the hardest rule is ahead beyond reseeding" in text
+
+
+def test_a_retrained_point_counts_only_beyond_the_yardstick_at_the_printed_digits():
+    verdict = beyond.Retrained({"hardest 10%": 0.0364, "random 10%": -0.0366, "easiest": 0.01},
+                               0.036)
+    assert verdict.moved == ["random 10% (-0.037)"]
+    assert verdict.largest == "random 10%, -0.037"
+    assert beyond.pruning_claim(verdict).endswith("without the random 10% (-0.037)")
+    assert beyond.curricula_claim(beyond.Retrained({"easiest first": 0.01}, 0.036)) == (
+        "no schedule changes test accuracy beyond what reseeding a run does (the largest "
+        "change: easiest first, +0.010)")
 
 
 def test_critical_rho_is_where_the_exact_p_drops_below_005():
@@ -396,14 +410,26 @@ def _masked(*intervals):
             for share, interval in zip((0.05, 0.1, 0.2), intervals)}
 
 
+def _masking_reading(*intervals):
+    return findings.faithfulness_reading(findings.faithfulness_verdict(_masked(*intervals)))
+
+
 def test_grad_cam_is_called_faithful_only_at_shares_whose_interval_clears_zero():
-    assert "the maps point at evidence the model uses" in findings.faithfulness_reading(
-        _masked((0.05, 0.1), (0.01, 0.05), (0.02, 0.03)))
-    mixed = findings.faithfulness_reading(_masked((0.05, 0.1), (-0.001, 0.05), (-0.03, -0.02)))
+    assert "the maps point at evidence the model uses" in _masking_reading(
+        (0.05, 0.1), (0.01, 0.05), (0.02, 0.03))
+    mixed = _masking_reading((0.05, 0.1), (-0.001, 0.05), (-0.03, -0.02))
     assert mixed == ("Grad-CAM's cells matter more than random ones at 5% masked; less at 20%; "
                      "at 10% the interval includes zero")
-    assert "not shown" in findings.faithfulness_reading(
-        _masked((-0.05, 0.1), (-0.001, 0.05), (-0.02, 0.03)))
+    assert "not shown" in _masking_reading((-0.05, 0.1), (-0.001, 0.05), (-0.02, 0.03))
+
+
+def test_the_masking_verdict_keeps_each_share_effect_and_needs_every_interval():
+    verdict = findings.faithfulness_verdict(_masked((0.05, 0.1), (-0.001, 0.05), (-0.03, -0.02)))
+    assert verdict.signs == {0.05: 1, 0.1: 0, 0.2: -1}
+    assert verdict.differences[0.1] == pytest.approx(0.05)
+    partial = _masked((0.05, 0.1), (0.01, 0.05), (0.02, 0.03))
+    del partial["0.1"][E.DIFFERENCE_INTERVAL]
+    assert findings.faithfulness_verdict(partial) is None
 
 
 def test_the_abstract_reads_the_masking_check_over_every_share(demo_like):

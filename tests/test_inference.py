@@ -141,15 +141,13 @@ def test_real_speech_goes_through_inference_and_is_recorded(smoke_notebooks, smo
                     / "results.csv").is_file()
 
 
-def test_real_speech_finding_follows_the_numbers():
+def test_the_real_speech_caption_lists_what_was_not_checked_and_claims_nothing():
     table = pd.DataFrame({"label": ["three", "tree"], "prediction": ["three", "three"],
                           "correct": [True, False]})
-    text = inference.real_speech_finding(table, 0.93, ["off: no real recording"])
-    assert "1 of 2 real recordings" in text and "93%" in text
-    assert "*tree* (heard as *three*)" in text and "off: no real recording" in text
-    perfect = inference.real_speech_finding(table.assign(correct=True), 0.9, [])
-    assert "Every word transfers" in perfect and "Not checked" not in perfect
-    assert "No real recording" in inference.real_speech_finding(table.iloc[:0], 0.9, ["x"])
+    text = inference.real_speech_caption(table, ["off: no real recording"])
+    assert "2 real recordings" in text and text.endswith("Not checked:\n- off: no real recording")
+    assert "Not checked" not in inference.real_speech_caption(table, [])
+    assert "No real recording" in inference.real_speech_caption(table.iloc[:0], ["x"])
 
 
 def test_the_data_build_rejects_non_finite_audio_in_one_line(keyword_copy):

@@ -205,6 +205,20 @@ def test_deleted_artefacts_and_missing_ones_are_noticed(tiny, capsys):
     assert not tiny["stamp"].exists()
 
 
+def test_a_failure_outside_the_cells_is_one_line_and_leaves_a_failed_stamp(tiny, capsys):
+    out_dir = paths.executed_notebooks_dir("smoke")
+    blocked = out_dir / ".running" / "50_tiny.ipynb"
+    blocked.mkdir(parents=True)  # papermill cannot write its output: no cell ever runs
+    assert run.main(["--profile", "smoke"]) == 1
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("error: ") and "50_tiny.ipynb could not run: " \
+        "IsADirectoryError" in said[0] and said[0].endswith("(no output was written)")
+    assert '"status": "failed"' in tiny["stamp"].with_suffix(".failed.json").read_text()
+    assert not tiny["stamp"].exists()
+    blocked.rmdir()
+    assert run.run_profile("smoke")[0]["status"] == "ok"
+
+
 def test_a_change_in_lib_re_runs_the_notebooks_that_run_it(tiny, tmp_path, monkeypatch, capsys):
     code = tmp_path / "lib"
     shutil.copytree(paths.LIB, code, ignore=shutil.ignore_patterns("__pycache__"))

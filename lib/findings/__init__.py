@@ -10,7 +10,8 @@ the figures drawn from the same records.
 By part: :mod:`~lib.findings.paper` (the paper's chapters), :mod:`~lib.findings.beyond`
 (validation, pruning, curricula), :mod:`~lib.findings.answers` (the abstract and the results
 chapter), :mod:`~lib.findings.discussion`. What a notebook shows in words besides its opening
-(:func:`hardest_reading`, :func:`faithfulness_reading`, :func:`class_correlation`) is imported
+(:func:`hardest_reading`, :func:`faithfulness_reading` of :func:`faithfulness_verdict`,
+:func:`class_correlation`, :func:`fusion_reading`) is imported
 here, so every reader names the package.
 """
 from __future__ import annotations
@@ -23,14 +24,15 @@ from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Expla
                         Pruning, Results, Selection, Training, Validation)
 from lib.claims import named_dataset
 from lib.findings.answers import abstract, results
-from lib.findings.beyond import curricula, hardest_reading, pruning, validation
+from lib.findings.beyond import curricula, fusion_reading, hardest_reading, pruning, validation
 from lib.findings.discussion import discussion
 from lib.findings.paper import (_accuracies, class_correlation, classes, data, definitions,
-                                difficulty, explanations, faithfulness_reading, inference,
+                                difficulty, explanations, faithfulness_reading,
+                                faithfulness_verdict, inference,
                                 selection, training)
 
 __all__ = ["opening", "read_first", "abstract", "discussion", "hardest_reading",
-           "faithfulness_reading", "class_correlation"]
+           "faithfulness_verdict", "faithfulness_reading", "class_correlation", "fusion_reading"]
 
 #: The opening of the "Read this first" box (MyST: a titled admonition in the important style).
 BOX = ":::{admonition} Read this first\n:class: important"

@@ -9,11 +9,11 @@ from lib.difficulty import HardestShare
 from lib.keywords import FLIPPED, NONSPEECH
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
                         Pruning, Training, Validation)
-from lib.claims import has_learned, hyphenated, interval_text, listed, separation
-from lib.findings.beyond import (Detection, _curricula_verdict, lead_detections, _pruning_verdict,
-                                 _pruning_yardstick)
-from lib.findings.paper import (class_findings, faithfulness_reading, _model_accuracies,
-                                _peaks_against_paper)
+from lib.claims import hyphenated, interval_text, listed, separation
+from lib.findings.beyond import (curricula_claim, curricula_verdict, Detection, lead_detections,
+                                 pruning_claim, pruning_verdict)
+from lib.findings.paper import (class_findings, faithfulness_reading, faithfulness_verdict,
+                                model_accuracies, _peaks_against_paper)
 
 
 def results(profile: str) -> str:
@@ -42,12 +42,12 @@ def _with_ground_truth(profile: str) -> tuple[str, dict[str, Any]] | None:
 
 def _answer_models(profile: str, base: str) -> str:
     sentences, learned = [], True
-    for dataset, (n, models) in _model_accuracies(profile).items():
-        chance = 1 / n[Data.CLASSES]
+    for dataset, (n, models) in model_accuracies(profile).items():
+        chance = models[0].chance
         parts = [f"{m.accuracy:.2f} for {m.model}"
                  + (f" ({m.seeds} seeds)" if m.seeds and m.seeds > 1 else
                     " (one seed)" if m.seeds else "") for m in models]
-        learned &= all(has_learned(m.accuracy, chance) for m in models)
+        learned &= all(m.learned for m in models)
         sentences.append(f"on {dataset} (chance {chance:.2f}) the models reach test "
                          f"accuracy {listed(parts)}")
     if not sentences:
@@ -130,8 +130,9 @@ def _answer_attention(profile: str, base: str) -> str:
         parts = []
         if peaks:
             parts.append(_peaks_against_paper(peaks))
-        if faithful and all(Explanations.DIFFERENCE_INTERVAL in d for d in faithful.values()):
-            parts.append(f"in the masking check, {faithfulness_reading(faithful)}")
+        verdict = faithfulness_verdict(faithful)
+        if verdict:
+            parts.append(f"in the masking check, {faithfulness_reading(verdict)}")
         if parts:
             sentences.append(f"On {dataset}, " + "; ".join(parts)
                              + f" ({_link('Explanations', Explanations.NOTEBOOK, base)}).")
@@ -144,14 +145,14 @@ def _answer_pruning(profile: str, base: str) -> str:
     for dataset, n in record.load(profile, Pruning.CHAPTER).items():
         if n[Pruning.POINTS]:
             test_clips = max(described[dataset][Data.CLIPS_PER_SPLIT].get("test", 0), 1)
-            verdict = _pruning_verdict(n, _pruning_yardstick(n, test_clips))
+            verdict = pruning_claim(pruning_verdict(n, test_clips))
             sentences.append(f"Pruning {dataset}: {verdict} "
                              f"({_link('Pruning', Pruning.NOTEBOOK, base)}).")
     return " ".join(sentences)
 
 
 def _answer_curricula(profile: str, base: str) -> str:
-    return " ".join(f"Curricula on {dataset}: {_curricula_verdict(n)} "
+    return " ".join(f"Curricula on {dataset}: {curricula_claim(curricula_verdict(n))} "
                     f"({_link('Curricula', Curricula.NOTEBOOK, base)})."
                     for dataset, n in record.load(profile, Curricula.CHAPTER).items()
                     if n[Curricula.POINTS])

@@ -74,13 +74,39 @@ def validation(profile: str) -> str:
     return " ".join(sentences)
 
 
-def _beyond_reseeding(changes: dict[str, float], yardstick: float) -> tuple[list[str], str]:
-    """The points (name -> change of test accuracy from their paired runs) whose change is
-    beyond ``yardstick``, as "name (+0.010)", and the largest change, as "name, +0.010"."""
-    moved = [f"{name} ({change:+.3f})" for name, change in changes.items()
-             if round(abs(change), 3) > yardstick]
-    largest = max(changes, key=lambda name: abs(changes[name]))
-    return moved, f"{largest}, {changes[largest]:+.3f}"
+@dataclass(frozen=True)
+class Retrained:
+    """What retraining changed at each point of pruning or curricula, read once from the
+    chapter's record: each point's change of test accuracy from its paired runs without the
+    change, and the change reseeding alone makes (the yardstick). The chapter opening and the
+    abstract only word it."""
+    changes: dict[str, float]
+    yardstick: float
+
+    @property
+    def moved(self) -> list[str]:
+        """The points beyond the yardstick at the printed digits, as "name (+0.010)"."""
+        return [f"{name} ({change:+.3f})" for name, change in self.changes.items()
+                if round(abs(change), 3) > self.yardstick]
+
+    @property
+    def largest(self) -> str:
+        """The point with the largest change, as "name, +0.010"."""
+        name = max(self.changes, key=lambda point: abs(self.changes[point]))
+        return f"{name}, {self.changes[name]:+.3f}"
+
+
+def pruning_verdict(n: dict[str, Any], test_clips: int) -> Retrained:
+    """The pruning points against reseeding, from one dataset's Pruning record."""
+    return Retrained({name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
+                     retraining.yardstick(n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS]),
+                                          test_clips))
+
+
+def curricula_verdict(n: dict[str, Any]) -> Retrained:
+    """The curriculum points against reseeding, from one dataset's Curricula record."""
+    return Retrained({name: point[Curricula.DIFFERENCE]
+                      for name, point in n[Curricula.POINTS].items()}, n[Curricula.YARDSTICK])
 
 
 def hardest_reading(share: HardestShare, kind: str) -> str:
@@ -101,23 +127,20 @@ def hardest_reading(share: HardestShare, kind: str) -> str:
             f"({significance.p_text(p)}): this ordering does not single them out")
 
 
-def _pruning_verdict(n: dict[str, Any], yardstick: float) -> str:
-    """Which pruning points change test accuracy beyond reseeding (``yardstick``)."""
-    moved, largest = _beyond_reseeding(
-        {name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
-        yardstick)
-    if moved:
+def pruning_claim(verdict: Retrained) -> str:
+    """Which pruning points change test accuracy beyond reseeding, in words."""
+    if verdict.moved:
         return f"test accuracy moves beyond what reseeding a run does without the " \
-               f"{' or the '.join(moved)}"
+               f"{' or the '.join(verdict.moved)}"
     return ("no rule changes test accuracy beyond what reseeding a run does at this size "
-            f"(the largest change: {largest})")
+            f"(the largest change: {verdict.largest})")
 
 
-def _pruning_pattern(points: dict[str, dict[str, Any]], yardstick: float) -> str:
+def _pruning_pattern(points: dict[str, dict[str, Any]], verdict: Retrained) -> str:
     """What the points say together: whether all moved the same way from their unpruned runs
     (random included: then retraining itself moves a run that much), and whether the hardest
     rule and the oracle are beyond reseeding of each other."""
-    changes = {name: point[Pruning.DIFFERENCE] for name, point in points.items()}
+    changes, yardstick = verdict.changes, verdict.yardstick
     text = ""
     if len(changes) > 1 and (all(c > 0 for c in changes.values())
                              or all(c < 0 for c in changes.values())):
@@ -141,10 +164,6 @@ def _pruning_pattern(points: dict[str, dict[str, Any]], yardstick: float) -> str
     return text
 
 
-def _pruning_yardstick(n: dict[str, Any], test_clips: int) -> float:
-    return retraining.yardstick(n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS]), test_clips)
-
-
 def pruning(profile: str) -> str:
     described = record.load(profile, Data.CHAPTER)
     sentences = []
@@ -165,11 +184,11 @@ def pruning(profile: str) -> str:
                              f"({skipped}).")
             continue
         spread, runs = n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS])
-        yardstick = _pruning_yardstick(n, test_clips)
+        verdict = pruning_verdict(n, test_clips)
+        yardstick = verdict.yardstick
         model, unpruned = n[Pruning.MODEL], n[Pruning.UNPRUNED]
         learned = has_learned(unpruned, chance)
-        verdict = _pruning_verdict(n, yardstick)
-        sentence = (f"{named_dataset(dataset)}: {verdict}. {model} retrained with "
+        sentence = (f"{named_dataset(dataset)}: {pruning_claim(verdict)}. {model} retrained with "
                     f"seed{'s' if runs > 1 else ''} {seeds} reaches test accuracy "
                     f"{unpruned:.3f} on the whole training split and " + "; ".join(parts)
                     + f" (chance {chance:.2f}; one of the {test_clips} test clips is "
@@ -184,7 +203,7 @@ def pruning(profile: str) -> str:
         else:
             sentence += (f"One unpruned run gives no seed-to-seed spread, so a change counts "
                          f"beyond {yardstick:.3f} (two test clips).")
-        sentence += _pruning_pattern(n[Pruning.POINTS], yardstick)
+        sentence += _pruning_pattern(n[Pruning.POINTS], verdict)
         if not learned:
             sentence += (" These models have **not** learned, so the points test the pipeline, "
                          "not what pruning does.")
@@ -192,14 +211,26 @@ def pruning(profile: str) -> str:
     return " ".join(sentences)
 
 
-def _curricula_verdict(n: dict[str, Any]) -> str:
-    """Which curriculum points change test accuracy beyond reseeding."""
-    moved, largest = _beyond_reseeding(
-        {name: point[Curricula.DIFFERENCE] for name, point in n[Curricula.POINTS].items()},
-        n[Curricula.YARDSTICK])
+def curricula_claim(verdict: Retrained) -> str:
+    """Which curriculum points change test accuracy beyond reseeding, in words."""
+    moved = verdict.moved
     return (f"{listed(moved)} change{'s' if len(moved) == 1 else ''} test accuracy beyond what "
             "reseeding a run does" if moved else "no schedule changes test accuracy beyond what "
-            f"reseeding a run does (the largest change: {largest})")
+            f"reseeding a run does (the largest change: {verdict.largest})")
+
+
+def fusion_reading(fused: dict[str, Any]) -> str:
+    """The late fusion of curriculum models beside as many runs without one (the Curricula
+    record's fusion part, :func:`lib.curricula.fusion`), in a sentence."""
+    if not fused:
+        return "Fewer than two curriculum models: no fusion."
+    seeds = fused[Curricula.FUSED_SEEDS]
+    return (f"Late fusion of the {fused[Curricula.FUSED_MODELS]} curriculum models of "
+            f"{fused[Curricula.FUSED_ORDERING]} and a seed reaches "
+            f"{fused[Curricula.FUSED_ACCURACY]:.3f}"
+            + (f" (mean over {seeds} seeds)" if seeds > 1 else "") + ", "
+            f"{fused[Curricula.BASELINE_MODELS]} runs without a curriculum fused "
+            f"{fused[Curricula.BASELINE_ACCURACY]:.3f}.")
 
 
 def curricula(profile: str) -> str:
@@ -211,10 +242,10 @@ def curricula(profile: str) -> str:
         if not points:
             sentences.append(f"{named_dataset(dataset)}: no curriculum point was trained.")
             continue
-        yardstick, without = n[Curricula.YARDSTICK], n[Curricula.WITHOUT]
+        verdict = curricula_verdict(n)
+        yardstick, without = verdict.yardstick, n[Curricula.WITHOUT]
         runs, model = len(n[Curricula.SEEDS]), n[Curricula.MODEL]
-        verdict = _curricula_verdict(n)
-        sentence = (f"{named_dataset(dataset)}: {verdict}. {model} with seed"
+        sentence = (f"{named_dataset(dataset)}: {curricula_claim(verdict)}. {model} with seed"
                     f"{'s' if runs > 1 else ''} {', '.join(map(str, n[Curricula.SEEDS]))} "
                     f"reaches test accuracy {without:.3f} without a curriculum and "
                     + "; ".join(f"{name} {point[Curricula.TEST_ACCURACY]:.3f}"
@@ -228,13 +259,7 @@ def curricula(profile: str) -> str:
                      f"A difference counts beyond {yardstick:.3f} (two test clips).")
         fused = n.get(Curricula.FUSION) or {}
         if fused:
-            seeds = fused[Curricula.FUSED_SEEDS]
-            sentence += (f" Late fusion of the {fused[Curricula.FUSED_MODELS]} curriculum models "
-                         f"of {fused[Curricula.FUSED_ORDERING]} and a seed reaches "
-                         f"{fused[Curricula.FUSED_ACCURACY]:.3f}"
-                         + (f" (mean over {seeds} seeds)" if seeds > 1 else "") + ", "
-                         f"{fused[Curricula.BASELINE_MODELS]} runs without a curriculum fused "
-                         f"{fused[Curricula.BASELINE_ACCURACY]:.3f}.")
+            sentence += f" {fusion_reading(fused)}"
         entry = n.get(Curricula.ENTRY, {})
         paced = next((name for name, point in points.items()
                       if point[Curricula.SCHEDULE] == "curriculum"), None)

@@ -38,22 +38,29 @@ def data(profile: str) -> str:
 
 
 @dataclass(frozen=True)
-class _ModelAccuracy:
-    """One model's test accuracy on one dataset, as the Training chapter recorded it."""
+class ModelAccuracy:
+    """One model's test accuracy on one dataset, read once from the Training and Data records:
+    the chapter opening, the read-first box, the abstract and the Discussion only word it."""
 
     model: str
     accuracy: float
     seeds: int | None
     train: dict[str, float]
+    chance: float
+
+    @property
+    def learned(self) -> bool:
+        """Whether the model is clearly above chance (:func:`lib.claims.has_learned`)."""
+        return has_learned(self.accuracy, self.chance)
 
 
-def _model_accuracies(profile: str) -> dict[str, tuple[dict[str, Any], list[_ModelAccuracy]]]:
+def model_accuracies(profile: str) -> dict[str, tuple[dict[str, Any], list[ModelAccuracy]]]:
     """Per dataset: its Data record and every model's test accuracy, in the records' order."""
     trained, described = record.load(profile, Training.CHAPTER), record.load(profile, Data.CHAPTER)
-    found: dict[str, tuple[dict[str, Any], list[_ModelAccuracy]]] = {}
+    found: dict[str, tuple[dict[str, Any], list[ModelAccuracy]]] = {}
     for dataset, n in described.items():
-        models = [_ModelAccuracy(model, accuracy, trained.get(Training.SEEDS, {}).get(key),
-                                 trained[Training.TRAIN_ACCURACY][key])
+        models = [ModelAccuracy(model, accuracy, trained.get(Training.SEEDS, {}).get(key),
+                                trained[Training.TRAIN_ACCURACY][key], 1 / n[Data.CLASSES])
                   for key, accuracy in trained[Training.TEST_ACCURACY].items()
                   for name, model in [split_model_key(key)] if name == dataset]
         if models:
@@ -64,9 +71,9 @@ def _model_accuracies(profile: str) -> dict[str, tuple[dict[str, Any], list[_Mod
 def _accuracies(profile: str) -> tuple[list[str], bool]:
     """One sentence per dataset on test accuracy against chance, and whether all learned."""
     sentences, learned = [], True
-    for dataset, (n, models) in _model_accuracies(profile).items():
+    for dataset, (n, models) in model_accuracies(profile).items():
         n_classes, test_clips = n[Data.CLASSES], n[Data.CLIPS_PER_SPLIT].get("test", 0)
-        chance = 1 / n_classes
+        chance = models[0].chance
         parts = []
         for m in models:
             low, high = significance.share_interval(m.accuracy * test_clips, test_clips)
@@ -76,7 +83,7 @@ def _accuracies(profile: str) -> tuple[list[str], bool]:
             parts.append(f"{m.model} {m.accuracy:.3f} (95 % interval {interval_text(low, high)}"
                          f"{seeds}; {which} "
                          f"{m.train.get(Training.GENUINE, m.train[Training.ALL]):.3f})")
-            learned &= has_learned(m.accuracy, chance)
+            learned &= m.learned
         sentences.append(f"{named_dataset(dataset)}: test accuracy {', '.join(parts)}, mean over "
                          f"seeds, on {test_clips} test clips of {n_classes} classes, where "
                          f"chance is {chance:.2f}.")
@@ -231,13 +238,40 @@ def selection(profile: str) -> str:
     return " ".join(sentences)
 
 
-def faithfulness_reading(faithful: dict[str, dict[str, Any]]) -> str:
-    """What the masking check shows over its shares (share -> the record of
-    :func:`lib.explain.faithfulness_summary`): Grad-CAM's cells matter more than random ones
-    at a share only where the 90 % interval of the difference lies above zero."""
-    signs = {share: separation(tuple(d[Explanations.DIFFERENCE_INTERVAL]), (0.0, 0.0))
-             for share, d in sorted(faithful.items(), key=lambda item: float(item[0]))}
-    named = {sign: listed([f"{float(share):.0%}" for share, s in signs.items() if s == sign])
+@dataclass(frozen=True)
+class Faithfulness:
+    """The masking check over its shares, read once from the Explanations record (share ->
+    the record of :func:`lib.explain.faithfulness_summary`): per masked share, how much more
+    masking Grad-CAM's highest cells lowers the explained class's probability than masking as
+    many random cells, with its 90 % interval. The chapter opening, the abstract and the
+    notebook only word it."""
+    differences: dict[float, float]
+    intervals: dict[float, tuple[float, float]]
+
+    @property
+    def signs(self) -> dict[float, int]:
+        """Per share: +1 Grad-CAM's cells matter more than random ones, -1 less, 0 the 90 %
+        interval includes zero (:func:`lib.claims.separation`)."""
+        return {share: separation(interval, (0.0, 0.0))
+                for share, interval in self.intervals.items()}
+
+
+def faithfulness_verdict(faithful: dict[str, dict[str, Any]]) -> Faithfulness | None:
+    """The masking check's verdict, in share order; ``None`` where a share has no interval."""
+    if not faithful or not all(Explanations.DIFFERENCE_INTERVAL in d for d in faithful.values()):
+        return None
+    ordered = sorted(faithful.items(), key=lambda item: float(item[0]))
+    return Faithfulness(
+        {float(share): d[Explanations.DROP_GRADCAM] - d[Explanations.DROP_RANDOM]
+         for share, d in ordered},
+        {float(share): tuple(d[Explanations.DIFFERENCE_INTERVAL]) for share, d in ordered})
+
+
+def faithfulness_reading(verdict: Faithfulness) -> str:
+    """What the masking check shows over its shares: Grad-CAM's cells matter more than random
+    ones at a share only where the 90 % interval of the difference lies above zero."""
+    signs = verdict.signs
+    named = {sign: listed([f"{share:.0%}" for share, s in signs.items() if s == sign])
              for sign in (1, 0, -1) if sign in signs.values()}
     if set(signs.values()) == {1}:
         return ("masking the cells Grad-CAM ranks highest hurts the explained class more than "
@@ -275,8 +309,9 @@ def explanations(profile: str) -> str:
                          f"{interval_text(*drops[Explanations.DIFFERENCE_INTERVAL])}, "
                          f"n = {drops[Explanations.MAPS]} maps")
         sentence += ")"
-        if all(Explanations.DIFFERENCE_INTERVAL in d for d in faithful.values()):
-            sentence += f"; over every masked share, {faithfulness_reading(faithful)}"
+        verdict = faithfulness_verdict(faithful)
+        if verdict:
+            sentence += f"; over every masked share, {faithfulness_reading(verdict)}"
         peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
         if peaks:
             sentence += f"; {_peaks_against_paper(peaks)}"
