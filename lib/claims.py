@@ -36,6 +36,11 @@ def has_learned(accuracy: float, chance: float) -> bool:
 SIGNIFICANT_AT = 0.05
 
 
+def same_sign(ours: float, theirs: float) -> bool:
+    """Whether two estimates point the same way (a zero, or an undefined one, points nowhere)."""
+    return ours * theirs > 0
+
+
 def is_effect(p: float | None = None, interval: tuple[float, float] | None = None,
               null: float = 0.0) -> bool:
     """Whether an estimate may be called an effect: its p below :data:`SIGNIFICANT_AT`, or

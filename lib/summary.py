@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import calibration, classes, record, significance, training
+from lib import calibration, claims, classes, record, significance, training
 from lib.datasets import LAYOUTS
 from lib.difficulty import HardestShare
 from lib.record import (BANDS, Classes, Data, Difficulty, Explanations, Inference, Pruning,
@@ -168,7 +168,7 @@ def key_numbers(reported: pd.DataFrame, beyond: pd.DataFrame) -> dict[str, Any]:
     return {Results.COMPARED_WITH_PAPER: int(reported["paper"].notna().sum()),
             Results.BEYOND_PAPER: len(beyond),
             Results.DIFFICULTY_TEST_SAME_SIGN: {
-                row.dataset: bool(row.ours * row.paper > 0) for row in reported.itertuples()
+                row.dataset: claims.same_sign(row.ours, row.paper) for row in reported.itertuples()
                 if row.quantity == DIFFICULTY_TEST_ROW}}
 
 

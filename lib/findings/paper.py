@@ -14,7 +14,7 @@ from lib.record import (BANDS, CLEANLAB_NETWORK, DIFFICULTY_TEST, Classes, Data,
                         Difficulty, Explanations, Inference, Selection, Training, split_model_key)
 from lib.significance import Correlation
 from lib.claims import (correlation_claim, has_learned, hyphenated, interval_text, is_effect,
-                        listed, named_dataset, separation, share_text)
+                        listed, named_dataset, same_sign, separation, share_text)
 
 
 def data(profile: str) -> str:
@@ -385,7 +385,7 @@ class ClassFinding:
 
     @property
     def same_sign(self) -> bool:
-        return (self.rho < 0) == (self.paper_rho < 0)
+        return same_sign(self.rho, self.paper_rho)
 
     @property
     def agrees(self) -> bool:
