@@ -109,6 +109,37 @@ def one_second(signal: np.ndarray, rate: int, seconds: float = 1.0) -> np.ndarra
     return np.pad(signal, (pad // 2, pad - pad // 2))
 
 
+#: The frame over which a clip's floor is measured (:func:`floor_level`).
+FLOOR_FRAME_SECONDS = 0.02
+
+
+def floor_level(signal: np.ndarray, rate: int) -> float:
+    """A clip's own floor: the RMS of its quietest :data:`FLOOR_FRAME_SECONDS` frame (0 for a
+    clip that holds digital silence)."""
+    frame = max(1, int(FLOOR_FRAME_SECONDS * rate))
+    if len(signal) <= frame:
+        return rms(signal)
+    power = np.convolve(np.asarray(signal, dtype=np.float64) ** 2, np.ones(frame) / frame,
+                        "valid")
+    return float(np.sqrt(max(power.min(), 0.0)))
+
+
+def fit_clip(signal: np.ndarray, rate: int, seconds: float) -> np.ndarray:
+    """A mono clip cut or padded to ``seconds``: a longer one keeps its window of highest
+    energy (:func:`one_second`'s cut); a shorter one is centred and padded with noise at its
+    own floor (:func:`floor_level`), never with silence below anything the clip holds, which
+    the log-mel would show as a loud edge. Deterministic: the padding's noise is seeded by the
+    clip's length."""
+    length = int(round(seconds * rate))
+    if len(signal) >= length:
+        return one_second(signal, rate, seconds)
+    pad = length - len(signal)
+    noise = np.random.default_rng(len(signal)).standard_normal(pad).astype(np.float32)
+    noise *= floor_level(signal, rate)
+    return np.concatenate([noise[:pad // 2], np.asarray(signal, dtype=np.float32),
+                           noise[pad // 2:]])
+
+
 def to_mono(data: np.ndarray) -> np.ndarray:
     return data.mean(axis=1) if data.ndim == 2 else data
 

@@ -33,6 +33,12 @@ KTUBERLING = RegistrySource("ktuberling-data", "debian", "ktuberling-data",
 ASTERISK_LETTERS = RegistrySource(
     "asterisk-letters", "debian", "asterisk-core-sounds-en-wav",
     (f"{_ALLISON}/letters/[a-z].wav",), "CC-BY-SA-3.0")
+#: The same speaker's number words, letter names and phonetic alphabet, one class subfolder
+#: each: a small real dataset in a user's layout, for the import's tests.
+ASTERISK_PROMPTS = RegistrySource(
+    "asterisk-prompts", "debian", "asterisk-core-sounds-en-wav",
+    tuple(f"{_ALLISON}/{folder}/*.wav" for folder in ("digits", "letters", "phonetic")),
+    "CC-BY-SA-3.0")
 #: SpeechCommands word -> (package, file inside it) of its real recording.
 RECORDINGS: dict[str, tuple[RegistrySource, str]] = {
     **{word: (ASTERISK, f"{_ALLISON}/digits/{digit}.wav") for digit, word in enumerate(_DIGITS)},

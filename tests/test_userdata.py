@@ -1,0 +1,207 @@
+"""A user's own labelled audio: the import's checks, one line each, on real recordings.
+
+The clips are real human speech from a Debian package (``asterisk-core-sounds-en-wav``: one
+speaker's number words, letter names and phonetic alphabet, 8 kHz), some re-encoded to other
+formats, rates and channel counts, plus a handful of broken files, in both conventions a user
+may bring: class subfolders and a labels CSV.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from lib import audio, noise, realspeech, userdata
+from lib.keywords import FLIPPED_COLUMN
+
+CLASSES = {"digits": "numbers", "letters": "letters", "phonetic": "phonetic"}
+#: The broken files added to the real ones, and the line the import must give each.
+BROKEN = {"numbers/empty.wav": "empty file (0 bytes)",
+          "letters/text.wav": "not readable as audio (Format not recognised.)",
+          "phonetic/nan.wav": "100 of 300 samples are NaN or infinite",
+          "letters/zero.wav": "no audio samples (zero length)",
+          "numbers/dup.wav": "identical audio under two labels: letters/a.wav (letters), "
+                             "numbers/dup.wav (numbers)"}
+
+
+def _digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(folder.rglob("*")):
+        if file.is_file():
+            digest.update(str(file.relative_to(folder)).encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def prompts(tmp_path_factory) -> Path:
+    """Class subfolders of real prompts: every 7th re-encoded as 44.1 kHz stereo FLAC, the next
+    as 22.05 kHz OGG, the rest the package's 8 kHz WAV; then the broken files."""
+    try:
+        package = noise.fetch(realspeech.ASTERISK_PROMPTS)
+    except noise.SourceError as err:
+        pytest.fail(f"the real prompts could not be had: {err}")
+    recordings = package / "usr/share/asterisk/sounds/en_US_f_Allison"
+    root = tmp_path_factory.mktemp("user") / "prompts"
+    for folder, label in CLASSES.items():
+        for i, file in enumerate(sorted((recordings / folder).glob("*.wav"))):
+            target = root / label / file.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if i % 7 in (1, 2):
+                data, rate = audio.read(file)
+                new_rate = 44100 if i % 7 == 1 else 22050
+                mono = audio.resample(data[:, 0], rate, new_rate)
+                signal = np.stack([mono, 0.5 * mono], axis=1) if i % 7 == 1 else mono
+                sf.write(target.with_suffix(".flac" if i % 7 == 1 else ".ogg"), signal, new_rate)
+            else:
+                shutil.copy(file, target)
+    (root / "numbers" / "empty.wav").write_bytes(b"")
+    (root / "letters" / "text.wav").write_text("not audio")
+    sf.write(root / "phonetic" / "nan.wav",
+             np.array([0.1, np.nan, 0.2] * 100, dtype=np.float32), 16000, subtype="FLOAT")
+    sf.write(root / "letters" / "zero.wav", np.zeros(0, dtype=np.float32), 16000)
+    shutil.copy(root / "letters" / "a.wav", root / "numbers" / "dup.wav")
+    return root
+
+
+def test_every_problem_of_the_input_is_one_line_naming_the_file_and_nothing_is_written(
+        prompts, tmp_path):
+    before = _digest(prompts)
+    copy = tmp_path / "copy"
+    with pytest.raises(userdata.ImportRefused) as refused:
+        userdata.import_dataset(userdata.Source(prompts), copy, "prompts",
+                                userdata.ImportSettings(), progress=False)
+    lines = str(refused.value).splitlines()
+    assert lines[0] == f"{len(BROKEN)} problems in the input, nothing imported:"
+    for file, problem in BROKEN.items():
+        said = [line for line in lines if line.strip().startswith(f"{prompts / file}: ")]
+        assert len(said) == 1 and problem in said[0], (file, lines)
+    assert len(lines) == 1 + len(BROKEN)
+    assert not copy.exists() and not copy.with_name("copy.partial").exists()
+    assert _digest(prompts) == before  # the user's files are only read
+
+
+def test_dropping_bad_files_imports_the_rest_as_16k_mono_clips_of_one_length(prompts, tmp_path):
+    before = _digest(prompts)
+    settings = userdata.ImportSettings(flip_fraction=0.1, drop_bad=True, seed=3)
+    messages: list[str] = []
+    copy = userdata.import_dataset(userdata.Source(prompts), tmp_path / "copy", "prompts",
+                                   settings, progress=False, log=messages.append)
+    manifest = __import__("json").loads((copy / "manifest.json").read_text())
+    assert len(manifest["dropped"]) == len(BROKEN)
+    assert all(any(str(prompts / f) in line for line in manifest["dropped"]) for f in BROKEN)
+    metadata = pd.read_csv(copy / "metadata.csv").set_index("path")
+    assert set(metadata["source_sample_rate"]) == {8000, 22050, 44100}
+    assert set(metadata["source_channels"]) == {1, 2}
+    seconds = manifest["clip_seconds"]
+    assert seconds == userdata.clip_seconds(metadata["source_seconds"], settings)
+    for path in metadata.index[::15]:
+        info = sf.info(str(copy / "default" / path))
+        assert (info.samplerate, info.channels) == (16000, 1)
+        assert info.frames == round(seconds * 16000)
+    splits = {split: pd.read_csv(copy / f"{split}.csv") for split in userdata.SPLITS}
+    for split, table in splits.items():
+        assert set(table["label"]) == set(CLASSES.values()), split
+        assert (metadata.loc[table["path"], "split"] == split).all()
+    flipped = metadata[metadata[FLIPPED_COLUMN]]
+    assert len(flipped) == round(0.1 * len(splits["train"])) == manifest["flipped"]
+    assert (flipped["split"] == "train").all()
+    train = splits["train"].set_index("path")["label"]
+    assert (train[flipped.index] != flipped["label_given"]).all()
+    assert _digest(prompts) == before
+    again: list[str] = []
+    userdata.import_dataset(userdata.Source(prompts), copy, "prompts", settings,
+                            progress=False, log=again.append)
+    assert any("reusing" in line for line in again)  # re-running reuses the copy
+
+
+def _labels_csv(prompts: Path, folder: Path, rows: list[dict]) -> Path:
+    file = folder / "labels.csv"
+    pd.DataFrame(rows).to_csv(file, index=False)
+    return file
+
+
+def _good_rows(prompts: Path) -> list[dict]:
+    """Every readable prompt with a speaker-like group (its first letter) and a covariate."""
+    rows = []
+    for file in sorted(prompts.rglob("*")):
+        name = str(file.relative_to(prompts))
+        if file.is_file() and name not in BROKEN:
+            rows.append({"file": name, "label": name.split("/")[0],
+                         "group": file.name[0], "loudness": file.stat().st_size % 7})
+    return rows
+
+
+def test_a_labels_csv_gets_every_problem_of_its_rows_at_once(prompts, tmp_path):
+    rows = [{**row, "split": "train"} for row in reversed(_good_rows(prompts))]  # phonetic first
+    rows[0]["split"] = "validation"
+    rows[1]["label"] = ""
+    rows[2]["label"] = "rare"  # a class of one clip
+    groups = pd.Series([row["group"] for row in rows])
+    spread = next(g for g, n in groups.value_counts().items()
+                  if n > 2 and g not in {rows[i]["group"] for i in range(3)})
+    next(row for row in reversed(rows) if row["group"] == spread)["split"] = "test"
+    rows.append(dict(rows[5]))  # listed twice
+    rows.append({"file": "numbers/missing.wav", "label": "numbers", "split": "train",
+                 "group": "missing", "loudness": 0})
+    # the same audio as letters/a.wav (in train), in test
+    rows.append({"file": "numbers/dup.wav", "label": "letters", "split": "test",
+                 "group": "twin", "loudness": 0})
+    labels = _labels_csv(prompts, tmp_path, rows)
+    _, _, problems = userdata.check(userdata.Source(prompts, labels), progress=False)
+    said = [str(p) for p in problems]
+    expected = [f"{labels}, line 2 ({rows[0]['file']}): unknown split 'validation'",
+                f"{labels}, line 3 ({rows[1]['file']}): empty label",
+                f"{labels} ({rows[5]['file']}): listed 2 times",
+                f"{prompts / 'numbers/missing.wav'}: file does not exist",
+                f"{prompts / 'numbers/dup.wav'}: identical audio in train and test",
+                f"group {spread!r}: in more than one split",
+                "class 'rare': 1 clip, fewer than its 3 splits need"]
+    for line in expected:
+        assert sum(s.startswith(line) for s in said) == 1, (line, said)
+    assert len(said) == len(expected), said
+
+
+def test_generated_splits_are_stratified_and_never_split_a_group_or_identical_audio(
+        prompts, tmp_path):
+    rows = _good_rows(prompts)
+    rows.append({"file": "numbers/dup.wav", "label": "letters", "group": "twin", "loudness": 0})
+    labels = _labels_csv(prompts, tmp_path, rows)
+    copy = userdata.import_dataset(userdata.Source(prompts, labels), tmp_path / "copy",
+                                   "prompts", userdata.ImportSettings(seed=5), progress=False)
+    metadata = pd.read_csv(copy / "metadata.csv")
+    assert "loudness" in metadata and "group" in metadata  # covariates are kept
+    assert (metadata.groupby("group")["split"].nunique() == 1).all()
+    twins = metadata.set_index("source_file").loc[["letters/a.wav", "numbers/dup.wav"], "split"]
+    assert twins.nunique() == 1  # identical audio is kept in one split
+    shares = metadata["split"].value_counts(normalize=True)
+    assert 0.05 < shares["test"] < 0.2 and 0.05 < shares["dev"] < 0.2
+    assert pd.crosstab(metadata["label_given"], metadata["split"]).gt(0).all().all()
+
+
+def test_a_short_clip_is_padded_at_its_own_floor_and_a_long_one_keeps_its_loudest_window():
+    rate = 16000
+    rng = np.random.default_rng(0)
+    floor = 0.01 * rng.standard_normal(rate // 2).astype(np.float32)
+    word = floor.copy()
+    word[3000:5000] += np.sin(np.arange(2000) / 5).astype(np.float32)
+    padded = audio.fit_clip(word, rate, 1.0)
+    assert len(padded) == rate
+    edge = padded[:rate // 4 - 100]
+    assert 0.5 < audio.rms(edge) / 0.01 < 2  # the clip's own floor, not digital silence
+    assert np.array_equal(padded[rate // 4:rate // 4 + len(word)], word)
+    long = np.concatenate([floor, word, floor])
+    cut = audio.fit_clip(long, rate, 0.25)
+    assert len(cut) == rate // 4 and audio.rms(cut) > 0.3
+
+
+def test_the_clip_length_is_a_percentile_of_the_durations_rounded_up():
+    durations = pd.Series(np.linspace(0.3, 1.43, 100))
+    settings = userdata.ImportSettings(clip_percentile=90)
+    assert userdata.clip_seconds(durations, settings) == 1.4
+    assert userdata.clip_seconds(durations, userdata.ImportSettings(clip_seconds=2.0)) == 2.0
+    assert userdata.clip_seconds(pd.Series([0.1, 0.2]), settings) == userdata.MIN_CLIP_SECONDS
