@@ -22,6 +22,8 @@ Plumbing
 Data
     ``audio``      reads, checks and writes audio; one-line errors naming the file
     ``datasets``   on-disk layouts as autrainer reads them, and checks of a tree
+    ``groundtruth`` the kinds of hard sample a dataset marks per clip (flipped label, ...)
+    ``userdata``   a user's own labelled audio: checked whole, copied into one layout
     ``speech``     speech synthesis (eSpeak NG, Piper) for the keyword set
     ``noise``      real recorded noise from package registries
     ``keywords``   the offline keyword set with its ground truth (00_data)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lib import paths, toolkit, training
-from lib.datasets import LAYOUTS
+from lib.datasets import layout_of
 from lib.training import Run
 
 #: Equal-width confidence bins of the ECE and of the reliability diagram.
@@ -95,7 +95,7 @@ def split_probabilities(profile: str, run: Run, subset: str, device: str = "cpu"
 
     if cache.is_file() and cache.stat().st_mtime_ns > checkpoint.stat().st_mtime_ns:
         return cached()
-    layout = LAYOUTS[run.dataset]
+    layout = layout_of(run.dataset)
     table = toolkit.run_split_table(folder, subset)
     model = toolkit.RunModel(folder, device=toolkit.resolve_device(device))
     features = [np.load(toolkit.features_file(profile, run.dataset, sample_id))

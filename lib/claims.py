@@ -11,8 +11,8 @@ here too.
 from __future__ import annotations
 
 
-from lib.datasets import LAYOUTS
-from lib.keywords import FLIPPED
+from lib.datasets import layout_of
+from lib.groundtruth import FLIPPED
 from lib.record import CUMULATIVE_ACCURACY
 
 
@@ -96,7 +96,7 @@ def count_claim(pairs: list[tuple[tuple[float, float], tuple[float, float]]], fi
 
 
 def named_dataset(dataset: str) -> str:
-    paper = LAYOUTS[dataset].paper_dataset if dataset in LAYOUTS else dataset
+    paper = layout_of(dataset).paper_dataset
     return f"**{dataset}**" + ("" if paper == dataset else f" (stand-in for {paper})")
 
 

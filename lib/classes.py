@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lib import callbacks, data, keywords, paths, scoring, significance, toolkit, training
-from lib.datasets import LAYOUTS
+from lib import callbacks, data, groundtruth, paths, scoring, significance, toolkit, training
+from lib.datasets import layout_of
 from lib.record import DIFFICULTY_TEST, Classes, Training
 from lib.training import Run
 
@@ -50,7 +50,7 @@ def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.
     source = _prediction_source(folder, subset)
     if cache.is_file() and cache.stat().st_mtime_ns > source.stat().st_mtime_ns:
         return pd.read_csv(cache, keep_default_na=False)
-    layout = LAYOUTS[run.dataset]
+    layout = layout_of(run.dataset)
     table = toolkit.run_split_table(folder, subset)
     labels = np.asarray(toolkit.run_labels(folder))
     if subset == "test":
@@ -84,7 +84,7 @@ def train_accuracy(profile: str, run: Run, device: str = "cpu") -> dict[str, flo
     result = {Training.ALL: float(hits.mean())}
     kinds = data.sample_kinds(profile, run.dataset)
     if kinds is not None:
-        result[Training.GENUINE] = float(hits[kinds.reindex(hits.index) == keywords.GENUINE]
+        result[Training.GENUINE] = float(hits[kinds.reindex(hits.index) == groundtruth.GENUINE]
                                          .mean())
     return result
 
@@ -210,7 +210,7 @@ def key_numbers(overviews: dict[str, pd.DataFrame],
     stands for."""
     numbers: dict[str, Any] = {}
     for dataset, table in correlation_tables.items():
-        paper = LAYOUTS[dataset].paper_dataset
+        paper = layout_of(dataset).paper_dataset
         ours = table.set_index("Base")
         published = published_correlations(paper).set_index("Base")
         numbers[dataset] = {

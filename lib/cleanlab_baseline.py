@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lib import paths, toolkit
-from lib.datasets import LAYOUTS
+from lib.datasets import layout_of
 from lib.difficulty import DifficultyError
 
 #: The column of :func:`fold_probabilities` naming the fold whose model gave a sample's row.
@@ -81,7 +81,7 @@ def fold_probabilities(profile: str, dataset: str, folds: dict[str, Path], devic
     """The network's out-of-fold class probabilities, by sample id: each sample's row comes
     from the model of the one fold that held it out (whose ``scores.csv`` lists it), trained on
     the other folds only. Columns: :data:`FOLD`, then one per class."""
-    layout = LAYOUTS[dataset]
+    layout = layout_of(dataset)
     parts = []
     for fold, folder in folds.items():
         scored = folder / "scores.csv"

@@ -22,9 +22,9 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from lib import (definitions, difficulty, keywords, paths, pruning, record, retraining,
-                 toolkit, training)
-from lib.datasets import LAYOUTS, data_fingerprint
+from lib import (definitions, difficulty, groundtruth, paths, pruning, record, retraining, toolkit,
+                 training)
+from lib.datasets import data_fingerprint, layout_of
 from lib.profiles import (BEST_DEFINITION, CONTROL_DEFINITION, CURRICULUM_SAMPLINGS,
                           CURRICULUM_SCHEDULES, PACINGS)
 from lib.record import Curricula as Record
@@ -37,7 +37,7 @@ NONE = "none"
 SCHEDULE_NAMES = {"curriculum": "curriculum", "anti": "anti-curriculum",
                   "random": "random curriculum", NONE: "no curriculum"}
 #: The first injected kind: the one ``best`` in CURRICULUM_ORDERINGS is best at finding.
-BEST_AT = keywords.FLIPPED
+BEST_AT = groundtruth.FLIPPED
 
 
 class CurriculumError(ValueError):
@@ -183,7 +183,7 @@ def check_read_back(profile: str, dataset: str, scoring_id: str, table: pd.DataF
                     kind: str = "Predefined") -> None:
     """The ranks aucurriculum computed from a presented ordering, joined on the sample id,
     must put the samples in the presented order; one line naming the file otherwise."""
-    layout = LAYOUTS[dataset]
+    layout = layout_of(dataset)
     file = toolkit.scores_dir(profile, kind, "train") / f"{scoring_id}.csv"
     if not file.is_file():
         raise CurriculumError(f"{paths.relative(file)}: aucurriculum wrote no ordering; see "
@@ -285,7 +285,7 @@ def present(profile: str, ensemble: Ensemble, orderings: Mapping[str, list[str]]
         tables[dataset] = {}
         for ordering in names:
             table = presented(harder(profile, dataset, ordering), split,
-                              LAYOUTS[dataset].index_column, log)
+                              layout_of(dataset).index_column, log)
             file = paths.presented_ordering_file(nested, dataset, ordering)
             if not _unchanged(table, file):
                 _forget_runs_of(nested, dataset, ordering, file)
@@ -443,7 +443,7 @@ def drawn_and_fitted(profile: str, run: Run) -> pd.DataFrame:
     train mode, the training augmentation on), NaN for never; from autrainer's saved outputs
     of every epoch, joined on the sample id through the run's own split."""
     folder = training.run_dir(profile, run)
-    ids = toolkit.run_split_table(folder, "train")[LAYOUTS[run.dataset].index_column]
+    ids = toolkit.run_split_table(folder, "train")[layout_of(run.dataset).index_column]
     ids = ids.astype(str).to_numpy()
     entered = pd.Series(np.nan, index=ids)
     fitted = pd.Series(np.nan, index=ids)
@@ -480,7 +480,7 @@ def test_probabilities(profile: str, run: Run) -> pd.DataFrame:
     """The best model's class probabilities on the test split (a row per sample id, a column
     per class index), from autrainer's saved test outputs, with the label index as ``target``."""
     folder = training.run_dir(profile, run)
-    ids = toolkit.run_split_table(folder, "test")[LAYOUTS[run.dataset].index_column]
+    ids = toolkit.run_split_table(folder, "test")[layout_of(run.dataset).index_column]
     logits, targets, positions = (np.load(file) for file in toolkit.test_outputs_files(folder))
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     table = pd.DataFrame(shifted / shifted.sum(axis=1, keepdims=True),
@@ -523,7 +523,7 @@ def fusion(profile: str, ensemble: Ensemble, dataset: str, points: list[Point]
 def split_labels(profile: str, dataset: str) -> pd.Series:
     """The label of every sample of the training split as the curriculum runs see it."""
     split = toolkit.training_split(profile, dataset)
-    return split[LAYOUTS[dataset].target_column].astype(str)
+    return split[layout_of(dataset).target_column].astype(str)
 
 
 def training_samples(profile: str, dataset: str) -> int:

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib import keywords, paths, profiles, scenes, toolkit
-from lib.datasets import (KEYWORD_SET, LAYOUTS, SCENE_SET, DatasetError, check_tree,
-                          load_metadata, read_tables)
+from lib import groundtruth, keywords, paths, profiles, scenes, toolkit, userdata
+from lib.datasets import (KEYWORD_SET, SCENE_SET, DatasetError, check_tree, layout_of,
+                          load_metadata, read_manifest, read_tables)
 from lib.record import Data
 
 
@@ -28,7 +28,7 @@ def _download(name: str, root: Path) -> None:
     if (root / "default").is_dir():
         return
     try:
-        toolkit.download(LAYOUTS[name], root)
+        toolkit.download(layout_of(name), root)
     except Exception as err:  # network errors come in many types
         raise DownloadError(f"{paths.relative(root)}: downloading {name} failed "
                             f"({type(err).__name__}: {str(err).splitlines()[0][:120]}); "
@@ -42,14 +42,17 @@ def prepare(profile: str) -> dict[str, dict[str, int]]:
     counts = {}
     for name in params["DATASETS"]:
         root = paths.dataset_dir(profile, name)
-        if name == KEYWORD_SET:
+        if layout_of(name).user:
+            userdata.import_dataset(userdata.source_of(params), root, name,
+                                    userdata.settings_of(params))
+        elif name == KEYWORD_SET:
             keywords.generate(keywords.KeywordSetSpec.from_profile(params), root)
         elif name == SCENE_SET:
             scenes.generate(params["SCENE_CLIPS_PER_CLASS"], params["NOISE_SOURCES"],
                             params["DATA_SEED"], root, seconds=params["SCENE_SECONDS"])
         else:
             _download(name, root)
-        counts[name] = check_tree(root, LAYOUTS[name])
+        counts[name] = check_tree(root, layout_of(name))
         print(f"{name}: checked {sum(counts[name].values())} clips "
               f"({', '.join(f'{s} {n}' for s, n in counts[name].items())})")
     toolkit.preprocess(profile, params["DATASETS"])
@@ -59,7 +62,7 @@ def prepare(profile: str) -> dict[str, dict[str, int]]:
 
 def class_counts(profile: str, name: str) -> pd.DataFrame:
     """Clips per class (rows) and split (columns), as autrainer will see them."""
-    layout = LAYOUTS[name]
+    layout = layout_of(name)
     tables = read_tables(paths.dataset_dir(profile, name), layout)
     return pd.DataFrame({split: table[layout.target_column].value_counts()
                          for split, table in tables.items()}).fillna(0).astype(int)
@@ -67,7 +70,7 @@ def class_counts(profile: str, name: str) -> pd.DataFrame:
 
 def samples(profile: str, name: str) -> pd.DataFrame:
     """Every sample with its split and, for generated sets, its covariates; index = sample id."""
-    layout = LAYOUTS[name]
+    layout = layout_of(name)
     root = paths.dataset_dir(profile, name)
     tables = read_tables(root, layout)
     table = pd.concat([t.assign(split=s) for s, t in tables.items()]).set_index(layout.index_column)
@@ -80,10 +83,10 @@ def samples(profile: str, name: str) -> pd.DataFrame:
 
 def examples_per_class(profile: str, name: str, split: str = "train") -> pd.Series:
     """One clean example per class (not an injected sample): class -> audio file."""
-    layout = LAYOUTS[name]
+    layout = layout_of(name)
     table = samples(profile, name)
     table = table[table["split"] == split]
-    for column in keywords.INJECTED.values():
+    for column in groundtruth.INJECTED.values():
         if column in table:
             table = table[~table[column].astype(bool)]
     if "snr_db" in table:
@@ -104,18 +107,26 @@ def log_mels(examples: pd.Series) -> dict[str, np.ndarray]:
 
 
 def key_numbers(profile: str, datasets: list[str]) -> dict[str, Any]:
-    """The data chapter's record (:class:`lib.record.Data`): clips per split, classes,
-    injected samples, voices."""
+    """The data chapter's record (:class:`lib.record.Data`): clips per split, classes, the
+    injected samples of each kind the dataset records, and (for the keyword set) voices."""
     summary: dict[str, Any] = {}
     for name in datasets:
         table = samples(profile, name)
         entry: dict[str, Any] = {
             Data.CLIPS_PER_SPLIT: table["split"].value_counts().to_dict(),
-            Data.CLASSES: int(table[LAYOUTS[name].target_column].nunique())}
-        if keywords.FLIPPED_COLUMN in table:
-            entry.update({Data.FLIPPED: int(table[keywords.FLIPPED_COLUMN].sum()),
-                          Data.NONSPEECH: int(table[keywords.NONSPEECH_COLUMN].sum()),
-                          Data.VOICES: int(table["speaker_id"].nunique())})
+            Data.CLASSES: int(table[layout_of(name).target_column].nunique())}
+        for key, column in ((Data.FLIPPED, groundtruth.FLIPPED_COLUMN),
+                            (Data.NONSPEECH, groundtruth.NONSPEECH_COLUMN)):
+            if column in table:
+                entry[key] = int(table[column].astype(bool).sum())
+        if name == KEYWORD_SET:
+            entry[Data.VOICES] = int(table["speaker_id"].nunique())
+        if layout_of(name).user:
+            manifest = read_manifest(paths.dataset_dir(profile, name)) or {}
+            entry.update({Data.SOURCE: manifest["source"]["audio"],
+                          Data.CLIP_SECONDS: manifest["clip_seconds"],
+                          Data.SPLITS_GIVEN: manifest["splits_given"],
+                          Data.DROPPED: manifest["dropped"]})
         summary[name] = entry
     return summary
 
@@ -138,16 +149,17 @@ if __name__ == "__main__":
 
 
 def sample_kinds(profile: str, name: str) -> pd.Series | None:
-    """Per sample id, what it is: :data:`lib.keywords.GENUINE` or one of the injected kinds
-    (:data:`lib.keywords.INJECTED`); None for a dataset without that ground truth."""
+    """Per sample id, what it is: :data:`lib.groundtruth.GENUINE` or one of the injected kinds
+    (:data:`lib.groundtruth.INJECTED`); None for a dataset without that ground truth."""
     return kinds_in(samples(profile, name))
 
 
 def kinds_in(table: pd.DataFrame) -> pd.Series | None:
     """:func:`sample_kinds` of a :func:`samples` table already read."""
-    if keywords.FLIPPED_COLUMN not in table:
+    if groundtruth.FLIPPED_COLUMN not in table:
         return None
-    kinds = pd.Series(keywords.GENUINE, index=table.index, name="kind")
-    for kind, column in keywords.INJECTED.items():
-        kinds[table[column].astype(bool)] = kind
+    kinds = pd.Series(groundtruth.GENUINE, index=table.index, name="kind")
+    for kind, column in groundtruth.INJECTED.items():
+        if column in table:
+            kinds[table[column].astype(bool)] = kind
     return kinds

@@ -3,6 +3,8 @@
 Two are real (downloaded by autrainer's own ``download()``; needs the internet) and two are
 generated here in exactly the same layouts, so the real loading code runs on them:
 ``OfflineKeywords`` (SpeechCommands layout) and ``SyntheticScenes`` (DCASE2020Task1A layout).
+Any other name is a user's own labelled audio, copied by :mod:`lib.userdata` into one generic
+layout (:func:`user_layout`); :func:`layout_of` answers for every name.
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ class DatasetLayout:
     metadata_file: str | None = None
     #: The paper's dataset a generated set stands in for (its published numbers are the yardstick).
     stands_in_for: str | None = None
+    #: A user's own labelled audio, imported by :mod:`lib.userdata`.
+    user: bool = False
 
     @property
     def paper_dataset(self) -> str:
@@ -76,6 +80,21 @@ LAYOUTS: dict[str, DatasetLayout] = {layout.name: layout for layout in (
         DCASE, "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, False, dict(_DCASE_ARGS)),
 )}
+
+
+def user_layout(name: str) -> DatasetLayout:
+    """The layout of a user's own dataset as :mod:`lib.userdata` copies it: 16 kHz mono clips
+    of one length under ``default/``, three split tables (``path``, ``label``) and per-clip
+    covariates, read by autrainer's generic CSV dataset."""
+    return DatasetLayout(name, "autrainer.datasets.BaseClassificationDataset", "path", "label",
+                         ("train", "dev", "test"), ("path", "label"), 16000, 0.0, True,
+                         metadata_file="metadata.csv", user=True)
+
+
+def layout_of(name: str) -> DatasetLayout:
+    """A dataset's layout: one of :data:`LAYOUTS`, else a user's own (:func:`user_layout`);
+    which names a profile may use is the profile's check (:mod:`lib.profiles`)."""
+    return LAYOUTS.get(name) or user_layout(name)
 
 
 def data_fingerprint(profile: str, name: str) -> str:

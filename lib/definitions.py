@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from lib import (cleanlab_baseline, detection, difficulty, keywords, paths, scoring, toolkit,
+from lib import (cleanlab_baseline, detection, difficulty, groundtruth, paths, scoring, toolkit,
                  training)
-from lib.datasets import LAYOUTS, data_fingerprint
+from lib.datasets import data_fingerprint, layout_of
 from lib.profiles import CONTROL_DEFINITION, DEFINITIONS
 from lib.record import Definitions
 from lib.significance import INTERVAL_LEVEL, Correlation, spearman
@@ -163,7 +163,7 @@ def split_ids(profile: str, runs: list[Run], subset: str) -> pd.Index:
 def _split_ids(run_dir: Path, dataset: str, subset: str) -> pd.Index:
     # Rebuilding the split instantiates autrainer's dataset: once per run folder and split.
     table = toolkit.run_split_table(run_dir, subset)
-    return pd.Index(table[LAYOUTS[dataset].index_column])
+    return pd.Index(table[layout_of(dataset).index_column])
 
 
 def _aucurriculum_settings(profile: str, ensemble: Ensemble, plan: Plan, definition: str,
@@ -235,7 +235,7 @@ def _by_aucurriculum(profile: str, ensemble: Ensemble, plan: Plan, todo: list[tu
             for folder in toolkit.fold_model_dirs(files[item]).values():
                 toolkit.retain(folder, plan.cv_epochs, "scored")
         disk = sum(paths.folder_bytes(file.parent) for file in files[item].values())
-        results[item] = (_read_scores(files[item], LAYOUTS[dataset].index_column),
+        results[item] = (_read_scores(files[item], layout_of(dataset).index_column),
                          sum(seconds[config_id] for config_id in settings[item]), disk)
     return results
 
@@ -433,7 +433,7 @@ def detection_table(scores: pd.DataFrame, truth: pd.DataFrame, draws: int = 1000
     the kind's samples in the hardest :data:`lib.difficulty.HARDEST_FRACTION`."""
     rank_table = ranks(scores)
     rows = []
-    for kind, column in keywords.INJECTED.items():
+    for kind, column in groundtruth.present(truth).items():
         flagged = truth[column].astype(bool)
         if not flagged.any():
             continue

@@ -22,7 +22,7 @@ import pandas as pd
 import soundfile as sf
 
 from lib import audio, calibration, paths, realspeech, scoring, toolkit, training
-from lib.datasets import LAYOUTS
+from lib.datasets import layout_of
 from lib.record import Inference as Record
 from lib.training import Ensemble, Run
 
@@ -44,7 +44,7 @@ def write_examples(profile: str, dataset: str) -> Path:
     folder = paths.inference_examples_dir(profile)
     if (folder / ".version").is_file() and (folder / ".version").read_text() == EXAMPLES_VERSION:
         return folder
-    layout = LAYOUTS[dataset]
+    layout = layout_of(dataset)
     test = pd.read_csv(paths.dataset_dir(profile, dataset) / "test.csv",
                        keep_default_na=False).sort_values(layout.index_column)
     first = test.groupby(layout.target_column, sort=True).head(1).head(4)

@@ -23,24 +23,15 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from lib import audio, paths
-from lib.datasets import KEYWORD_SET, LAYOUTS, build_once, read_manifest
+from lib.datasets import KEYWORD_SET, build_once, layout_of, read_manifest
+from lib.groundtruth import FLIPPED_COLUMN, NONSPEECH_COLUMN
 from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
-
-#: The metadata columns that mark a training clip's injected difficulty (ground truth).
-FLIPPED_COLUMN = "label_flipped"
-NONSPEECH_COLUMN = "nonspeech"
-#: What each clip is, as figures and tables name it: genuine, or one of the injected kinds.
-GENUINE = "genuine"
-FLIPPED = "flipped label"
-NONSPEECH = "non-speech"
-#: Each injected kind -> the metadata column that marks it.
-INJECTED = {FLIPPED: FLIPPED_COLUMN, NONSPEECH: NONSPEECH_COLUMN}
 
 #: Bump when the generator's output changes for the same spec (invalidates reuse).
 GENERATOR_VERSION = 5
 CLIP_SECONDS = 1.0
-SPLIT_COLUMNS = list(LAYOUTS[KEYWORD_SET].columns)
+SPLIT_COLUMNS = list(layout_of(KEYWORD_SET).columns)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ class Parameter:
 
 
 KNOWN_DATASETS = tuple(LAYOUTS)
+#: The form of a user's own dataset's name (it names the folder data/<PROFILE>/<name>).
+USER_DATASET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 SPEECH_COMMANDS_WORDS = (
     "backward bed bird cat dog down eight five follow forward four go happy house learn left "
     "marvin nine no off on one right seven sheila six stop three tree two up visual wow yes zero"
@@ -101,7 +103,9 @@ SCHEMA: dict[str, Parameter] = {
     "PROFILE": Parameter("str", "smoke | demo | paper, or your own "
                          "notebooks/profiles/<name>.yaml; selects data/<PROFILE> and "
                          "results/<PROFILE>"),
-    "DATASETS": Parameter("list[str]", "datasets of the study, any of", choices=KNOWN_DATASETS),
+    "DATASETS": Parameter("list[str]", "datasets of the study: any of "
+                          f"{', '.join(KNOWN_DATASETS)}, or one name of your own for "
+                          "USER_AUDIO"),
     # The offline keyword set (lib.keywords).
     "KEYWORDS": Parameter("list[str]", "SpeechCommands words to synthesise (any of its 35)",
                           choices=tuple(SPEECH_COMMANDS_WORDS)),
@@ -125,6 +129,22 @@ SCHEMA: dict[str, Parameter] = {
                                maximum=10.0),
     "DATA_SEED": Parameter("int", "seed of the data generators (same seed, same bytes)",
                            minimum=0),
+    # A user's own labelled audio (lib.userdata); FLIP_FRACTION and DATA_SEED apply to it too.
+    "USER_AUDIO": Parameter("str", "folder of your own labelled clips, the dataset of DATASETS "
+                            "that is not a known one (\"\": none); only read, never written"),
+    "USER_LABELS": Parameter("str", "CSV of file,label[,split,group,...] for USER_AUDIO "
+                             "(\"\": class subfolders, <USER_AUDIO>/<label>/<clip>)"),
+    "CLIP_SECONDS": Parameter("float", "length every clip of your dataset is cut or padded to "
+                              "(0: the CLIP_PERCENTILE percentile of its durations)",
+                              minimum=0.0, maximum=30.0),
+    "CLIP_PERCENTILE": Parameter("float", "percentile of your clips' durations that sets "
+                                 "their length when CLIP_SECONDS is 0", minimum=50.0,
+                                 maximum=100.0),
+    "SPLIT_SHARES": Parameter("list[float]", "[dev, test] shares of your clips where "
+                              "USER_LABELS gives no split (stratified by label, grouped by "
+                              "group)", minimum=0.0, maximum=0.5),
+    "DROP_BAD_FILES": Parameter("bool", "leave out your files that fail the import's checks, "
+                                "and list them, instead of stopping"),
     # Training and scoring (the paper's sweep; used from notebooks/01_training on).
     "MODELS": Parameter("list[str]", "PANNs architectures, any of", choices=("Cnn10", "Cnn14")),
     "SEEDS": Parameter("list[int]", "training seeds, one run per dataset x model x seed "
@@ -309,6 +329,24 @@ def _type_problem(name: str, value: Any) -> str | None:
             if not isinstance(setting, (str, int)) or isinstance(setting, bool):
                 return f"must give {option} a str or int value, got {setting!r}"
         return None
+    elif name == "DATASETS":
+        if not isinstance(value, list) or not value or \
+                not all(isinstance(v, str) for v in value) or len(set(value)) != len(value):
+            return f"must be a non-empty list of distinct names, got {value!r}"
+        unknown = [v for v in value if v not in KNOWN_DATASETS]
+        if len(unknown) > 1:
+            return (f"names {len(unknown)} datasets that are not known ({', '.join(unknown)}): "
+                    f"known are {', '.join(KNOWN_DATASETS)}, plus one of your own")
+        if unknown and not USER_DATASET_NAME.fullmatch(unknown[0]):
+            return (f"names {unknown[0]!r}, neither a known dataset ({', '.join(KNOWN_DATASETS)}) "
+                    "nor a usable name for your own (a letter, then letters, digits, - or _)")
+        return None
+    elif name == "SPLIT_SHARES":
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           and 0 <= v <= 0.5 for v in value) or value[1] == 0):
+            return f"must be [dev, test], each from 0 to 0.5 and test above 0, got {value!r}"
+        return None
     elif spec.kind == "range":
         if (not isinstance(value, list) or len(value) != 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
@@ -346,6 +384,24 @@ def check(source: str = "parameters", **values: Any) -> dict[str, Any]:
         if problem:
             raise ProfileError(f"{source}: parameter {name} {problem}")
     return values
+
+
+def user_datasets(values: Mapping[str, Any]) -> list[str]:
+    """The datasets of a profile that are a user's own (not one of :data:`KNOWN_DATASETS`)."""
+    return [name for name in values["DATASETS"] if name not in KNOWN_DATASETS]
+
+
+def user_dataset_problem(values: Mapping[str, Any]) -> str | None:
+    """Why a whole profile's own-data parameters do not fit together, or None: a dataset of
+    one's own needs USER_AUDIO, and USER_AUDIO needs that dataset."""
+    own = user_datasets(values)
+    if own and not values["USER_AUDIO"]:
+        return (f"DATASETS names {own[0]!r}, not a known dataset: set USER_AUDIO to the folder "
+                f"of its clips, or use one of {', '.join(KNOWN_DATASETS)}")
+    if values["USER_AUDIO"] and not own:
+        return ("USER_AUDIO is set but DATASETS names no dataset of your own: add its name "
+                "to DATASETS")
+    return None
 
 
 def check_cell(namespace: Mapping[str, Any], notebook: str) -> dict[str, Any]:
@@ -421,6 +477,9 @@ def load(profile: str) -> dict[str, Any]:
     if missing:
         raise ProfileError(f"{paths.relative(file)}: missing parameter {missing[0]}")
     check(paths.relative(file), **values)
+    problem = user_dataset_problem(values)
+    if problem:
+        raise ProfileError(f"{paths.relative(file)}: {problem}")
     if values["PROFILE"] != profile:
         raise ProfileError(f"{paths.relative(file)}: PROFILE is {values['PROFILE']!r}, "
                            f"expected {profile!r}")

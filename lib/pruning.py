@@ -18,9 +18,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from lib import (cleanlab_baseline, data, keywords, paths, profiles, retraining, scoring,
+from lib import (cleanlab_baseline, data, groundtruth, paths, profiles, retraining, scoring,
                  toolkit, training)
-from lib.datasets import LAYOUTS, build_once, data_fingerprint, read_split
+from lib.datasets import build_once, data_fingerprint, layout_of, read_split
 from lib.difficulty import DifficultyError, by_rank, share_count
 from lib.record import Pruning as Record
 
@@ -127,7 +127,7 @@ def pruned_copy(profile: str, point: str, dataset: str, gone: pd.Index,
     In the DCASE layout autrainer carves the dev split from ``train.csv`` (by location), so a
     pruned copy's dev split is carved from what remains; the test split is never touched.
     """
-    layout = LAYOUTS[dataset]
+    layout = layout_of(dataset)
     source, target = paths.dataset_dir(profile, dataset), paths.dataset_dir(point, dataset)
     gone = pd.Index(sorted(gone))
     fingerprint = hashlib.sha256(json.dumps(
@@ -231,7 +231,7 @@ def _check_dev_carve(point: str, dataset: str, seeds: list[int], labels: set[str
     """Where autrainer carves dev from ``train.csv`` (the DCASE layout, by location and seeded
     by the run's seed), fail with one line when a run's carved training part of the pruned
     set would lack a class, before any training starts."""
-    layout = LAYOUTS[dataset]
+    layout = layout_of(dataset)
     if "dev" in layout.splits:
         return
     for seed in seeds:
@@ -280,9 +280,10 @@ def train_prepared(profile: str, prepared: list[tuple[Point, training.Ensemble]]
 #: The genuine training clips mixed below, and at or above, their median SNR.
 LOW_SNR = "low-SNR genuine"
 CLEAN = "clean genuine"
-#: What a removed training sample can be, hardest to blame first: the keyword set's injected
-#: kinds, then its genuine clips split at the median SNR (:func:`kinds_by_snr`).
-REMOVED_KINDS = (*keywords.INJECTED, LOW_SNR, CLEAN)
+#: What a removed training sample can be, hardest to blame first: the injected kinds, then the
+#: keyword set's genuine clips split at the median SNR (:func:`kinds_by_snr`), or a user's
+#: genuine clips whole.
+REMOVED_KINDS = (*groundtruth.INJECTED, LOW_SNR, CLEAN, groundtruth.GENUINE)
 
 
 def removal_candidates(profile: str, dataset: str, with_cleanlab: bool = False,
@@ -303,20 +304,23 @@ def removal_candidates(profile: str, dataset: str, with_cleanlab: bool = False,
             log(f"{dataset}: no cleanlab label quality ({err})")
     kinds = data.sample_kinds(profile, dataset)
     if kinds is not None:
-        table["injected"] = table["sample_id"].map(kinds) != keywords.GENUINE
+        table["injected"] = table["sample_id"].map(kinds) != groundtruth.GENUINE
     return table
 
 
 def kinds_by_snr(profile: str, dataset: str) -> pd.Series | None:
-    """Per training sample id, one of :data:`REMOVED_KINDS`: a genuine clip is low-SNR when
-    mixed below the median SNR of the genuine training clips. None without ground truth."""
+    """Per training sample id, one of :data:`REMOVED_KINDS`: a genuine clip of the keyword set
+    is low-SNR when mixed below the median SNR of the genuine training clips. None without
+    ground truth."""
     table = data.samples(profile, dataset)
     kinds = data.kinds_in(table)
     if kinds is None:
         return None
     table = table.join(kinds)
     table = table[table["split"] == "train"]
-    genuine = table["kind"] == keywords.GENUINE
+    genuine = table["kind"] == groundtruth.GENUINE
+    if "snr_db" not in table:  # a user's dataset: its genuine clips are one kind
+        return table["kind"]
     median = table.loc[genuine, "snr_db"].median()
     result = table["kind"].copy()
     result[genuine & (table["snr_db"] < median)] = LOW_SNR
@@ -326,9 +330,10 @@ def kinds_by_snr(profile: str, dataset: str) -> pd.Series | None:
 
 def composition(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
     """How many of each point's removed samples were of each kind (a row per rule and share,
-    a column per :data:`REMOVED_KINDS`)."""
+    a column per :data:`REMOVED_KINDS` the training split holds)."""
+    held = [kind for kind in REMOVED_KINDS if kind in set(kinds)]
     return _by_point(points, lambda point: kinds.reindex(point.removed).value_counts()
-                     .reindex(list(REMOVED_KINDS), fill_value=0))
+                     .reindex(held, fill_value=0))
 
 
 def removed_per_class(points: list[Point], labels: pd.Series) -> pd.DataFrame:

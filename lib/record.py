@@ -50,7 +50,8 @@ class RecordMissing(FileNotFoundError):
 
 
 class Data:
-    """Per dataset: its clips and classes, and the keyword set's injected samples."""
+    """Per dataset: its clips and classes, its injected samples (the keyword set's; a user's
+    flipped labels), and how a user's own dataset was copied."""
     CHAPTER = "data"
     NOTEBOOK = "00_data"
     CLIPS_PER_SPLIT = "clips_per_split"  # split -> clips
@@ -58,6 +59,11 @@ class Data:
     FLIPPED = "flipped"  # training clips with a flipped label
     NONSPEECH = "nonspeech"  # training clips without speech
     VOICES = "voices"
+    # A user's own dataset only: how lib.userdata copied it.
+    SOURCE = "source"  # the folder of the user's clips
+    CLIP_SECONDS = "clip_seconds"  # every clip's length in the copy
+    SPLITS_GIVEN = "splits_given"  # the user's splits (else generated)
+    DROPPED = "dropped"  # one line per file left out (DROP_BAD_FILES)
 
 
 class Training:

@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from lib import audio
-from lib.datasets import LAYOUTS, SCENE_SET, build_once
+from lib.datasets import SCENE_SET, build_once, layout_of
 from lib.noise import RATE as NOISE_RATE
 from lib.noise import NoiseBank
 
@@ -52,7 +52,7 @@ def generate(clips_per_class: int, noise_sources: list[str], seed: int, root: Pa
     spec = {"clips_per_class": clips_per_class, "noise_sources": sorted(noise_sources),
             "seed": seed, "seconds": seconds, "version": GENERATOR_VERSION}
     fingerprint = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
-    columns = list(LAYOUTS[SCENE_SET].columns)
+    columns = list(layout_of(SCENE_SET).columns)
 
     def build(partial: Path) -> dict[str, Any]:
         rng = np.random.default_rng(seed)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lib import callbacks, difficulty, paths, toolkit, training
-from lib.datasets import LAYOUTS
+from lib.datasets import layout_of
 from lib.profiles import SCORING_FUNCTIONS
 from lib.training import Ensemble, Run
 
@@ -71,7 +71,7 @@ def run_scores(profile: str, scorer: Scoring, runs: list[Run], epochs: int
 def aucurriculum_scores(profile: str, scorer: Scoring, runs: list[Run]
                         ) -> dict[str, pd.DataFrame]:
     """Each run's scores as aucurriculum wrote them (``scores.csv``), keyed ``Cnn10_s1``."""
-    layout = LAYOUTS[runs[0].dataset]
+    layout = layout_of(runs[0].dataset)
     return {short_run(run): difficulty.read_run_scores(
         scorer.scores_file(profile, run), layout.index_column, layout.target_column)
         for run in runs}
@@ -198,7 +198,7 @@ def run_records(profile: str, run: Run, epochs: int, subset: str = "train",
     folder = training.run_dir(profile, run)
     if split is None:
         split = toolkit.run_split_table(folder, subset)
-    ids = split[LAYOUTS[run.dataset].index_column].to_numpy()
+    ids = split[layout_of(run.dataset).index_column].to_numpy()
     outputs = []
     for epoch in range(1, epochs + 1):
         with np.load(callbacks.record_file(folder, epoch)) as record:
@@ -223,7 +223,7 @@ def recorded_scores(profile: str, run: Run, epochs: int, stop: str, subset: str 
     outputs = [o for o in run_records(profile, run, epochs, subset, split) if o.epoch <= last]
     correct = pd.concat([pd.Series(o.correct.astype(float), index=o.sample_id)
                          for o in outputs], axis=1)
-    layout = LAYOUTS[run.dataset]
+    layout = layout_of(run.dataset)
     labels = split.set_index(layout.index_column)[layout.target_column]
     return pd.DataFrame({"sample_id": correct.index, "label": labels.loc[correct.index].values,
                          "sum": correct.sum(axis=1).values,
@@ -260,7 +260,7 @@ def run_eval_dynamics(profile: str, run: Run, epochs: int, stop: str,
 def run_dynamics(profile: str, run: Run, epochs: int, stop: str) -> pd.DataFrame:
     """Training dynamics of one run, per training sample (see :func:`difficulty.dynamics`)."""
     folder = training.run_dir(profile, run)
-    layout = LAYOUTS[run.dataset]
+    layout = layout_of(run.dataset)
     ids = toolkit.run_split_table(folder, "train")[layout.index_column].to_numpy()
     outputs = []
     for epoch in range(1, epochs + 1):

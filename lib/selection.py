@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib import colormaps
 
 from lib import explain, paths, scoring, toolkit, training
-from lib.keywords import GENUINE
+from lib.groundtruth import GENUINE
 from lib.record import BANDS, Selection as Record
 from lib.training import Ensemble, Run
 

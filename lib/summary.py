@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from lib import calibration, claims, classes, record, significance, training
-from lib.datasets import LAYOUTS
+from lib.datasets import layout_of
 from lib.difficulty import HardestShare
 from lib.record import (BANDS, Classes, Data, Difficulty, Explanations, Inference, Pruning,
                         Results, Selection, Training, Validation)
@@ -50,7 +50,7 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     paper_accuracy = published.groupby(["dataset", "model"])["test_accuracy"].mean()
     rows = []
     for dataset in datasets:
-        paper_dataset = LAYOUTS[dataset].paper_dataset
+        paper_dataset = layout_of(dataset).paper_dataset
         for key, accuracy in numbers[Training.CHAPTER][Training.TEST_ACCURACY].items():
             name, model = record.split_model_key(key)
             if name == dataset:

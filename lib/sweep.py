@@ -11,9 +11,9 @@ from typing import Callable
 
 import pandas as pd
 
-from lib import (cleanlab_baseline, detection, keywords, paths, record, scoring, training,
-                 validation)
-from lib.datasets import LAYOUTS
+from lib import (cleanlab_baseline, detection, groundtruth, keywords, paths, record, scoring,
+                 training, validation)
+from lib.datasets import layout_of
 from lib.difficulty import DifficultyError
 
 
@@ -30,7 +30,7 @@ def sweep_points(profile: str, dataset: str, ensemble: training.Ensemble,
     Each point is a profile nested in the parent's folders (:func:`paths.sweep_profile`), so
     its labels, runs and scores are reused when nothing changed, like the main ensemble's.
     """
-    if not LAYOUTS[dataset].metadata_file:
+    if not layout_of(dataset).metadata_file:
         raise DifficultyError(f"{dataset} records no ground truth: the label-noise sweep "
                               "relabels the offline keyword set")
     # Scored from its records (no reference run: the main ensemble's shows the engines agree)
@@ -51,7 +51,7 @@ def sweep_points(profile: str, dataset: str, ensemble: training.Ensemble,
         scores = validation.sample_scores(point, small, scorer.stop, dataset)
         cleanlab = cleanlab_baseline.cleanlab_for(point, dataset, truth["label"], folds)
         scores[record.CLEANLAB_PROBE] = cleanlab["score"]
-        table = detection.detection(scores, truth[keywords.FLIPPED_COLUMN])
+        table = detection.detection(scores, truth[groundtruth.FLIPPED_COLUMN])
         tables.append(table.assign(flip_fraction=fraction,
                                    flagged_by_cleanlab=float(cleanlab["label_issue"].mean())))
     return pd.concat(tables, ignore_index=True)

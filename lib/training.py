@@ -20,7 +20,7 @@ import yaml
 
 from lib import disk, paths, toolkit
 from lib.launchers import Launcher
-from lib.datasets import LAYOUTS, data_fingerprint
+from lib.datasets import data_fingerprint, layout_of
 from lib.record import Training, model_key
 
 #: Metrics autrainer tracks on dev (every epoch) and test (model of the best epoch).
@@ -479,14 +479,14 @@ def published_runs(datasets: list[str] | None = None) -> pd.DataFrame:
     table = pd.read_csv(paths.PUBLISHED / "paper_training_runs.csv")
     if datasets is None:
         return table
-    wanted = list(dict.fromkeys(LAYOUTS[d].paper_dataset for d in datasets))
+    wanted = list(dict.fromkeys(layout_of(d).paper_dataset for d in datasets))
     table = table[table["dataset"].isin(wanted)]
     return table.sort_values("dataset", key=lambda c: c.map(wanted.index), kind="stable")
 
 
 def on_paper_datasets(table: pd.DataFrame) -> pd.DataFrame:
     """A table of our runs with, beside each dataset, the paper's one it stands in for."""
-    return table.assign(paper_dataset=table["dataset"].map(lambda d: LAYOUTS[d].paper_dataset))
+    return table.assign(paper_dataset=table["dataset"].map(lambda d: layout_of(d).paper_dataset))
 
 
 def save_tables(profile: str, metrics: pd.DataFrame, curves: pd.DataFrame) -> None:

@@ -30,9 +30,9 @@ import pandas as pd
 import soundfile as sf
 from tqdm.auto import tqdm
 
-from lib import audio
+from lib import audio, paths
 from lib.datasets import build_once
-from lib.keywords import FLIPPED_COLUMN
+from lib.groundtruth import FLIPPED_COLUMN
 
 #: The columns of a user's CSV this module reads; any other column is a covariate.
 FILE, LABEL, SPLIT, GROUP = "file", "label", "split", "group"
@@ -65,6 +65,25 @@ class ImportSettings:
     flip_fraction: float = 0.0         # share of training labels flipped as ground truth
     seed: int = 0
     drop_bad: bool = False
+
+
+def source_of(values: dict) -> Source:
+    """The user's input a profile names (``USER_AUDIO``, ``USER_LABELS``; relative paths are
+    read from the repository root, ``~`` expanded)."""
+    def resolved(path: str) -> Path:
+        given = Path(path).expanduser()
+        return given if given.is_absolute() else paths.ROOT / given
+    return Source(resolved(values["USER_AUDIO"]),
+                  resolved(values["USER_LABELS"]) if values["USER_LABELS"] else None)
+
+
+def settings_of(values: dict) -> ImportSettings:
+    """How a profile asks for the copy to be made."""
+    dev, test = values["SPLIT_SHARES"]
+    return ImportSettings(clip_seconds=values["CLIP_SECONDS"],
+                          clip_percentile=values["CLIP_PERCENTILE"], dev_share=dev,
+                          test_share=test, flip_fraction=values["FLIP_FRACTION"],
+                          seed=values["DATA_SEED"], drop_bad=values["DROP_BAD_FILES"])
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from lib import (claims, data, detection, difficulty, keywords, scoring, significance,
-                 training)
-from lib.datasets import LAYOUTS
+from lib import (claims, data, detection, difficulty, groundtruth, scoring, significance, training)
+from lib.datasets import layout_of
 from lib.difficulty import DifficultyError
 from lib.record import (CUMULATIVE_ACCURACY, CUMULATIVE_ACCURACY_LOGS,
                         Validation as Record)
@@ -49,12 +48,12 @@ def training_truth(profile: str, dataset: str) -> pd.DataFrame:
     """Per training sample id: its label, injected flags and covariates (SNR, engine, voice)."""
     table = data.samples(profile, dataset)
     table = table[table["split"] == "train"]
-    if keywords.FLIPPED_COLUMN not in table:
+    if groundtruth.FLIPPED_COLUMN not in table:
         raise DifficultyError(f"{dataset} records no ground truth (no metadata.csv with "
-                              f"{keywords.FLIPPED_COLUMN}); validation needs the offline "
-                              "keyword set")
-    table = table.rename(columns={LAYOUTS[dataset].target_column: "label"})
-    for column in keywords.INJECTED.values():
+                              f"{groundtruth.FLIPPED_COLUMN}); validation needs the offline "
+                              "keyword set or your own data with FLIP_FRACTION above 0")
+    table = table.rename(columns={layout_of(dataset).target_column: "label"})
+    for column in groundtruth.present(table).values():
         table[column] = table[column].astype(bool)
     return table
 
@@ -98,7 +97,7 @@ def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFram
         correlation = significance.spearman(scores[name], scores[train_mode])
         row = {"dynamic": train_mode, "spearman": correlation.rho, "n": correlation.n,
                "p": correlation.p}
-        for flag, column in keywords.INJECTED.items():
+        for flag, column in groundtruth.present(truth).items():
             if truth[column].any():
                 for mode, score in zip(MODES, (scores[train_mode], scores[name])):
                     row[Record.mode_auroc(flag, mode)] = detection.auroc(score, truth[column])
@@ -144,7 +143,7 @@ def modes_finding(modes: pd.DataFrame) -> str:
     sentences, pairs = [], []
     for row in modes.to_dict("records"):
         detections = []
-        for flag in keywords.INJECTED:
+        for flag in groundtruth.INJECTED:
             if Record.mode_auroc(flag, Record.EVAL_MODE) not in row:
                 continue
             (trained, train_low, train_high), (evaluated, low, high) = [

@@ -13,7 +13,7 @@ from lib import claims, classes, findings, paths, record, significance
 from lib.findings import beyond, paper
 from lib.record import DIFFICULTY_TEST
 from lib.difficulty import HardestShare
-from lib.keywords import FLIPPED, NONSPEECH
+from lib.groundtruth import FLIPPED, NONSPEECH
 from lib.pruning import CLEAN, LOW_SNR
 
 D, T, Df, C, E, P = (record.Data, record.Training, record.Difficulty, record.Classes,

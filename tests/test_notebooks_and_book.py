@@ -7,7 +7,7 @@ import nbformat
 import papermill
 import pytest
 
-from lib import book, keywords, paths, record, run
+from lib import book, groundtruth, paths, record, run
 
 
 def test_smoke_notebooks_run_and_record_their_numbers(smoke_notebooks):
@@ -151,7 +151,7 @@ def test_notebooks_record_the_learned_regime_figures(smoke_notebooks):
         assert number(training_numbers[T.TRAIN_ACCURACY][key][T.ALL]), key
     assert number(training_numbers[T.TRAIN_ACCURACY]["OfflineKeywords Cnn10"][T.GENUINE])
     keyword_set = load(V)["OfflineKeywords"]
-    for kind in keywords.INJECTED:
+    for kind in groundtruth.INJECTED:
         found = keyword_set[V.DETECTION][kind][record.CUMULATIVE_ACCURACY]
         assert number(found[V.AUROC]) and all(map(number, found[V.AUROC_INTERVAL]))
     assert number(keyword_set[V.STABILITY][V.SPLIT_HALVES_SPEARMAN])

@@ -142,8 +142,27 @@ def test_check_cell_checks_the_names_the_cell_declares():
     namespace = {"PROFILE": "smoke", "DATASETS": ["OfflineKeywords"], "HTML": object()}
     assert profiles.check_cell(namespace, notebook) == {"PROFILE": "smoke",
                                                        "DATASETS": ["OfflineKeywords"]}
-    with pytest.raises(profiles.ProfileError, match="00_data.ipynb: parameter DATASETS allows"):
-        profiles.check_cell({**namespace, "DATASETS": ["Speech"]}, notebook)
+    with pytest.raises(profiles.ProfileError, match="00_data.ipynb: parameter DATASETS names "
+                       "2 datasets that are not known"):
+        profiles.check_cell({**namespace, "DATASETS": ["Speech", "Scenes"]}, notebook)
+    with pytest.raises(profiles.ProfileError, match="neither a known dataset .* nor a usable "
+                       "name"):
+        profiles.check_cell({**namespace, "DATASETS": ["my data"]}, notebook)
+
+
+def test_a_dataset_of_ones_own_needs_user_audio_and_user_audio_needs_it(tmp_path, monkeypatch):
+    values = profiles.load("smoke")
+    monkeypatch.setattr(paths, "PROFILES", tmp_path)
+    for changes, problem in (({"DATASETS": ["OfflineKeywords", "mine"]},
+                              "DATASETS names 'mine', not a known dataset: set USER_AUDIO"),
+                             ({"USER_AUDIO": "clips/"}, "USER_AUDIO is set but DATASETS names "
+                              "no dataset of your own")):
+        profiles.write({**values, **changes}, tmp_path / "smoke.yaml")
+        with pytest.raises(profiles.ProfileError, match=problem):
+            profiles.load("smoke")
+    profiles.write({**values, "DATASETS": ["mine"], "USER_AUDIO": "clips/"},
+                   tmp_path / "smoke.yaml")
+    assert profiles.load("smoke")["DATASETS"] == ["mine"]
 
 
 def test_every_lib_module_is_on_the_map():

@@ -203,7 +203,7 @@ def test_the_smoke_notebook_records_every_point_and_what_it_removed(smoke_notebo
     keyword set only), each against the unpruned run; the oracle removed exactly the injected
     clips, and every composition adds up to the count removed."""
     from lib import record
-    from lib.keywords import FLIPPED, NONSPEECH
+    from lib.groundtruth import FLIPPED, NONSPEECH
 
     P, D = record.Pruning, record.Data
     values = profiles.load("smoke")

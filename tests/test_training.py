@@ -5,7 +5,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from lib import (difficulty, keywords, paths, profiles, record, retraining, scoring, toolkit,
+from lib import (difficulty, groundtruth, paths, profiles, record, retraining, scoring, toolkit,
                  training)
 
 
@@ -150,7 +150,7 @@ def test_chapters_record_their_key_numbers(smoke_notebooks, smoke, ensemble):
     assert scored["OfflineKeywords"][D.SAMPLES] == 24
     assert scored["OfflineKeywords"][D.OURS_VS_AUCURRICULUM] == 0.0
     assert scored["SyntheticScenes"][D.OURS_VS_AUCURRICULUM] > 0.0
-    share = difficulty.HardestShare(**scored["OfflineKeywords"][D.HARDEST][keywords.FLIPPED])
+    share = difficulty.HardestShare(**scored["OfflineKeywords"][D.HARDEST][groundtruth.FLIPPED])
     assert share.flagged == 2 and 0 <= share.in_hardest <= 2
 
 

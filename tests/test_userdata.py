@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 
 from lib import audio, noise, realspeech, userdata
-from lib.keywords import FLIPPED_COLUMN
+from lib.groundtruth import FLIPPED_COLUMN
 
 CLASSES = {"digits": "numbers", "letters": "letters", "phonetic": "phonetic"}
 #: The broken files added to the real ones, and the line the import must give each.

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import detection, difficulty, keywords, paths, record, validation
+from lib import detection, difficulty, groundtruth, paths, record, validation
 
 IDS = [f"s{i}" for i in range(6)]
 TRUTH = pd.Series([True, True, False, False, False, False], index=IDS)
@@ -112,7 +112,7 @@ def test_validation_chapter_records_detection_covariates_and_stability(smoke_not
     V = record.Validation
     numbers = record.load("smoke", V.CHAPTER)
     keyword_set = numbers["OfflineKeywords"]
-    for kind in keywords.INJECTED:
+    for kind in groundtruth.INJECTED:
         found = keyword_set[V.DETECTION][kind]
         assert set(found) == {*validation.SCORES, record.CLEANLAB_NETWORK, record.CLEANLAB_PROBE}
         for metrics in found.values():
@@ -134,7 +134,7 @@ def test_eval_mode_is_better_only_where_the_auroc_intervals_separate():
     def row(dynamic: str, evaluated: tuple, trained: tuple) -> dict:
         values = {"dynamic": dynamic, "spearman": 0.9, "n": 600, "p": 0.0}
         for mode, (auroc, low, high) in (("eval mode", evaluated), ("train mode", trained)):
-            for flag in keywords.INJECTED:
+            for flag in groundtruth.INJECTED:
                 key = record.Validation.mode_auroc
                 values.update({key(flag, mode): auroc,
                                key(flag, mode, record.Validation.LOW): low,

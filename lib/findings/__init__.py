@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Callable
 
 from lib import record
-from lib.datasets import DCASE, LAYOUTS
+from lib.datasets import DCASE, LAYOUTS, layout_of
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
                         Pruning, Results, Selection, Training, Validation)
 from lib.claims import named_dataset
@@ -62,7 +62,7 @@ def read_first(profile: str) -> str:
         described = record.load(profile, Data.CHAPTER)
     except record.RecordMissing as err:
         return f"{BOX}\n*No results yet:* {err}.\n:::"
-    stand_ins = [d for d in described if d in LAYOUTS and LAYOUTS[d].paper_dataset != d]
+    stand_ins = [d for d in described if d in LAYOUTS and layout_of(d).paper_dataset != d]
     what = (f"This build (profile `{profile}`) runs the paper's method on "
             + ", ".join(named_dataset(d) for d in described)
             + (": generated in the real datasets' on-disk layouts from synthetic voices (and, for "
@@ -70,7 +70,7 @@ def read_first(profile: str) -> str:
                "cannot be downloaded where the book is built. "
                "Its findings are about how the method behaves, not about the real datasets."
                if stand_ins else "."))
-    if not any(LAYOUTS[d].paper_dataset == DCASE for d in described if d in LAYOUTS):
+    if not any(layout_of(d).paper_dataset == DCASE for d in described if d in LAYOUTS):
         what += (" The paper's acoustic-scene side (DCASE2020 Task 1A) is not in this build: "
                  "its offline stand-in, SyntheticScenes, only exercises the scene code path "
                  "(the smoke profile trains on it in the tests); its scenes are fixed mixtures "

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from lib import record, significance
 from lib.difficulty import HardestShare
-from lib.keywords import FLIPPED, NONSPEECH
+from lib.groundtruth import FLIPPED, NONSPEECH
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
                         Pruning, Training, Validation)
 from lib.claims import hyphenated, interval_text, listed, separation

@@ -7,7 +7,7 @@ from typing import Any
 
 from lib import record, retraining, significance
 from lib.difficulty import HardestShare
-from lib.keywords import FLIPPED, NONSPEECH
+from lib.groundtruth import FLIPPED, NONSPEECH
 from lib.record import Curricula, Data, Pruning, Validation
 from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, is_effect, LEAD_SCORE,
                         listed, named_dataset, share_text)

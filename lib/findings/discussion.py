@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from lib import record, significance
-from lib.keywords import FLIPPED
+from lib.groundtruth import FLIPPED
 from lib.record import BANDS, Data, Explanations, Training
 from lib.claims import interval_text, listed, SIGNIFICANT_AT
 from lib.findings.answers import (_answer_curricula, _answer_definitions, _answer_pruning,

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib import record, significance
-from lib.datasets import LAYOUTS
+from lib.datasets import layout_of
 from lib.difficulty import HardestShare
-from lib.keywords import FLIPPED
+from lib.groundtruth import FLIPPED
 from lib.profiles import CONTROL_DEFINITION
 from lib.record import (BANDS, CLEANLAB_NETWORK, DIFFICULTY_TEST, Classes, Data, Definitions,
                         Difficulty, Explanations, Inference, Selection, Training, split_model_key)
@@ -23,18 +23,39 @@ def data(profile: str) -> str:
         splits = n[Data.CLIPS_PER_SPLIT]
         counts = ", ".join(f"{splits[s]} {s}" for s in ("train", "dev", "test") if s in splits)
         sentence = f"{named_dataset(dataset)}: {counts} clips of {n[Data.CLASSES]} classes"
-        if Data.FLIPPED in n:
+        if layout_of(dataset).user:
+            sentence += _own_data(n)
+        elif Data.FLIPPED in n:
             train = splits.get("train", 0)
             flipped, nonspeech = n[Data.FLIPPED], n[Data.NONSPEECH]
             sentence += (f", spoken by {n[Data.VOICES]} synthetic voices; {flipped} training "
                          f"clips ({share_text(flipped, train)}) carry a flipped label and "
                          f"{nonspeech} ({share_text(nonspeech, train)}) hold no speech, "
                          "the ground truth later chapters check the difficulty scores against")
-        elif LAYOUTS[dataset].generated:
+        elif layout_of(dataset).generated:
             sentence += (", generated to exercise the scene code path (no ground truth of "
                          "difficulty, so the book draws no conclusion from it)")
         sentences.append(sentence + ".")
     return " ".join(sentences)
+
+
+def _own_data(n: dict[str, Any]) -> str:
+    """How a user's own dataset was copied, and its injected ground truth."""
+    train, flipped = n[Data.CLIPS_PER_SPLIT].get("train", 0), n.get(Data.FLIPPED, 0)
+    text = (f", your own recordings from `{n[Data.SOURCE]}`, each cut or padded to "
+            f"{n[Data.CLIP_SECONDS]:g} s at 16 kHz mono; "
+            + ("splits as you gave them" if n[Data.SPLITS_GIVEN] else
+               "splits drawn here, stratified by class and never splitting a group"))
+    if n[Data.DROPPED]:
+        text += f"; {len(n[Data.DROPPED])} files failed the import's checks and were left out"
+    if flipped:
+        text += (f". In the book's copy, {flipped} training clips ({share_text(flipped, train)}) "
+                 "had their label flipped at random: the ground truth later chapters check the "
+                 "difficulty scores against (your own labels are what every export reports)")
+    else:
+        text += (". No labels were flipped (FLIP_FRACTION 0), so no chapter can check the "
+                 "scores against a known truth")
+    return text
 
 
 @dataclass(frozen=True)
@@ -406,7 +427,7 @@ def class_findings(profile: str) -> list[ClassFinding]:
 def class_correlation(dataset: str, n: dict[str, Any]) -> str:
     """The paper's class-level result for one dataset, ours beside the paper's."""
     found = ClassFinding.read(dataset, n)
-    paper = LAYOUTS[dataset].paper_dataset if dataset in LAYOUTS else dataset
+    paper = layout_of(dataset).paper_dataset
     uncertainty = (f", {'exact ' if found.classes <= significance.EXACT_UP_TO else ''}"
                    f"{significance.p_text(found.p)}" if found.p == found.p else "")
     return (f"**{dataset}**, a class's mean difficulty against its test recall: {found.claim} "

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from lib import audio, toolkit
-from lib.keywords import FLIPPED, NONSPEECH
+from lib.groundtruth import FLIPPED, NONSPEECH
 
 # --- Shared styles ----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.keywords import INJECTED, NONSPEECH_COLUMN
+from lib.groundtruth import INJECTED, NONSPEECH_COLUMN
 from lib.plots import (SPLIT_COLOURS, data_uri, draw_log_mel, figure_png, finished, legend_beside,
                        new_axes)
 

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib.keywords import GENUINE
+from lib.groundtruth import GENUINE
 from lib.plots import KIND_STYLE, finished, legend_beside, mark_injected, new_axes
 from lib.significance import Correlation
 

@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from lib import launchers, paths
-from lib.datasets import LAYOUTS, DatasetLayout
+from lib.datasets import DatasetLayout, layout_of
 from lib.launchers import Launcher
 
 
@@ -60,7 +60,7 @@ def _padded(layout: DatasetLayout) -> bool:
 
 def padded_seconds(dataset: str) -> float | None:
     """The clip length below which a dataset's spectrograms are padded, or None."""
-    if _padded(LAYOUTS[dataset]):
+    if _padded(layout_of(dataset)):
         return (PADDED_FRAMES - 1) * MEL["hop_size"] / MEL["sample_rate"]
     return None
 
@@ -137,7 +137,7 @@ def write_dataset_configs(profile: str, datasets: list[str], dev_split_seed: int
                           ) -> Path:
     work = paths.toolkit_dir(profile)
     for name in datasets:
-        config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name), dev_split_seed)
+        config = dataset_config(layout_of(name), paths.dataset_dir(profile, name), dev_split_seed)
         _write_yaml(work / "conf" / "dataset" / f"{config['id']}.yaml", config)
     return work
 
@@ -290,7 +290,7 @@ def _instantiate_dataset(config: dict[str, Any], model_transform: Any, seed: int
 def load_dataset(profile: str, name: str, seed: int = 0, batch_size: int = 32,
                  dev_split_seed: int | None = None) -> Any:
     """autrainer's own dataset object for a preprocessed tree (the class training uses)."""
-    config = dataset_config(LAYOUTS[name], paths.dataset_dir(profile, name), dev_split_seed)
+    config = dataset_config(layout_of(name), paths.dataset_dir(profile, name), dev_split_seed)
     return _instantiate_dataset(config, {"type": "grayscale"}, seed, batch_size)
 
 

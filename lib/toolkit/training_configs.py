@@ -11,7 +11,7 @@ import pandas as pd
 
 from lib import launchers, paths
 from lib.profiles import AUGMENTATIONS, PRECISIONS, SCHEDULES, precision_problem
-from lib.datasets import LAYOUTS
+from lib.datasets import layout_of
 from lib.launchers import Launcher
 from lib.toolkit.commands import (dataset_config, dataset_id, EXPERIMENT, resolve_device,
                                   _run_sweep, ToolkitError, _write_yaml)
@@ -93,7 +93,7 @@ def _steps_per_epoch(root: Path, batch_size: int) -> int:
 @dataclass(frozen=True)
 class Source:
     """A dataset as a training sweep reads it: autrainer's config id, the layout (a key of
-    :data:`lib.datasets.LAYOUTS`) and the folder, a profile's own or a nested profile's copy
+    :func:`lib.datasets.layout_of`) and the folder, a profile's own or a nested profile's copy
     (a pruning or label-noise point, :func:`lib.training.train_points`)."""
     id: str
     layout: str
@@ -213,7 +213,7 @@ def write_training_config(profile: str, datasets: list[str] | list[Source],
     work = paths.toolkit_dir(profile)
     for source in given:
         _write_yaml(work / "conf" / "dataset" / f"{source.id}.yaml",
-                    {**dataset_config(LAYOUTS[source.layout], source.root), "id": source.id})
+                    {**dataset_config(layout_of(source.layout), source.root), "id": source.id})
     device = resolve_device(settings.device)
     problem = precision_problem(precision, device.split(":")[0])
     if problem:
