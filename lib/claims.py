@@ -97,7 +97,7 @@ def count_claim(pairs: list[tuple[tuple[float, float], tuple[float, float]]], fi
 
 def named_dataset(dataset: str) -> str:
     paper = layout_of(dataset).paper_dataset
-    return f"**{dataset}**" + ("" if paper == dataset else f" (stand-in for {paper})")
+    return f"**{dataset}**" + ("" if paper in (None, dataset) else f" (stand-in for {paper})")
 
 
 def listed(items: list[str]) -> str:

@@ -207,16 +207,19 @@ def key_numbers(overviews: dict[str, pd.DataFrame],
                 correlation_tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The classes chapter's record (:class:`lib.record.Classes`), per dataset: its Spearman
     correlations over classes with their p-values, beside the paper's for the dataset it
-    stands for."""
+    is or stands for (none for a user's own)."""
     numbers: dict[str, Any] = {}
     for dataset, table in correlation_tables.items():
         paper = layout_of(dataset).paper_dataset
         ours = table.set_index("Base")
-        published = published_correlations(paper).set_index("Base")
         numbers[dataset] = {
             Classes.CLASSES: len(overviews[dataset]),
             Classes.CORRELATIONS: ours["Spearmanr"].round(4).to_dict(),
-            Classes.P: ours["p"].round(4).to_dict(),
-            Classes.DIFFICULTY_TEST_PAPER: float(published.loc[DIFFICULTY_TEST, "Spearmanr"]),
-            Classes.PAPER_CLASSES: len(published_overview(paper))}
+            Classes.P: ours["p"].round(4).to_dict()}
+        if paper:
+            published = published_correlations(paper).set_index("Base")
+            numbers[dataset].update({
+                Classes.DIFFICULTY_TEST_PAPER: float(published.loc[DIFFICULTY_TEST,
+                                                                    "Spearmanr"]),
+                Classes.PAPER_CLASSES: len(published_overview(paper))})
     return numbers

@@ -44,10 +44,15 @@ class DatasetLayout:
     stands_in_for: str | None = None
     #: A user's own labelled audio, imported by :mod:`lib.userdata`.
     user: bool = False
+    #: The length every training clip has (the keyword set's, SpeechCommands' 1 s words); None
+    #: where clips keep their own length (scenes) or it is the user's (:func:`clip_seconds`).
+    fixed_seconds: float | None = None
 
     @property
-    def paper_dataset(self) -> str:
-        return self.stands_in_for or self.name
+    def paper_dataset(self) -> str | None:
+        """The paper's dataset this one is or stands in for, whose published numbers are its
+        yardstick; None for a user's own."""
+        return None if self.user else self.stands_in_for or self.name
 
 
 _SPEECH_COMMANDS_COLUMNS = ("path", "sample_rate", "label", "speaker_id", "utterance_number")
@@ -67,7 +72,7 @@ LAYOUTS: dict[str, DatasetLayout] = {layout.name: layout for layout in (
     DatasetLayout(
         KEYWORD_SET, "autrainer.datasets.SpeechCommands", "path", "label",
         ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 1.0, True,
-        metadata_file="metadata.csv", stands_in_for=SPEECH_COMMANDS),
+        metadata_file="metadata.csv", stands_in_for=SPEECH_COMMANDS, fixed_seconds=1.0),
     DatasetLayout(
         SCENE_SET, "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         # its clips last SCENE_SECONDS (the real data's 10 s, shorter in the smoke profile)
@@ -75,7 +80,8 @@ LAYOUTS: dict[str, DatasetLayout] = {layout.name: layout for layout in (
         stands_in_for=DCASE),
     DatasetLayout(
         SPEECH_COMMANDS, "autrainer.datasets.SpeechCommands", "path", "label",
-        ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 0.05, False),
+        ("train", "dev", "test"), _SPEECH_COMMANDS_COLUMNS, 16000, 0.05, False,
+        fixed_seconds=1.0),
     DatasetLayout(
         DCASE, "autrainer.datasets.DCASE2020Task1A", "filename", "scene_label",
         ("train", "test"), _DCASE_COLUMNS, 44100, 10.0, False, dict(_DCASE_ARGS)),
@@ -95,6 +101,30 @@ def layout_of(name: str) -> DatasetLayout:
     """A dataset's layout: one of :data:`LAYOUTS`, else a user's own (:func:`user_layout`);
     which names a profile may use is the profile's check (:mod:`lib.profiles`)."""
     return LAYOUTS.get(name) or user_layout(name)
+
+
+#: Notebook cell tags that keep a cell for profiles with such a dataset only: prose and code
+#: about the keyword set's covariates, the paper's datasets and published numbers, or a user's
+#: own data. The runner leaves the cell out of every other profile's notebook (lib.run).
+CELL_AUDIENCES: dict[str, Callable[[list[str]], bool]] = {
+    "keyword-set": lambda names: KEYWORD_SET in names,
+    "paper-data": lambda names: any(layout_of(name).paper_dataset for name in names),
+    "own-data": lambda names: any(layout_of(name).user for name in names),
+}
+
+
+def cell_applies(tags: list[str], names: list[str]) -> bool:
+    """Whether a notebook cell with these tags belongs in a profile of these datasets."""
+    return all(CELL_AUDIENCES[tag](names) for tag in tags if tag in CELL_AUDIENCES)
+
+
+def clip_seconds(profile: str, name: str) -> float | None:
+    """The length of a dataset's training clips, to which inference shapes new audio
+    (:func:`lib.audio.fit_clip`); None where clips keep their own length."""
+    layout = layout_of(name)
+    if layout.user:
+        return (read_manifest(paths.dataset_dir(profile, name)) or {}).get("clip_seconds")
+    return layout.fixed_seconds
 
 
 def data_fingerprint(profile: str, name: str) -> str:

@@ -3,11 +3,21 @@
 A dataset with ground truth marks each training clip of an injected kind in a column of its
 per-sample metadata: the keyword set injects flipped labels and non-speech clips
 (:mod:`lib.keywords`), a user's own dataset flipped labels (:mod:`lib.userdata`). Every
-chapter that checks a score against the truth asks :func:`present` which kinds a table has.
+chapter that checks a score against the truth asks :func:`present` which kinds a table has;
+the label-noise sweep relabels a copy with another share of flipped labels (:func:`relabelled`).
 """
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
 import pandas as pd
+
+from lib import paths
+from lib.datasets import build_once, read_manifest
 
 #: The metadata columns that mark a training clip's injected difficulty (ground truth).
 FLIPPED_COLUMN = "label_flipped"
@@ -18,9 +28,62 @@ FLIPPED = "flipped label"
 NONSPEECH = "non-speech"
 #: Each injected kind -> the metadata column that marks it.
 INJECTED = {FLIPPED: FLIPPED_COLUMN, NONSPEECH: NONSPEECH_COLUMN}
+#: The metadata column holding a clip's true class before any flip: the keyword set's spoken
+#: word (empty for a non-speech clip), a user's own label.
+SPOKEN_WORD_COLUMN, GIVEN_LABEL_COLUMN = "spoken_word", "label_given"
+TRUE_LABEL_COLUMNS = (SPOKEN_WORD_COLUMN, GIVEN_LABEL_COLUMN)
 
 
 def present(table: pd.DataFrame) -> dict[str, str]:
     """The injected kinds a per-sample table records (kind -> its column), in
     :data:`INJECTED`'s order."""
     return {kind: column for kind, column in INJECTED.items() if column in table}
+
+
+def true_labels(metadata: pd.DataFrame) -> pd.Series:
+    """Each clip's class before any flip ("" where it has none, as a non-speech clip)."""
+    column = next(c for c in TRUE_LABEL_COLUMNS if c in metadata)
+    return metadata[column].fillna("").astype(str)
+
+
+def relabelled(source: Path, target: Path, name: str, flip_fraction: float, seed: int,
+               log: Callable[[str], None] = print) -> Path:
+    """The dataset ``name`` at ``source`` with another share of flipped training labels.
+
+    Only the labels change: the audio and its log-mel features are the source's (linked, not
+    copied), so two such sets differ in nothing but label noise. Every clip with a class first
+    gets its true class back; then ``flip_fraction`` of the training clips (never one without a
+    class, as a non-speech clip) get another, drawn with ``seed``. Reused when built before with
+    the same inputs.
+    """
+    fingerprint = hashlib.sha256(json.dumps(
+        [read_manifest(source)["fingerprint"], flip_fraction, seed]).encode()).hexdigest()[:16]
+
+    def build(partial: Path) -> dict[str, Any]:
+        metadata = pd.read_csv(source / "metadata.csv", keep_default_na=False)
+        truth = true_labels(metadata)
+        has_class = truth != ""
+        metadata.loc[has_class, "label"] = truth[has_class]
+        metadata[FLIPPED_COLUMN] = False
+        classes = sorted(truth[has_class].unique())
+        candidates = metadata.index[has_class & (metadata["split"] == "train")]
+        rng = np.random.default_rng(seed)
+        count = int(round(flip_fraction * int((metadata["split"] == "train").sum())))
+        for row in rng.choice(candidates, size=min(count, len(candidates)), replace=False):
+            metadata.at[row, "label"] = rng.choice([c for c in classes if c != truth[row]])
+            metadata.at[row, FLIPPED_COLUMN] = True
+        labels = metadata.set_index("path")["label"]
+        for split in ("train", "dev", "test"):
+            table = pd.read_csv(source / f"{split}.csv", keep_default_na=False)
+            table["label"] = table["path"].map(labels)  # joined on the sample id
+            table.to_csv(partial / f"{split}.csv", index=False)
+        metadata.to_csv(partial / "metadata.csv", index=False)
+        for folder in ("default", "log_mel_16k"):
+            (partial / folder).symlink_to((source / folder).resolve(), target_is_directory=True)
+        log(f"{name}: {paths.relative(target)} relabelled from "
+            f"{paths.relative(source)}: {int(metadata[FLIPPED_COLUMN].sum())} flipped labels")
+        return {"relabelled_from": paths.relative(source), "flip_fraction": flip_fraction,
+                "seed": seed, "flipped": int(metadata[FLIPPED_COLUMN].sum())}
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return build_once(target, name, fingerprint, build, log=log)

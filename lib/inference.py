@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from lib import audio, calibration, paths, realspeech, scoring, toolkit, training
+from lib import audio, calibration, datasets, paths, realspeech, scoring, toolkit, training
 from lib.datasets import layout_of
 from lib.record import Inference as Record
 from lib.training import Ensemble, Run
@@ -107,22 +107,24 @@ def trained_on_narrowband(augmentation: str) -> bool:
     return "telephone" in toolkit.augmentation_parts(augmentation)
 
 
-def padding_warning(seconds: float, padded_seconds: float | None) -> str:
-    """The warning of a clip autrainer will pad with 0 dB frames, or empty."""
-    if padded_seconds is None or seconds >= padded_seconds - 0.005:
+def shaping_note(seconds: float, clip_seconds: float | None) -> str:
+    """What shaping a file of ``seconds`` as the training clips (``clip_seconds`` long) does to
+    it, or empty where it keeps its length."""
+    if clip_seconds is None or abs(seconds - clip_seconds) < 0.005:
         return ""
-    return (f"shorter than the {padded_seconds:g} s clips the models learned from "
-            f"({seconds:.2f} s): autrainer pads its log-mel with 0 dB frames, louder than "
-            f"speech; pad the audio to {padded_seconds:g} s with silence (lib.audio.one_second)")
+    if seconds > clip_seconds:
+        return f"cut to its loudest {clip_seconds:g} s of {seconds:.2f} s, as the training clips"
+    return (f"padded from {seconds:.2f} s to {clip_seconds:g} s at its own floor, as the "
+            "training clips")
 
 
 def check_inputs(folder: Path, narrowband_trained: bool = False,
-                 padded_seconds: float | None = None
+                 clip_seconds: float | None = None
                  ) -> tuple[list[Path], pd.DataFrame, dict[str, str]]:
     """The classifiable wav files of a folder, a table of the others with their one-line error,
     and the warnings (silent, too short, narrowband unless the models were trained on
-    band-limited clips, shorter than ``padded_seconds`` where the models' dataset pads short
-    clips) of classifiable files, by file name."""
+    band-limited clips) and notes (shaped to the training clips' ``clip_seconds``) of
+    classifiable files, by file name."""
     files = sorted(Path(folder).glob("*.wav"))
     if not files:
         raise FileNotFoundError(f"{paths.relative(folder)}: no .wav files to classify")
@@ -142,7 +144,7 @@ def check_inputs(folder: Path, narrowband_trained: bool = False,
         signal, rate = audio.read(file)
         if not narrowband_trained:
             found.append(narrowband_warning(audio.energy_above(signal, rate)))
-        found.append(padding_warning(len(signal) / rate, padded_seconds))
+        found.append(shaping_note(len(signal) / rate, clip_seconds))
         if any(found):
             warnings[file.name] = "; ".join(w for w in found if w)
     return good, pd.DataFrame(bad, columns=["filename", "error"]), warnings
@@ -189,9 +191,9 @@ def predict(profile: str, run: Run, inputs: Path, device: str = "cpu",
 
     Columns: ``filename``, ``prediction``, ``confidence`` (the probability of the prediction,
     the top one, as everywhere in the book), one column per class, ``warning`` (a file that is
-    silent, very short, narrowband where the run never heard a band-limited clip, shorter than
-    the clips its dataset pads, or whose confidence is below ``threshold`` is classified, and says so) and ``error`` (empty for classified
-    files). Only the good files are staged for autrainer, so it never sees a bad one; results
+    silent, very short, narrowband where the run never heard a band-limited clip, or whose
+    confidence is below ``threshold`` is classified, and says so; a file shaped to the length
+    of the training clips says how) and ``error`` (empty for classified files). Only the good files are staged for autrainer, so it never sees a bad one; results
     with the same inputs, run, device and settings are reused, and autrainer's answers for the
     same inputs, run and device are reused under other settings (a threshold is applied to
     them, not a reason to classify again).
@@ -209,17 +211,17 @@ def predict_batches(profile: str, run: Run, batches: dict[str, Path], device: st
     :func:`lib.paths.inference_output_dir` and reused on its own."""
     run_dir = training.run_dir(profile, run)
     labels = toolkit.run_labels(run_dir)
-    padded = toolkit.padded_seconds(run.dataset)
+    seconds = datasets.clip_seconds(profile, run.dataset)
     device = toolkit.resolve_device(device)
     tables: dict[str, pd.DataFrame] = {}
     answers: dict[str, pd.DataFrame] = {}
     pending: dict[str, list[Path]] = {}
     made: dict[str, tuple[Path, str, str, pd.DataFrame, dict[str, str]]] = {}
     for batch, inputs in batches.items():
-        good, bad, warnings = check_inputs(inputs, narrowband_trained, padded)
+        good, bad, warnings = check_inputs(inputs, narrowband_trained, seconds)
         folder = paths.inference_output_dir(profile, run.name, batch)
-        asked = _key(run_dir, good, device, [])
-        key = _key(run_dir, good, device, [threshold, narrowband_trained])
+        asked = _key(run_dir, good, device, [seconds])
+        key = _key(run_dir, good, device, [seconds, threshold, narrowband_trained])
         if _stored_key(folder) == key and (folder / PREDICTIONS_FILE).is_file():
             tables[batch] = pd.read_csv(folder / PREDICTIONS_FILE, keep_default_na=False)
             continue
@@ -228,7 +230,7 @@ def predict_batches(profile: str, run: Run, batches: dict[str, Path], device: st
         else:
             pending[batch] = good
         made[batch] = (folder, asked, key, bad, warnings)
-    answers |= _classify(profile, run_dir, labels, pending, device)
+    answers |= _classify(profile, run_dir, labels, pending, device, seconds)
     for batch, (folder, asked, key, bad, warnings) in made.items():
         if batch in pending:  # autrainer's fresh answers
             (folder / "outputs").mkdir(parents=True, exist_ok=True)
@@ -254,10 +256,11 @@ RESULTS_FILE = "outputs/results.csv"
 
 
 def _classify(profile: str, run_dir: Path, labels: list[str], batches: dict[str, list[Path]],
-              device: str) -> dict[str, pd.DataFrame]:
+              device: str, seconds: float | None) -> dict[str, pd.DataFrame]:
     """autrainer's rows (``filename``, ``prediction``, one column per class of ``labels``) per
     batch, from one ``autrainer inference`` on ``device`` (resolved) over a staging folder with
-    a subfolder per batch."""
+    a subfolder per batch, each file shaped as the training clips (``seconds`` long, at the
+    log-mel's rate, mono: :func:`lib.audio.fit_clip`) where they have one length."""
     empty = {batch: pd.DataFrame(columns=["filename", "prediction", *labels])
              for batch, files in batches.items() if not files}
     batches = {batch: files for batch, files in batches.items() if files}
@@ -268,7 +271,12 @@ def _classify(profile: str, run_dir: Path, labels: list[str], batches: dict[str,
     for batch, files in batches.items():
         (staging / "inputs" / batch).mkdir(parents=True)
         for file in files:
-            shutil.copy2(file, staging / "inputs" / batch / file.name)
+            if seconds is None:
+                shutil.copy2(file, staging / "inputs" / batch / file.name)
+                continue
+            rate = toolkit.MEL["sample_rate"]
+            audio.write(staging / "inputs" / batch / file.name,
+                        audio.fit_clip(audio.read_mono(file, rate), rate, seconds), rate)
     results = pd.read_csv(toolkit.inference(run_dir, staging / "inputs", staging / "outputs",
                                             device, paths.toolkit_dir(profile)),
                           keep_default_na=False).drop(columns="output")

@@ -23,7 +23,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from lib import audio, paths
-from lib.datasets import KEYWORD_SET, build_once, layout_of, read_manifest
+from lib.datasets import KEYWORD_SET, build_once, layout_of
 from lib.groundtruth import FLIPPED_COLUMN, NONSPEECH_COLUMN
 from lib.noise import NoiseBank
 from lib.speech import RATE, Voice, synthesize, trim_silence, voice_bank
@@ -171,45 +171,3 @@ def generate(spec: KeywordSetSpec, root: Path, log: Callable[[str], None] = prin
     return build_once(root, KEYWORD_SET, spec.fingerprint(), build,
                       reuse_if=lambda m: sorted(m["noise_sources"]) == sorted(spec.noise_sources),
                       log=log)
-
-
-def relabelled(source: Path, target: Path, flip_fraction: float, seed: int,
-               log: Callable[[str], None] = print) -> Path:
-    """The keyword set at ``source`` with another share of flipped training labels.
-
-    Only the labels change: the audio and its log-mel features are the source's (linked, not
-    copied), so two such sets differ in nothing but label noise. Every speech clip first gets
-    its spoken word back; then ``flip_fraction`` of the training clips (never a non-speech
-    one) get another word, drawn with ``seed``. Reused when built before with the same inputs.
-    """
-    fingerprint = hashlib.sha256(json.dumps(
-        [read_manifest(source)["fingerprint"], flip_fraction, seed]).encode()).hexdigest()[:16]
-
-    def build(partial: Path) -> dict[str, Any]:
-        metadata = pd.read_csv(source / "metadata.csv", keep_default_na=False)
-        speech = metadata["spoken_word"] != ""
-        metadata.loc[speech, "label"] = metadata.loc[speech, "spoken_word"]
-        metadata[FLIPPED_COLUMN] = False
-        words = sorted(metadata.loc[speech, "spoken_word"].unique())
-        candidates = metadata.index[speech & (metadata["split"] == "train")]
-        rng = np.random.default_rng(seed)
-        count = int(round(flip_fraction * int((metadata["split"] == "train").sum())))
-        for row in rng.choice(candidates, size=min(count, len(candidates)), replace=False):
-            metadata.at[row, "label"] = rng.choice(
-                [w for w in words if w != metadata.at[row, "spoken_word"]])
-            metadata.at[row, FLIPPED_COLUMN] = True
-        labels = metadata.set_index("path")["label"]
-        for split in ("train", "dev", "test"):
-            table = pd.read_csv(source / f"{split}.csv", keep_default_na=False)
-            table["label"] = table["path"].map(labels)  # joined on the sample id
-            table.to_csv(partial / f"{split}.csv", index=False)
-        metadata.to_csv(partial / "metadata.csv", index=False)
-        for folder in ("default", "log_mel_16k"):
-            (partial / folder).symlink_to((source / folder).resolve(), target_is_directory=True)
-        log(f"OfflineKeywords: {paths.relative(target)} relabelled from "
-            f"{paths.relative(source)}: {int(metadata[FLIPPED_COLUMN].sum())} flipped labels")
-        return {"relabelled_from": paths.relative(source), "flip_fraction": flip_fraction,
-                "seed": seed, "flipped": int(metadata[FLIPPED_COLUMN].sum())}
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return build_once(target, KEYWORD_SET, fingerprint, build, log=log)

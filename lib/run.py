@@ -39,7 +39,7 @@ import papermill
 import yaml
 
 from lib import dependencies, paths, profiles, toolkit
-from lib.datasets import data_fingerprint
+from lib.datasets import cell_applies, data_fingerprint
 from lib.record import CHAPTER_OF, CHAPTERS
 
 
@@ -249,13 +249,26 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
             log.append({**stamp, "notebook": notebook.name, "skipped": True})
             continue
         print(f"  run  {notebook.name} ({reason}; {len(given)} parameters)", flush=True)
-        log.append(_execute(profile, notebook, given, key, out_dir, stamp_file))
+        log.append(_execute(profile, notebook, given, key, out_dir, stamp_file,
+                            params["DATASETS"]))
     return log
 
 
+def for_datasets(notebook: Path, names: list[str]) -> Any:
+    """The notebook as a profile of these datasets runs it: without the cells whose tags keep
+    them for other datasets only (:data:`lib.datasets.CELL_AUDIENCES`)."""
+    import nbformat  # here only: every process importing lib.run would pay for it
+
+    node = nbformat.read(notebook, as_version=4)
+    node.cells = [cell for cell in node.cells
+                  if cell_applies(cell.metadata.get("tags", []), names)]
+    return node
+
+
 def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_dir: Path,
-             stamp_file: Path) -> dict:
-    """Run one notebook; only a run that finished and wrote its artefacts leaves an ok stamp."""
+             stamp_file: Path, names: list[str]) -> dict:
+    """Run one notebook, as :func:`for_datasets` cuts it for the profile's datasets ``names``;
+    only a run that finished and wrote its artefacts leaves an ok stamp."""
     stamp_file.unlink(missing_ok=True)  # until this run has finished, nothing is up to date
     output = out_dir / notebook.name
     running = out_dir / ".running" / notebook.name
@@ -274,7 +287,7 @@ def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_
         return kept
 
     try:
-        papermill.execute_notebook(str(notebook), str(running), parameters=given,
+        papermill.execute_notebook(for_datasets(notebook, names), str(running), parameters=given,
                                    cwd=str(paths.NOTEBOOKS), kernel_name="python3",
                                    progress_bar=False, stdout_file=_Indented(sys.stdout),
                                    extra_arguments=KERNEL_ARGUMENTS)

@@ -32,10 +32,13 @@ def records(profile: str) -> dict[str, dict[str, Any]]:
             for chapter in record.CHAPTERS if chapter is not Results}
 
 
+#: The columns of :func:`beside_paper` and :func:`beyond_paper`, so an empty table has them.
+COLUMNS = ("dataset", "quantity", "ours", "paper", "chance", "note")
+
+
 def _row(dataset: str, quantity: str, ours: float | None, paper: float | None,
          note: str, chance: float | None = None) -> dict[str, Any]:
-    return {"dataset": dataset, "quantity": quantity, "ours": ours, "paper": paper,
-            "chance": chance, "note": note}
+    return dict(zip(COLUMNS, (dataset, quantity, ours, paper, chance, note)))
 
 
 #: The quantity of the :func:`beside_paper` row of the paper's class-level finding.
@@ -51,6 +54,8 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     rows = []
     for dataset in datasets:
         paper_dataset = layout_of(dataset).paper_dataset
+        if paper_dataset is None:  # a user's own: its numbers are in beyond_paper
+            continue
         for key, accuracy in numbers[Training.CHAPTER][Training.TEST_ACCURACY].items():
             name, model = record.split_model_key(key)
             if name == dataset:
@@ -71,7 +76,26 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
                              + ("" if p is None or p != p else f", {significance.p_text(p)}")
                              + f"; paper: {len(classes.published_overview(paper_dataset))} "
                              "classes; compare the sign, not the size"))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _own_data_rows(numbers: dict[str, dict[str, Any]], dataset: str) -> list[dict[str, Any]]:
+    """A user's dataset's test accuracies and class correlations (no paper to set beside)."""
+    rows = []
+    classes_here = numbers[Data.CHAPTER].get(dataset, {}).get(Data.CLASSES)
+    for key, accuracy in numbers[Training.CHAPTER][Training.TEST_ACCURACY].items():
+        name, model = record.split_model_key(key)
+        if name == dataset:
+            rows.append(_row(dataset, f"test accuracy, {model} (mean over seeds)", accuracy,
+                             None, "best checkpoint by dev accuracy",
+                             1 / classes_here if classes_here else None))
+    by_class = numbers[Classes.CHAPTER].get(dataset, {})
+    for base, value in by_class.get(Classes.CORRELATIONS, {}).items():
+        p = by_class.get(Classes.P, {}).get(base)
+        rows.append(_row(dataset, f"Spearman: {classes.CORRELATION_NAMES[base]}", value, None,
+                         f"{by_class[Classes.CLASSES]} classes"
+                         + ("" if p is None or p != p else f", {significance.p_text(p)}")))
+    return rows
 
 
 def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
@@ -80,6 +104,8 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     numbers = records(profile)
     rows = []
     for dataset in datasets:
+        if layout_of(dataset).paper_dataset is None:
+            rows += _own_data_rows(numbers, dataset)
         ordered = numbers[Difficulty.CHAPTER].get(dataset, {})
         if Difficulty.MODEL_AGREEMENT in ordered:
             agreement = significance.Correlation(**ordered[Difficulty.MODEL_AGREEMENT])
@@ -159,7 +185,7 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
                          "low-confidence", oov[Inference.FLAGGED], None,
                          f"{oov[Inference.WORDS]} real letters; threshold "
                          f"{oov[Inference.THRESHOLD]:.2f} from the dev split"))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def key_numbers(reported: pd.DataFrame, beyond: pd.DataFrame) -> dict[str, Any]:
@@ -182,6 +208,8 @@ def setup(profile: str, ensemble: training.Ensemble) -> str:
             f" for {settings.epochs} epochs at learning rate {settings.learning_rate}"
             f"{'' if settings.scheduler == 'none' else f' ({settings.scheduler} schedule)'}, "
             f"batch {settings.batch_size}, in {settings.precision}"
-            f"{' (' + clips + ')' if clips else ''}; the paper trained 12 runs (Cnn10 and Cnn14 x "
-            "3 seeds x 2 datasets) for 100 epochs at a constant 0.001, batch 32, in fp32 on the "
-            "full DCASE2020 Task 1A and SpeechCommands training sets.")
+            f"{' (' + clips + ')' if clips else ''}"
+            + ("; the paper trained 12 runs (Cnn10 and Cnn14 x 3 seeds x 2 datasets) for 100 "
+               "epochs at a constant 0.001, batch 32, in fp32 on the full DCASE2020 Task 1A and "
+               "SpeechCommands training sets." if any(layout_of(d).paper_dataset for d in
+                                                     numbers[Data.CHAPTER]) else "."))

@@ -1,4 +1,5 @@
-"""The label-noise sweep: the keyword set relabelled with more and more flipped labels, each
+"""The label-noise sweep: a dataset with ground truth (the keyword set, a user's own) relabelled
+with more and more flipped labels, each
 point trained and scored by its own small ensemble, and every score's detection of the flips.
 
 Each point is a profile nested in its parent's folders (:func:`lib.paths.sweep_profile`), so
@@ -11,8 +12,8 @@ from typing import Callable
 
 import pandas as pd
 
-from lib import (cleanlab_baseline, detection, groundtruth, keywords, paths, record, scoring,
-                 training, validation)
+from lib import (cleanlab_baseline, detection, groundtruth, paths, record, scoring, training,
+                 validation)
 from lib.datasets import layout_of
 from lib.difficulty import DifficultyError
 
@@ -22,7 +23,7 @@ def sweep_points(profile: str, dataset: str, ensemble: training.Ensemble,
                  data_seed: int, folds: int, log: Callable[[str], None] = print
                  ) -> pd.DataFrame:
     """Detection of the flipped labels by every score, at each point of the sweep: the
-    profile's keyword set ``dataset`` relabelled with each of ``flip_fractions`` (same audio,
+    profile's dataset ``dataset`` relabelled with each of ``flip_fractions`` (same audio,
     drawn with ``data_seed``), each point scored from its own small ensemble, the first of the
     ensemble's models x ``seeds``. All points train in one autrainer sweep
     (:func:`lib.training.train_points`).
@@ -32,7 +33,7 @@ def sweep_points(profile: str, dataset: str, ensemble: training.Ensemble,
     """
     if not layout_of(dataset).metadata_file:
         raise DifficultyError(f"{dataset} records no ground truth: the label-noise sweep "
-                              "relabels the offline keyword set")
+                              "relabels a dataset whose metadata records its true classes")
     # Scored from its records (no reference run: the main ensemble's shows the engines agree)
     # and kept without model states; under SCORING_ENGINE aucurriculum, every epoch's.
     small = replace(ensemble, datasets=(dataset,), models=ensemble.models[:1],
@@ -41,8 +42,9 @@ def sweep_points(profile: str, dataset: str, ensemble: training.Ensemble,
     points = {fraction: paths.sweep_profile(profile, fraction) for fraction in flip_fractions}
     for fraction, point in points.items():
         log(f"sweep point: {fraction:.0%} flipped labels ({point})")
-        keywords.relabelled(paths.dataset_dir(profile, dataset),
-                            paths.dataset_dir(point, dataset), fraction, data_seed, log)
+        groundtruth.relabelled(paths.dataset_dir(profile, dataset),
+                               paths.dataset_dir(point, dataset), dataset, fraction, data_seed,
+                               log)
     training.train_points(profile, {point: small for point in points.values()}, log)
     tables = []
     for fraction, point in points.items():

@@ -479,7 +479,8 @@ def published_runs(datasets: list[str] | None = None) -> pd.DataFrame:
     table = pd.read_csv(paths.PUBLISHED / "paper_training_runs.csv")
     if datasets is None:
         return table
-    wanted = list(dict.fromkeys(layout_of(d).paper_dataset for d in datasets))
+    wanted = list(dict.fromkeys(layout_of(d).paper_dataset for d in datasets
+                                if layout_of(d).paper_dataset))
     table = table[table["dataset"].isin(wanted)]
     return table.sort_values("dataset", key=lambda c: c.map(wanted.index), kind="stable")
 

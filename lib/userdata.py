@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from lib import audio, paths
 from lib.datasets import build_once
-from lib.groundtruth import FLIPPED_COLUMN
+from lib.groundtruth import FLIPPED_COLUMN, GIVEN_LABEL_COLUMN
 
 #: The columns of a user's CSV this module reads; any other column is a covariate.
 FILE, LABEL, SPLIT, GROUP = "file", "label", "split", "group"
@@ -45,7 +45,7 @@ SAMPLE_RATE = 16000
 CLIP_STEP_SECONDS = 0.1
 MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 0.5, 30.0
 #: The copy's own columns: the source file under the user's folder, the label the user gave.
-SOURCE_COLUMN, GIVEN_LABEL_COLUMN = "source_file", "label_given"
+SOURCE_COLUMN = "source_file"
 
 
 @dataclass(frozen=True)
@@ -423,7 +423,8 @@ def import_dataset(source: Source, root: Path, name: str, settings: ImportSettin
             table.loc[table[SPLIT] == split, ["path", "label"]].to_csv(
                 partial / f"{split}.csv", index=False)
         metadata = pd.DataFrame({
-            "path": table["path"], SOURCE_COLUMN: kept[FILE], GIVEN_LABEL_COLUMN: kept[LABEL],
+            "path": table["path"], SOURCE_COLUMN: kept[FILE], "label": labels,
+            GIVEN_LABEL_COLUMN: kept[LABEL],
             FLIPPED_COLUMN: labels != kept[LABEL], SPLIT: splits,
             "source_seconds": kept[FILE].map(lambda f: round(facts[f].seconds, 4)),
             "source_sample_rate": kept[FILE].map(lambda f: facts[f].sample_rate),

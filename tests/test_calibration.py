@@ -93,8 +93,9 @@ def test_clips_are_cut_to_one_second_as_speechcommands_cuts_them():
     assert len(cut) == rate and np.isclose((cut ** 2).sum(), (word ** 2).sum())
 
 
-def test_inputs_shorter_than_the_padded_length_are_warned_of_the_0_db_padding():
-    assert inference.padding_warning(0.88, 1.0).startswith("shorter than the 1 s clips")
-    assert "0 dB" in inference.padding_warning(0.88, 1.0)
-    assert inference.padding_warning(1.0, 1.0) == ""
-    assert inference.padding_warning(0.5, None) == ""  # a dataset that is not padded
+def test_inputs_of_another_length_are_shaped_as_the_training_clips_and_say_how():
+    assert inference.shaping_note(0.88, 1.0) == ("padded from 0.88 s to 1 s at its own floor, "
+                                                 "as the training clips")
+    assert inference.shaping_note(2.5, 1.0).startswith("cut to its loudest 1 s of 2.50 s")
+    assert inference.shaping_note(1.0, 1.0) == ""
+    assert inference.shaping_note(0.5, None) == ""  # a dataset whose clips keep their length

@@ -62,10 +62,13 @@ def test_good_files_are_classified_bad_ones_named_in_one_line_and_reused(keyword
     warned = table[table["warning"] != ""]["warning"]
     narrowband = [n for n in table.index if n.endswith("_8k.wav")]  # the smoke runs: no
     short = [n for n in table.index if n.endswith("_short.wav")]  # telephone augmentation
-    assert narrowband and short and sorted(warned.index) == sorted(
-        ["quiet.wav", "silent.wav", "zeros.wav", *narrowband, *short,
+    long = [n for n in table.index if n.endswith("_long.wav")]
+    assert narrowband and short and long and sorted(warned.index) == sorted(
+        ["quiet.wav", "silent.wav", "zeros.wav", *narrowband, *short, *long,
          next(n for n in table.index if "_blip" in n)])
-    assert all(warned[n].startswith("shorter than the 1 s clips") for n in short)
+    # shaped as the training clips: 1 s, the loudest window or padded at the clip's floor
+    assert all(warned[n].startswith("padded from 0.50 s to 1 s at its own floor") for n in short)
+    assert all(warned[n].startswith("cut to its loudest 1 s of 2.50 s") for n in long)
     assert warned["silent.wav"].startswith("silent (") and "too short (0.05 s" in \
         warned[[n for n in warned.index if "_blip" in n][0]]
     assert all(warned[n].startswith("narrowband (") for n in narrowband)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import keywords, paths, profiles, speech
+from lib import groundtruth, keywords, paths, profiles, speech
 from lib.datasets import LAYOUTS, read_manifest
 
 TINY = keywords.KeywordSetSpec(
@@ -134,8 +134,10 @@ def test_every_espeak_variant_speaks_the_same_bytes_each_time():
 
 def test_relabelled_set_differs_from_its_source_only_in_labels(smoke_data, tmp_path):
     source = paths.dataset_dir("smoke", "OfflineKeywords")
-    clean = keywords.relabelled(source, tmp_path / "flip00", 0.0, seed=0, log=lambda _: None)
-    noisy = keywords.relabelled(source, tmp_path / "flip25", 0.25, seed=0, log=lambda _: None)
+    clean = groundtruth.relabelled(source, tmp_path / "flip00", "OfflineKeywords", 0.0, seed=0,
+                                   log=lambda _: None)
+    noisy = groundtruth.relabelled(source, tmp_path / "flip25", "OfflineKeywords", 0.25, seed=0,
+                                   log=lambda _: None)
     original = pd.read_csv(source / "metadata.csv", keep_default_na=False).set_index("path")
     for root in (clean, noisy):
         assert (root / "default").resolve() == (source / "default").resolve()
@@ -153,5 +155,6 @@ def test_relabelled_set_differs_from_its_source_only_in_labels(smoke_data, tmp_p
             != flipped.loc[flipped["label_flipped"], "spoken_word"]).all()
     assert original.index.equals(flipped.index)
     stamp = (noisy / "manifest.json").stat().st_mtime_ns
-    keywords.relabelled(source, tmp_path / "flip25", 0.25, seed=0, log=lambda _: None)
+    groundtruth.relabelled(source, tmp_path / "flip25", "OfflineKeywords", 0.25, seed=0,
+                           log=lambda _: None)
     assert (noisy / "manifest.json").stat().st_mtime_ns == stamp  # reused

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Callable
 
 from lib import record
-from lib.datasets import DCASE, LAYOUTS, layout_of
+from lib.datasets import DCASE, layout_of
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
                         Pruning, Results, Selection, Training, Validation)
 from lib.claims import named_dataset
@@ -62,7 +62,8 @@ def read_first(profile: str) -> str:
         described = record.load(profile, Data.CHAPTER)
     except record.RecordMissing as err:
         return f"{BOX}\n*No results yet:* {err}.\n:::"
-    stand_ins = [d for d in described if d in LAYOUTS and layout_of(d).paper_dataset != d]
+    stand_ins = [d for d in described if layout_of(d).paper_dataset not in (None, d)]
+    of_paper = [d for d in described if layout_of(d).paper_dataset]
     what = (f"This build (profile `{profile}`) runs the paper's method on "
             + ", ".join(named_dataset(d) for d in described)
             + (": generated in the real datasets' on-disk layouts from synthetic voices (and, for "
@@ -70,15 +71,20 @@ def read_first(profile: str) -> str:
                "cannot be downloaded where the book is built. "
                "Its findings are about how the method behaves, not about the real datasets."
                if stand_ins else "."))
-    if not any(layout_of(d).paper_dataset == DCASE for d in described if d in LAYOUTS):
+    if len(of_paper) < len(described):
+        what += (" Your own data has no published counterpart: every number is this build's, "
+                 "with its interval or its spread over seeds, and where a chapter needs a known "
+                 "truth it uses the labels flipped in the book's copy.")
+    if of_paper and not any(layout_of(d).paper_dataset == DCASE for d in of_paper):
         what += (" The paper's acoustic-scene side (DCASE2020 Task 1A) is not in this build: "
                  "its offline stand-in, SyntheticScenes, only exercises the scene code path "
                  "(the smoke profile trains on it in the tests); its scenes are fixed mixtures "
                  "of a few recordings with no ground truth of difficulty, so their figures "
                  "would say nothing about scenes and are not shown.")
     meaning = ("The models have learned, so the difficulty orderings, bands and Grad-CAM maps of "
-               "the later chapters can be read as the method's output; numbers beside the "
-               "paper's compare in sign and shape, not in size."
+               "the later chapters can be read as the method's output"
+               + ("; numbers beside the paper's compare in sign and shape, not in size."
+                  if of_paper else ".")
                if learned else
                "The models have **not** learned: every later figure tests the pipeline, and none "
                "of them is a finding about difficulty.")

@@ -117,7 +117,9 @@ def _answer_definitions(profile: str, base: str) -> str:
 def _answer_classes(profile: str, base: str) -> str:
     return " ".join(f"Across the classes of {found.dataset}, mean difficulty against test "
                     f"recall: {found.claim} (Spearman {found.rho:.2f}, "
-                    f"{significance.p_text(found.p)}; the paper {found.paper_rho:.2f}) "
+                    f"{significance.p_text(found.p)}"
+                    + ("" if found.paper_rho is None else f"; the paper {found.paper_rho:.2f}")
+                    + ") "
                     f"({_link('Classes', Classes.NOTEBOOK, base)})."
                     for found in class_findings(profile))
 

@@ -42,6 +42,8 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
     agree, differ = [], []
     try:
         for found in class_findings(profile):
+            if found.paper_rho is None:  # a user's own data: nothing to agree with
+                continue
             dataset, rho, paper, p = found.dataset, found.rho, found.paper_rho, found.p
             if found.agrees:
                 agree.append(f"Harder classes of {dataset} are recognised worse at test "

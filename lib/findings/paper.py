@@ -384,29 +384,32 @@ def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
 #: The paper's class-level result in words, and its opposite (:func:`correlation_claim`).
 CLASS_EFFECT = ("harder classes are recognised worse at test, as in the paper",
                 "harder classes are recognised **better** at test, unlike in the paper")
+#: The same for a user's own data, which has no paper to be like.
+OWN_CLASS_EFFECT = ("harder classes are recognised worse at test",
+                    "harder classes are recognised **better** at test")
 
 
 @dataclass(frozen=True)
 class ClassFinding:
     """The paper's class-level result on one dataset (Spearman of a class's mean difficulty and
     its test recall), read once from the Classes record: the chapter's opening, the abstract
-    and the discussion only word it."""
+    and the discussion only word it. A user's own dataset has no paper's value (None)."""
     dataset: str
     rho: float
     p: float
     classes: int
-    paper_rho: float
-    paper_classes: int | str
+    paper_rho: float | None
+    paper_classes: int | None
 
     @classmethod
     def read(cls, dataset: str, n: dict[str, Any]) -> "ClassFinding":
         return cls(dataset, n[Classes.CORRELATIONS][DIFFICULTY_TEST],
                    n.get(Classes.P, {}).get(DIFFICULTY_TEST, float("nan")), n[Classes.CLASSES],
-                   n[Classes.DIFFICULTY_TEST_PAPER], n.get(Classes.PAPER_CLASSES, "its"))
+                   n.get(Classes.DIFFICULTY_TEST_PAPER), n.get(Classes.PAPER_CLASSES))
 
     @property
     def same_sign(self) -> bool:
-        return same_sign(self.rho, self.paper_rho)
+        return self.paper_rho is not None and same_sign(self.rho, self.paper_rho)
 
     @property
     def agrees(self) -> bool:
@@ -416,7 +419,8 @@ class ClassFinding:
     @property
     def claim(self) -> str:
         """The reading in words, sized by :func:`lib.claims.correlation_claim`."""
-        return correlation_claim(self.rho, self.classes, self.p, self.paper_rho, *CLASS_EFFECT)
+        return correlation_claim(self.rho, self.classes, self.p, self.paper_rho,
+                                 *(OWN_CLASS_EFFECT if self.paper_rho is None else CLASS_EFFECT))
 
 
 def class_findings(profile: str) -> list[ClassFinding]:
@@ -430,11 +434,13 @@ def class_correlation(dataset: str, n: dict[str, Any]) -> str:
     paper = layout_of(dataset).paper_dataset
     uncertainty = (f", {'exact ' if found.classes <= significance.EXACT_UP_TO else ''}"
                    f"{significance.p_text(found.p)}" if found.p == found.p else "")
-    return (f"**{dataset}**, a class's mean difficulty against its test recall: {found.claim} "
-            f"(Spearman {found.rho:.2f} over {found.classes} classes{uncertainty}); the "
-            f"paper found {found.paper_rho:.2f} over "
-            f"{found.paper_classes} {paper} classes. Over so few classes and "
-            "other data, only the sign is comparable, not the size.")
+    text = (f"**{dataset}**, a class's mean difficulty against its test recall: {found.claim} "
+            f"(Spearman {found.rho:.2f} over {found.classes} classes{uncertainty})")
+    if found.paper_rho is None:
+        return text + "."
+    return (text + f"; the paper found {found.paper_rho:.2f} over {found.paper_classes} "
+            f"{paper} classes. Over so few classes and other data, only the sign is "
+            "comparable, not the size.")
 
 
 def classes(profile: str) -> str:

@@ -64,10 +64,13 @@ def learning_curves(curves: pd.DataFrame, chance: float, title: str,
     """Dev accuracy per epoch of every point (mean over its seeds); the runs without a
     curriculum in black."""
     fig, ax = new_axes(ax, (7.2, 4.0))
+    seen: dict[str, int] = {}
     for point, part in curves.groupby("point", sort=False):
         mean = part.groupby("epoch")["dev_accuracy"].mean()
         schedule = part["schedule"].iloc[0]
-        ax.plot(mean.index, mean.to_numpy(), "o-" if schedule != "none" else "s--",
+        nth = seen[schedule] = seen.get(schedule, -1) + 1  # two orderings, one schedule
+        style = "s--" if schedule == "none" else ("o-", "^-.", "v:", "D-")[nth % 4]
+        ax.plot(mean.index, mean.to_numpy(), style,
                 ms=4, lw=2 if schedule == "none" else 1.3,
                 color=SCHEDULE_COLOURS.get(schedule), label=point,
                 alpha=1.0 if schedule in ("none", "random") or "CumulativeAccuracy" in point

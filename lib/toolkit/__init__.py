@@ -15,8 +15,8 @@ where inside the layer a name lives.
 from __future__ import annotations
 
 from lib.toolkit.commands import (dataset_id, download, exclusive, experiment_dir, FEATURES,
-                                  inference, load_dataset, log_mel, MEL, padded_seconds,
-                                  postprocess, preprocess, resolve_device, run_cli, runs_dir,
+                                  inference, load_dataset, log_mel, MEL, postprocess, preprocess,
+                                  resolve_device, run_cli, runs_dir,
                                   SCORING_ENV, ToolkitError, torch_home, write_dataset_configs)
 from lib.toolkit.runs import (aggregated_metrics, best_checkpoint, best_record_file, epoch_dir,
                               epoch_dirs, epoch_number, epoch_outputs_files, epoch_outputs_names,

@@ -58,13 +58,6 @@ def _padded(layout: DatasetLayout) -> bool:
     return layout.autrainer_class.endswith(".SpeechCommands")
 
 
-def padded_seconds(dataset: str) -> float | None:
-    """The clip length below which a dataset's spectrograms are padded, or None."""
-    if _padded(layout_of(dataset)):
-        return (PADDED_FRAMES - 1) * MEL["hop_size"] / MEL["sample_rate"]
-    return None
-
-
 def dataset_config(layout: DatasetLayout, root: Path, dev_split_seed: int | None = None
                    ) -> dict[str, Any]:
     """The autrainer dataset config, as the paper's ``conf/dataset/*-16k.yaml``; where autrainer
