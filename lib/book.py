@@ -25,7 +25,8 @@ from typing import Any
 import nbformat
 import papermill
 
-from lib import findings, paths
+from lib import findings, paths, profiles
+from lib.datasets import cell_applies
 from lib.record import CHAPTER_OF
 
 NODE_MODULES = paths.BOOK / "_vendor" / "node_modules"
@@ -84,8 +85,11 @@ def rerun_box(notebook: str, profile: str, stamp: dict[str, Any]) -> str:
     """Markdown for the top of a chapter: what it ran with, and how to run it again."""
     declared = papermill.inspect_notebook(str(paths.NOTEBOOKS / notebook))
     used = stamp.get("parameters", {})
+    names = used.get("DATASETS") or profiles.load(profile)["DATASETS"]
     rows = [f"| `{name}` | `{_cell_text(json.dumps(used.get(name)))}` | "
-            f"{_cell_text(info.get('help') or '')} |" for name, info in declared.items()]
+            f"{_cell_text(info.get('help') or '')} |" for name, info in declared.items()
+            if name not in profiles.SCHEMA
+            or cell_applies([profiles.SCHEMA[name].audience or ""], names)]
     when = (f"{stamp.get('started', '?').replace('T', ' ')[:16]} UTC, {stamp.get('seconds', '?')} s"
             if stamp else "never")
     return "\n".join([

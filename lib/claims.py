@@ -95,6 +95,11 @@ def count_claim(pairs: list[tuple[tuple[float, float], tuple[float, float]]], fi
                                    if overlap else "."))
 
 
+def has_paper(dataset: str) -> bool:
+    """Whether the paper studied the dataset or one it stands in for (a user's own: no)."""
+    return layout_of(dataset).paper_dataset is not None
+
+
 def named_dataset(dataset: str) -> str:
     paper = layout_of(dataset).paper_dataset
     return f"**{dataset}**" + ("" if paper in (None, dataset) else f" (stand-in for {paper})")

@@ -104,10 +104,12 @@ def layout_of(name: str) -> DatasetLayout:
 
 
 #: Notebook cell tags that keep a cell for profiles with such a dataset only: prose and code
-#: about the keyword set's covariates, the paper's datasets and published numbers, or a user's
-#: own data. The runner leaves the cell out of every other profile's notebook (lib.run).
+#: about the keyword set's covariates, the scene tree, the paper's datasets and published
+#: numbers, or a user's own data. The runner leaves the cell out of every other profile's
+#: notebook (lib.run); the book's parameter boxes leave out such parameters (lib.book).
 CELL_AUDIENCES: dict[str, Callable[[list[str]], bool]] = {
     "keyword-set": lambda names: KEYWORD_SET in names,
+    "scene-set": lambda names: SCENE_SET in names,
     "paper-data": lambda names: any(layout_of(name).paper_dataset for name in names),
     "own-data": lambda names: any(layout_of(name).user for name in names),
 }

@@ -45,7 +45,7 @@ def gallery_html(profile: str, dataset: str, chosen: pd.DataFrame, per_band: int
     Thumbnails show time (0-1 s) left to right and mel frequency (50 Hz-8 kHz) bottom to top.
     """
     folder = paths.selection_dir(profile, dataset)
-    marked = (" Red captions mark the keyword set's injected samples (flipped label, non-speech)."
+    marked = (" Red captions mark the injected samples (the kinds the data records)."
               if kinds is not None else "")
     parts = [f'<div class="difficulty-gallery"><p><em>{html.escape(dataset)}: log-mel '
              f'spectrograms (x: time, y: mel frequency 50 Hz-8 kHz) of the first {per_band} '

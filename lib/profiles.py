@@ -37,6 +37,9 @@ class Parameter:
     maximum: float | None = None
     #: A list parameter that may be empty (``[]`` meaning "none").
     may_be_empty: bool = False
+    #: Which profiles the parameter matters to, as a notebook cell's tag names them
+    #: (:data:`lib.datasets.CELL_AUDIENCES`); None: every profile.
+    audience: str | None = None
 
     @property
     def comment(self) -> str:
@@ -103,48 +106,48 @@ SCHEMA: dict[str, Parameter] = {
     "PROFILE": Parameter("str", "smoke | demo | paper, or your own "
                          "notebooks/profiles/<name>.yaml; selects data/<PROFILE> and "
                          "results/<PROFILE>"),
-    "DATASETS": Parameter("list[str]", "datasets of the study: any of "
-                          f"{', '.join(KNOWN_DATASETS)}, or one name of your own for "
+    "DATASETS": Parameter("list[str]", "datasets of the study: the generated stand-ins or the "
+                          "paper's (lib.datasets.LAYOUTS), or one name of your own for "
                           "USER_AUDIO"),
     # The offline keyword set (lib.keywords).
     "KEYWORDS": Parameter("list[str]", "SpeechCommands words to synthesise (any of its 35)",
-                          choices=tuple(SPEECH_COMMANDS_WORDS)),
+                          choices=tuple(SPEECH_COMMANDS_WORDS), audience="keyword-set"),
     "ENGINES": Parameter("list[str]", "speech engines to draw voices from, any of",
-                         choices=("espeak", "piper")),
-    "TRAIN_VOICES": Parameter("int", "voices in the training split", minimum=1),
-    "DEV_VOICES": Parameter("int", "voices in the dev split (disjoint from train)", minimum=1),
-    "TEST_VOICES": Parameter("int", "voices in the test split (disjoint from both)", minimum=1),
-    "UTTERANCES_PER_VOICE": Parameter("int", "repetitions of each word per voice", minimum=1),
-    "SNR_DB": Parameter("range", "[low, high] signal-to-noise ratio in dB, drawn uniformly"),
+                         choices=("espeak", "piper"), audience="keyword-set"),
+    "TRAIN_VOICES": Parameter("int", "voices in the training split", minimum=1, audience="keyword-set"),
+    "DEV_VOICES": Parameter("int", "voices in the dev split (disjoint from train)", minimum=1, audience="keyword-set"),
+    "TEST_VOICES": Parameter("int", "voices in the test split (disjoint from both)", minimum=1, audience="keyword-set"),
+    "UTTERANCES_PER_VOICE": Parameter("int", "repetitions of each word per voice", minimum=1, audience="keyword-set"),
+    "SNR_DB": Parameter("range", "[low, high] signal-to-noise ratio in dB, drawn uniformly", audience="keyword-set"),
     "FLIP_FRACTION": Parameter("float", "share of training clips whose label is flipped",
                                minimum=0.0, maximum=0.5),
     "NONSPEECH_FRACTION": Parameter("float", "share of training clips replaced by noise only, "
-                                    "with a word label", minimum=0.0, maximum=0.5),
+                                    "with a word label", minimum=0.0, maximum=0.5, audience="keyword-set"),
     "NOISE_SOURCES": Parameter("list[str]", "packages with real recordings used as noise, any of",
                                choices=("dcase-util", "lincity-ng-data", "minetest-data")),
     "SCENE_CLIPS_PER_CLASS": Parameter("int", "clips per scene in the tiny DCASE-layout tree",
-                                       minimum=2),
+                                       minimum=2, audience="scene-set"),
     "SCENE_SECONDS": Parameter("float", "length of each clip of the tiny DCASE-layout tree in "
                                "seconds (DCASE2020 Task 1A's are 10)", minimum=1.0,
-                               maximum=10.0),
+                               maximum=10.0, audience="scene-set"),
     "DATA_SEED": Parameter("int", "seed of the data generators (same seed, same bytes)",
                            minimum=0),
     # A user's own labelled audio (lib.userdata); FLIP_FRACTION and DATA_SEED apply to it too.
     "USER_AUDIO": Parameter("str", "folder of your own labelled clips, the dataset of DATASETS "
-                            "that is not a known one (\"\": none); only read, never written"),
+                            "that is not a known one (\"\": none); only read, never written", audience="own-data"),
     "USER_LABELS": Parameter("str", "CSV of file,label[,split,group,...] for USER_AUDIO "
-                             "(\"\": class subfolders, <USER_AUDIO>/<label>/<clip>)"),
+                             "(\"\": class subfolders, <USER_AUDIO>/<label>/<clip>)", audience="own-data"),
     "CLIP_SECONDS": Parameter("float", "length every clip of your dataset is cut or padded to "
                               "(0: the CLIP_PERCENTILE percentile of its durations)",
-                              minimum=0.0, maximum=30.0),
+                              minimum=0.0, maximum=30.0, audience="own-data"),
     "CLIP_PERCENTILE": Parameter("float", "percentile of your clips' durations that sets "
                                  "their length when CLIP_SECONDS is 0", minimum=50.0,
-                                 maximum=100.0),
+                                 maximum=100.0, audience="own-data"),
     "SPLIT_SHARES": Parameter("list[float]", "[dev, test] shares of your clips where "
                               "USER_LABELS gives no split (stratified by label, grouped by "
-                              "group)", minimum=0.0, maximum=0.5),
+                              "group)", minimum=0.0, maximum=0.5, audience="own-data"),
     "DROP_BAD_FILES": Parameter("bool", "leave out your files that fail the import's checks, "
-                                "and list them, instead of stopping"),
+                                "and list them, instead of stopping", audience="own-data"),
     # Training and scoring (the paper's sweep; used from notebooks/01_training on).
     "MODELS": Parameter("list[str]", "PANNs architectures, any of", choices=("Cnn10", "Cnn14")),
     "SEEDS": Parameter("list[int]", "training seeds, one run per dataset x model x seed "
@@ -217,13 +220,12 @@ SCHEMA: dict[str, Parameter] = {
     "TEACHER": Parameter("str", "autrainer model config of TransferTeacher's pretrained "
                          "teacher (the paper's: Cnn14-16k-T, PANNs' AudioSet weights); empty: "
                          "the teacher is pretrained here on TEACHER_WORDS"),
-    "TEACHER_WORDS": Parameter("list[str]", "SpeechCommands words, none of KEYWORDS, of a second "
-                               "generated keyword set (other voices) on which the first of "
-                               "DEFINITION_MODELS is pretrained as TransferTeacher's teacher; "
-                               "[]: none", choices=tuple(SPEECH_COMMANDS_WORDS),
+    "TEACHER_WORDS": Parameter("list[str]", "words the generator speaks (none of the data's), "
+                               "in other voices, on which the first of DEFINITION_MODELS is "
+                               "pretrained as TransferTeacher's teacher; []: none", choices=tuple(SPEECH_COMMANDS_WORDS),
                                may_be_empty=True),
-    "TEACHER_VOICES": Parameter("int", "training voices of the teacher's keyword set (a tenth "
-                                "as many, at least 2, for dev and for test)", minimum=2),
+    "TEACHER_VOICES": Parameter("int", "training voices of the teacher's generated words (a "
+                                "tenth as many, at least 2, for dev and for test)", minimum=2),
     "TEACHER_EPOCHS": Parameter("int", "epochs the teacher trains (otherwise as the main runs, "
                                 "without augmentation)", minimum=1),
     # Selection, explanations, classes, inference (notebooks/03_selection on).
@@ -253,17 +255,17 @@ SCHEMA: dict[str, Parameter] = {
                                  "interval", minimum=10),
     "RANK_INTERVAL": Parameter("float", "coverage of the bootstrap rank interval",
                                minimum=0.5, maximum=0.99),
-    "SNR_BINS": Parameter("int", "SNR quantile bins of the difficulty-vs-SNR plot", minimum=2),
+    "SNR_BINS": Parameter("int", "SNR quantile bins of the difficulty-vs-SNR plot", minimum=2, audience="keyword-set"),
     "SWEEP_FLIP_FRACTIONS": Parameter("list[float]", "flipped-label shares of the label-noise "
-                                      "sweep; each gets a keyword set and a small ensemble of "
-                                      "its own", minimum=0.0, maximum=0.5),
+                                      "sweep; each gets a relabelled copy of the data and a "
+                                      "small ensemble of its own", minimum=0.0, maximum=0.5),
     "SWEEP_SEEDS": Parameter("list[int]", "seeds of the first of MODELS trained at each sweep "
                              "point"),
     # Retraining without what an ordering singles out (notebooks/08_pruning).
     "PRUNE_RULES": Parameter("list[str]", "what each pruning point removes from the training "
                              "split: hardest (highest ranks), easiest (lowest), random (class-"
                              "balanced), cleanlab (lowest label quality), oracle (exactly the "
-                             "injected samples; keyword set only, once), any of",
+                             "injected samples, where the data records them; once), any of",
                              choices=PRUNE_RULES),
     "PRUNE_FRACTIONS": Parameter("list[float]", "shares of the training split each rule "
                                  "removes; every rule x share is one small ensemble trained "
@@ -332,7 +334,7 @@ def _type_problem(name: str, value: Any) -> str | None:
     elif name == "DATASETS":
         if not isinstance(value, list) or not value or \
                 not all(isinstance(v, str) for v in value) or len(set(value)) != len(value):
-            return f"must be a non-empty list of distinct names, got {value!r}"
+            return f"must be a non-empty list[str] of distinct names, got {value!r}"
         unknown = [v for v in value if v not in KNOWN_DATASETS]
         if len(unknown) > 1:
             return (f"names {len(unknown)} datasets that are not known ({', '.join(unknown)}): "

@@ -135,7 +135,8 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
         for band, share in sorted(edge.items(), key=lambda item: BANDS.index(item[0])):
             rows.append(_row(dataset, f"Grad-CAM share at the clip's edges, {band} band", share,
                              None, f"uniform map: {explained[Explanations.EDGE_SHARE_UNIFORM]:.2f}"
-                             f"; paper: {PAPER_FINDINGS['edge']}"))
+                             + (f"; paper: {PAPER_FINDINGS['edge']}"
+                                if layout_of(dataset).paper_dataset else "")))
         for top, drops in explained.get(Explanations.FAITHFULNESS, {}).items():
             rows.append(_row(dataset, f"probability drop, top {float(top):.0%} Grad-CAM "
                              "cells masked", drops[Explanations.DROP_GRADCAM], None,

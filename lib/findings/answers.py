@@ -9,7 +9,7 @@ from lib.difficulty import HardestShare
 from lib.groundtruth import FLIPPED, NONSPEECH
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
                         Pruning, Training, Validation)
-from lib.claims import hyphenated, interval_text, listed, separation
+from lib.claims import has_paper, hyphenated, interval_text, listed, separation
 from lib.findings.beyond import (curricula_claim, curricula_verdict, Detection, lead_detections,
                                  pruning_claim, pruning_verdict)
 from lib.findings.paper import (class_findings, faithfulness_reading, faithfulness_verdict,
@@ -131,7 +131,7 @@ def _answer_attention(profile: str, base: str) -> str:
         faithful = n.get(Explanations.FAITHFULNESS, {})
         parts = []
         if peaks:
-            parts.append(_peaks_against_paper(peaks))
+            parts.append(_peaks_against_paper(peaks, has_paper(dataset)))
         verdict = faithfulness_verdict(faithful)
         if verdict:
             parts.append(f"in the masking check, {faithfulness_reading(verdict)}")

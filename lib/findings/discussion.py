@@ -6,10 +6,10 @@ from typing import Any
 from lib import record, significance
 from lib.groundtruth import FLIPPED
 from lib.record import BANDS, Data, Explanations, Training
-from lib.claims import interval_text, listed, SIGNIFICANT_AT
-from lib.findings.answers import (_answer_curricula, _answer_definitions, _answer_pruning,
-                                  _answer_real_speech, _answers, FROM_INTRODUCTION,
-                                  _with_ground_truth)
+from lib.claims import has_paper, interval_text, listed, SIGNIFICANT_AT
+from lib.findings.answers import (_answer_attention, _answer_classes, _answer_curricula,
+                                  _answer_definitions, _answer_pruning, _answer_real_speech,
+                                  _answer_scores, _answers, FROM_INTRODUCTION, _with_ground_truth)
 from lib.findings.beyond import lead_detections
 from lib.findings.paper import (_accuracies, class_findings, _hard_against_easy,
                                 _near_paper_peak, _peaks_against_paper)
@@ -64,6 +64,8 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
         pass
     try:
         for dataset, n in record.load(profile, Explanations.CHAPTER).items():
+            if not has_paper(dataset):  # a user's own data: nothing to agree with
+                continue
             peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
             if peaks:
                 near_everywhere = len(_near_paper_peak(peaks)) == len(
@@ -115,11 +117,25 @@ def discussion(profile: str) -> str:
         _, learned = _accuracies(profile)
     except record.RecordMissing as err:
         return f"*No findings yet:* {err}."
-    agree, differ = _agreements(profile)
     lines = ["## What the findings say", ""]
     if not learned:
         lines += ["These models have **not** learned: nothing below is a finding about "
                   "difficulty, only a test of the pipeline.", ""]
+    advice = ("**What to do with it.** Check a model's test accuracy against chance before "
+              "reading its ordering: an ordering from models that have not learned orders "
+              "their class bias. To find label errors, use the definition the Definitions "
+              "chapter finds best at them, with cleanlab's flags beside it; read a pruning or "
+              "curriculum point against what reseeding a run does, never alone.")
+    if not any(has_paper(d) for d in record.load(profile, Data.CHAPTER)):
+        return "\n".join(lines + [
+            "**What the book found on your data.** " + (_answers(profile, (
+                _answer_scores, _answer_definitions, _answer_classes, _answer_attention,
+                _answer_pruning, _answer_curricula), FROM_INTRODUCTION) or "Nothing yet."), "",
+            "**Where the evidence ends.** Every number is this build's, with its interval or "
+            "its spread over seeds; the known truth is the labels flipped in the book's copy, "
+            "so how well a score finds them says how well it would find real label errors "
+            "only as far as yours resemble random flips.", "", advice])
+    agree, differ = _agreements(profile)
     lines += ["**Where this build agrees with the paper.** "
               + (" ".join(agree) or "Nowhere that its evidence can carry."), "",
               "**Where it does not, or not yet.** "
@@ -130,10 +146,6 @@ def discussion(profile: str) -> str:
               "**Why it might not.** " + _stand_in(profile) + " Sizes do not transfer; signs "
               "and mechanisms may, and where the truth is known (which clips are mislabelled or "
               "hold no speech) the book measures rather than assumes.", "",
-              "**What to do with it.** Check a model's test accuracy against chance before "
-              "reading its ordering: an ordering from models that have not learned orders "
-              "their class bias. To find label errors, use the definition the Definitions "
-              "chapter finds best at them, with cleanlab's flags beside it; read a pruning or "
-              "curriculum point against what reseeding a run does, never alone. The sections "
-              "below say what follows from the stand-in, and where the evidence ends."]
+              advice + " The sections below say what follows from the stand-in, and where the "
+              "evidence ends."]
     return "\n".join(lines)

@@ -13,8 +13,8 @@ from lib.profiles import CONTROL_DEFINITION
 from lib.record import (BANDS, CLEANLAB_NETWORK, DIFFICULTY_TEST, Classes, Data, Definitions,
                         Difficulty, Explanations, Inference, Selection, Training, split_model_key)
 from lib.significance import Correlation
-from lib.claims import (correlation_claim, has_learned, hyphenated, interval_text, is_effect,
-                        listed, named_dataset, same_sign, separation, share_text)
+from lib.claims import (correlation_claim, has_learned, has_paper, hyphenated, interval_text,
+                        is_effect, listed, named_dataset, same_sign, separation, share_text)
 
 
 def data(profile: str) -> str:
@@ -98,7 +98,8 @@ def _accuracies(profile: str) -> tuple[list[str], bool]:
         parts = []
         for m in models:
             low, high = significance.share_interval(m.accuracy * test_clips, test_clips)
-            which = ("genuine training clips (label not flipped, speech present)"
+            which = ("genuine training clips (label not flipped"
+                     + (", speech present)" if Data.NONSPEECH in n else ")")
                      if Training.GENUINE in m.train else "training clips")
             seeds = f", {m.seeds} seed{'s' if m.seeds > 1 else ''}" if m.seeds else ""
             parts.append(f"{m.model} {m.accuracy:.3f} (95 % interval {interval_text(low, high)}"
@@ -169,9 +170,12 @@ def _near_paper_peak(peaks: dict[str, float]) -> list[str]:
             and 1 / NEAR_FACTOR <= peaks[b] / PAPER_IMPORTANCE_PEAK_HZ <= NEAR_FACTOR]
 
 
-def _peaks_against_paper(peaks: dict[str, float]) -> str:
-    """Grad-CAM's importance peak per band, and where it lies against the paper's near 1 kHz."""
+def _peaks_against_paper(peaks: dict[str, float], against_paper: bool = True) -> str:
+    """Grad-CAM's importance peak per band, and (``against_paper``: not for a user's own data)
+    where it lies against the paper's near 1 kHz."""
     shown = ", ".join(f"{peaks[b] / 1000:.1f} kHz ({b})" for b in BANDS if b in peaks)
+    if not against_paper:
+        return f"Grad-CAM's importance peaks at {shown}"
     near = _near_paper_peak(peaks)
     where = (f"near the paper's {PAPER_IMPORTANCE_PEAK_HZ / 1000:.0f} kHz in every band" if
              len(near) == len([b for b in BANDS if b in peaks]) else
@@ -252,7 +256,7 @@ def selection(profile: str) -> str:
                     + " right")
         if Selection.INJECTED_IN_HARD_BAND in n:
             sentence += (f", and {n[Selection.INJECTED_IN_HARD_BAND]} of the hard band's "
-                         f"{per_band} clips are injected ones (flipped label or non-speech)")
+                         f"{per_band} clips are injected ones")
         sentences.append(sentence + ".")
     sentences.append("Bands are relative within each class: one class's hard band can be "
                      "easier than another class's easy band.")
@@ -335,11 +339,12 @@ def explanations(profile: str) -> str:
             sentence += f"; over every masked share, {faithfulness_reading(verdict)}"
         peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
         if peaks:
-            sentence += f"; {_peaks_against_paper(peaks)}"
+            sentence += f"; {_peaks_against_paper(peaks, has_paper(dataset))}"
         edges = n.get(Explanations.EDGE_SHARE, {})
         if edges and Explanations.EDGE_SHARE_UNIFORM in n:
             sentence += "; " + _edges_reading(edges, n.get(Explanations.EDGE_SHARE_INTERVAL, {}),
-                                              n[Explanations.EDGE_SHARE_UNIFORM])
+                                              n[Explanations.EDGE_SHARE_UNIFORM],
+                                              has_paper(dataset))
         sentences.append(sentence + ".")
     return " ".join(sentences)
 
@@ -353,7 +358,7 @@ def _hard_against_easy(intervals: dict[str, list[float]]) -> int | None:
 
 
 def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
-                   uniform: float) -> str:
+                   uniform: float, against_paper: bool = True) -> str:
     """The share of Grad-CAM importance at the clip's edges per band, with its interval, and
     what the intervals allow: against a map blind to time, and the paper's claim that hard
     samples draw it to the edges (hard against easy, only where their intervals separate)."""
@@ -372,7 +377,11 @@ def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
                  f"{'s' if len(above) > 1 else ''}" if above else "") if part)
                 or "no band differs from it beyond its interval"))
     order = _hard_against_easy(intervals)
-    if order is not None:
+    if order is not None and not against_paper:
+        text += ("; hard samples draw more importance to the edges than easy ones" if order > 0
+                 else "; hard samples draw less importance to the edges than easy ones"
+                 if order < 0 else "; hard and easy samples are within each other's intervals")
+    elif order is not None:
         text += ("; hard samples draw more importance to the edges than easy ones, as in the "
                  "paper" if order > 0 else "; hard samples draw less importance to the edges "
                  "than easy ones, unlike in the paper" if order < 0 else

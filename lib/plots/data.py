@@ -30,6 +30,24 @@ def class_counts(counts: pd.DataFrame, title: str, ax: plt.Axes | None = None) -
     return finished(fig)
 
 
+def durations(table: pd.DataFrame, clip_seconds: float, title: str,
+              ax: plt.Axes | None = None) -> plt.Figure:
+    """A user's clips' lengths before the copy (``source_seconds`` of :func:`lib.data.samples`),
+    per split, and the one length the copy cut or padded them to."""
+    fig, ax = new_axes(ax, (6.4, 3.2))
+    bins = np.linspace(0, max(float(table["source_seconds"].max()), clip_seconds) * 1.05, 30)
+    for split, part in table.groupby("split", sort=False):
+        ax.hist(part["source_seconds"], bins=bins, alpha=0.6, label=split,
+                color=SPLIT_COLOURS.get(split))
+    ax.axvline(clip_seconds, color="0.2", ls="--", lw=1.2,
+               label=f"copied at {clip_seconds:g} s")
+    ax.set_xlabel("duration before the copy (s)")
+    ax.set_ylabel("clips (count)")
+    ax.set_title(title)
+    legend_beside(ax)
+    return finished(fig)
+
+
 def covariates(table: pd.DataFrame, axes: np.ndarray | None = None) -> plt.Figure:
     """The keyword set's known covariates: SNR, engine, speech length, injected samples
     (four panels)."""
