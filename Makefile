@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: book test venv vendor data notebooks html serve check-book clean-results
+.PHONY: book test venv vendor data notebooks html serve check-book clean-results profile
 
 book: venv vendor data notebooks html
 
@@ -25,6 +25,12 @@ book/_vendor/static/.installed: book/_vendor/package.json book/_vendor/package-l
 	cd book/_vendor && npm ci --no-audit --no-fund --loglevel=error
 	$(PY) -m lib.book --vendor
 	@touch $@
+
+# A profile for your own labelled audio, sized for this machine: NAME, AUDIO (a folder), LABELS
+# (a CSV; empty: class subfolders), MINUTES (budget, default 30), DROP=1 (leave bad files out).
+profile: venv
+	$(PY) -m lib.userprofile --name "$(NAME)" --audio "$(AUDIO)" --labels "$(LABELS)" \
+	    $(if $(MINUTES),--minutes $(MINUTES)) $(if $(DROP),--drop-bad)
 
 # Generate (or download) the profile's datasets, check them, extract log-mel features.
 data: venv

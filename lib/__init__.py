@@ -24,6 +24,8 @@ Data
     ``datasets``   on-disk layouts as autrainer reads them, and checks of a tree
     ``groundtruth`` the kinds of hard sample a dataset marks per clip (flipped label, ...)
     ``userdata``   a user's own labelled audio: checked whole, copied into one layout
+    ``userprofile`` ``make profile``: a profile for a user's own data, sized for this machine
+    ``projection`` a profile's minutes on this machine, projected before anything trains
     ``speech``     speech synthesis (eSpeak NG, Piper) for the keyword set
     ``noise``      real recorded noise from package registries
     ``keywords``   the offline keyword set with its ground truth (00_data)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib import groundtruth, keywords, paths, profiles, scenes, toolkit, userdata
+from lib import groundtruth, keywords, paths, profiles, projection, scenes, toolkit, userdata
 from lib.datasets import (KEYWORD_SET, SCENE_SET, DatasetError, check_tree, layout_of,
                           load_metadata, read_manifest, read_tables)
 from lib.record import Data
@@ -36,6 +36,23 @@ def _download(name: str, root: Path) -> None:
                             "layout") from None
 
 
+def _say_projection(profile: str, params: dict[str, Any], name: str, root: Path) -> None:
+    """Before anything trains: the minutes the book of a user's dataset is projected to take
+    here (:mod:`lib.projection`), and the sizes the profile chose."""
+    train = len(read_tables(root, layout_of(name))["train"])
+    seconds = (read_manifest(root) or {})["clip_seconds"]
+    work = projection.sample_epochs(params, train, params["FLIP_FRACTION"] > 0)
+    models = sorted({model for parts in work.values() for model in parts})
+    rates = projection.cached_rates(paths.data_dir(profile) / "step_rates.json", models,
+                                    seconds, params["BATCH_SIZE"], params["PRECISION"])
+    projected = projection.project(params, train, seconds, params["FLIP_FRACTION"] > 0, rates)
+    print(f"{name}: {train} training clips of {seconds:g} s; MODELS {params['MODELS']}, "
+          f"SEEDS {params['SEEDS']}, EPOCHS {params['EPOCHS']} "
+          f"(notebooks/profiles/{profile}.yaml)")
+    for line in projected.lines():
+        print(f"  {line}")
+
+
 def prepare(profile: str) -> dict[str, dict[str, int]]:
     """Make every dataset of the profile ready for training; return clip counts."""
     params = profiles.load(profile)
@@ -45,6 +62,7 @@ def prepare(profile: str) -> dict[str, dict[str, int]]:
         if layout_of(name).user:
             userdata.import_dataset(userdata.source_of(params), root, name,
                                     userdata.settings_of(params))
+            _say_projection(profile, params, name, root)
         elif name == KEYWORD_SET:
             keywords.generate(keywords.KeywordSetSpec.from_profile(params), root)
         elif name == SCENE_SET:

@@ -258,7 +258,8 @@ SCHEMA: dict[str, Parameter] = {
     "SNR_BINS": Parameter("int", "SNR quantile bins of the difficulty-vs-SNR plot", minimum=2, audience="keyword-set"),
     "SWEEP_FLIP_FRACTIONS": Parameter("list[float]", "flipped-label shares of the label-noise "
                                       "sweep; each gets a relabelled copy of the data and a "
-                                      "small ensemble of its own", minimum=0.0, maximum=0.5),
+                                      "small ensemble of its own; []: no sweep", minimum=0.0,
+                                      maximum=0.5, may_be_empty=True),
     "SWEEP_SEEDS": Parameter("list[int]", "seeds of the first of MODELS trained at each sweep "
                              "point"),
     # Retraining without what an ordering singles out (notebooks/08_pruning).
@@ -493,9 +494,12 @@ def subset(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
     return {name: values[name] for name in names if name in values}
 
 
-def write(values: dict[str, Any], file: Path) -> None:
+def write(values: dict[str, Any], file: Path, header: str = "") -> None:
+    """A profile file: ``header`` as comment lines, then every parameter, lists on one line."""
     file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(yaml.safe_dump(values, sort_keys=False))
+    comments = "".join(f"# {line}\n" for line in header.splitlines())
+    file.write_text(comments + yaml.safe_dump(values, sort_keys=False, default_flow_style=None,
+                                              width=100))
 
 
 def main(argv: list[str] | None = None) -> int:

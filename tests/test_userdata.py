@@ -8,6 +8,7 @@ may bring: class subfolders and a labels CSV.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import audio, noise, realspeech, userdata
+from lib import audio, noise, paths, profiles, projection, realspeech, userdata, userprofile
 from lib.groundtruth import FLIPPED_COLUMN
 
 CLASSES = {"digits": "numbers", "letters": "letters", "phonetic": "phonetic"}
@@ -205,3 +206,63 @@ def test_the_clip_length_is_a_percentile_of_the_durations_rounded_up():
     assert userdata.clip_seconds(durations, settings) == 1.4
     assert userdata.clip_seconds(durations, userdata.ImportSettings(clip_seconds=2.0)) == 2.0
     assert userdata.clip_seconds(pd.Series([0.1, 0.2]), settings) == userdata.MIN_CLIP_SECONDS
+
+
+def test_every_chapters_training_is_counted_in_sample_epochs():
+    values = profiles.load("demo")  # Cnn10 x 3 seeds, Cnn14 x 1, 6 epochs
+    work = projection.sample_epochs(values, 600, ground_truth=True)
+    assert work["training"] == {"Cnn10": 3 * 6 * 600, "Cnn14": 1 * 6 * 600}
+    assert work["definitions"] == {"Cnn10": pytest.approx(3 * 3 * 600 * 2 / 3)}  # CVLoss folds
+    assert work["validation"] == {"Cnn10": 1 * 1 * 6 * 600}  # one sweep point, one seed
+    assert work["pruning"] == {"Cnn10": pytest.approx(4 * 6 * 600 * 0.9)}  # 4 rules at 10 %
+    pace = 0.75 * (1 + 0.2) / 2 + 0.25  # linear from a fifth to all at three quarters
+    assert work["curricula"] == {"Cnn10": pytest.approx(3 * 6 * 600 * pace)}
+    blind = projection.sample_epochs(values, 600, ground_truth=False)
+    assert "validation" not in blind and blind["pruning"]["Cnn10"] == pytest.approx(3 * 3240)
+
+
+def test_a_training_step_rate_is_measured_here():
+    assert projection.step_rate("Cnn10", 0.5, 4, "bf16", steps=2) > 0
+
+
+@pytest.fixture()
+def own_profiles(tmp_path, monkeypatch):
+    """A profiles folder holding the demo profile, and step rates fixed at Cnn10 200 clips/s
+    and Cnn14 40 (the sizing is tested, not this machine)."""
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    shutil.copy(paths.profile_file("demo"), folder / "demo.yaml")
+    monkeypatch.setattr(paths, "PROFILES", folder)
+    rates = {"Cnn10": 200.0, "Cnn14": 40.0}
+    monkeypatch.setattr(projection, "step_rate", lambda model, *args, **kwargs: rates[model])
+    return folder
+
+
+def test_make_profile_sizes_the_profile_to_the_budget_and_never_overwrites(prompts,
+                                                                          own_profiles, capsys):
+    args = ["--name", "prompts", "--audio", str(prompts), "--minutes", "20", "--drop-bad"]
+    assert userprofile.main(args) == 0
+    said = capsys.readouterr().out
+    values = profiles.load("prompts")
+    assert values["DATASETS"] == ["prompts"] and values["USER_AUDIO"] == str(prompts)
+    assert values["DROP_BAD_FILES"] and values["FLIP_FRACTION"] == userprofile.DEFAULT_FLIP_FRACTION
+    train = round((len(list(prompts.rglob("*.*"))) - len(BROKEN)) * 0.8)
+    seconds = float(re.search(r"cut or padded to ([0-9.]+) s", said).group(1))
+    chosen = projection.project(values, train, seconds, True, {"Cnn10": 200.0, "Cnn14": 40.0})
+    assert chosen.total <= 20 and f"projected: {chosen.total:.0f} minutes" in said
+    rung = next(i for i, r in enumerate(userprofile.LADDER)
+                if all(values[k] == v for k, v in r.items()))
+    if rung:  # the rung before it is over the budget
+        before = {**values, **userprofile.LADDER[rung - 1]}
+        assert projection.project(before, train, seconds, True, chosen.rates).total > 20
+    assert userprofile.main(args) == 1  # an existing profile is never overwritten
+    assert "exists" in capsys.readouterr().err
+
+
+def test_make_profile_lists_every_problem_and_writes_nothing(prompts, own_profiles, capsys):
+    assert userprofile.main(["--name", "mine", "--audio", str(prompts)]) == 1
+    err = capsys.readouterr().err
+    assert all(str(prompts / file) in err for file in BROKEN)
+    assert not (own_profiles / "mine.yaml").exists()
+    assert userprofile.main(["--name", "my data", "--audio", str(prompts)]) == 1
+    assert "nor a usable name" in capsys.readouterr().err
