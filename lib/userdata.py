@@ -44,8 +44,12 @@ SAMPLE_RATE = 16000
 #: Clip lengths chosen from the data are rounded up to this step and kept within the bounds.
 CLIP_STEP_SECONDS = 0.1
 MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 0.5, 30.0
-#: The copy's own columns: the source file under the user's folder, the label the user gave.
+#: The copy's own columns: the source file under the user's folder, the label the user gave
+#: (:data:`lib.groundtruth.GIVEN_LABEL_COLUMN`), its source's length, rate and channels. A
+#: column of the user's CSV may not take one of these names.
 SOURCE_COLUMN = "source_file"
+OWN_COLUMNS = ("path", SOURCE_COLUMN, GIVEN_LABEL_COLUMN, FLIPPED_COLUMN, "source_seconds",
+               "source_sample_rate", "source_channels")
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,8 @@ def _listing_from_csv(source: Source) -> tuple[pd.DataFrame, list[Problem]]:
                                         f"name the columns {FILE!r} and {LABEL!r}")]
     if table.empty:
         return pd.DataFrame(), [Problem(where, "no rows", "list one clip per row")]
-    problems = []
+    problems = [Problem(where, f"column {column!r} is a name the book's copy uses",
+                        "rename the column") for column in table.columns if column in OWN_COLUMNS]
     for column in (FILE, LABEL, SPLIT, GROUP):
         if column in table:
             table[column] = table[column].str.strip()
@@ -413,9 +418,9 @@ def import_dataset(source: Source, root: Path, name: str, settings: ImportSettin
         covariates = [c for c in kept.columns if c not in (FILE, LABEL, SPLIT)]
         table = pd.DataFrame({"path": kept[FILE].map(sample_path), "label": labels,
                               SPLIT: splits})
-        for name_, clip in tqdm(list(zip(kept[FILE], table["path"])), desc="copying your clips",
-                                unit="clip", disable=not progress, mininterval=2):
-            data, rate = _decode(source.audio / name_)
+        for file, clip in tqdm(list(zip(kept[FILE], table["path"])), desc="copying your clips",
+                               unit="clip", disable=not progress, mininterval=2):
+            data, rate = _decode(source.audio / file)
             signal = audio.resample(audio.to_mono(data), rate, SAMPLE_RATE)
             audio.write(partial / "default" / clip, audio.fit_clip(signal, SAMPLE_RATE, seconds),
                         SAMPLE_RATE)

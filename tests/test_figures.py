@@ -127,3 +127,21 @@ def test_a_title_written_over_the_y_label_fails_and_the_pacing_figure_passes():
     fig = curricula_figures.pacing([120, 224, 330, 440, 545, 600], 600,
                                    "SyntheticScenes: training samples each epoch draws from")
     assert plots.problems(fig) == []
+
+
+def test_the_own_data_figures_pass_the_check():
+    """Drawn only for a user's dataset, which the smoke build has not: the import's clip
+    lengths, and two orderings of one schedule on the curricula's learning curves."""
+    from lib.plots import curricula as curricula_figures, data as data_figures
+
+    rng = np.random.default_rng(0)
+    clips = pd.DataFrame({"source_seconds": rng.uniform(0.3, 2.0, 60),
+                          "split": ["train"] * 48 + ["dev"] * 6 + ["test"] * 6})
+    data_figures.durations(clips, 1.2, "mine: clip lengths before the copy")
+    curves = pd.DataFrame([{"point": point, "schedule": schedule, "epoch": epoch,
+                            "dev_accuracy": 0.3 + 0.05 * epoch + 0.01 * i}
+                           for i, (point, schedule) in enumerate(
+                               [("no curriculum", "none"), ("curriculum (A)", "curriculum"),
+                                ("curriculum (B)", "curriculum"), ("random", "random")])
+                           for epoch in range(1, 5)])
+    curricula_figures.learning_curves(curves, 1 / 3, "mine: dev accuracy while training")

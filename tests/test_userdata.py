@@ -266,3 +266,11 @@ def test_make_profile_lists_every_problem_and_writes_nothing(prompts, own_profil
     assert not (own_profiles / "mine.yaml").exists()
     assert userprofile.main(["--name", "my data", "--audio", str(prompts)]) == 1
     assert "nor a usable name" in capsys.readouterr().err
+
+
+def test_a_csv_column_named_like_the_copys_own_is_refused(prompts, tmp_path):
+    labels = _labels_csv(prompts, tmp_path, [{**row, "source_seconds": 1.0}
+                                             for row in _good_rows(prompts)])
+    _, _, problems = userdata.check(userdata.Source(prompts, labels), progress=False)
+    assert [str(p) for p in problems] == [f"{labels}: column 'source_seconds' is a name the "
+                                          "book's copy uses (rename the column)"]
