@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import audio, noise, paths, profiles, projection, realspeech, userdata, userprofile
+from lib import (audio, datasets, noise, paths, profiles, projection, realspeech, run, userdata,
+                 userprofile)
 from lib.groundtruth import FLIPPED_COLUMN
 
 CLASSES = {"digits": "numbers", "letters": "letters", "phonetic": "phonetic"}
@@ -274,3 +275,17 @@ def test_a_csv_column_named_like_the_copys_own_is_refused(prompts, tmp_path):
     _, _, problems = userdata.check(userdata.Source(prompts, labels), progress=False)
     assert [str(p) for p in problems] == [f"{labels}: column 'source_seconds' is a name the "
                                           "book's copy uses (rename the column)"]
+
+
+def test_a_profile_runs_the_cells_for_its_datasets_only():
+    stand_ins, own = ["OfflineKeywords", "SyntheticScenes"], ["mine"]
+    for tag, applies_to in (("keyword-set", stand_ins), ("paper-data", stand_ins),
+                            ("own-data", own)):
+        other = own if applies_to is stand_ins else stand_ins
+        assert datasets.cell_applies([tag], applies_to) and not datasets.cell_applies([tag], other)
+    assert datasets.cell_applies(["parameters", "finding"], own)  # other tags keep a cell
+    for names, kept, left_out in ((own, "your own labelled audio", "35 spoken keywords"),
+                                  (stand_ins, "35 spoken keywords", "your own labelled audio")):
+        sources = " ".join(cell.source for cell in
+                           run.for_datasets(paths.NOTEBOOKS / "00_data.ipynb", names).cells)
+        assert kept in sources and left_out not in sources
