@@ -53,48 +53,39 @@ def beside_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     paper_accuracy = published.groupby(["dataset", "model"])["test_accuracy"].mean()
     rows = []
     for dataset in datasets:
-        paper_dataset = layout_of(dataset).paper_dataset
-        if paper_dataset is None:  # a user's own: its numbers are in beyond_paper
-            continue
-        for key, accuracy in numbers[Training.CHAPTER][Training.TEST_ACCURACY].items():
-            name, model = record.split_model_key(key)
-            if name == dataset:
-                classes_here = numbers[Data.CHAPTER].get(dataset, {}).get(Data.CLASSES)
-                rows.append(_row(dataset, f"test accuracy, {model} (mean over seeds)",
-                                 accuracy, paper_accuracy.get((paper_dataset, model)),
-                                 f"best checkpoint by dev accuracy; paper: {paper_dataset}",
-                                 1 / classes_here if classes_here else None))
-        by_class = numbers[Classes.CHAPTER].get(dataset, {})
-        p_values = by_class.get(Classes.P, {})
-        paper_correlations = classes.published_correlations(paper_dataset).set_index("Base")
-        for base, value in by_class.get(Classes.CORRELATIONS, {}).items():
-            paper = (paper_correlations["Spearmanr"].get(base)
-                     if base in paper_correlations.index else None)
-            p = p_values.get(base)
-            rows.append(_row(dataset, f"Spearman: {classes.CORRELATION_NAMES[base]}", value, paper,
-                             f"{by_class[Classes.CLASSES]} classes"
-                             + ("" if p is None or p != p else f", {significance.p_text(p)}")
-                             + f"; paper: {len(classes.published_overview(paper_dataset))} "
-                             "classes; compare the sign, not the size"))
+        if layout_of(dataset).paper_dataset is not None:  # a user's own: in beyond_paper
+            rows += _model_and_class_rows(numbers, dataset, paper_accuracy)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def _own_data_rows(numbers: dict[str, dict[str, Any]], dataset: str) -> list[dict[str, Any]]:
-    """A user's dataset's test accuracies and class correlations (no paper to set beside)."""
+def _model_and_class_rows(numbers: dict[str, dict[str, Any]], dataset: str,
+                          paper_accuracy: pd.Series | None = None) -> list[dict[str, Any]]:
+    """A dataset's test accuracy per model and its class correlations; beside the paper's
+    (``paper_accuracy``: mean test accuracy by paper dataset and model) where it has one."""
+    paper_dataset = layout_of(dataset).paper_dataset
     rows = []
     classes_here = numbers[Data.CHAPTER].get(dataset, {}).get(Data.CLASSES)
     for key, accuracy in numbers[Training.CHAPTER][Training.TEST_ACCURACY].items():
         name, model = record.split_model_key(key)
         if name == dataset:
             rows.append(_row(dataset, f"test accuracy, {model} (mean over seeds)", accuracy,
-                             None, "best checkpoint by dev accuracy",
+                             None if paper_accuracy is None
+                             else paper_accuracy.get((paper_dataset, model)),
+                             "best checkpoint by dev accuracy"
+                             + (f"; paper: {paper_dataset}" if paper_dataset else ""),
                              1 / classes_here if classes_here else None))
     by_class = numbers[Classes.CHAPTER].get(dataset, {})
+    paper_correlations = (classes.published_correlations(paper_dataset).set_index("Base")
+                          if paper_dataset else pd.DataFrame(columns=["Spearmanr"]))
     for base, value in by_class.get(Classes.CORRELATIONS, {}).items():
+        paper = (paper_correlations["Spearmanr"].get(base)
+                 if base in paper_correlations.index else None)
         p = by_class.get(Classes.P, {}).get(base)
-        rows.append(_row(dataset, f"Spearman: {classes.CORRELATION_NAMES[base]}", value, None,
+        rows.append(_row(dataset, f"Spearman: {classes.CORRELATION_NAMES[base]}", value, paper,
                          f"{by_class[Classes.CLASSES]} classes"
-                         + ("" if p is None or p != p else f", {significance.p_text(p)}")))
+                         + ("" if p is None or p != p else f", {significance.p_text(p)}")
+                         + (f"; paper: {len(classes.published_overview(paper_dataset))} "
+                            "classes; compare the sign, not the size" if paper_dataset else "")))
     return rows
 
 
@@ -105,7 +96,7 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     rows = []
     for dataset in datasets:
         if layout_of(dataset).paper_dataset is None:
-            rows += _own_data_rows(numbers, dataset)
+            rows += _model_and_class_rows(numbers, dataset)
         ordered = numbers[Difficulty.CHAPTER].get(dataset, {})
         if Difficulty.MODEL_AGREEMENT in ordered:
             agreement = significance.Correlation(**ordered[Difficulty.MODEL_AGREEMENT])
