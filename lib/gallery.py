@@ -42,7 +42,7 @@ def gallery_html(profile: str, dataset: str, chosen: pd.DataFrame, per_band: int
     """Per class, three rows (easy, medium, hard) of spectrogram thumbnails with audio players;
     an injected sample (``kinds`` by sample id: flipped label, non-speech) is marked as one.
 
-    Thumbnails show time (0-1 s) left to right and mel frequency (50 Hz-8 kHz) bottom to top.
+    Thumbnails show the whole clip's time left to right and mel frequency (50 Hz-8 kHz) bottom to top.
     """
     folder = paths.selection_dir(profile, dataset)
     marked = (" Red captions mark the injected samples (the kinds the data records)."
