@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,9 +25,10 @@ from typing import Any
 
 import nbformat
 import papermill
+import yaml
 
 from lib import findings, paths, profiles
-from lib.datasets import cell_applies
+from lib.datasets import audiences, cell_applies, sphinx_tag
 from lib.record import CHAPTER_OF
 
 NODE_MODULES = paths.BOOK / "_vendor" / "node_modules"
@@ -40,6 +42,17 @@ VENDOR_FILES = [
     ("requirejs/require.js", "require.js"),
     ("@jupyter-widgets/html-manager/dist", "."),
 ]
+
+
+#: The environment variable that hands the profile's audiences (their Sphinx tags, comma
+#: separated) to the book's extension (book/_ext/offline_book.py), which sets them as tags for
+#: the fixed pages' ``{only}`` blocks.
+AUDIENCES_VARIABLE = "COMPENDIUM_AUDIENCES"
+#: Fixed pages that only some books carry, by the audience they are written for: the
+#: project's design notes, its measurements and the paper's study describe the compendium's own
+#: datasets, so a book on a user's data alone leaves them out.
+PAGE_AUDIENCES = {"book/design": "compendium-data", "book/paper_study": "compendium-data",
+                  "book/executed/measured": "compendium-data"}
 
 
 class BookError(RuntimeError):
@@ -231,14 +244,30 @@ def stage(profile: str) -> list[Path]:
     return executed
 
 
+def table_of_contents(profile_audiences: list[str]) -> dict[str, Any]:
+    """``_toc.yml`` without the pages (:data:`PAGE_AUDIENCES`) written for other audiences."""
+    toc = yaml.safe_load(paths.TOC.read_text())
+    for part in toc["parts"]:
+        part["chapters"] = [chapter for chapter in part["chapters"]
+                            if chapter["file"] not in PAGE_AUDIENCES
+                            or PAGE_AUDIENCES[chapter["file"]] in profile_audiences]
+    toc["parts"] = [part for part in toc["parts"] if part["chapters"]]
+    return toc
+
+
 def build(profile: str) -> Path:
     if not (paths.BOOK_VENDOR_STATIC / "mathjax" / "tex-chtml.js").is_file():
         vendor()
     stage(profile)
+    profile_audiences = audiences(profiles.load(profile)["DATASETS"])
+    toc = paths.BOOK_EXECUTED / "_toc.yml"
+    toc.write_text(yaml.safe_dump(table_of_contents(profile_audiences), sort_keys=False))
     jupyter_book = str(Path(sys.executable).with_name("jupyter-book"))
-    command = [jupyter_book, "build", str(paths.ROOT), "--path-output",
+    command = [jupyter_book, "build", str(paths.ROOT), "--toc", str(toc), "--path-output",
                str(paths.results_dir(profile)), "-W", "-n", "--keep-going"]
-    if subprocess.run(command, cwd=paths.ROOT).returncode != 0:
+    tags = ",".join(sphinx_tag(audience) for audience in profile_audiences)
+    if subprocess.run(command, cwd=paths.ROOT,
+                      env={**os.environ, AUDIENCES_VARIABLE: tags}).returncode != 0:
         raise BookError("jupyter-book build failed (warnings are errors); see the messages above")
     index = paths.book_html_dir(profile) / "index.html"
     print(f"book ready: open {paths.relative(index)} (or `make serve PROFILE={profile}`)")

@@ -103,16 +103,30 @@ def layout_of(name: str) -> DatasetLayout:
     return LAYOUTS.get(name) or user_layout(name)
 
 
-#: Notebook cell tags that keep a cell for profiles with such a dataset only: prose and code
-#: about the keyword set's covariates, the scene tree, the paper's datasets and published
-#: numbers, or a user's own data. The runner leaves the cell out of every other profile's
-#: notebook (lib.run); the book's parameter boxes leave out such parameters (lib.book).
+#: Audiences of the book's parts: prose and code about the keyword set's covariates, the scene
+#: tree, the paper's datasets and published numbers, a user's own data, or the compendium's own
+#: datasets (the stand-ins and the paper's, so any but a user's). A notebook cell tagged with
+#: one is left out of every other profile's notebook (lib.run), the book's parameter boxes leave
+#: out such parameters, and its fixed pages show a ``{only}`` block or a page only where its
+#: audience's Sphinx tag (:func:`sphinx_tag`) is set (lib.book).
 CELL_AUDIENCES: dict[str, Callable[[list[str]], bool]] = {
     "keyword-set": lambda names: KEYWORD_SET in names,
     "scene-set": lambda names: SCENE_SET in names,
     "paper-data": lambda names: any(layout_of(name).paper_dataset for name in names),
     "own-data": lambda names: any(layout_of(name).user for name in names),
+    "compendium-data": lambda names: any(not layout_of(name).user for name in names),
 }
+
+
+def audiences(names: list[str]) -> list[str]:
+    """The audiences (:data:`CELL_AUDIENCES`) a profile of these datasets belongs to."""
+    return [audience for audience, applies in CELL_AUDIENCES.items() if applies(names)]
+
+
+def sphinx_tag(audience: str) -> str:
+    """An audience's Sphinx tag, for ``{only}`` blocks of the fixed pages (``own-data``:
+    ``own_data``; a tag expression reads a hyphen as minus)."""
+    return audience.replace("-", "_")
 
 
 def cell_applies(tags: list[str], names: list[str]) -> bool:

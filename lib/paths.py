@@ -39,6 +39,8 @@ def chapter_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 
 #: Where the book build finds the executed notebooks (copied there from a profile's results).
 BOOK_EXECUTED = BOOK / "executed"
+#: The book's table of contents (lib.book stages a copy without the pages a profile lacks).
+TOC = ROOT / "_toc.yml"
 #: Figures the benchmarks publish for the book's *Measured* page (``benchmarks/publish.py``).
 MEASURED = BOOK / "measured"
 #: Offline copies of MathJax, require.js and the widget manager (built by ``make vendor``).
