@@ -77,6 +77,8 @@ The study, a module per chapter
     ``curricula``  training with an ordering through aucurriculum: curriculum, anti- and
                    random curriculum, one end alone, late fusion, when each kind of sample
                    enters training and is fitted (09_curricula)
+    ``review``     every training clip hardest first with each definition's score, cleanlab's
+                   flag and the ensemble's label: the CSV to act on (10_review)
     ``summary``    every chapter's numbers beside the paper's (90_results)
     ``significance`` n and p of a correlation, intervals of a share or a mean (all)
     ``claims``     how a result is worded: each claim sized to its evidence (all prose)

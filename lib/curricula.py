@@ -22,8 +22,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from lib import (definitions, difficulty, groundtruth, paths, pruning, record, retraining, toolkit,
-                 training)
+from lib import definitions, difficulty, paths, pruning, retraining, toolkit, training
 from lib.datasets import data_fingerprint, layout_of
 from lib.profiles import (BEST_DEFINITION, CONTROL_DEFINITION, CURRICULUM_SAMPLINGS,
                           CURRICULUM_SCHEDULES, PACINGS)
@@ -36,8 +35,6 @@ NONE = "none"
 #: How the book names a schedule.
 SCHEDULE_NAMES = {"curriculum": "curriculum", "anti": "anti-curriculum",
                   "random": "random curriculum", NONE: "no curriculum"}
-#: The first injected kind: the one ``best`` in CURRICULUM_ORDERINGS is best at finding.
-BEST_AT = groundtruth.FLIPPED
 
 
 class CurriculumError(ValueError):
@@ -125,12 +122,11 @@ def resolve(profile: str, dataset: str, names: list[str],
     resolved = []
     for name in names:
         if name == BEST_DEFINITION:
-            best = record.load(profile, record.Definitions.CHAPTER)[dataset].get(
-                record.Definitions.BEST, {}).get(BEST_AT)
+            best = definitions.best(profile, dataset)
             if best is None:
                 log(f"{dataset}: no ground truth, so no best definition; 'best' skipped")
                 continue
-            name = best[record.Definitions.DEFINITION]
+            name = best
         if name not in resolved:
             resolved.append(name)
     return resolved

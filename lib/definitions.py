@@ -32,6 +32,7 @@ from lib import (cleanlab_baseline, detection, difficulty, groundtruth, paths, s
                  training)
 from lib.datasets import data_fingerprint, layout_of
 from lib.profiles import CONTROL_DEFINITION, DEFINITIONS
+from lib import record
 from lib.record import Definitions
 from lib.significance import INTERVAL_LEVEL, Correlation, spearman
 from lib.training import Ensemble, Run
@@ -512,6 +513,19 @@ def cost_table(scored: dict[str, Scored]) -> pd.DataFrame:
     return pd.DataFrame([{"definition": name, "source": s.source, "minutes": s.seconds / 60,
                           "disk_mb": s.disk_bytes / 1e6, "columns": s.scores.shape[1]}
                          for name, s in scored.items()]).set_index("definition")
+
+
+#: The kind of hard sample "best" is judged on: flipped labels, which every dataset can carry
+#: (the build flips a share of a user's own labels too).
+BEST_AT = groundtruth.FLIPPED
+
+
+def best(profile: str, dataset: str) -> str | None:
+    """The definition this chapter found best at finding flipped labels on ``dataset``; None
+    where the dataset has no ground truth."""
+    entry = record.load(profile, Definitions.CHAPTER).get(dataset, {})
+    found = entry.get(Definitions.BEST, {}).get(BEST_AT)
+    return None if found is None else found[Definitions.DEFINITION]
 
 
 def best_by_kind(table: pd.DataFrame) -> dict[str, dict[str, Any]]:

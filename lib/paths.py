@@ -183,6 +183,12 @@ def selection_dir(profile: str, dataset: str) -> Path:
     return results_dir(profile) / "selection" / dataset
 
 
+def review_file(profile: str, dataset: str) -> Path:
+    """The clips to review of a dataset, hardest first (``lib.review``; its columns in the
+    ``.md`` beside it)."""
+    return results_dir(profile) / "review" / f"{dataset}.csv"
+
+
 def predictions_file(profile: str, run: str, subset: str) -> Path:
     """One run's best checkpoint's predictions on one split."""
     return results_dir(profile) / "classes" / "predictions" / f"{run}_{subset}.csv"

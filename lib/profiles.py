@@ -233,6 +233,8 @@ SCHEMA: dict[str, Parameter] = {
                              "bands (the paper: 10)", minimum=1),
     "GALLERY_PER_BAND": Parameter("int", "thumbnails per class and band in the book's static "
                                   "gallery (all selected samples are on disk)", minimum=1),
+    "REVIEW_TOP": Parameter("int", "hardest training clips the Clips-to-review chapter plays "
+                            "(its CSV lists every one)", minimum=1),
     "EXPLAIN_MODEL": Parameter("str", "architecture whose seeds are explained with Grad-CAM "
                                "(the paper: Cnn10)",
                                choices=("Cnn10", "Cnn14")),

@@ -323,6 +323,22 @@ class Curricula:
     FITTED_SHARE = "fitted_share"
 
 
+class Review:
+    """Per dataset: the list of clips to review (:mod:`lib.review`), hardest first."""
+    CHAPTER = "review"
+    NOTEBOOK = "10_review"
+    CLIPS = "clips"
+    ORDERED_BY = "ordered_by"  # the definition that sorts the list
+    BECAUSE = "because"  # why that one, in words
+    SHOWN = "shown"  # clips the chapter plays
+    INJECTED = "injected"  # training clips the build made hard
+    #: Of the ``INJECTED`` hardest clips, how many are injected ones (None without any).
+    INJECTED_AT_THE_TOP = "injected_at_the_top"
+    CLEANLAB_FLAGGED = "cleanlab_flagged"  # None without the out-of-fold probabilities
+    SUGGESTED_OTHER = "suggested_other"  # clips the ensemble gives another label
+    FILE = "file"  # the CSV, relative to the profile's results folder
+
+
 class Results:
     """The results chapter: how many numbers sit beside the paper's and beyond it."""
     CHAPTER = "results"
@@ -334,7 +350,7 @@ class Results:
 
 #: Every chapter's record, in pipeline order.
 CHAPTERS = (Data, Training, Difficulty, Definitions, Selection, Explanations, Classes, Inference,
-            Validation, Pruning, Curricula, Results)
+            Validation, Pruning, Curricula, Review, Results)
 #: The chapter whose record each notebook writes.
 CHAPTER_OF = {chapter.NOTEBOOK: chapter.CHAPTER for chapter in CHAPTERS}
 

@@ -21,10 +21,11 @@ from typing import Callable
 from lib import record
 from lib.datasets import DCASE, layout_of
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
-                        Pruning, Results, Selection, Training, Validation)
+                        Pruning, Results, Review, Selection, Training, Validation)
 from lib.claims import named_dataset
 from lib.findings.answers import abstract, results
-from lib.findings.beyond import curricula, fusion_reading, hardest_reading, pruning, validation
+from lib.findings.beyond import (curricula, fusion_reading, hardest_reading, pruning, review,
+                                 validation)
 from lib.findings.discussion import discussion
 from lib.findings.paper import (_accuracies, class_correlation, classes, data, definitions,
                                 difficulty, explanations, faithfulness_reading,
@@ -43,7 +44,8 @@ OPENINGS: dict[str, Callable[[str], str]] = {
     Definitions.CHAPTER: definitions,
     Selection.CHAPTER: selection, Explanations.CHAPTER: explanations,
     Classes.CHAPTER: classes, Inference.CHAPTER: inference, Validation.CHAPTER: validation,
-    Pruning.CHAPTER: pruning, Curricula.CHAPTER: curricula, Results.CHAPTER: results}
+    Pruning.CHAPTER: pruning, Curricula.CHAPTER: curricula, Review.CHAPTER: review,
+    Results.CHAPTER: results}
 
 
 def opening(profile: str, chapter: str) -> str:

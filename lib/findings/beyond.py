@@ -8,7 +8,7 @@ from typing import Any
 from lib import record, retraining, significance
 from lib.difficulty import HardestShare
 from lib.groundtruth import FLIPPED, NONSPEECH
-from lib.record import Curricula, Data, Pruning, Validation
+from lib.record import Curricula, Data, Pruning, Review, Validation
 from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, is_effect, LEAD_SCORE,
                         listed, named_dataset, share_text)
 
@@ -276,4 +276,23 @@ def curricula(profile: str) -> str:
             sentence += (" These models have **not** learned, so the points test the pipeline, "
                          "not what a curriculum does.")
         sentences.append(sentence)
+    return " ".join(sentences)
+
+
+def review(profile: str) -> str:
+    """What the top of each list of clips to review holds, and where the whole list is."""
+    sentences = []
+    for dataset, n in record.load(profile, Review.CHAPTER).items():
+        parts = [f"its {n[Review.CLIPS]} training clips are listed hardest first by "
+                 f"{n[Review.ORDERED_BY]} ({n[Review.BECAUSE]})"]
+        if n[Review.INJECTED_AT_THE_TOP] is not None:
+            parts.append(f"the {n[Review.INJECTED]} hardest hold {n[Review.INJECTED_AT_THE_TOP]} "
+                         f"of the {n[Review.INJECTED]} clips the build made hard")
+        if n[Review.CLEANLAB_FLAGGED] is not None:
+            parts.append(f"cleanlab flags {n[Review.CLEANLAB_FLAGGED]} as label issues")
+        parts.append(f"the ensemble would give {n[Review.SUGGESTED_OTHER]} another label than "
+                     "the one it trained with")
+        sentences.append(f"**{dataset}**: " + "; ".join(parts) + f". The whole list is "
+                         f"`results/{profile}/{n[Review.FILE]}`; the {n[Review.SHOWN]} "
+                         "hardest play below.")
     return " ".join(sentences)
