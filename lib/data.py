@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib import groundtruth, keywords, paths, profiles, projection, scenes, toolkit, userdata
+from lib import (groundtruth, keywords, paths, profiles, projection, realspeech, scenes, toolkit,
+                 userdata)
 from lib.datasets import (KEYWORD_SET, SCENE_SET, DatasetError, check_tree, layout_of,
                           load_metadata, read_manifest, read_tables)
 from lib.record import Data
@@ -60,8 +61,10 @@ def prepare(profile: str) -> dict[str, dict[str, int]]:
     for name in params["DATASETS"]:
         root = paths.dataset_dir(profile, name)
         if layout_of(name).user:
-            userdata.import_dataset(userdata.source_of(params), root, name,
-                                    userdata.settings_of(params))
+            source = userdata.source_of(params)
+            if source.audio == realspeech.EXAMPLE_PROMPTS:  # the project's example, made here
+                realspeech.write_prompts(source.audio, realspeech.EXAMPLE_PER_CLASS)
+            userdata.import_dataset(source, root, name, userdata.settings_of(params))
             _say_projection(profile, params, name, root)
         elif name == KEYWORD_SET:
             keywords.generate(keywords.KeywordSetSpec.from_profile(params), root)

@@ -16,7 +16,9 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
+import soundfile as sf
 
 from lib import audio, paths
 from lib.noise import RegistrySource, SourceError, fetch
@@ -39,6 +41,15 @@ ASTERISK_PROMPTS = RegistrySource(
     "asterisk-prompts", "debian", "asterisk-core-sounds-en-wav",
     tuple(f"{_ALLISON}/{folder}/*.wav" for folder in ("digits", "letters", "phonetic")),
     "CC-BY-SA-3.0")
+#: The prompts' folders and the class each becomes in :func:`write_prompts`.
+PROMPT_CLASSES = {"digits": "numbers", "letters": "letters", "phonetic": "phonetic"}
+#: The broken files :func:`write_prompts` adds, and what is wrong with each.
+BROKEN_PROMPTS = ("numbers/empty.wav", "letters/text.wav", "phonetic/nan.wav",
+                  "letters/zero.wav", "numbers/dup.wav")
+#: Where a profile finds the prompts as a user's own data (the smoke profile's), made by
+#: :func:`write_prompts` with :data:`EXAMPLE_PER_CLASS` clips of each class when missing.
+EXAMPLE_PROMPTS = paths.DATA / "examples" / "asterisk-prompts"
+EXAMPLE_PER_CLASS = 8
 #: SpeechCommands word -> (package, file inside it) of its real recording.
 RECORDINGS: dict[str, tuple[RegistrySource, str]] = {
     **{word: (ASTERISK, f"{_ALLISON}/digits/{digit}.wav") for digit, word in enumerate(_DIGITS)},
@@ -110,3 +121,37 @@ def write_out_of_vocabulary(profile: str, log: Callable[[str], None] = print
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
     return folder, []
+
+
+def write_prompts(root: Path, per_class: int | None = None) -> Path:
+    """A labelled dataset as a user brings one, from real recordings: class subfolders
+    (:data:`PROMPT_CLASSES`) of the Asterisk prompts (the first ``per_class`` of each, or all),
+    every 7th re-encoded as 44.1 kHz stereo FLAC and the next as 22.05 kHz OGG, the rest the
+    package's 8 kHz WAV; then :data:`BROKEN_PROMPTS`: an empty file, text named .wav, NaN
+    samples, zero samples, and a copy of a letter under the numbers. Written whole or not at
+    all; an existing one is kept."""
+    if root.is_dir():
+        return root
+    recordings = fetch(ASTERISK_PROMPTS) / _ALLISON
+    partial = root.with_name(root.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    for folder, label in PROMPT_CLASSES.items():
+        for i, file in enumerate(sorted((recordings / folder).glob("*.wav"))[:per_class]):
+            target = partial / label / file.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if i % 7 in (1, 2):
+                samples, rate = audio.read(file)
+                new_rate = 44100 if i % 7 == 1 else 22050
+                mono = audio.resample(samples[:, 0], rate, new_rate)
+                signal = np.stack([mono, 0.5 * mono], axis=1) if i % 7 == 1 else mono
+                sf.write(target.with_suffix(".flac" if i % 7 == 1 else ".ogg"), signal, new_rate)
+            else:
+                shutil.copy(file, target)
+    (partial / "numbers" / "empty.wav").write_bytes(b"")
+    (partial / "letters" / "text.wav").write_text("not audio")
+    sf.write(partial / "phonetic" / "nan.wav",
+             np.array([0.1, np.nan, 0.2] * 100, dtype=np.float32), 16000, subtype="FLOAT")
+    sf.write(partial / "letters" / "zero.wav", np.zeros(0, dtype=np.float32), 16000)
+    shutil.copy(partial / "letters" / "a.wav", partial / "numbers" / "dup.wav")
+    partial.replace(root)
+    return root

@@ -21,7 +21,7 @@ from lib import (audio, datasets, noise, paths, profiles, projection, realspeech
                  userprofile)
 from lib.groundtruth import FLIPPED_COLUMN
 
-CLASSES = {"digits": "numbers", "letters": "letters", "phonetic": "phonetic"}
+CLASSES = realspeech.PROMPT_CLASSES
 #: The broken files added to the real ones, and the line the import must give each.
 BROKEN = {"numbers/empty.wav": "empty file (0 bytes)",
           "letters/text.wav": "not readable as audio (Format not recognised.)",
@@ -41,33 +41,12 @@ def _digest(folder: Path) -> str:
 
 @pytest.fixture(scope="module")
 def prompts(tmp_path_factory) -> Path:
-    """Class subfolders of real prompts: every 7th re-encoded as 44.1 kHz stereo FLAC, the next
-    as 22.05 kHz OGG, the rest the package's 8 kHz WAV; then the broken files."""
+    """Every prompt in class subfolders, in mixed formats, rates and channels, plus the broken
+    files (:func:`lib.realspeech.write_prompts`)."""
     try:
-        package = noise.fetch(realspeech.ASTERISK_PROMPTS)
+        return realspeech.write_prompts(tmp_path_factory.mktemp("user") / "prompts")
     except noise.SourceError as err:
         pytest.fail(f"the real prompts could not be had: {err}")
-    recordings = package / "usr/share/asterisk/sounds/en_US_f_Allison"
-    root = tmp_path_factory.mktemp("user") / "prompts"
-    for folder, label in CLASSES.items():
-        for i, file in enumerate(sorted((recordings / folder).glob("*.wav"))):
-            target = root / label / file.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if i % 7 in (1, 2):
-                data, rate = audio.read(file)
-                new_rate = 44100 if i % 7 == 1 else 22050
-                mono = audio.resample(data[:, 0], rate, new_rate)
-                signal = np.stack([mono, 0.5 * mono], axis=1) if i % 7 == 1 else mono
-                sf.write(target.with_suffix(".flac" if i % 7 == 1 else ".ogg"), signal, new_rate)
-            else:
-                shutil.copy(file, target)
-    (root / "numbers" / "empty.wav").write_bytes(b"")
-    (root / "letters" / "text.wav").write_text("not audio")
-    sf.write(root / "phonetic" / "nan.wav",
-             np.array([0.1, np.nan, 0.2] * 100, dtype=np.float32), 16000, subtype="FLOAT")
-    sf.write(root / "letters" / "zero.wav", np.zeros(0, dtype=np.float32), 16000)
-    shutil.copy(root / "letters" / "a.wav", root / "numbers" / "dup.wav")
-    return root
 
 
 def test_every_problem_of_the_input_is_one_line_naming_the_file_and_nothing_is_written(
