@@ -23,5 +23,16 @@ class OneCycleLR(torch.optim.lr_scheduler.OneCycleLR):
         if dataset not in steps_per_epoch:
             raise ValueError(f"one-cycle schedule: no size for dataset {dataset!r} (sized: "
                              f"{', '.join(steps_per_epoch)})")
+        steps = epochs * int(steps_per_epoch[dataset])
+        if steps < 3:
+            raise ValueError(f"one-cycle schedule: {dataset} gives {steps} optimiser steps, too "
+                             "few for a warm-up and an annealing phase; use SCHEDULER none, a "
+                             "smaller BATCH_SIZE or more EPOCHS")
+        # torch ends the warm-up at step pct_start * steps - 1 and divides by its length, so a
+        # warm-up of one step or less (a tiny, e.g. pruned, training set) gets two
+        warm_up = settings.pop("pct_start", 0.3)
+        if warm_up * steps <= 1:
+            warm_up = 2 / steps
         super().__init__(optimizer, max_lr=max_lr, epochs=epochs,
-                         steps_per_epoch=int(steps_per_epoch[dataset]), **settings)
+                         steps_per_epoch=int(steps_per_epoch[dataset]), pct_start=warm_up,
+                         **settings)

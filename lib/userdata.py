@@ -31,7 +31,7 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from lib import audio, paths
-from lib.datasets import build_once
+from lib.datasets import build_once, read_manifest
 from lib.groundtruth import FLIPPED_COLUMN, GIVEN_LABEL_COLUMN
 
 #: The columns of a user's CSV this module reads; any other column is a covariate.
@@ -394,7 +394,15 @@ def _fingerprint(source: Source, listing: pd.DataFrame, settings: ImportSettings
 def import_dataset(source: Source, root: Path, name: str, settings: ImportSettings,
                    progress: bool = True, log: Callable[[str], None] = print) -> Path:
     """Check the user's input and copy it to ``root`` (``data/<profile>/<name>``), or raise
-    :class:`ImportRefused` listing every problem. An identical earlier copy is reused."""
+    :class:`ImportRefused` listing every problem. An earlier copy of the same input (the same
+    listing, each file's size and time, the same settings) is reused without decoding a clip:
+    it was checked when it was made."""
+    listing, _ = read_listing(source)
+    fingerprint = _fingerprint(source, listing, settings) if not listing.empty else None
+    if fingerprint and (read_manifest(root) or {}).get("fingerprint") == fingerprint:
+        log(f"{name}: reusing {paths.relative(root)} (fingerprint {fingerprint}: the input and "
+            "the settings are unchanged)")
+        return root
     listing, facts, problems = check(source, progress)
     fatal = [p for p in problems if not (settings.drop_bad and p.file)]
     if fatal or listing.empty:
@@ -443,4 +451,4 @@ def import_dataset(source: Source, root: Path, name: str, settings: ImportSettin
                 "clips": int(len(table)), "flipped": int(metadata[FLIPPED_COLUMN].sum()),
                 "dropped": dropped}
 
-    return build_once(root, name, _fingerprint(source, listing, settings), build, log=log)
+    return build_once(root, name, fingerprint, build, log=log)

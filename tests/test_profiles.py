@@ -151,7 +151,7 @@ def test_check_cell_checks_the_names_the_cell_declares():
 
 
 def test_a_dataset_of_ones_own_needs_user_audio_and_user_audio_needs_it(tmp_path, monkeypatch):
-    values = profiles.load("smoke")
+    values = {**profiles.load("smoke"), "DATASETS": ["OfflineKeywords"], "USER_AUDIO": ""}
     monkeypatch.setattr(paths, "PROFILES", tmp_path)
     for changes, problem in (({"DATASETS": ["OfflineKeywords", "mine"]},
                               "DATASETS names 'mine', not a known dataset: set USER_AUDIO"),

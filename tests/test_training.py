@@ -197,3 +197,28 @@ def test_what_each_run_keeps_follows_who_reads_it():
     assert paper.resumable and paper.aucurriculum == "reference"
     everything = replace(paper, aucurriculum="all")
     assert {everything.retention_of(run) for run in everything.runs} == {"every-epoch"}
+
+
+@pytest.mark.parametrize("steps_per_epoch, epochs", [(2, 2), (3, 1), (10, 6)])
+def test_a_one_cycle_schedule_fits_a_tiny_training_set(steps_per_epoch, epochs):
+    """A pruned smoke-sized set gives 4 steps: torch's warm-up of one step divided by zero."""
+    import torch
+    from lib.schedulers import OneCycleLR
+
+    optimizer = torch.optim.Adam(torch.nn.Linear(2, 2).parameters(), lr=1e-3)
+    schedule = OneCycleLR(optimizer, 1e-3, epochs, {"d": steps_per_epoch}, "d", pct_start=0.25)
+    rates = []
+    for _ in range(epochs * steps_per_epoch):
+        optimizer.step()
+        rates.append(schedule.get_last_lr()[0])
+        schedule.step()
+    assert max(rates) == pytest.approx(1e-3) and rates[-1] < rates[0]
+
+
+def test_a_one_cycle_schedule_of_two_steps_is_one_line():
+    import torch
+    from lib.schedulers import OneCycleLR
+
+    optimizer = torch.optim.Adam(torch.nn.Linear(2, 2).parameters(), lr=1e-3)
+    with pytest.raises(ValueError, match="d gives 2 optimiser steps, too few"):
+        OneCycleLR(optimizer, 1e-3, 1, {"d": 2}, "d")
