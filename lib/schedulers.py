@@ -24,14 +24,11 @@ class OneCycleLR(torch.optim.lr_scheduler.OneCycleLR):
             raise ValueError(f"one-cycle schedule: no size for dataset {dataset!r} (sized: "
                              f"{', '.join(steps_per_epoch)})")
         steps = epochs * int(steps_per_epoch[dataset])
-        if steps < 3:
-            raise ValueError(f"one-cycle schedule: {dataset} gives {steps} optimiser steps, too "
-                             "few for a warm-up and an annealing phase; use SCHEDULER none, a "
-                             "smaller BATCH_SIZE or more EPOCHS")
-        # torch ends the warm-up at step pct_start * steps - 1 and divides by its length, so a
-        # warm-up of one step or less (a tiny, e.g. pruned, training set) gets two
+        # torch ends the warm-up at step pct_start * steps - 1 and divides by its length: a
+        # warm-up of exactly one step (4 steps at 0.25: a pruned smoke-sized set) divides by
+        # zero, so one of a step or less gets two where there are steps enough
         warm_up = settings.pop("pct_start", 0.3)
-        if warm_up * steps <= 1:
+        if steps >= 3 and warm_up * steps <= 1:
             warm_up = 2 / steps
         super().__init__(optimizer, max_lr=max_lr, epochs=epochs,
                          steps_per_epoch=int(steps_per_epoch[dataset]), pct_start=warm_up,

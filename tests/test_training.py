@@ -199,7 +199,7 @@ def test_what_each_run_keeps_follows_who_reads_it():
     assert {everything.retention_of(run) for run in everything.runs} == {"every-epoch"}
 
 
-@pytest.mark.parametrize("steps_per_epoch, epochs", [(2, 2), (3, 1), (10, 6)])
+@pytest.mark.parametrize("steps_per_epoch, epochs", [(1, 1), (2, 1), (2, 2), (3, 1), (10, 6)])
 def test_a_one_cycle_schedule_fits_a_tiny_training_set(steps_per_epoch, epochs):
     """A pruned smoke-sized set gives 4 steps: torch's warm-up of one step divided by zero."""
     import torch
@@ -212,13 +212,7 @@ def test_a_one_cycle_schedule_fits_a_tiny_training_set(steps_per_epoch, epochs):
         optimizer.step()
         rates.append(schedule.get_last_lr()[0])
         schedule.step()
-    assert max(rates) == pytest.approx(1e-3) and rates[-1] < rates[0]
+    assert max(rates) <= 1e-3 and rates[-1] <= rates[0]
+    if epochs * steps_per_epoch >= 3:
+        assert max(rates) == pytest.approx(1e-3) and rates[-1] < rates[0]
 
-
-def test_a_one_cycle_schedule_of_two_steps_is_one_line():
-    import torch
-    from lib.schedulers import OneCycleLR
-
-    optimizer = torch.optim.Adam(torch.nn.Linear(2, 2).parameters(), lr=1e-3)
-    with pytest.raises(ValueError, match="d gives 2 optimiser steps, too few"):
-        OneCycleLR(optimizer, 1e-3, 1, {"d": 2}, "d")
