@@ -18,42 +18,45 @@ from lib.datasets import layout_of
 from lib.difficulty import DifficultyError
 
 
-def sweep_points(profile: str, dataset: str, ensemble: training.Ensemble,
+def sweep_points(profile: str, datasets: list[str], ensemble: training.Ensemble,
                  scorer: scoring.Scoring, flip_fractions: list[float], seeds: list[int],
                  data_seed: int, folds: int, log: Callable[[str], None] = print
-                 ) -> pd.DataFrame:
-    """Detection of the flipped labels by every score, at each point of the sweep: the
-    profile's dataset ``dataset`` relabelled with each of ``flip_fractions`` (same audio,
+                 ) -> dict[str, pd.DataFrame]:
+    """Per dataset, the detection of the flipped labels by every score at each point of the
+    sweep: the profile's ``datasets`` relabelled with each of ``flip_fractions`` (same audio,
     drawn with ``data_seed``), each point scored from its own small ensemble, the first of the
-    ensemble's models x ``seeds``. All points train in one autrainer sweep
-    (:func:`lib.training.train_points`).
+    ensemble's models x ``seeds``. Every point of every dataset trains in one autrainer sweep
+    (:func:`lib.training.train_points`) and each point is scored in one aucurriculum command.
 
     Each point is a profile nested in the parent's folders (:func:`paths.sweep_profile`), so
     its labels, runs and scores are reused when nothing changed, like the main ensemble's.
     """
-    if not layout_of(dataset).metadata_file:
-        raise DifficultyError(f"{dataset} records no ground truth: the label-noise sweep "
-                              "relabels a dataset whose metadata records its true classes")
+    for dataset in datasets:
+        if not layout_of(dataset).metadata_file:
+            raise DifficultyError(f"{dataset} records no ground truth: the label-noise sweep "
+                                  "relabels a dataset whose metadata records its true classes")
     # Scored from its records (no reference run: the main ensemble's shows the engines agree)
     # and kept without model states; under SCORING_ENGINE aucurriculum, every epoch's.
-    small = replace(ensemble, datasets=(dataset,), models=ensemble.models[:1],
+    small = replace(ensemble, datasets=tuple(datasets), models=ensemble.models[:1],
                     seeds=tuple(seeds), seeds_by_model=(), retention="none",
                     aucurriculum="none" if ensemble.recorded else "all")
     points = {fraction: paths.sweep_profile(profile, fraction) for fraction in flip_fractions}
     for fraction, point in points.items():
         log(f"sweep point: {fraction:.0%} flipped labels ({point})")
-        groundtruth.relabelled(paths.dataset_dir(profile, dataset),
-                               paths.dataset_dir(point, dataset), dataset, fraction, data_seed,
-                               log)
+        for dataset in datasets:
+            groundtruth.relabelled(paths.dataset_dir(profile, dataset),
+                                   paths.dataset_dir(point, dataset), dataset, fraction,
+                                   data_seed, log)
     training.train_points(profile, {point: small for point in points.values()}, log)
-    tables = []
+    tables: dict[str, list[pd.DataFrame]] = {dataset: [] for dataset in datasets}
     for fraction, point in points.items():
         scoring.score_ensemble(point, small, scorer, log)
-        truth = validation.training_truth(point, dataset)
-        scores = validation.sample_scores(point, small, scorer.stop, dataset)
-        cleanlab = cleanlab_baseline.cleanlab_for(point, dataset, truth["label"], folds)
-        scores[record.CLEANLAB_PROBE] = cleanlab["score"]
-        table = detection.detection(scores, truth[groundtruth.FLIPPED_COLUMN])
-        tables.append(table.assign(flip_fraction=fraction,
-                                   flagged_by_cleanlab=float(cleanlab["label_issue"].mean())))
-    return pd.concat(tables, ignore_index=True)
+        for dataset in datasets:
+            truth = validation.training_truth(point, dataset)
+            scores = validation.sample_scores(point, small, scorer.stop, dataset)
+            cleanlab = cleanlab_baseline.cleanlab_for(point, dataset, truth["label"], folds)
+            scores[record.CLEANLAB_PROBE] = cleanlab["score"]
+            table = detection.detection(scores, truth[groundtruth.FLIPPED_COLUMN])
+            tables[dataset].append(table.assign(
+                flip_fraction=fraction, flagged_by_cleanlab=float(cleanlab["label_issue"].mean())))
+    return {dataset: pd.concat(found, ignore_index=True) for dataset, found in tables.items()}

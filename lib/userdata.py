@@ -102,6 +102,11 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.where}: {self.what} ({self.fix})"
 
+    def in_folder(self) -> str:
+        """The line with the file as named inside the audio folder (no machine path), for the
+        book's list of dropped files."""
+        return f"{self.file or self.where}: {self.what} ({self.fix})"
+
 
 class ImportRefused(ValueError):
     """The input has problems; the message lists every one, one line each."""
@@ -407,12 +412,12 @@ def import_dataset(source: Source, root: Path, name: str, settings: ImportSettin
     fatal = [p for p in problems if not (settings.drop_bad and p.file)]
     if fatal or listing.empty:
         raise ImportRefused(fatal or problems)
-    dropped = [str(p) for p in problems]
+    dropped = [p.in_folder() for p in problems]
     kept = listing[~listing[FILE].isin({p.file for p in problems})].reset_index(drop=True)
-    if dropped:
-        log(f"{name}: dropping {len(dropped)} file(s) with problems (DROP_BAD_FILES):")
-        for line in dropped:
-            log(f"  {line}")
+    if problems:
+        log(f"{name}: dropping {len(problems)} file(s) with problems (DROP_BAD_FILES):")
+        for problem in problems:
+            log(f"  {problem}")
     again = _too_few(kept) if dropped else []
     if again:
         raise ImportRefused(again)
