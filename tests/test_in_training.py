@@ -12,7 +12,7 @@ import yaml
 
 from lib import (callbacks, classes, definitions, difficulty, paths, scoring, toolkit,
                  training)
-from lib.datasets import LAYOUTS
+from lib.datasets import layout_of
 
 
 class _Data:
@@ -254,7 +254,7 @@ def test_train_predictions_are_read_from_the_best_epochs_record_as_a_forward_pas
         with np.load(source) as record:
             from_record = record["predicted"][np.argsort(record["position"])]
         table = toolkit.run_split_table(folder, "train")
-        column = LAYOUTS[run.dataset].index_column
+        column = layout_of(run.dataset).index_column
         probabilities = toolkit.RunModel(folder).probabilities(
             [np.load(toolkit.features_file("smoke", run.dataset, sample_id))
              for sample_id in table[column]], batch_size=ensemble.settings.batch_size)

@@ -111,12 +111,13 @@ def test_slurm_sweep_gives_the_basic_launchers_orderings(smoke_notebooks, slurm_
     """Each run one SLURM job with as many cores as the basic launcher's process uses (torch
     threads follow the job's cores), scoring through SLURM too: the orderings are
     byte-identical to the basic launcher's, and a finished run is not submitted again (the
-    keyword set's runs: the launcher's path does not depend on the dataset)."""
+    runs of one's own data, the prompts: a user's profile goes through the launchers as the
+    paper's does)."""
     basic = paths.results_dir("smoke")
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     smoke = profiles.load("smoke")
     ensemble = dataclasses.replace(
-        training.Ensemble.from_parameters(smoke), datasets=("OfflineKeywords",),
+        training.Ensemble.from_parameters(smoke), datasets=("AsteriskPrompts",),
         launcher=Launcher("slurm", partition=slurm_cluster, time_minutes=10,
                           cpus=os.cpu_count(), memory_gb=2))
     kept = ensemble.runs[0]
