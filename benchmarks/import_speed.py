@@ -77,8 +77,9 @@ def timed(step) -> float:
     return time.perf_counter() - start
 
 
-def measure(source: userdata.Source, name: str) -> dict[str, float]:
-    """Seconds of a check, an import (check and copy), a re-run and the features."""
+def measure(source: userdata.Source, name: str, features: bool) -> dict[str, float]:
+    """Seconds of a check, an import (check and copy), a re-run and, with ``features``, the
+    log-mel features of the copy."""
     settings = userdata.ImportSettings(flip_fraction=0.05)
     root = paths.dataset_dir(PROFILE, name)
     check = timed(lambda: userdata.check(source, progress=False))
@@ -86,8 +87,10 @@ def measure(source: userdata.Source, name: str) -> dict[str, float]:
                                                   log=lambda line: None))
     rerun = timed(lambda: userdata.import_dataset(source, root, name, settings, progress=False,
                                                   log=lambda line: None))
-    features = timed(lambda: toolkit.preprocess(PROFILE, [name]))
-    return {"check": check, "copy": total - check, "rerun": rerun, "features": features}
+    seconds = {"check": check, "copy": total - check, "rerun": rerun}
+    if features:
+        seconds["features"] = timed(lambda: toolkit.preprocess(PROFILE, [name]))
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,16 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clips", type=int, default=600, help="clips per format")
     parser.add_argument("--project", type=int, default=50000, help="clips to project to")
     args = parser.parse_args(argv)
+    if args.clips <= 10 * SMALL:
+        parser.error(f"--clips must exceed {10 * SMALL}: the features' per-clip time is the "
+                     f"difference from a {SMALL}-clip command")
     raw = {}
     with tempfile.TemporaryDirectory() as tmp:
         prompts = realspeech.write_prompts(Path(tmp) / "prompts")
         try:
             small = write_input(prompts, Path(tmp) / "small", SMALL, None, 1, ".wav")
-            raw["small"] = measure(userdata.Source(small), "Small")
+            raw["small"] = measure(userdata.Source(small), "Small", features=True)
             for i, (label, (rate, channels, suffix)) in enumerate(FORMATS.items()):
                 folder = write_input(prompts, Path(tmp) / f"input{i}", args.clips, rate,
                                      channels, suffix)
-                raw[label] = measure(userdata.Source(folder), f"Format{i}")
+                raw[label] = measure(userdata.Source(folder), f"Format{i}", features=i == 0)
                 print(label, {k: round(v, 2) for k, v in raw[label].items()}, flush=True)
         finally:
             shutil.rmtree(paths.data_dir(PROFILE), ignore_errors=True)

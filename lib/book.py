@@ -28,7 +28,7 @@ import papermill
 import yaml
 
 from lib import findings, paths, profiles
-from lib.datasets import audiences, cell_applies, sphinx_tag
+from lib.datasets import AUDIENCES_VARIABLE, audiences, cell_applies, sphinx_tag
 from lib.record import CHAPTER_OF
 
 NODE_MODULES = paths.BOOK / "_vendor" / "node_modules"
@@ -44,10 +44,6 @@ VENDOR_FILES = [
 ]
 
 
-#: The environment variable that hands the profile's audiences (their Sphinx tags, comma
-#: separated) to the book's extension (book/_ext/offline_book.py), which sets them as tags for
-#: the fixed pages' ``{only}`` blocks.
-AUDIENCES_VARIABLE = "COMPENDIUM_AUDIENCES"
 #: Fixed pages that only some books carry, by the audience they are written for: the
 #: project's design notes, its measurements and the paper's study describe the compendium's own
 #: datasets, so a book on a user's data alone leaves them out.

@@ -104,8 +104,9 @@ def layout_of(name: str) -> DatasetLayout:
 
 
 #: Audiences of the book's parts: prose and code about the keyword set's covariates, the scene
-#: tree, the paper's datasets and published numbers, a user's own data, or the compendium's own
-#: datasets (the stand-ins and the paper's, so any but a user's). A notebook cell tagged with
+#: tree, the paper's datasets and published numbers, a user's own data, the compendium's own
+#: datasets (the stand-ins and the paper's, so any but a user's), or the paper's real datasets
+#: as downloaded. A notebook cell tagged with
 #: one is left out of every other profile's notebook (lib.run), the book's parameter boxes leave
 #: out such parameters, and its fixed pages show a ``{only}`` block or a page only where its
 #: audience's Sphinx tag (:func:`sphinx_tag`) is set (lib.book).
@@ -115,7 +116,14 @@ CELL_AUDIENCES: dict[str, Callable[[list[str]], bool]] = {
     "paper-data": lambda names: any(layout_of(name).paper_dataset for name in names),
     "own-data": lambda names: any(layout_of(name).user for name in names),
     "compendium-data": lambda names: any(not layout_of(name).user for name in names),
+    "published-data": lambda names: any(not layout_of(name).generated for name in names),
 }
+
+
+#: The environment variable that hands a profile's audiences (their Sphinx tags, comma
+#: separated) from lib.book to the book's extension (book/_ext/offline_book.py), which sets
+#: them as tags for the fixed pages' ``{only}`` blocks.
+AUDIENCES_VARIABLE = "COMPENDIUM_AUDIENCES"
 
 
 def audiences(names: list[str]) -> list[str]:

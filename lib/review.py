@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from lib import (calibration, cleanlab_baseline, data, definitions, groundtruth, paths, profiles,
-                 toolkit, userdata)
+                 scoring, toolkit, userdata)
+from lib.difficulty import DifficultyError, tie_key
 from lib.datasets import layout_of
-from lib.difficulty import DifficultyError
 from lib.plots import data_uri, draw_log_mel, figure_png
 from lib.profiles import CONTROL_DEFINITION
 from lib.record import Review as Record
@@ -32,19 +32,23 @@ from lib.training import Run
 COLUMNS = {
     "rank": "1 is the hardest clip by the definition the list is sorted by (`ordered_by`)",
     "file": "the clip as it was given (for the generated sets, the project's copy)",
-    "clip": "the project's copy (16 kHz mono, the training length), the sample id",
-    "label": "the label given with the clip",
-    "trained_as": "the label the models trained with: the given one, or the one the build "
-                  "flipped it to (`injected`)",
+    "clip": "the project's copy the models heard, the sample id",
+    "label": "the label the clip came with: yours for your own data; for the generated sets, "
+             "the set's own (its flipped labels included)",
+    "trained_as": "the label the models trained with: the one the clip came with, or for your "
+                  "own data the one the build flipped it to (`injected`)",
     "injected": "the kind of hard sample the build made of the clip (flipped label, or one "
                 "the dataset records), empty for none",
-    "<definition>": "each definition's score, the mean over its runs, higher = harder",
+    "<definition>": "each definition's score, the mean over its runs, oriented so that higher "
+                    "= harder (a definition whose high values mean easy, as CumulativeAccuracy, "
+                    "is negated)",
     "<definition> rank": "each definition's normalised rank, 0 the easiest clip, 1 the hardest",
     "cleanlab_issue": "whether cleanlab's find_label_issues flags the trained-as label, from the "
                       "network's out-of-fold probabilities (empty without CVLoss)",
     "cleanlab_score": "1 - cleanlab's label quality: higher = more likely a label error",
     "suggested_label": "the class the ensemble's mean probability favours (every run's best "
-                       "checkpoint, on clips it trained on)",
+                       "checkpoint, on clips it trained on); empty where a run did not train "
+                       "on the clip",
     "suggested_confidence": "that mean probability, 0-1",
 }
 
@@ -79,12 +83,18 @@ def _scores(profile: str, dataset: str, names: list[str]) -> pd.DataFrame:
 
 
 def _cleanlab(profile: str, dataset: str, trained_as: pd.Series) -> pd.DataFrame:
-    try:
-        found = cleanlab_baseline.stored_network_cleanlab(profile, dataset, trained_as)
-    except DifficultyError:
-        return pd.DataFrame(index=trained_as.index, columns=["cleanlab_issue", "cleanlab_score"])
-    return found.rename(columns={"label_issue": "cleanlab_issue",
-                                 "score": "cleanlab_score"})[["cleanlab_issue", "cleanlab_score"]]
+    """cleanlab's flag and score where the Definitions chapter kept the network's out-of-fold
+    probabilities (CVLoss in DEFINITIONS), for the clips a fold held out (where autrainer
+    carves dev by seed, the folds' training split is not every run's), else empty."""
+    columns = ["cleanlab_issue", "cleanlab_score"]
+    file = paths.fold_probabilities_file(profile, dataset)
+    if not file.is_file():
+        return pd.DataFrame(index=trained_as.index, columns=columns)
+    held_out = pd.read_csv(file, usecols=["sample_id"])["sample_id"].astype(str)
+    found = cleanlab_baseline.stored_network_cleanlab(
+        profile, dataset, trained_as[trained_as.index.isin(held_out)])
+    return (found.rename(columns={"label_issue": "cleanlab_issue", "score": "cleanlab_score"})
+            [columns].reindex(trained_as.index))
 
 
 def _suggestions(profile: str, runs: list[Run], device: str) -> pd.DataFrame:
@@ -94,17 +104,20 @@ def _suggestions(profile: str, runs: list[Run], device: str) -> pd.DataFrame:
                              "confidence": "suggested_confidence"}))
 
 
-def worklist(profile: str, dataset: str, runs: list[Run], names: list[str], scoring: str,
+def worklist(profile: str, dataset: str, runs: list[Run], names: list[str], main: str,
              device: str = "cpu") -> Worklist:
-    """Every training clip of ``dataset`` with :data:`COLUMNS`, hardest first."""
+    """Every clip of ``dataset`` the runs trained on (the Difficulty chapter's ordering: where
+    autrainer carves dev out of the training table, the carved clips are not among them) with
+    :data:`COLUMNS`, hardest first by the best definition at flipped labels, else by ``main``
+    (the profile's SCORING); ties in the order of :func:`lib.difficulty.tie_key`."""
     layout = layout_of(dataset)
     samples = data.samples(profile, dataset)
-    train = samples[samples["split"] == "train"]
+    train = samples.loc[scoring.read_ordering(profile, dataset)["sample_id"]]
     trained_as = train[layout.target_column].astype(str)
     if layout.user:
         given = train[groundtruth.GIVEN_LABEL_COLUMN].astype(str)
         audio = userdata.source_of(profiles.load(profile)).audio
-        files = train["source_file"].map(lambda f: str(audio / f))
+        files = train[userdata.SOURCE_COLUMN].map(lambda f: str(audio / f))
     else:
         given = trained_as
         files = pd.Series({sample: paths.relative(data.clip_file(profile, dataset, sample))
@@ -119,10 +132,11 @@ def worklist(profile: str, dataset: str, runs: list[Run], names: list[str], scor
              .join(_suggestions(profile, runs, device)))
     best = definitions.best(profile, dataset)
     ordered_by, because = ((best, "found best at flipped labels on this data") if best else
-                           (scoring, "the profile's SCORING; no flipped labels to choose by"))
+                           (main, "the profile's SCORING; no flipped labels to choose by"))
     if ordered_by not in table:
         raise DifficultyError(f"{dataset}: {ordered_by} was not scored; add it to DEFINITIONS")
-    table = table.sort_values([ordered_by, "clip"], ascending=[False, True])
+    table = (table.assign(tie=table["clip"].map(tie_key))
+             .sort_values([ordered_by, "tie"], ascending=[False, True]).drop(columns="tie"))
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return Worklist(dataset, table.reset_index(drop=True), ordered_by, because)
 
@@ -152,7 +166,7 @@ def _flag(row: pd.Series) -> list[str]:
         notes.append(f'<strong style="color:#d62728">{html.escape(row["injected"])}</strong>')
     if row["cleanlab_issue"] is True or row["cleanlab_issue"] == 1:
         notes.append("cleanlab: label issue")
-    if row["suggested_label"] != row["trained_as"]:
+    if isinstance(row["suggested_label"], str) and row["suggested_label"] != row["trained_as"]:
         notes.append(f"ensemble: {html.escape(str(row['suggested_label']))} "
                      f"({row['suggested_confidence']:.2f})")
     return notes
@@ -175,8 +189,8 @@ def top_html(profile: str, worklist: Worklist, top: int) -> str:
             f'{name}, rank {row["rank"]}"/><figcaption style="font-size:11px">'
             f'<audio controls preload="none" src="{wav}" style="width:176px;height:28px">'
             f'</audio><br/>{notes}</figcaption></figure>')
-    return (f'<div class="review-gallery"><p><em>{html.escape(worklist.dataset)}: the {top} '
-            f'hardest training clips by {html.escape(worklist.ordered_by)}, log-mel spectrogram '
+    return (f'<div class="review-gallery"><p><em>{html.escape(worklist.dataset)}: the '
+            f'{min(top, len(worklist.table))} hardest training clips by {html.escape(worklist.ordered_by)}, log-mel spectrogram '
             f'(x: time, y: mel frequency 50 Hz-8 kHz) and audio as the models heard it.</em></p>'
             + "".join(tiles) + "</div>")
 
@@ -204,7 +218,8 @@ def key_numbers(profile: str, worklists: dict[str, Worklist], top: int) -> dict[
             Record.INJECTED_AT_THE_TOP: (int((table.head(injected)["injected"] != "").sum())
                                          if injected else None),
             Record.CLEANLAB_FLAGGED: int(issues.astype(bool).sum()) if len(issues) else None,
-            Record.SUGGESTED_OTHER: int((table["suggested_label"] != table["trained_as"]).sum()),
+            Record.SUGGESTED_OTHER: int((table["suggested_label"].notna() & (
+                table["suggested_label"] != table["trained_as"])).sum()),
             Record.FILE: str(paths.review_file(profile, dataset)
                              .relative_to(paths.results_dir(profile))),
         }

@@ -57,6 +57,7 @@ RESULTS: dict[str, tuple[Written, ...]] = {
     "02b_definitions": ((paths.definition_file,), (paths.fold_probabilities_file,)),
     "03_selection": ((paths.selection_dir, paths.SELECTION_TABLE),
                      (paths.selection_dir, paths.EXPLANATIONS_TABLE)),
+    "10_review": ((paths.review_file,),),
 }
 #: Files a notebook writes that later notebooks add to as well (run folders, prediction
 #: caches): checked after it runs and before it is skipped, not compared.

@@ -391,8 +391,9 @@ def _fingerprint(source: Source, listing: pd.DataFrame, settings: ImportSettings
     if source.labels is not None:
         digest.update(source.labels.read_bytes())
     for name in sorted(listing[FILE]):
-        stat = (source.audio / name).stat()
-        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        file = source.audio / name
+        stat = f"{file.stat().st_size}\0{file.stat().st_mtime_ns}" if file.is_file() else "missing"
+        digest.update(f"{name}\0{stat}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from lib import data, groundtruth, paths, profiles, record, review
+from lib import data, difficulty, groundtruth, paths, profiles, record, review, scoring
 from lib.datasets import layout_of
 
 
@@ -26,12 +26,16 @@ def test_every_training_clip_is_listed_once_hardest_first_with_documented_column
     for dataset in smoke["DATASETS"]:
         table = pd.read_csv(paths.review_file("smoke", dataset), keep_default_na=False)
         samples = data.samples("smoke", dataset)
-        train = samples[samples["split"] == "train"]
-        assert sorted(table["clip"]) == sorted(train.index)  # every clip once, by identity
+        trained = scoring.read_ordering("smoke", dataset)["sample_id"]  # the runs' clips
+        train = samples.loc[trained]
+        assert (samples.loc[trained, "split"] == "train").all()
+        assert sorted(table["clip"]) == sorted(trained)  # every clip once, by identity
         assert list(table["rank"]) == list(range(1, len(train) + 1))
         ordered_by = numbers[dataset][record.Review.ORDERED_BY]
         scores = pd.to_numeric(table[ordered_by])
         assert scores.is_monotonic_decreasing, dataset
+        tied = table[scores == scores.iloc[0]]["clip"]  # ties in a hash order, not by name
+        assert list(tied) == sorted(tied, key=difficulty.tie_key)
         assert all(_documented(c, smoke["DEFINITIONS"]) for c in table.columns), table.columns
         assert paths.review_file("smoke", dataset).with_suffix(".md").read_text().count(
             ordered_by) >= 1

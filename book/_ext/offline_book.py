@@ -26,8 +26,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.directives.other import Only
 
-from lib.book import AUDIENCES_VARIABLE
-from lib.datasets import KEYWORD_SET, audiences, sphinx_tag
+from lib.datasets import AUDIENCES_VARIABLE, KEYWORD_SET, audiences, sphinx_tag
 
 #: The extension's own static files (its stylesheet).
 STATIC = Path(__file__).parent / "static"
