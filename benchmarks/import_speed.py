@@ -53,9 +53,9 @@ def write_input(prompts: Path, root: Path, clips: int, rate: int | None, channel
                 suffix: str) -> Path:
     """``clips`` clips cycled from the prompts' good files, one class after the other, in one
     format."""
-    classes = [sorted(f for f in folder.glob("*.wav")
-                      if f.relative_to(prompts).as_posix() not in realspeech.BROKEN_PROMPTS)
-               for folder in sorted(prompts.iterdir())]
+    classes = [sorted(f for f in folder.iterdir() if f.suffix in (".wav", ".flac", ".ogg")
+                      and f.relative_to(prompts).as_posix() not in realspeech.BROKEN_PROMPTS)
+               for folder in sorted(prompts.iterdir()) if folder.is_dir()]
     for i in range(clips):
         files = classes[i % len(classes)]
         source = files[(i // len(classes)) % len(files)]
