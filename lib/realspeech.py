@@ -50,8 +50,6 @@ BROKEN_PROMPTS = ("numbers/empty.wav", "letters/text.wav", "phonetic/nan.wav",
 #: :func:`write_prompts` with :data:`EXAMPLE_PER_CLASS` clips of each class when missing.
 EXAMPLE_PROMPTS = paths.DATA / "examples" / "asterisk-prompts"
 EXAMPLE_PER_CLASS = 8
-#: The file beside the prompts that says how they were made (hidden: the import skips it).
-RECIPE_FILE = ".recipe"
 #: SpeechCommands word -> (package, file inside it) of its real recording.
 RECORDINGS: dict[str, tuple[RegistrySource, str]] = {
     **{word: (ASTERISK, f"{_ALLISON}/digits/{digit}.wav") for digit, word in enumerate(_DIGITS)},
@@ -131,9 +129,9 @@ def write_prompts(root: Path, per_class: int | None = None) -> Path:
     every 7th re-encoded as 44.1 kHz stereo FLAC and the next as 22.05 kHz OGG, the rest the
     package's 8 kHz WAV; then :data:`BROKEN_PROMPTS`: an empty file, text named .wav, NaN
     samples, zero samples, and a copy of a letter under the numbers. Written whole or not at
-    all; an existing one made with the same ``per_class`` is kept."""
-    recipe = f"per_class={per_class}\n"
-    if (root / RECIPE_FILE).is_file() and (root / RECIPE_FILE).read_text() == recipe:
+    all; an existing one made with the same ``per_class`` (``<root>.recipe`` says) is kept."""
+    recipe, made = f"per_class={per_class}\n", root.with_name(root.name + ".recipe")
+    if root.is_dir() and made.is_file() and made.read_text() == recipe:
         return root
     recordings = fetch(ASTERISK_PROMPTS) / _ALLISON
     partial = root.with_name(root.name + ".partial")
@@ -156,7 +154,7 @@ def write_prompts(root: Path, per_class: int | None = None) -> Path:
              np.array([0.1, np.nan, 0.2] * 100, dtype=np.float32), 16000, subtype="FLOAT")
     sf.write(partial / "letters" / "zero.wav", np.zeros(0, dtype=np.float32), 16000)
     shutil.copy(partial / "letters" / "a.wav", partial / "numbers" / "dup.wav")
-    (partial / RECIPE_FILE).write_text(recipe)
     shutil.rmtree(root, ignore_errors=True)
     partial.replace(root)
+    made.write_text(recipe)  # beside the folder: it holds only what a user would bring
     return root
