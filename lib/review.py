@@ -91,9 +91,9 @@ def _cleanlab(profile: str, dataset: str, trained_as: pd.Series) -> pd.DataFrame
     file = paths.fold_probabilities_file(profile, dataset)
     if not file.is_file():
         return pd.DataFrame(index=trained_as.index, columns=columns)
-    held_out = pd.read_csv(file, usecols=["sample_id"])["sample_id"].astype(str)
-    found = cleanlab_baseline.stored_network_cleanlab(
-        profile, dataset, trained_as[trained_as.index.isin(held_out)])
+    probabilities = pd.read_csv(file, index_col="sample_id")
+    found = cleanlab_baseline.network_cleanlab(
+        trained_as[trained_as.index.isin(probabilities.index)], probabilities)
     return (found.rename(columns={"label_issue": "cleanlab_issue", "score": "cleanlab_score"})
             [columns].reindex(trained_as.index))
 
