@@ -40,14 +40,17 @@ def _download(name: str, root: Path) -> None:
 def _say_projection(profile: str, params: dict[str, Any], name: str, root: Path) -> None:
     """Before anything trains: the minutes the book of a user's dataset is projected to take
     here (:mod:`lib.projection`), and the sizes the profile chose."""
-    train = len(read_tables(root, layout_of(name))["train"])
+    layout = layout_of(name)
+    table = read_tables(root, layout)["train"]
+    train, classes = len(table), table[layout.target_column].nunique()
     seconds = (read_manifest(root) or {})["clip_seconds"]
-    work = projection.sample_epochs(params, train, params["FLIP_FRACTION"] > 0)
-    models = sorted({model for parts in work.values() for model in parts})
-    rates = projection.cached_rates(paths.data_dir(profile) / "step_rates.json", models,
-                                    seconds, params["BATCH_SIZE"], params["PRECISION"])
-    projected = projection.project(params, train, seconds, params["FLIP_FRACTION"] > 0, rates)
-    print(f"{name}: {train} training clips of {seconds:g} s; MODELS {params['MODELS']}, "
+    rates = projection.cached_rates(paths.data_dir(profile) / "step_rates.json",
+                                    projection.rated_models(params), seconds, params["BATCH_SIZE"],
+                                    params["PRECISION"])
+    projected = projection.project(params, train, seconds, params["FLIP_FRACTION"] > 0,
+                                   classes, rates)
+    print(f"{name}: {train} training clips of {seconds:g} s in {classes} classes; "
+          f"MODELS {params['MODELS']}, "
           f"SEEDS {params['SEEDS']}, EPOCHS {params['EPOCHS']} "
           f"(notebooks/profiles/{profile}.yaml)")
     for line in projected.lines():

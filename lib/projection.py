@@ -1,12 +1,16 @@
 """How long a profile's book takes on this machine, said before anything trains.
 
 Every chapter's training is counted in sample-epochs per model (:func:`sample_epochs`: the
-ensemble, CVLoss's fold models, the label-noise sweep, the pruning points, the curricula); each
-model's training-step throughput is measured here, on random log-mels of the profile's clip
-length and batch, in its precision (:func:`step_rate`); what an epoch costs beyond its
-training steps (dev and test passes, the in-training recorder, data loading) and what the book
-does besides training (scoring, Grad-CAM, inference, the toolkit's start-up) are allowances
-measured on the demo build (:data:`EPOCH_ALLOWANCE`, :data:`FIXED_MINUTES`).
+ensemble, CVLoss's fold models, the label-noise sweep, the pruning points, the curricula); the
+Grad-CAMs and masking passes of the explanations in training-step equivalents
+(:func:`explanation_steps`); the scoring, calibration and inference passes over the training
+set in a number of step equivalents per clip (:data:`SCORING_PASSES`). Each model's
+training-step throughput is measured here, on random log-mels of the profile's clip length and
+batch, in its precision (:func:`step_rate`), so the projection follows the clips' count and
+length and this machine's speed. What is left, the commands' and kernels' start-up, is a
+constant (:data:`FIXED_MINUTES`). The constants are fitted on two builds of these 2 cores
+(``book/measured/build_demo.md``: 600 clips of 1 s, 6 classes; a user's 621 clips of 2.5 s in
+20 classes, 34.1 minutes), and both builds are projected within 10 %.
 """
 from __future__ import annotations
 
@@ -18,15 +22,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-#: Wall time of an epoch over its training steps alone, on the demo build: 01_training's epochs
-#: (8.39 min, book/measured/build_demo.md) against its sample-epochs at the rates
-#: :func:`step_rate` measured on the same 2 cores (Cnn10 61-63, Cnn14 9-12 clips/s at 1 s,
-#: batch 16, bf16): 0.85-0.99 over five measurements. An epoch's dev pass and recorder cost
-#: about what the timed steps' own overhead adds, so the epochs take their steps' time.
-EPOCH_ALLOWANCE = 1.0
-#: The demo build's minutes outside the runs' epochs (24.97 - 16.86, build_demo.md): commands'
-#: start-up, scoring passes, Grad-CAM, inference, figures; about the same for any small set.
-FIXED_MINUTES = 8.1
+#: Wall time of an epoch over its training steps alone (dev and test passes, the in-training
+#: recorder, data loading on top): 0.97 on the demo build's 01_training, 1.19 over the
+#: training chapters of the 2.5 s user build; the middle is taken.
+EPOCH_ALLOWANCE = 1.1
+#: Forward and backward passes, in training-step equivalents per clip, outside training:
+#: aucurriculum's scoring (probes, teacher, folds' evaluation), calibration and inference.
+#: Fitted with FIXED_MINUTES on the two builds (5.91 and 8.89 minutes besides training and
+#: explanations, at 0.16 and 0.40 minutes per pass over their training sets).
+SCORING_PASSES = 12.6
+#: Minutes of start-up: each toolkit command's imports and run set-up, each kernel, figures.
+FIXED_MINUTES = 3.9
+#: A masking pass is a forward pass: a third of a training step. Each Grad-CAM is one forward
+#: and backward pass, and two images saved (about 0.03 s here).
+FORWARD_SHARE, IMAGE_SECONDS = 1 / 3, 0.03
+#: Random maskings each masked share is compared with (lib.explain.faithfulness).
+RANDOM_MASKS = 5
 #: Log-mel frames per second of audio (10 ms hop) and mel bins, as ``log_mel_16k``.
 FRAMES_PER_SECOND, MEL_BINS = 100, 64
 
@@ -65,6 +76,29 @@ def sample_epochs(values: Mapping[str, Any], train_clips: int, ground_truth: boo
     return {chapter: parts for chapter, parts in work.items() if any(parts.values())}
 
 
+def rated_models(values: Mapping[str, Any]) -> list[str]:
+    """The models whose step rate a projection needs: those trained, explained and scoring."""
+    return sorted(set(values["MODELS"]) | set(values["DEFINITION_MODELS"][:1])
+                  | {values["EXPLAIN_MODEL"]})
+
+
+def explained_maps(values: Mapping[str, Any], train_clips: int, classes: int) -> int:
+    """Grad-CAMs the explanations compute: per class, up to SELECTION_K easy, medium and hard
+    clips (no more than the class has), for each seed of EXPLAIN_MODEL."""
+    model = values["EXPLAIN_MODEL"]
+    seeds = values["SEEDS_BY_MODEL"].get(model, values["SEEDS"])
+    per_class = min(3 * values["SELECTION_K"], train_clips // max(classes, 1))
+    return per_class * classes * len(seeds)
+
+
+def explanation_steps(values: Mapping[str, Any], maps: int) -> float:
+    """Training-step equivalents of ``maps`` Grad-CAMs and their faithfulness check (one
+    unmasked and, per masked share, one Grad-CAM-masked and RANDOM_MASKS randomly masked
+    forward passes)."""
+    forwards = 1 + len(values["FAITHFULNESS_TOP"]) * (1 + RANDOM_MASKS)
+    return maps * (1 + forwards * FORWARD_SHARE)
+
+
 def step_rate(model: str, seconds: float, batch: int, precision: str, device: str = "cpu",
               steps: int = 4) -> float:
     """Training samples per second of ``model`` (forward, cross-entropy backward, Adam step) on
@@ -100,31 +134,42 @@ class Projection:
     """A profile's projected minutes on this machine, and what they rest on."""
     rates: dict[str, float]                 # model -> training samples per second
     minutes: dict[str, float]               # chapter -> minutes of training
-    fixed_minutes: float
+    explanation_minutes: float              # Grad-CAMs and masking passes
+    scoring_minutes: float                  # scoring, calibration and inference passes
+    fixed_minutes: float                    # start-up
 
     @property
     def total(self) -> float:
-        return sum(self.minutes.values()) + self.fixed_minutes
+        return (sum(self.minutes.values()) + self.explanation_minutes + self.scoring_minutes
+                + self.fixed_minutes)
 
     def lines(self) -> list[str]:
         """The projection in a few lines, as the build prints them."""
         rates = ", ".join(f"{model} {rate:.0f} clips/s" for model, rate in self.rates.items())
         parts = ", ".join(f"{chapter} {minutes:.1f}" for chapter, minutes in self.minutes.items())
         return [f"this machine trains {rates} (measured now)",
-                f"projected: {self.total:.0f} minutes ({parts} minutes of training; about "
-                f"{self.fixed_minutes:.0f} besides)"]
+                f"projected: {self.total:.0f} minutes ({parts} minutes of training; "
+                f"{self.explanation_minutes:.1f} of Grad-CAMs, {self.scoring_minutes:.1f} of "
+                f"scoring passes, about {self.fixed_minutes:.0f} of start-up)"]
 
 
 def project(values: Mapping[str, Any], train_clips: int, seconds: float, ground_truth: bool,
-            rates: dict[str, float] | None = None, device: str = "cpu") -> Projection:
-    """The projected minutes of a profile's book (``rates``: measured here when not given)."""
+            classes: int, rates: dict[str, float] | None = None, device: str = "cpu"
+            ) -> Projection:
+    """The projected minutes of a profile's book on a training split of ``train_clips`` clips
+    of ``seconds`` in ``classes`` classes (``rates``: measured here when not given)."""
     work = sample_epochs(values, train_clips, ground_truth)
-    models = sorted({model for parts in work.values() for model in parts})
+    explainer, scorer = values["EXPLAIN_MODEL"], values["DEFINITION_MODELS"][0]
     rates = rates or {model: step_rate(model, seconds, values["BATCH_SIZE"],
-                                       values["PRECISION"], device) for model in models}
+                                       values["PRECISION"], device)
+                      for model in rated_models(values)}
     minutes = {chapter: sum(count / rates[model] for model, count in parts.items())
                * EPOCH_ALLOWANCE / 60 for chapter, parts in work.items()}
-    return Projection(rates, minutes, FIXED_MINUTES)
+    maps = explained_maps(values, train_clips, classes)
+    explaining = (explanation_steps(values, maps) / rates[explainer]
+                  + maps * IMAGE_SECONDS) / 60
+    scoring = SCORING_PASSES * train_clips / rates[scorer] / 60
+    return Projection(rates, minutes, explaining, scoring, FIXED_MINUTES)
 
 
 def cached_rates(file: Path, models: list[str], seconds: float, batch: int, precision: str,

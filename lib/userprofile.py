@@ -28,7 +28,8 @@ LADDER: tuple[dict[str, Any], ...] = (
      "CURRICULUM_SCHEDULES": ["curriculum", "random"]},
     {"MODELS": ["Cnn10"], "SEEDS": [1, 2], "SEEDS_BY_MODEL": {}, "EPOCHS": 3,
      "SWEEP_FLIP_FRACTIONS": [], "PRUNE_RULES": ["hardest", "oracle"],
-     "CURRICULUM_SCHEDULES": ["curriculum"], "DEFINITION_MODELS": ["Cnn10"], "CV_EPOCHS": 2},
+     "CURRICULUM_SCHEDULES": ["curriculum"], "DEFINITION_MODELS": ["Cnn10"], "CV_EPOCHS": 2,
+     "SELECTION_K": 5},
 )
 #: The share of training labels the book's copy flips, as ground truth, unless told otherwise.
 DEFAULT_FLIP_FRACTION = 0.05
@@ -45,20 +46,20 @@ def own_values(name: str, source: userdata.Source, drop_bad: bool, flip_fraction
     return values
 
 
-def sized(values: dict[str, Any], train_clips: int, seconds: float, minutes: float,
-          ground_truth: bool) -> tuple[dict[str, Any], projection.Projection]:
+def sized(values: dict[str, Any], train_clips: int, seconds: float, classes: int,
+          minutes: float, ground_truth: bool) -> tuple[dict[str, Any], projection.Projection]:
     """The most generous rung of :data:`LADDER` projected within ``minutes`` (the last rung
     where none is), and its projection; each model's rate is measured once."""
     rates: dict[str, float] = {}
     chosen = None
     for rung in LADDER:
         candidate = {**values, **rung}
-        for model in candidate["MODELS"]:
+        for model in projection.rated_models(candidate):
             if model not in rates:
                 rates[model] = projection.step_rate(model, seconds, candidate["BATCH_SIZE"],
                                                     candidate["PRECISION"])
         chosen = (candidate, projection.project(candidate, train_clips, seconds, ground_truth,
-                                                rates))
+                                                classes, rates))
         if chosen[1].total <= minutes:
             break
     assert chosen is not None
@@ -103,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     given = userdata.SPLIT in kept and (kept[userdata.SPLIT] == "train").any()
     train_clips = int((kept[userdata.SPLIT] == "train").sum() if given
                       else round(len(kept) * (1 - dev - test)))
-    values, projected = sized(values, train_clips, seconds, args.minutes, args.flip > 0)
+    classes = kept[userdata.LABEL].nunique()
+    values, projected = sized(values, train_clips, seconds, classes, args.minutes,
+                              args.flip > 0)
     problem = profiles.user_dataset_problem(values)
     if problem:
         print(f"error: {problem}", file=sys.stderr)

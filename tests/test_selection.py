@@ -119,7 +119,8 @@ def test_selection_is_reused_and_a_failed_rebuild_keeps_the_old_one(private_resu
     monkeypatch.setattr(explain, "gradcam", broken)
     with pytest.raises(RuntimeError, match="Grad-CAM failed"):
         selection.build("smoke", ensemble,
-                        selection.Selection.from_parameters({**smoke, "SELECTION_K": 1}), dataset,
+                        selection.Selection.from_parameters(
+                            {**smoke, "SELECTION_K": smoke["SELECTION_K"] + 1}), dataset,
                         log=lines.append)
     pd.testing.assert_frame_equal(selection.read("smoke", dataset), saved)
     assert key.stat().st_mtime_ns == before

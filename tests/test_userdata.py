@@ -201,6 +201,20 @@ def test_every_chapters_training_is_counted_in_sample_epochs():
     assert "validation" not in blind and blind["pruning"]["Cnn10"] == pytest.approx(3 * 3240)
 
 
+def test_grad_cams_and_masking_passes_are_counted_per_class_band_and_seed():
+    values = profiles.load("demo")  # SELECTION_K 10, EXPLAIN_MODEL Cnn10 of 3 seeds, 3 shares
+    assert projection.explained_maps(values, 600, classes=6) == 30 * 6 * 3
+    assert projection.explained_maps(values, 600, classes=50) == 12 * 50 * 3  # 12 per class
+    forwards = 1 + 3 * (1 + projection.RANDOM_MASKS)  # unmasked, then top and 5 random per share
+    assert projection.explanation_steps(values, 10) == pytest.approx(10 * (1 + forwards / 3))
+    few, many = (projection.project(values, 600, 1.0, True, classes, {"Cnn10": 60.0,
+                                                                       "Cnn14": 10.0})
+                 for classes in (6, 20))
+    assert many.explanation_minutes > 3 * few.explanation_minutes
+    assert many.total - few.total == pytest.approx(many.explanation_minutes
+                                                   - few.explanation_minutes)
+
+
 def test_a_training_step_rate_is_measured_here():
     assert projection.step_rate("Cnn10", 0.5, 4, "bf16", steps=2) > 0
 
@@ -228,13 +242,15 @@ def test_make_profile_sizes_the_profile_to_the_budget_and_never_overwrites(promp
     assert values["DROP_BAD_FILES"] and values["FLIP_FRACTION"] == userprofile.DEFAULT_FLIP_FRACTION
     train = round((len(list(prompts.rglob("*.*"))) - len(BROKEN)) * 0.8)
     seconds = float(re.search(r"cut or padded to ([0-9.]+) s", said).group(1))
-    chosen = projection.project(values, train, seconds, True, {"Cnn10": 200.0, "Cnn14": 40.0})
+    chosen = projection.project(values, train, seconds, True, len(CLASSES),
+                                {"Cnn10": 200.0, "Cnn14": 40.0})
     assert chosen.total <= 20 and f"projected: {chosen.total:.0f} minutes" in said
     rung = next(i for i, r in enumerate(userprofile.LADDER)
                 if all(values[k] == v for k, v in r.items()))
     if rung:  # the rung before it is over the budget
         before = {**values, **userprofile.LADDER[rung - 1]}
-        assert projection.project(before, train, seconds, True, chosen.rates).total > 20
+        assert projection.project(before, train, seconds, True, len(CLASSES),
+                                  chosen.rates).total > 20
     assert userprofile.main(args) == 1  # an existing profile is never overwritten
     assert "exists" in capsys.readouterr().err
 
