@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from lib import callbacks, data, groundtruth, paths, scoring, significance, toolkit, training
-from lib.datasets import layout_of
+from lib.datasets import layout_of, read_named_csv
 from lib.record import DIFFICULTY_TEST, Classes, Training
 from lib.training import Run
 
@@ -49,7 +49,7 @@ def predictions(profile: str, run: Run, subset: str, device: str = "cpu") -> pd.
     cache = paths.predictions_file(profile, run.name, subset)
     source = _prediction_source(folder, subset)
     if cache.is_file() and cache.stat().st_mtime_ns > source.stat().st_mtime_ns:
-        return pd.read_csv(cache, keep_default_na=False)
+        return read_named_csv(cache, ("predicted",), keep_default_na=False)
     layout = layout_of(run.dataset)
     table = toolkit.run_split_table(folder, subset)
     labels = np.asarray(toolkit.run_labels(folder))

@@ -91,8 +91,9 @@ LAYOUTS: dict[str, DatasetLayout] = {layout.name: layout for layout in (
 def user_layout(name: str) -> DatasetLayout:
     """The layout of a user's own dataset as :mod:`lib.userdata` copies it: 16 kHz mono clips
     of one length under ``default/``, three split tables (``path``, ``label``) and per-clip
-    covariates, read by autrainer's generic CSV dataset."""
-    return DatasetLayout(name, "autrainer.datasets.BaseClassificationDataset", "path", "label",
+    covariates, read by autrainer's generic CSV dataset with class names kept as text
+    (:class:`lib.toolkit.own_data.OwnClassificationDataset`)."""
+    return DatasetLayout(name, "lib.toolkit.own_data.OwnClassificationDataset", "path", "label",
                          ("train", "dev", "test"), ("path", "label"), 16000, 0.0, True,
                          metadata_file="metadata.csv", user=True)
 
@@ -161,6 +162,19 @@ def data_fingerprint(profile: str, name: str) -> str:
                        [(t.name, t.stat().st_size, t.stat().st_mtime_ns) for t in tables]])
 
 
+#: Columns that name a sample or a class in the tables the compendium writes.
+NAME_COLUMNS = ("sample_id", "label")
+
+
+def read_named_csv(file: Path, names: tuple[str, ...] = (), **options: Any) -> pd.DataFrame:
+    """A CSV with its sample and class names (:data:`NAME_COLUMNS` and ``names``) read as text,
+    as written: a class named 007 stays 007 (pandas alone reads the number 7 when every name in
+    a column is a number). ``options`` go to :func:`pandas.read_csv`."""
+    header = pd.read_csv(file, nrows=0).columns
+    text = {column: str for column in (*NAME_COLUMNS, *names) if column in header}
+    return pd.read_csv(file, dtype=text, **options)
+
+
 def read_split(root: Path, layout: DatasetLayout, split: str, as_text: bool = False,
                ) -> pd.DataFrame:
     """One split's table, with a one-line error for a missing file or column; ``as_text``
@@ -170,7 +184,7 @@ def read_split(root: Path, layout: DatasetLayout, split: str, as_text: bool = Fa
         raise DatasetError(f"{paths.relative(file)}: missing split file")
     try:
         table = (pd.read_csv(file, dtype=str, keep_default_na=False) if as_text
-                 else pd.read_csv(file))
+                 else read_named_csv(file, (layout.index_column, layout.target_column)))
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as err:
         raise DatasetError(f"{paths.relative(file)}: unreadable CSV ({err})") from None
     missing = [c for c in layout.columns if c not in table.columns]
@@ -232,7 +246,8 @@ def load_metadata(root: Path, layout: DatasetLayout) -> pd.DataFrame | None:
     file = root / layout.metadata_file
     if not file.is_file():
         raise DatasetError(f"{paths.relative(file)}: missing metadata file")
-    return pd.read_csv(file).set_index(layout.index_column)
+    return read_named_csv(file, (layout.index_column, layout.target_column)).set_index(
+        layout.index_column)
 
 
 def _sha256(files: list[Path]) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from lib import paths
+from lib.datasets import read_named_csv
 from lib.record import Difficulty
 from lib.significance import INTERVAL_LEVEL, Correlation
 
@@ -59,7 +60,7 @@ def read_run_scores(file: Path, id_column: str, label_column: str) -> pd.DataFra
     """One run's aucurriculum ``scores.csv`` as ``sample_id, label, sum, count``."""
     if not file.is_file():
         raise DifficultyError(f"{paths.relative(file)}: scores file missing")
-    table = pd.read_csv(file)
+    table = read_named_csv(file, (id_column, label_column))
     missing = [c for c in (id_column, label_column, "sum", "count") if c not in table]
     if missing:
         raise DifficultyError(f"{paths.relative(file)}: missing column {', '.join(missing)}")

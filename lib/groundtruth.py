@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lib import paths
-from lib.datasets import build_once, read_manifest
+from lib.datasets import build_once, read_manifest, read_named_csv
 
 #: The metadata columns that mark a training clip's injected difficulty (ground truth).
 FLIPPED_COLUMN = "label_flipped"
@@ -32,6 +32,8 @@ INJECTED = {FLIPPED: FLIPPED_COLUMN, NONSPEECH: NONSPEECH_COLUMN}
 #: word (empty for a non-speech clip), a user's own label.
 SPOKEN_WORD_COLUMN, GIVEN_LABEL_COLUMN = "spoken_word", "label_given"
 TRUE_LABEL_COLUMNS = (SPOKEN_WORD_COLUMN, GIVEN_LABEL_COLUMN)
+#: The columns of a metadata table that name a clip or a class, read as text.
+CLASS_COLUMNS = ("path", "label", *TRUE_LABEL_COLUMNS)
 
 
 def present(table: pd.DataFrame) -> dict[str, str]:
@@ -60,7 +62,8 @@ def relabelled(source: Path, target: Path, name: str, flip_fraction: float, seed
         [read_manifest(source)["fingerprint"], flip_fraction, seed]).encode()).hexdigest()[:16]
 
     def build(partial: Path) -> dict[str, Any]:
-        metadata = pd.read_csv(source / "metadata.csv", keep_default_na=False)
+        metadata = read_named_csv(source / "metadata.csv", CLASS_COLUMNS,
+                                  keep_default_na=False)
         truth = true_labels(metadata)
         has_class = truth != ""
         metadata.loc[has_class, "label"] = truth[has_class]
@@ -74,7 +77,7 @@ def relabelled(source: Path, target: Path, name: str, flip_fraction: float, seed
             metadata.at[row, FLIPPED_COLUMN] = True
         labels = metadata.set_index("path")["label"]
         for split in ("train", "dev", "test"):
-            table = pd.read_csv(source / f"{split}.csv", keep_default_na=False)
+            table = read_named_csv(source / f"{split}.csv", ("path",), keep_default_na=False)
             table["label"] = table["path"].map(labels)  # joined on the sample id
             table.to_csv(partial / f"{split}.csv", index=False)
         metadata.to_csv(partial / "metadata.csv", index=False)

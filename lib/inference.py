@@ -22,7 +22,7 @@ import pandas as pd
 import soundfile as sf
 
 from lib import audio, calibration, datasets, paths, realspeech, scoring, toolkit, training
-from lib.datasets import layout_of
+from lib.datasets import layout_of, read_named_csv
 from lib.record import Inference as Record
 from lib.training import Ensemble, Run
 
@@ -45,8 +45,9 @@ def write_examples(profile: str, dataset: str) -> Path:
     if (folder / ".version").is_file() and (folder / ".version").read_text() == EXAMPLES_VERSION:
         return folder
     layout = layout_of(dataset)
-    test = pd.read_csv(paths.dataset_dir(profile, dataset) / "test.csv",
-                       keep_default_na=False).sort_values(layout.index_column)
+    test = read_named_csv(paths.dataset_dir(profile, dataset) / "test.csv",
+                          (layout.index_column, layout.target_column),
+                          keep_default_na=False).sort_values(layout.index_column)
     first = test.groupby(layout.target_column, sort=True).head(1).head(4)
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -223,10 +224,12 @@ def predict_batches(profile: str, run: Run, batches: dict[str, Path], device: st
         asked = _key(run_dir, good, device, [seconds])
         key = _key(run_dir, good, device, [seconds, threshold, narrowband_trained])
         if _stored_key(folder) == key and (folder / PREDICTIONS_FILE).is_file():
-            tables[batch] = pd.read_csv(folder / PREDICTIONS_FILE, keep_default_na=False)
+            tables[batch] = read_named_csv(folder / PREDICTIONS_FILE, ("prediction",),
+                                           keep_default_na=False)
             continue
         if _stored_key(folder / "outputs") == asked and (folder / RESULTS_FILE).is_file():
-            answers[batch] = pd.read_csv(folder / RESULTS_FILE, keep_default_na=False)
+            answers[batch] = read_named_csv(folder / RESULTS_FILE, ("prediction",),
+                                            keep_default_na=False)
         else:
             pending[batch] = good
         made[batch] = (folder, asked, key, bad, warnings)
@@ -277,9 +280,10 @@ def _classify(profile: str, run_dir: Path, labels: list[str], batches: dict[str,
             rate = toolkit.MEL["sample_rate"]
             audio.write(staging / "inputs" / batch / file.name,
                         audio.fit_clip(audio.read_mono(file, rate), rate, seconds), rate)
-    results = pd.read_csv(toolkit.inference(run_dir, staging / "inputs", staging / "outputs",
-                                            device, paths.toolkit_dir(profile)),
-                          keep_default_na=False).drop(columns="output")
+    answers = toolkit.inference(run_dir, staging / "inputs", staging / "outputs", device,
+                                paths.toolkit_dir(profile))
+    results = read_named_csv(answers, ("prediction",), keep_default_na=False).drop(
+        columns="output")
     shutil.rmtree(staging)
     parts = results["filename"].str.split("/", n=1, expand=True)
     return empty | {batch: results[parts[0] == batch].assign(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lib import callbacks, difficulty, paths, toolkit, training
-from lib.datasets import layout_of
+from lib.datasets import layout_of, read_named_csv
 from lib.profiles import SCORING_FUNCTIONS
 from lib.training import Ensemble, Run
 
@@ -160,7 +160,7 @@ def read_ordering(profile: str, dataset: str) -> pd.DataFrame:
     if not file.is_file():
         raise difficulty.DifficultyError(f"{paths.relative(file)}: ordering missing; run "
                                          "notebooks/02_difficulty first")
-    return pd.read_csv(file)
+    return read_named_csv(file)
 
 
 def aucurriculum_ensemble(profile: str, scorer: Scoring, dataset: str) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib import colormaps
 
 from lib import explain, paths, scoring, toolkit, training
+from lib.datasets import read_named_csv
 from lib.groundtruth import GENUINE
 from lib.record import BANDS, Selection as Record
 from lib.training import Ensemble, Run
@@ -200,12 +201,13 @@ def read(profile: str, dataset: str) -> pd.DataFrame:
     if not file.is_file():
         raise FileNotFoundError(f"{paths.relative(file)}: no selection; run "
                                 "notebooks/03_selection first")
-    return pd.read_csv(file)
+    return read_named_csv(file)
 
 
 def read_explanations(profile: str, dataset: str) -> pd.DataFrame:
     """A row per selected sample and explained run: explained and predicted class, probabilities."""
-    return pd.read_csv(paths.selection_dir(profile, dataset) / paths.EXPLANATIONS_TABLE)
+    return read_named_csv(paths.selection_dir(profile, dataset) / paths.EXPLANATIONS_TABLE,
+                          ("explained", "predicted"))
 
 
 def load_cams(profile: str, dataset: str, selection: pd.DataFrame

@@ -19,11 +19,12 @@ here as ground truth, the source's duration, rate and channels, and the user's c
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -299,6 +300,16 @@ def _too_few(listing: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+def _missing_looking(listing: pd.DataFrame) -> list[Problem]:
+    """Class names that CSV readers (pandas, hence autrainer) take for a missing value, as NA."""
+    def read_back(label: str) -> Any:
+        return pd.read_csv(io.StringIO(f"{LABEL}\n{label}\n"), dtype=str)[LABEL].iloc[0]
+
+    return [Problem(f"class {label!r}", "reads as a missing value in CSV tools (pandas, "
+                    "autrainer)", f"rename the class, e.g. {label + '_'!r}")
+            for label in sorted(set(listing[LABEL]) - {""}) if pd.isna(read_back(label))]
+
+
 def check(source: Source, progress: bool = True
           ) -> tuple[pd.DataFrame, dict[str, ClipFacts], list[Problem]]:
     """Read and check the whole input; the listing, each readable clip's facts, and every
@@ -310,6 +321,7 @@ def check(source: Source, progress: bool = True
     problems += unreadable
     problems += _identical_audio(source.audio, listing, facts)
     problems += _groups_across_splits(listing)
+    problems += _missing_looking(listing)
     droppable = {p.file for p in problems if p.file}
     problems += _too_few(listing[~listing[FILE].isin(droppable)])
     return listing, facts, problems

@@ -51,6 +51,8 @@ def test_every_training_clip_is_listed_once_hardest_first_with_documented_column
         assert (by_clip.loc[train.index, "trained_as"] == train[target].astype(str)).all()
         if kinds:
             assert numbers[dataset][record.Review.INJECTED_AT_THE_TOP] is not None
+        # cleanlab wherever CVLoss ran, ground truth or not (the scenes have none)
+        assert (table["cleanlab_score"] != "").any(), dataset
 
 
 def test_the_chapter_plays_the_top_of_each_list(smoke_book, smoke):

@@ -147,6 +147,37 @@ def test_a_labels_csv_gets_every_problem_of_its_rows_at_once(prompts, tmp_path):
     assert len(said) == len(expected), said
 
 
+def test_class_names_are_text_everywhere_and_a_missing_looking_one_is_refused(prompts,
+                                                                                 tmp_path):
+    """Classes named 007, 010 and 100 stay those names in the copy, in every reader of lib and
+    in the dataset autrainer trains on (its own reader would give 7, 10, 100); a class named
+    NA, which CSV readers take for a missing value, is one line."""
+    from types import SimpleNamespace
+
+    from lib.toolkit.own_data import OwnClassificationDataset
+
+    rows = _good_rows(prompts)
+    names = dict(zip(sorted({row["label"] for row in rows}), ["007", "010", "100", "0042"]))
+    numbered = [{**row, "label": names[row["label"]]} for row in rows]
+    source = userdata.Source(prompts, _labels_csv(prompts, tmp_path, numbered))
+    copy = userdata.import_dataset(source, tmp_path / "copy", "numbered",
+                                   userdata.ImportSettings(flip_fraction=0.2), progress=False)
+    layout = datasets.layout_of("numbered")
+    expected = set(names.values())
+    assert set(datasets.read_split(copy, layout, "train")["label"]) <= expected
+    assert set(datasets.load_metadata(copy, layout)["label"]) == expected
+    tables = OwnClassificationDataset.load_dataframes(
+        SimpleNamespace(path=str(copy), index_column="path", target_column="label"))
+    assert set(pd.concat(tables)["label"]) == expected
+    named_na = [{**row, "label": "NA" if row["label"] == rows[0]["label"] else row["label"]}
+                for row in rows]
+    _, _, problems = userdata.check(
+        userdata.Source(prompts, _labels_csv(prompts, tmp_path, named_na)), progress=False)
+    assert [str(p) for p in problems] == [
+        "class 'NA': reads as a missing value in CSV tools (pandas, autrainer) (rename the "
+        "class, e.g. 'NA_')"]
+
+
 def test_generated_splits_are_stratified_and_never_split_a_group_or_identical_audio(
         prompts, tmp_path):
     rows = _good_rows(prompts)

@@ -7,8 +7,10 @@ Pinned to autrainer 0.4.0 / aucurriculum 0.1.1 (see README, "Environment").
 
 By concern: :mod:`~lib.toolkit.commands` (running the commands, the datasets they read),
 :mod:`~lib.toolkit.runs` (a run's folder, kept states and trained model),
-:mod:`~lib.toolkit.training_configs` (``autrainer train``'s configs and run names) and
-:mod:`~lib.toolkit.curriculum` (aucurriculum's scoring and curriculum training). Everything the
+:mod:`~lib.toolkit.training_configs` (``autrainer train``'s configs and run names),
+:mod:`~lib.toolkit.curriculum` (aucurriculum's scoring and curriculum training) and
+:mod:`~lib.toolkit.own_data` (the dataset class a user's data is read with, named by
+``_target_`` in its config). Everything the
 rest of ``lib`` uses is imported here, so callers write ``toolkit.<name>`` and never depend on
 where inside the layer a name lives.
 """
