@@ -98,7 +98,7 @@ def samples(profile: str, name: str) -> pd.DataFrame:
     root = paths.dataset_dir(profile, name)
     tables = read_tables(root, layout)
     table = pd.concat([t.assign(split=s) for s, t in tables.items()]).set_index(layout.index_column)
-    metadata = load_metadata(root, layout)
+    metadata = load_metadata(root, layout, groundtruth.CLASS_COLUMNS)
     if metadata is not None:
         extra = [c for c in metadata.columns if c not in table.columns]
         table = table.join(metadata[extra], how="left")  # joined on the sample id

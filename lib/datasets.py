@@ -239,15 +239,17 @@ def check_tree(root: Path, layout: DatasetLayout, progress: bool = True,
     return {split: len(table) for split, table in tables.items()}
 
 
-def load_metadata(root: Path, layout: DatasetLayout) -> pd.DataFrame | None:
-    """Per-sample covariates of a generated set, indexed by sample id; None for real sets."""
+def load_metadata(root: Path, layout: DatasetLayout, names: tuple[str, ...] = ()
+                  ) -> pd.DataFrame | None:
+    """Per-sample covariates of a generated set, indexed by sample id; None for real sets.
+    ``names``: further columns that name a class, read as text."""
     if layout.metadata_file is None:
         return None
     file = root / layout.metadata_file
     if not file.is_file():
         raise DatasetError(f"{paths.relative(file)}: missing metadata file")
-    return read_named_csv(file, (layout.index_column, layout.target_column)).set_index(
-        layout.index_column)
+    return read_named_csv(file, (layout.index_column, layout.target_column, *names)
+                          ).set_index(layout.index_column)
 
 
 def _sha256(files: list[Path]) -> str:

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import (audio, datasets, noise, paths, profiles, projection, realspeech, run, userdata,
-                 userprofile)
+from lib import (audio, datasets, groundtruth, noise, paths, profiles, projection, realspeech,
+                 run, userdata, userprofile)
 from lib.groundtruth import FLIPPED_COLUMN
 
 CLASSES = realspeech.PROMPT_CLASSES
@@ -165,7 +165,8 @@ def test_class_names_are_text_everywhere_and_a_missing_looking_one_is_refused(pr
     layout = datasets.layout_of("numbered")
     expected = set(names.values())
     assert set(datasets.read_split(copy, layout, "train")["label"]) <= expected
-    assert set(datasets.load_metadata(copy, layout)["label"]) == expected
+    metadata = datasets.load_metadata(copy, layout, groundtruth.CLASS_COLUMNS)
+    assert set(metadata["label"]) == set(metadata[groundtruth.GIVEN_LABEL_COLUMN]) == expected
     tables = OwnClassificationDataset.load_dataframes(
         SimpleNamespace(path=str(copy), index_column="path", target_column="label"))
     assert set(pd.concat(tables)["label"]) == expected
