@@ -44,16 +44,18 @@ def _say_projection(profile: str, params: dict[str, Any], name: str, root: Path)
     table = read_tables(root, layout)["train"]
     train, classes = len(table), table[layout.target_column].nunique()
     seconds = (read_manifest(root) or {})["clip_seconds"]
-    rates = projection.cached_rates(paths.data_dir(profile) / "step_rates.json",
-                                    projection.rated_models(params), seconds, params["BATCH_SIZE"],
-                                    params["PRECISION"])
+    kept = paths.data_dir(profile) / "step_rates.json"
+    rates, measured_now = projection.cached_rates(kept, projection.rated_models(params),
+                                                  seconds, params["BATCH_SIZE"],
+                                                  params["PRECISION"])
     projected = projection.project(params, train, seconds, params["FLIP_FRACTION"] > 0,
                                    classes, rates)
     print(f"{name}: {train} training clips of {seconds:g} s in {classes} classes; "
           f"MODELS {params['MODELS']}, "
           f"SEEDS {params['SEEDS']}, EPOCHS {params['EPOCHS']} "
           f"(notebooks/profiles/{profile}.yaml)")
-    for line in projected.lines():
+    when = "measured now" if measured_now else f"measured here before: {paths.relative(kept)}"
+    for line in projected.lines(when):
         print(f"  {line}")
 
 

@@ -143,11 +143,12 @@ class Projection:
         return (sum(self.minutes.values()) + self.explanation_minutes + self.scoring_minutes
                 + self.fixed_minutes)
 
-    def lines(self) -> list[str]:
-        """The projection in a few lines, as the build prints them."""
+    def lines(self, when: str = "measured now") -> list[str]:
+        """The projection in a few lines, as the build prints them (``when``: when the rates
+        were measured)."""
         rates = ", ".join(f"{model} {rate:.0f} clips/s" for model, rate in self.rates.items())
         parts = ", ".join(f"{chapter} {minutes:.1f}" for chapter, minutes in self.minutes.items())
-        return [f"this machine trains {rates} (measured now)",
+        return [f"this machine trains {rates} ({when})",
                 f"projected: {self.total:.0f} minutes ({parts} minutes of training; "
                 f"{self.explanation_minutes:.1f} of Grad-CAMs, {self.scoring_minutes:.1f} of "
                 f"scoring passes, about {self.fixed_minutes:.0f} of start-up)"]
@@ -173,9 +174,9 @@ def project(values: Mapping[str, Any], train_clips: int, seconds: float, ground_
 
 
 def cached_rates(file: Path, models: list[str], seconds: float, batch: int, precision: str,
-                 device: str = "cpu") -> dict[str, float]:
+                 device: str = "cpu") -> tuple[dict[str, float], bool]:
     """:func:`step_rate` of each model, kept in ``file`` for this machine and input shape, so a
-    rebuild says its projection without measuring again."""
+    rebuild says its projection without measuring again; and whether any was measured now."""
     key = json.dumps([platform.processor() or platform.machine(), os.cpu_count(), device,
                       seconds, batch, precision])
     stored = json.loads(file.read_text()) if file.is_file() else {}
@@ -186,4 +187,4 @@ def cached_rates(file: Path, models: list[str], seconds: float, batch: int, prec
     if missing:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps({**stored, key: rates}, indent=1))
-    return {model: rates[model] for model in models}
+    return {model: rates[model] for model in models}, bool(missing)

@@ -247,6 +247,18 @@ def test_grad_cams_and_masking_passes_are_counted_per_class_band_and_seed():
                                                    - few.explanation_minutes)
 
 
+def test_step_rates_are_kept_per_machine_and_shape_and_say_when_measured(tmp_path,
+                                                                         monkeypatch):
+    measured = []
+    monkeypatch.setattr(projection, "step_rate",
+                        lambda model, *args, **kwargs: measured.append(model) or 50.0)
+    kept = tmp_path / "step_rates.json"
+    assert projection.cached_rates(kept, ["Cnn10"], 1.0, 16, "bf16") == ({"Cnn10": 50.0}, True)
+    assert projection.cached_rates(kept, ["Cnn10"], 1.0, 16, "bf16") == ({"Cnn10": 50.0}, False)
+    assert projection.cached_rates(kept, ["Cnn10"], 2.5, 16, "bf16")[1]  # another clip length
+    assert measured == ["Cnn10", "Cnn10"]
+
+
 def test_a_training_step_rate_is_measured_here():
     assert projection.step_rate("Cnn10", 0.5, 4, "bf16", steps=2) > 0
 
