@@ -45,7 +45,7 @@ def _say_projection(profile: str, params: dict[str, Any], name: str, root: Path)
     train, classes = len(table), table[layout.target_column].nunique()
     seconds = (read_manifest(root) or {})["clip_seconds"]
     kept = paths.data_dir(profile) / "step_rates.json"
-    rates, measured_now = projection.cached_rates(kept, projection.rated_models(params),
+    rates, measured = projection.cached_rates(kept, projection.rated_models(params),
                                                   seconds, params["BATCH_SIZE"],
                                                   params["PRECISION"])
     projected = projection.project(params, train, seconds, params["FLIP_FRACTION"] > 0,
@@ -54,7 +54,9 @@ def _say_projection(profile: str, params: dict[str, Any], name: str, root: Path)
           f"MODELS {params['MODELS']}, "
           f"SEEDS {params['SEEDS']}, EPOCHS {params['EPOCHS']} "
           f"(notebooks/profiles/{profile}.yaml)")
-    when = "measured now" if measured_now else f"measured here before: {paths.relative(kept)}"
+    before = f"measured here before: {paths.relative(kept)}"
+    when = ("measured now" if len(measured) == len(rates) else before if not measured
+            else f"{', '.join(measured)} measured now, the rest {before}")
     for line in projected.lines(when):
         print(f"  {line}")
 

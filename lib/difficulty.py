@@ -434,7 +434,7 @@ def read_published(file: Path) -> pd.DataFrame:
     """
     file = Path(file)
     try:
-        table = pd.read_csv(file)
+        table = read_named_csv(file, ("decoded",))
     except pd.errors.EmptyDataError:
         raise DifficultyError(f"{paths.relative(file)}: empty file") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as error:

@@ -32,7 +32,7 @@ INJECTED = {FLIPPED: FLIPPED_COLUMN, NONSPEECH: NONSPEECH_COLUMN}
 #: word (empty for a non-speech clip), a user's own label.
 SPOKEN_WORD_COLUMN, GIVEN_LABEL_COLUMN = "spoken_word", "label_given"
 TRUE_LABEL_COLUMNS = (SPOKEN_WORD_COLUMN, GIVEN_LABEL_COLUMN)
-#: The columns of a metadata table that name a clip or a class, read as text.
+#: The columns of a metadata table that name a clip (path) or a class, read as text.
 CLASS_COLUMNS = ("path", "label", *TRUE_LABEL_COLUMNS)
 
 

@@ -8,9 +8,11 @@ set in a number of step equivalents per clip (:data:`SCORING_PASSES`). Each mode
 training-step throughput is measured here, on random log-mels of the profile's clip length and
 batch, in its precision (:func:`step_rate`), so the projection follows the clips' count and
 length and this machine's speed. What is left, the commands' and kernels' start-up, is a
-constant (:data:`FIXED_MINUTES`). The constants are fitted on two builds of these 2 cores
-(``book/measured/build_demo.md``: 600 clips of 1 s, 6 classes; a user's 621 clips of 2.5 s in
-20 classes, 34.1 minutes), and both builds are projected within 10 %.
+constant (:data:`FIXED_MINUTES`). The constants are fitted on two builds' reports
+(``benchmarks/build_report.py``) on 2 cores: the demo at dffcc99 (600 clips of 1 s, 6 classes,
+24.2 minutes of notebooks; ``git show dffcc99:book/measured/build_demo.md``) and a user's 621
+clips of 2.5 s in 20 classes (34.1 minutes; ``git show 35c0eb6:book/measured/build_klettres.md``),
+and both are projected within 10 %.
 """
 from __future__ import annotations
 
@@ -26,8 +28,9 @@ from typing import Any, Mapping
 #: recorder, data loading on top): 0.97 on the demo build's 01_training, 1.19 over the
 #: training chapters of the 2.5 s user build; the middle is taken.
 EPOCH_ALLOWANCE = 1.1
-#: Forward and backward passes, in training-step equivalents per clip, outside training:
-#: aucurriculum's scoring (probes, teacher, folds' evaluation), calibration and inference.
+#: Passes over the training set outside training, in training-step equivalents per clip
+#: (mostly forward passes): aucurriculum's scoring (probes, teacher, folds' evaluation),
+#: calibration and inference.
 #: Fitted with FIXED_MINUTES on the two builds (5.91 and 8.89 minutes besides training and
 #: explanations, at 0.16 and 0.40 minutes per pass over their training sets).
 SCORING_PASSES = 12.6
@@ -61,8 +64,8 @@ def sample_epochs(values: Mapping[str, Any], train_clips: int, ground_truth: boo
         "training": {model: len(seeds[model]) * epochs * train_clips for model in models}}
     if "CVLoss" in values["DEFINITIONS"]:
         folds = values["CV_FOLDS"]
-        work["definitions"] = {model: folds * values["CV_EPOCHS"] * train_clips
-                               * (folds - 1) / folds for model in values["DEFINITION_MODELS"]}
+        work["definitions"] = {values["DEFINITION_MODELS"][0]:  # CVLoss trains the first
+                               folds * values["CV_EPOCHS"] * train_clips * (folds - 1) / folds}
     if ground_truth and values["SWEEP_FLIP_FRACTIONS"]:
         work["validation"] = {first: len(values["SWEEP_FLIP_FRACTIONS"])
                               * len(values["SWEEP_SEEDS"]) * epochs * train_clips}
@@ -174,9 +177,9 @@ def project(values: Mapping[str, Any], train_clips: int, seconds: float, ground_
 
 
 def cached_rates(file: Path, models: list[str], seconds: float, batch: int, precision: str,
-                 device: str = "cpu") -> tuple[dict[str, float], bool]:
+                 device: str = "cpu") -> tuple[dict[str, float], list[str]]:
     """:func:`step_rate` of each model, kept in ``file`` for this machine and input shape, so a
-    rebuild says its projection without measuring again; and whether any was measured now."""
+    rebuild says its projection without measuring again; and the models measured now."""
     key = json.dumps([platform.processor() or platform.machine(), os.cpu_count(), device,
                       seconds, batch, precision])
     stored = json.loads(file.read_text()) if file.is_file() else {}
@@ -187,4 +190,4 @@ def cached_rates(file: Path, models: list[str], seconds: float, batch: int, prec
     if missing:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps({**stored, key: rates}, indent=1))
-    return {model: rates[model] for model in models}, bool(missing)
+    return {model: rates[model] for model in models}, missing

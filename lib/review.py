@@ -45,7 +45,8 @@ COLUMNS = {
     "<definition> rank": "each definition's normalised rank, 0 the easiest clip, 1 the hardest",
     "cleanlab_issue": "whether cleanlab's find_label_issues flags the trained-as label, from the "
                       "network's out-of-fold probabilities (empty without CVLoss in "
-                      "DEFINITIONS, whose fold models give them)",
+                      "DEFINITIONS, whose fold models give them, and for a clip no fold held "
+                      "out, where autrainer carves dev by seed)",
     "cleanlab_score": "1 - cleanlab's label quality: higher = more likely a label error",
     "suggested_label": "the class the ensemble's mean probability favours (every run's best "
                        "checkpoint, on clips it trained on); empty where a run did not train "

@@ -300,14 +300,29 @@ def _too_few(listing: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _missing_looking(listing: pd.DataFrame) -> list[Problem]:
-    """Class names that CSV readers (pandas, hence autrainer) take for a missing value, as NA."""
+#: Column names of the tables that hold a column per class (class probabilities beside the
+#: sample, its label, fold and prediction): a class may not take one of them.
+TABLE_COLUMNS = frozenset({"sample_id", "label", "fold", "filename", "prediction", "predicted",
+                           "confidence", "warning", "error", "output"})
+
+
+def _unusable_names(listing: pd.DataFrame) -> list[Problem]:
+    """Class names that CSV readers (pandas, hence autrainer) take for a missing value, as NA,
+    or that a table with a column per class already uses for another column."""
     def read_back(label: str) -> Any:
         return pd.read_csv(io.StringIO(f"{LABEL}\n{label}\n"), dtype=str)[LABEL].iloc[0]
 
-    return [Problem(f"class {label!r}", "reads as a missing value in CSV tools (pandas, "
-                    "autrainer)", f"rename the class, e.g. {label + '_'!r}")
-            for label in sorted(set(listing[LABEL]) - {""}) if pd.isna(read_back(label))]
+    problems = []
+    for label in sorted(set(listing[LABEL]) - {""}):
+        if pd.isna(read_back(label)):
+            problems.append(Problem(f"class {label!r}", "reads as a missing value in CSV "
+                                    "tools (pandas, autrainer)",
+                                    f"rename the class, e.g. {label + '_'!r}"))
+        elif label in TABLE_COLUMNS:
+            problems.append(Problem(f"class {label!r}", "is a column name of the book's tables "
+                                    "of class probabilities",
+                                    f"rename the class, e.g. {label + '_'!r}"))
+    return problems
 
 
 def check(source: Source, progress: bool = True
@@ -321,7 +336,7 @@ def check(source: Source, progress: bool = True
     problems += unreadable
     problems += _identical_audio(source.audio, listing, facts)
     problems += _groups_across_splits(listing)
-    problems += _missing_looking(listing)
+    problems += _unusable_names(listing)
     droppable = {p.file for p in problems if p.file}
     problems += _too_few(listing[~listing[FILE].isin(droppable)])
     return listing, facts, problems
@@ -397,9 +412,16 @@ def sample_path(file: str) -> str:
     return file if file.lower().endswith(".wav") else f"{file}.wav"
 
 
+#: How the copy is read, in its fingerprint: a new one rebuilds the copy, and so retrains the
+#: runs made from an older one (2: class names read as text, so 007 is no longer 7).
+COPY_VERSION = 2
+
+
 def _fingerprint(source: Source, listing: pd.DataFrame, settings: ImportSettings) -> str:
-    """What the copy depends on: the settings, the labels file, and each clip's size and time."""
-    digest = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode())
+    """What the copy depends on: the settings, the labels file, each clip's size and time, and
+    :data:`COPY_VERSION`."""
+    digest = hashlib.sha256(json.dumps([asdict(settings), COPY_VERSION],
+                                       sort_keys=True).encode())
     if source.labels is not None:
         digest.update(source.labels.read_bytes())
     for name in sorted(listing[FILE]):

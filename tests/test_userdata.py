@@ -151,7 +151,8 @@ def test_class_names_are_text_everywhere_and_a_missing_looking_one_is_refused(pr
                                                                                  tmp_path):
     """Classes named 007, 010 and 100 stay those names in the copy, in every reader of lib and
     in the dataset autrainer trains on (its own reader would give 7, 10, 100); a class named
-    NA, which CSV readers take for a missing value, is one line."""
+    NA, which CSV readers take for a missing value, is one line, and so is one named like a
+    column of the tables with a column per class."""
     from types import SimpleNamespace
 
     from lib.toolkit.own_data import OwnClassificationDataset
@@ -170,13 +171,15 @@ def test_class_names_are_text_everywhere_and_a_missing_looking_one_is_refused(pr
     tables = OwnClassificationDataset.load_dataframes(
         SimpleNamespace(path=str(copy), index_column="path", target_column="label"))
     assert set(pd.concat(tables)["label"]) == expected
-    named_na = [{**row, "label": "NA" if row["label"] == rows[0]["label"] else row["label"]}
-                for row in rows]
+    renamed = {rows[0]["label"]: "NA", rows[-1]["label"]: "confidence"}
+    named_na = [{**row, "label": renamed.get(row["label"], row["label"])} for row in rows]
     _, _, problems = userdata.check(
         userdata.Source(prompts, _labels_csv(prompts, tmp_path, named_na)), progress=False)
     assert [str(p) for p in problems] == [
         "class 'NA': reads as a missing value in CSV tools (pandas, autrainer) (rename the "
-        "class, e.g. 'NA_')"]
+        "class, e.g. 'NA_')",
+        "class 'confidence': is a column name of the book's tables of class probabilities "
+        "(rename the class, e.g. 'confidence_')"]
 
 
 def test_generated_splits_are_stratified_and_never_split_a_group_or_identical_audio(
@@ -253,10 +256,12 @@ def test_step_rates_are_kept_per_machine_and_shape_and_say_when_measured(tmp_pat
     monkeypatch.setattr(projection, "step_rate",
                         lambda model, *args, **kwargs: measured.append(model) or 50.0)
     kept = tmp_path / "step_rates.json"
-    assert projection.cached_rates(kept, ["Cnn10"], 1.0, 16, "bf16") == ({"Cnn10": 50.0}, True)
-    assert projection.cached_rates(kept, ["Cnn10"], 1.0, 16, "bf16") == ({"Cnn10": 50.0}, False)
-    assert projection.cached_rates(kept, ["Cnn10"], 2.5, 16, "bf16")[1]  # another clip length
-    assert measured == ["Cnn10", "Cnn10"]
+    assert projection.cached_rates(kept, ["Cnn10"], 1.0, 16, "bf16") == ({"Cnn10": 50.0},
+                                                                         ["Cnn10"])
+    assert projection.cached_rates(kept, ["Cnn10", "Cnn14"], 1.0, 16, "bf16")[1] == ["Cnn14"]
+    assert projection.cached_rates(kept, ["Cnn10"], 1.0, 16, "bf16")[1] == []
+    assert projection.cached_rates(kept, ["Cnn10"], 2.5, 16, "bf16")[1] == ["Cnn10"]
+    assert measured == ["Cnn10", "Cnn14", "Cnn10"]
 
 
 def test_a_training_step_rate_is_measured_here():
