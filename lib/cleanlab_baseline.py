@@ -112,12 +112,20 @@ def network_cleanlab(labels: pd.Series, probabilities: pd.DataFrame) -> pd.DataF
     return cleanlab_scores(labels, probabilities.loc[labels.index, classes].to_numpy(), classes)
 
 
+def kept_fold_probabilities(profile: str, dataset: str) -> pd.DataFrame | None:
+    """The out-of-fold probabilities the Definitions chapter keeps (:func:`fold_probabilities`,
+    by sample id), None where it kept none (no CVLoss in DEFINITIONS)."""
+    file = paths.fold_probabilities_file(profile, dataset)
+    return pd.read_csv(file, index_col="sample_id") if file.is_file() else None
+
+
 def stored_network_cleanlab(profile: str, dataset: str, labels: pd.Series) -> pd.DataFrame:
     """:func:`network_cleanlab` from the out-of-fold probabilities the Definitions chapter
     keeps; one line when they are not there."""
-    file = paths.fold_probabilities_file(profile, dataset)
-    if not file.is_file():
+    probabilities = kept_fold_probabilities(profile, dataset)
+    if probabilities is None:
+        file = paths.fold_probabilities_file(profile, dataset)
         raise DifficultyError(f"{paths.relative(file)} missing: the network's out-of-fold "
                               "probabilities come from CVLoss's fold models (run "
                               "notebooks/02b_definitions with CVLoss in DEFINITIONS)")
-    return network_cleanlab(labels, pd.read_csv(file, index_col="sample_id"))
+    return network_cleanlab(labels, probabilities)

@@ -154,8 +154,13 @@ def masked(features: np.ndarray, cells: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Random maskings each Grad-CAM masking is compared with (:func:`faithfulness`).
+RANDOM_MASKS = 5
+
+
 def faithfulness(model: RunModel, features: np.ndarray, cam: np.ndarray, explained: int,
-                 fractions: list[float], repeats: int = 5, seed: int = 0) -> list[dict[str, Any]]:
+                 fractions: list[float], repeats: int = RANDOM_MASKS, seed: int = 0
+                 ) -> list[dict[str, Any]]:
     """Drop in the explained class's probability when the top share of Grad-CAM is masked,
     against masking as many random cells (mean of ``repeats`` draws).
 

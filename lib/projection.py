@@ -39,8 +39,6 @@ FIXED_MINUTES = 3.9
 #: A masking pass is a forward pass: a third of a training step. Each Grad-CAM is one forward
 #: and backward pass, and two images saved (about 0.03 s here).
 FORWARD_SHARE, IMAGE_SECONDS = 1 / 3, 0.03
-#: Random maskings each masked share is compared with (lib.explain.faithfulness).
-RANDOM_MASKS = 5
 #: Log-mel frames per second of audio (10 ms hop) and mel bins, as ``log_mel_16k``.
 FRAMES_PER_SECOND, MEL_BINS = 100, 64
 
@@ -96,8 +94,11 @@ def explained_maps(values: Mapping[str, Any], train_clips: int, classes: int) ->
 
 def explanation_steps(values: Mapping[str, Any], maps: int) -> float:
     """Training-step equivalents of ``maps`` Grad-CAMs and their faithfulness check (one
-    unmasked and, per masked share, one Grad-CAM-masked and RANDOM_MASKS randomly masked
+    unmasked and, per masked share, one Grad-CAM-masked and :data:`lib.explain.RANDOM_MASKS`
+    randomly masked
     forward passes)."""
+    from lib.explain import RANDOM_MASKS
+
     forwards = 1 + len(values["FAITHFULNESS_TOP"]) * (1 + RANDOM_MASKS)
     return maps * (1 + forwards * FORWARD_SHARE)
 

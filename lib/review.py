@@ -89,10 +89,9 @@ def _cleanlab(profile: str, dataset: str, trained_as: pd.Series) -> pd.DataFrame
     probabilities (CVLoss in DEFINITIONS), for the clips a fold held out (where autrainer
     carves dev by seed, the folds' training split is not every run's), else empty."""
     columns = ["cleanlab_issue", "cleanlab_score"]
-    file = paths.fold_probabilities_file(profile, dataset)
-    if not file.is_file():
+    probabilities = cleanlab_baseline.kept_fold_probabilities(profile, dataset)
+    if probabilities is None:
         return pd.DataFrame(index=trained_as.index, columns=columns)
-    probabilities = pd.read_csv(file, index_col="sample_id")
     found = cleanlab_baseline.network_cleanlab(
         trained_as[trained_as.index.isin(probabilities.index)], probabilities)
     return (found.rename(columns={"label_issue": "cleanlab_issue", "score": "cleanlab_score"})

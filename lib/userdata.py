@@ -426,8 +426,11 @@ def _fingerprint(source: Source, listing: pd.DataFrame, settings: ImportSettings
         digest.update(source.labels.read_bytes())
     for name in sorted(listing[FILE]):
         file = source.audio / name
-        stat = f"{file.stat().st_size}\0{file.stat().st_mtime_ns}" if file.is_file() else "missing"
-        digest.update(f"{name}\0{stat}\n".encode())
+        if file.is_file():
+            stat = file.stat()
+            digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        else:
+            digest.update(f"{name}\0missing\n".encode())
     return digest.hexdigest()[:16]
 
 

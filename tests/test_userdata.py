@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from lib import (audio, datasets, groundtruth, noise, paths, profiles, projection, realspeech,
-                 run, userdata, userprofile)
+from lib import (audio, datasets, explain, groundtruth, noise, paths, profiles, projection,
+                 realspeech, run, userdata, userprofile)
 from lib.groundtruth import FLIPPED_COLUMN
 
 CLASSES = realspeech.PROMPT_CLASSES
@@ -240,7 +240,7 @@ def test_grad_cams_and_masking_passes_are_counted_per_class_band_and_seed():
     values = profiles.load("demo")  # SELECTION_K 10, EXPLAIN_MODEL Cnn10 of 3 seeds, 3 shares
     assert projection.explained_maps(values, 600, classes=6) == 30 * 6 * 3
     assert projection.explained_maps(values, 600, classes=50) == 12 * 50 * 3  # 12 per class
-    forwards = 1 + 3 * (1 + projection.RANDOM_MASKS)  # unmasked, then top and 5 random per share
+    forwards = 1 + 3 * (1 + explain.RANDOM_MASKS)  # unmasked, then top and 5 random per share
     assert projection.explanation_steps(values, 10) == pytest.approx(10 * (1 + forwards / 3))
     few, many = (projection.project(values, 600, 1.0, True, classes, {"Cnn10": 60.0,
                                                                        "Cnn14": 10.0})
