@@ -5,6 +5,8 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Notebooks run at once, each as soon as the notebooks it reads have finished (lib.run --jobs).
+JOBS ?= 1
 
 .PHONY: book test venv vendor data notebooks html serve check-book clean-results profile
 
@@ -38,7 +40,7 @@ data: venv
 
 # Execute the profile's notebooks with papermill into results/$(PROFILE)/notebooks/.
 notebooks: venv
-	$(PY) -m lib.run --profile $(PROFILE)
+	$(PY) -m lib.run --profile $(PROFILE) --jobs $(JOBS)
 
 # Build the book from the executed notebooks (warnings are errors).
 html: venv vendor

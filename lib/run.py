@@ -26,10 +26,13 @@ import hashlib
 import inspect
 import json
 import logging
+import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -89,9 +92,11 @@ ARTEFACTS: dict[str, tuple[str, ...]] = {
     for notebook in CHAPTER_OF}
 
 
-#: The kernel logs only errors: its warning about TCP transport, repeated for every notebook,
-#: says nothing about the notebook (errors in a cell still come back as the cell's output).
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+#: The kernel logs nothing of its own: its warning about TCP transport, repeated for every
+#: notebook, and the KeyboardInterrupt it may log when it is shut down (jupyter_client
+#: interrupts a kernel before asking it to stop) say nothing about the notebook; errors in a
+#: cell still come back as the cell's output.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class NotebookFailed(RuntimeError):
@@ -171,11 +176,13 @@ def _results_fingerprint(profile: str, notebook: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def artefacts(profile: str, notebook: Path) -> tuple[list[str], list[str]]:
-    """The files a notebook's declared patterns match now, and the patterns matching none."""
+def artefacts(profile: str, notebook: Path, patterns: tuple[str, ...] | None = None
+              ) -> tuple[list[str], list[str]]:
+    """The files a notebook's declared patterns (``patterns``, or :data:`ARTEFACTS`) match now,
+    and the patterns matching none."""
     root = paths.results_dir(profile)
     found, missing = [], []
-    for pattern in ARTEFACTS.get(notebook.stem, ()):
+    for pattern in ARTEFACTS.get(notebook.stem, ()) if patterns is None else patterns:
         matches = sorted(str(p.relative_to(root)) for p in root.glob(pattern) if p.exists())
         found.extend(matches)
         if not matches:
@@ -201,58 +208,195 @@ def _key(*parts: Any) -> str:
 
 
 class _Indented:
-    """Streams a notebook's printed progress to the terminal, indented under its name."""
+    """Streams a notebook's printed progress to the terminal, indented under its name (or, when
+    chapters run at once, after it)."""
 
-    def __init__(self, stream: Any) -> None:
-        self.stream = stream
+    def __init__(self, stream: Any, prefix: str = "    ") -> None:
+        self.stream, self.prefix = stream, prefix
 
     def write(self, text: str) -> None:
-        self.stream.write("".join(f"    {line}" for line in text.splitlines(keepends=True)))
+        self.stream.write("".join(f"{self.prefix}{line}"
+                                  for line in text.splitlines(keepends=True)))
 
     def flush(self) -> None:
         self.stream.flush()
 
 
+#: The environment of notebooks run at once: torch's OpenMP threads sleep when idle instead of
+#: spinning, which on a machine with as many cores as threads took the cores from the other
+#: notebook (the smoke build: 1.4 times the CPU time, no faster). Results are unchanged: the
+#: thread count, which sets the order of sums, stays as it is.
+SHARED_CORES_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One notebook to execute: the parameters it gets and the key its stamp will carry."""
+    profile: str
+    notebook: Path
+    given: dict[str, Any]
+    key: str
+    datasets: list[str]
+
+    @property
+    def stamp_file(self) -> Path:
+        return (paths.executed_notebooks_dir(self.profile) / ".stamps"
+                / f"{self.notebook.stem}.json")
+
+    @property
+    def errors_file(self) -> Path:
+        """Where a step run in a process of its own writes its stderr (:func:`_start`)."""
+        return (paths.executed_notebooks_dir(self.profile) / ".running"
+                / f"{self.notebook.stem}.stderr")
+
+
 def run_profile(profile: str, only: list[str] | None = None, force: bool = False,
-                overrides: dict[str, Any] | None = None) -> list[dict]:
+                overrides: dict[str, Any] | None = None, jobs: int = 1) -> list[dict]:
     """Run the profile's notebooks that changed; ``overrides`` replace some of its values for
-    this run (checked like the profile's, e.g. ``{"LAUNCHER": "slurm"}``)."""
+    this run (checked like the profile's, e.g. ``{"LAUNCHER": "slurm"}``). With ``jobs`` above
+    1, up to that many run at once, each as soon as the notebooks it reads have finished
+    (:func:`_run_at_once`)."""
     params = {**profiles.load(profile), **profiles.check("command line", **(overrides or {}))}
-    out_dir = paths.executed_notebooks_dir(profile)
-    stamps = out_dir / ".stamps"
-    stamps.mkdir(parents=True, exist_ok=True)
+    (paths.executed_notebooks_dir(profile) / ".stamps").mkdir(parents=True, exist_ok=True)
     data = _data_fingerprint(profile, params["DATASETS"])
-    log: list[dict] = []
     chapters = notebooks()
     units = {notebook.stem: code_units(notebook) for notebook in chapters}
     upstream_of = reads(chapters, units)
-    for notebook in chapters:
+    given_to: dict[str, dict[str, Any]] = {}
+    for notebook in chapters:  # every notebook's parameters checked before any runs
         declared = declared_parameters(notebook)
         unknown = [name for name in declared if name not in profiles.SCHEMA]
         if unknown:
             raise profiles.ProfileError(f"{paths.relative(notebook)}: parameter {unknown[0]} "
                                         "is not in lib/profiles.py SCHEMA")
-        given = profiles.subset(params, declared)
+        given_to[notebook.stem] = profiles.subset(params, declared)
+
+    def decide(notebook: Path) -> dict | _Step:
+        """The skip record of a notebook that need not run, or the step that runs it; its
+        upstream notebooks have finished."""
+        given = given_to[notebook.stem]
         upstream = [_results_fingerprint(profile, earlier) for earlier in chapters
                     if earlier.stem in upstream_of[notebook.stem]]
-        key = _key(notebook.read_bytes().hex(), given, data,
-                   dependencies.fingerprint(units[notebook.stem]), upstream)
-        output = out_dir / notebook.name
-        stamp_file = stamps / f"{notebook.stem}.json"
-        stamp = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}
+        step = _Step(profile, notebook, given, _key(
+            notebook.read_bytes().hex(), given, data,
+            dependencies.fingerprint(units[notebook.stem]), upstream), params["DATASETS"])
+        stamp = json.loads(step.stamp_file.read_text()) if step.stamp_file.is_file() else {}
         if not (only is None or notebook.stem in only or notebook.name in only):
             print(f"  skip {notebook.name} (not selected)")
-            log.append({**stamp, "notebook": notebook.name, "skipped": True})
-            continue
-        reason = "forced" if force else _reason_to_run(profile, notebook, key, stamp, output)
+            return {**stamp, "notebook": notebook.name, "skipped": True}
+        reason = "forced" if force else _reason_to_run(
+            profile, notebook, step.key, stamp, paths.executed_notebooks_dir(profile)
+            / notebook.name)
         if not reason:
             print(f"  skip {notebook.name} (unchanged)")
-            log.append({**stamp, "notebook": notebook.name, "skipped": True})
-            continue
+            return {**stamp, "notebook": notebook.name, "skipped": True}
         print(f"  run  {notebook.name} ({reason}; {len(given)} parameters)", flush=True)
-        log.append(_execute(profile, notebook, given, key, out_dir, stamp_file,
-                            params["DATASETS"]))
+        return step
+
+    if jobs > 1:
+        return _run_at_once(chapters, upstream_of, decide, jobs)
+    log: list[dict] = []
+    for notebook in chapters:
+        decided = decide(notebook)
+        log.append(decided if isinstance(decided, dict) else _execute(decided))
     return log
+
+
+def _run_at_once(chapters: list[Path], upstream_of: dict[str, tuple[str, ...]],
+                 decide: Callable[[Path], dict | _Step], jobs: int) -> list[dict]:
+    """Up to ``jobs`` notebooks at once, each in a runner process of its own
+    (:func:`_start`), in notebook order as soon as the notebooks it reads have finished.
+
+    A failure starts nothing more, lets the notebooks already running finish (nothing
+    computed is lost) and is then raised as the failed notebook's one line. Ctrl-C or SIGTERM
+    ends every running notebook as the one-at-a-time runner ends its one. Chapters sharing a
+    toolkit folder wait for each other's lock (:data:`lib.toolkit.WAIT_FOR_LOCK_ENV`)."""
+    finished: dict[str, dict] = {}
+    waiting = list(chapters)
+    running: dict[str, tuple[subprocess.Popen, _Step]] = {}
+    failures: list[str] = []
+    try:
+        while waiting or running:
+            ready = [n for n in waiting if not failures and len(running) < jobs
+                     and all(up in finished for up in upstream_of[n.stem])]
+            if ready:
+                notebook = ready[0]
+                waiting.remove(notebook)
+                decided = decide(notebook)
+                if isinstance(decided, dict):
+                    finished[notebook.stem] = decided
+                else:
+                    running[notebook.stem] = (_start(decided), decided)
+                continue
+            if not running:
+                break  # a failure left the rest waiting
+            time.sleep(0.2)
+            for stem, (process, step) in list(running.items()):
+                if process.poll() is None:
+                    continue
+                del running[stem]
+                said = _relayed(step)
+                if process.returncode == 0:
+                    finished[stem] = json.loads(step.stamp_file.read_text())
+                else:
+                    failures.append(said or f"{paths.relative(step.notebook)} ended with exit "
+                                            f"code {process.returncode}")
+    except KeyboardInterrupt as err:
+        for process, step in running.values():
+            _end(process)
+            _relayed(step)
+        names = ", ".join(f"{stem}.ipynb" for stem in running)
+        how = "by SIGTERM" if isinstance(err, Interrupted) else "by Ctrl-C"
+        raise Interrupted(f"{names} {'were' if len(running) > 1 else 'was'} interrupted {how}; "
+                          "partial outputs were discarded and the next run starts them again"
+                          if running else f"interrupted {how}") from None
+    if failures:
+        raise NotebookFailed(failures[0])
+    return [finished[n.stem] for n in chapters if n.stem in finished]
+
+
+def _start(step: _Step) -> subprocess.Popen:
+    """A runner process executing one step (``--execute``), sent SIGTERM if this one dies; its
+    progress goes to the terminal after the notebook's name, its stderr to a file read when it
+    ends (:func:`_relayed`)."""
+    spec = {"profile": step.profile, "notebook": str(step.notebook), "given": step.given,
+            "key": step.key, "datasets": step.datasets,
+            "artefacts": list(ARTEFACTS.get(step.notebook.stem, ()))}
+    step.errors_file.parent.mkdir(exist_ok=True)
+    with step.errors_file.open("w") as err:
+        process = subprocess.Popen(
+            toolkit.dying_with_this_process([sys.executable, "-m", "lib.run", "--execute",
+                                             json.dumps(spec)], signal.SIGTERM),
+            cwd=paths.ROOT, stderr=err,
+            env={**os.environ, "COMPENDIUM_RESULTS": str(paths.RESULTS),
+                 toolkit.WAIT_FOR_LOCK_ENV: "1", **SHARED_CORES_ENV})
+    return process
+
+
+def _relayed(step: _Step) -> str:
+    """A finished step's stderr passed on to this process's, but for its closing ``error:`` or
+    ``interrupted:`` line, which is returned."""
+    errors = step.errors_file
+    lines = errors.read_text(errors="replace").splitlines() if errors.is_file() else []
+    errors.unlink(missing_ok=True)
+    said = next((line.split(": ", 1)[1] for line in reversed(lines)
+                 if line.startswith(("error: ", "interrupted: "))), "")
+    for line in lines:
+        if not line.startswith(("error: ", "interrupted: ")):
+            print(line, file=sys.stderr)
+    return said
+
+
+def _end(process: subprocess.Popen, grace: float = 20.0) -> None:
+    """End a step's runner as SIGTERM ends the one-at-a-time runner (its kernel and toolkit
+    command with it), or kill it after ``grace`` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def for_datasets(notebook: Path, names: list[str]) -> Any:
@@ -266,10 +410,13 @@ def for_datasets(notebook: Path, names: list[str]) -> Any:
     return node
 
 
-def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_dir: Path,
-             stamp_file: Path, names: list[str]) -> dict:
-    """Run one notebook, as :func:`for_datasets` cuts it for the profile's datasets ``names``;
-    only a run that finished and wrote its artefacts leaves an ok stamp."""
+def _execute(step: _Step, artefact_patterns: tuple[str, ...] | None = None,
+             progress: str = "    ") -> dict:
+    """Run one notebook, as :func:`for_datasets` cuts it for the profile's datasets; only a run
+    that finished and wrote its artefacts (``artefact_patterns``, or :data:`ARTEFACTS`) leaves
+    an ok stamp. Its printed progress is streamed after ``progress``."""
+    profile, notebook, given, key = step.profile, step.notebook, step.given, step.key
+    out_dir, stamp_file = paths.executed_notebooks_dir(profile), step.stamp_file
     stamp_file.unlink(missing_ok=True)  # until this run has finished, nothing is up to date
     output = out_dir / notebook.name
     running = out_dir / ".running" / notebook.name
@@ -288,9 +435,10 @@ def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_
         return kept
 
     try:
-        papermill.execute_notebook(for_datasets(notebook, names), str(running), parameters=given,
-                                   cwd=str(paths.NOTEBOOKS), kernel_name="python3",
-                                   progress_bar=False, stdout_file=_Indented(sys.stdout),
+        papermill.execute_notebook(for_datasets(notebook, step.datasets), str(running),
+                                   parameters=given, cwd=str(paths.NOTEBOOKS),
+                                   kernel_name="python3", progress_bar=False,
+                                   stdout_file=_Indented(sys.stdout, progress),
                                    extra_arguments=KERNEL_ARGUMENTS)
     except papermill.PapermillExecutionError as err:
         kept = failed("failed")
@@ -312,7 +460,7 @@ def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_
         reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise NotebookFailed(f"{paths.relative(notebook)} could not run: {type(err).__name__}"
                              f"{': ' + reason if reason else ''} ({saved})") from None
-    found, missing = artefacts(profile, notebook)
+    found, missing = artefacts(profile, notebook, artefact_patterns)
     if missing:
         kept = failed("failed")
         raise NotebookFailed(f"{paths.relative(notebook)} ran but wrote nothing matching "
@@ -322,7 +470,7 @@ def _execute(profile: str, notebook: Path, given: dict[str, Any], key: str, out_
     record.update(status="ok", seconds=round(time.time() - started, 1), artefacts=found)
     stamp_file.write_text(json.dumps(record, indent=2))
     stamp_file.with_suffix(".failed.json").unlink(missing_ok=True)
-    print(f"  done {notebook.name} in {record['seconds']} s")
+    print(f"  done {notebook.name} in {record['seconds']} s", flush=True)
     return record
 
 
@@ -338,11 +486,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                         metavar=("NAME", "VALUE"), help="override one profile value for this "
                         "run (VALUE read as YAML: -p LAUNCHER slurm, -p SEEDS '[1, 2]')")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once, each when "
+                        "the notebooks it reads have finished (default 1)")
+    parser.add_argument("--execute", help=argparse.SUPPRESS)  # one step of --jobs (_start)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        if args.execute:
+            spec = json.loads(args.execute)
+            _execute(_Step(spec["profile"], Path(spec["notebook"]), spec["given"], spec["key"],
+                           spec["datasets"]), tuple(spec["artefacts"]),
+                     progress=f"    {Path(spec['notebook']).stem}: ")
+            return 0
+        if args.jobs < 1:
+            parser.error("--jobs must be 1 or more")
         overrides = {name: yaml.safe_load(value) for name, value in args.parameter}
-        run_profile(args.profile, args.only, args.force, overrides)
+        run_profile(args.profile, args.only, args.force, overrides, args.jobs)
     except (profiles.ProfileError, NotebookFailed) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -35,7 +35,7 @@ def smoke_data() -> dict:
 
 @pytest.fixture(scope="session")
 def smoke_notebooks(smoke_data) -> list[dict]:
-    return run.run_profile("smoke")
+    return run.run_profile("smoke", jobs=2)
 
 
 @pytest.fixture(scope="session")

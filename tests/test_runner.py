@@ -4,12 +4,14 @@ which kills the real runner in the middle of the smoke profile's real training."
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -322,3 +324,52 @@ def test_kill_9_mid_training_then_rerun_gives_the_same_runs(smoke_notebooks, tmp
         for epoch in range(1, smoke["EPOCHS"] + 1):
             name = f"epoch_{epoch}/train_outputs.npy"
             assert (again / name).read_bytes() == (book / name).read_bytes(), (trained, name)
+
+
+#: A step of the scheduling test: sleeps, then records when it ran (or fails at once).
+TIMED = '''\
+import json, time
+from lib import paths
+started = time.time()
+if {fail}:
+    raise ValueError("broken on purpose")
+time.sleep({seconds})
+folder = paths.results_dir(PROFILE) / "tiny"
+folder.mkdir(parents=True, exist_ok=True)
+(folder / "{name}.json").write_text(json.dumps([started, time.time()]))
+'''
+
+
+def test_jobs_run_notebooks_at_once_after_what_they_read_and_a_failure_lets_the_others_finish(
+        smoke_data, tmp_path, monkeypatch, capsys):
+    """``--jobs 2``: a and b (independent) overlap; c reads a, so it starts after a has ended,
+    and fails; d reads c and never starts; b, still running, finishes and is stamped ok."""
+    steps = {"61_a": (2, False), "62_b": (8, False), "63_c": (0, True), "64_d": (0, False)}
+    chapters = []
+    for name, (seconds, fail) in steps.items():
+        notebook = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell('PROFILE = "smoke"  # smoke | demo | paper')
+        cell.metadata["tags"] = ["parameters"]
+        notebook.cells = [cell, nbformat.v4.new_code_cell(
+            TIMED.format(fail=fail, seconds=seconds, name=name))]
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                           "language": "python"}
+        chapters.append(tmp_path / f"{name}.ipynb")
+        nbformat.write(notebook, chapters[-1])
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(run, "notebooks", lambda: chapters)
+    monkeypatch.setattr(run, "ARTEFACTS", {name: (f"tiny/{name}.json",) for name in steps})
+    monkeypatch.setattr(run, "reads", lambda notebooks, units=None: {
+        "61_a": (), "62_b": (), "63_c": ("61_a",), "64_d": ("63_c",)})
+    with pytest.raises(run.NotebookFailed) as err:
+        run.run_profile("smoke", jobs=2)
+    message = str(err.value)
+    assert "\n" not in message and "63_c.ipynb failed: ValueError: broken on purpose" in message
+    ran = {name: json.loads((tmp_path / "results" / "smoke" / "tiny" / f"{name}.json")
+                            .read_text()) for name in ("61_a", "62_b")}
+    assert ran["61_a"][0] < ran["62_b"][1] and ran["62_b"][0] < ran["61_a"][1]  # overlapped
+    stamps = paths.executed_notebooks_dir("smoke") / ".stamps"
+    failed = json.loads((stamps / "63_c.failed.json").read_text())
+    assert datetime.fromisoformat(failed["started"]).timestamp() >= int(ran["61_a"][1])
+    assert json.loads((stamps / "62_b.json").read_text())["status"] == "ok"
+    assert not (stamps / "64_d.json").exists() and "64_d" not in capsys.readouterr().out

@@ -134,6 +134,31 @@ def test_second_process_on_the_same_profile_is_refused(private_results):
                 pass
 
 
+def test_chapters_run_at_once_wait_for_a_folder_in_use(private_results, monkeypatch):
+    """Under ``lib.run --jobs`` the second holder waits for the first instead of failing."""
+    import threading
+
+    monkeypatch.setenv(toolkit.WAIT_FOR_LOCK_ENV, "1")
+    order: list[str] = []
+    held, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with toolkit.exclusive("smoke"):
+            order.append("first in")
+            held.set()
+            release.wait(10)
+            order.append("first out")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(10)
+    threading.Timer(0.5, release.set).start()
+    with toolkit.exclusive("smoke"):
+        order.append("second in")
+    thread.join()
+    assert order == ["first in", "first out", "second in"]
+
+
 def test_unknown_scoring_is_refused_by_the_toolkit_layer_too():
     with pytest.raises(toolkit.ToolkitError, match="unknown scoring function"):
         toolkit.score("smoke", "Confidence", {"OfflineKeywords": ["run"]}, "best", "train",

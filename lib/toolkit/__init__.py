@@ -16,10 +16,11 @@ where inside the layer a name lives.
 """
 from __future__ import annotations
 
-from lib.toolkit.commands import (dataset_id, download, exclusive, experiment_dir, FEATURES,
-                                  inference, load_dataset, log_mel, MEL, postprocess, preprocess,
-                                  resolve_device, run_cli, runs_dir,
-                                  SCORING_ENV, ToolkitError, torch_home, write_dataset_configs)
+from lib.toolkit.commands import (dataset_id, download, dying_with_this_process, exclusive,
+                                  experiment_dir, FEATURES, inference, load_dataset, log_mel, MEL,
+                                  postprocess, preprocess, resolve_device, run_cli, runs_dir,
+                                  SCORING_ENV, ToolkitError, torch_home, WAIT_FOR_LOCK_ENV,
+                                  write_dataset_configs)
 from lib.toolkit.runs import (aggregated_metrics, best_checkpoint, best_record_file, epoch_dir,
                               epoch_dirs, epoch_number, epoch_outputs_files, epoch_outputs_names,
                               features_file, is_finished, kept_states, load_audio, METRICS_FILE,

@@ -84,6 +84,9 @@ def dataset_config(layout: DatasetLayout, root: Path, dev_split_seed: int | None
     }
 
 
+#: Set in the environment of the chapters that ``lib.run --jobs`` executes at once: a chapter
+#: finding a toolkit folder in use by another waits for it (:func:`exclusive`).
+WAIT_FOR_LOCK_ENV = "COMPENDIUM_WAIT_FOR_LOCK"
 #: Open lock files of the profiles this process holds, by toolkit folder: a command started
 #: while one is held inherits it, so the lock lasts until the command itself has exited.
 _HELD: dict[Path, int] = {}
@@ -96,7 +99,8 @@ def exclusive(profile: str) -> Iterator[None]:
     Two processes training the same profile would delete and overwrite each other's runs, so a
     second one stops at once with one line instead. The lock is an ``flock`` that the toolkit
     commands inherit (see :func:`run_cli`): it is free only when this process and every
-    command it started have ended, however they ended.
+    command it started have ended, however they ended. Chapters that the runner executes at
+    once (:data:`WAIT_FOR_LOCK_ENV` set) wait for each other instead.
     """
     work = paths.toolkit_dir(profile)
     work.mkdir(parents=True, exist_ok=True)
@@ -104,8 +108,11 @@ def exclusive(profile: str) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ToolkitError(f"{paths.relative(work)} is in use by another training or "
-                               "scoring process of this profile; wait for it to finish") from None
+            if not os.environ.get(WAIT_FOR_LOCK_ENV):
+                raise ToolkitError(f"{paths.relative(work)} is in use by another training or "
+                                   "scoring process of this profile; wait for it to finish"
+                                   ) from None
+            fcntl.flock(handle, fcntl.LOCK_EX)
         _HELD[work.resolve()] = handle.fileno()
         try:
             yield
@@ -135,22 +142,27 @@ def write_dataset_configs(profile: str, datasets: list[str], dev_split_seed: int
     return work
 
 
-#: Started in front of every toolkit command on Linux: asks the kernel to SIGKILL the command
-#: when the process that started it dies (``prctl(PR_SET_PDEATHSIG)``, kept across ``exec``),
-#: so that no ``autrainer train`` goes on writing run folders after a ``kill -9`` of its runner.
+#: Started in front of a command on Linux: asks the kernel to send the command a signal when
+#: the process that started it dies (``prctl(PR_SET_PDEATHSIG)``, kept across ``exec``), so
+#: that no ``autrainer train`` goes on writing run folders after a ``kill -9`` of its runner.
 _DIE_WITH_PARENT = (
-    "import ctypes, os, signal, sys\n"
-    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
+    "import ctypes, os, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, int(sys.argv[2]))\n"
     "if os.getppid() != int(sys.argv[1]):\n"
-    "    sys.exit('toolkit command not started: its parent has already exited')\n"
-    "os.execv(sys.argv[2], sys.argv[2:])\n")
+    "    sys.exit('command not started: its parent has already exited')\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n")
+
+
+def dying_with_this_process(command: list[str], sig: int = signal.SIGKILL) -> list[str]:
+    """``command`` (its first item an executable's path) started so that it gets ``sig`` when
+    this process dies, however it dies (Linux; elsewhere ``command`` as it is)."""
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), str(int(sig)), *command]
 
 
 def _command(tool: str, args: list[str]) -> list[str]:
-    executable = str(Path(sys.executable).with_name(tool))
-    if not sys.platform.startswith("linux"):
-        return [executable, *args]
-    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), executable, *args]
+    return dying_with_this_process([str(Path(sys.executable).with_name(tool)), *args])
 
 
 def _end_group(process: subprocess.Popen, grace: float = 5.0) -> None:
