@@ -83,7 +83,8 @@ def commands(profile: str) -> pd.DataFrame:
     ledger = paths.command_ledger(paths.results_dir(profile))
     rows = [json.loads(line) for line in ledger.read_text().splitlines() if line.strip()] \
         if ledger is not None and ledger.is_file() else []
-    return pd.DataFrame(rows, columns=["tool", "args", "work", "started", "seconds", "exit"])
+    return pd.DataFrame(rows, columns=["tool", "args", "work", "started", "seconds", "exit",
+                                       "notebook"])
 
 
 def trained_runs(profile: str) -> pd.DataFrame:
@@ -107,15 +108,33 @@ def trained_runs(profile: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "finished", "seconds"])
 
 
-def split_times(times: pd.DataFrame, ledger: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+def command_of_run(run: pd.Series, ledger: pd.DataFrame, profile: str) -> int | None:
+    """The ledger row of the command that trained a run: running when the run finished, in the
+    toolkit folder holding it where one does (a point's run moves out of the shared folder)."""
+    during = ledger[(ledger["started"] - 1 <= run["finished"])
+                    & (run["finished"] <= ledger["started"] + ledger["seconds"] + 1)]
+    here = during[[f"{profile}/{run['run']}".startswith(f"{work}/") for work in during["work"]]]
+    chosen = here if len(here) else during
+    return int(chosen.index[0]) if len(chosen) else None
+
+
+def split_times(times: pd.DataFrame, ledger: pd.DataFrame, runs: pd.DataFrame,
+                profile: str) -> pd.DataFrame:
     """Per notebook: minutes, toolkit commands, runs trained, and the minutes of epochs,
-    toolkit fixed cost and lib work (see the module's doc), by time window: a command or a run
-    belongs to the notebook that was running when it started or finished."""
+    toolkit fixed cost and lib work (see the module's doc). A command belongs to the notebook
+    the ledger names (the runner sets it; ``--jobs`` runs several at once), else to the one
+    running when it started; a run belongs to its command's notebook."""
+    names = ledger["notebook"] if "notebook" in ledger else pd.Series(
+        None, index=ledger.index, dtype=object)  # ledgers before the runner named them
+    named = names.notna()
+    runs = runs.assign(command=[command_of_run(r, ledger, profile) for _, r in runs.iterrows()])
     rows = []
     for notebook in times.itertuples():
         end = notebook.started + notebook.seconds + 1  # stamps start at whole seconds
-        inside = ledger[(ledger["started"] >= notebook.started - 1) & (ledger["started"] < end)]
-        trained = runs[(runs["finished"] >= notebook.started - 1) & (runs["finished"] < end)]
+        in_window = (ledger["started"] >= notebook.started - 1) & (ledger["started"] < end)
+        inside = ledger[(named & (names == notebook.step.removesuffix(".ipynb")))
+                        | (~named & in_window)]
+        trained = runs[runs["command"].isin(inside.index)]
         command_seconds = float(inside["seconds"].sum())
         epochs = min(float(trained["seconds"].sum()), command_seconds)
         rows.append({"step": notebook.step, "minutes": notebook.seconds / 60,
@@ -204,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no finished notebook of profile {args.profile} "
               f"({paths.relative(paths.executed_notebooks_dir(args.profile))})", file=sys.stderr)
         return 1
-    split = split_times(times, commands(args.profile), trained_runs(args.profile))
+    split = split_times(times, commands(args.profile), trained_runs(args.profile), args.profile)
     root = paths.results_dir(args.profile)
     disk = {folder.name: round(folder_bytes(folder) / 1e6, 1)
             for folder in sorted(root.iterdir()) if folder.is_dir()}

@@ -9,8 +9,9 @@ whose bytes differ from the one-at-a-time build's (orderings, definitions' score
 per-class tables, and every run's per-epoch outputs): none is the claim that running notebooks
 at once changes nothing.
 
-Run:  .venv/bin/python benchmarks/runner_jobs.py [--profile smoke] [--jobs 1 2]
-Writes results/benchmarks/runner_jobs.json.
+Run:  .venv/bin/python benchmarks/runner_jobs.py [--profile smoke] [--jobs 1 2] [--republish]
+Writes results/benchmarks/runner_jobs.json; publishes book/measured/runner_jobs.md
+(``--republish``: from the saved JSON, building nothing).
 """
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pandas as pd  # noqa: E402
+
+from benchmarks.publish import publish  # noqa: E402
 from lib import paths  # noqa: E402
 
 #: The results compared between builds, as glob patterns under ``results/<profile>/``: what
@@ -58,33 +62,55 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="smoke")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--republish", action="store_true",
+                        help="publish the saved measurement again, building nothing")
     args = parser.parse_args()
+    out = paths.RESULTS / "benchmarks" / "runner_jobs.json"
+    if not args.republish:
+        out.write_text(json.dumps({"profile": args.profile, "cores": os.cpu_count(),
+                                   "builds": measure(args.profile, args.jobs)}, indent=2))
+        print(f"written to {paths.relative(out)}")
+    saved = json.loads(out.read_text())
+    report(saved["profile"], saved["builds"])
+
+
+def measure(profile: str, values: list[int]) -> list[dict]:
+    """Each ``--jobs`` value's build, and the result files differing from the first's."""
     base = paths.RESULTS / "benchmarks" / "runner_jobs"
     builds, reference = [], None
-    for jobs in args.jobs:
+    for jobs in values:
         root = base / f"jobs{jobs}"
-        print(f"building {args.profile} with --jobs {jobs} ...", flush=True)
-        build = _build(args.profile, jobs, root)
-        files = _files(root / args.profile)
+        print(f"building {profile} with --jobs {jobs} ...", flush=True)
+        build = _build(profile, jobs, root)
+        files = _files(root / profile)
         if reference is None:
             reference = files
         build["files_compared"] = len(reference)
         build["differing"] = sorted(name for name in reference.keys() | files.keys()
                                     if reference.get(name) != files.get(name))
         builds.append(build)
+    return builds
+
+
+def report(profile: str, builds: list[dict]) -> None:
+    """The builds side by side, printed and published."""
     first = builds[0]
-    print(f"\n{'jobs':>4} {'wall min':>9} {'ratio':>6} {'CPU min':>8} {'ratio':>6}  "
-          f"result files differing from --jobs {first['jobs']}")
-    for build in builds:
-        print(f"{build['jobs']:>4} {build['wall_s'] / 60:>9.2f} "
-              f"{build['wall_s'] / first['wall_s']:>6.2f} {build['cpu_s'] / 60:>8.2f} "
-              f"{build['cpu_s'] / first['cpu_s']:>6.2f}  {len(build['differing'])} of "
-              f"{build['files_compared']}" + (f": {build['differing'][:3]}"
-                                             if build["differing"] else ""))
-    out = paths.RESULTS / "benchmarks" / "runner_jobs.json"
-    out.write_text(json.dumps({"profile": args.profile, "cores": os.cpu_count(),
-                               "builds": builds}, indent=2))
-    print(f"written to {paths.relative(out)}")
+    table = pd.DataFrame([{
+        "jobs": build["jobs"], "wall minutes": round(build["wall_s"] / 60, 2),
+        "wall ratio": round(build["wall_s"] / first["wall_s"], 2),
+        "CPU minutes": round(build["cpu_s"] / 60, 2),
+        "CPU ratio": round(build["cpu_s"] / first["cpu_s"], 2),
+        f"result files differing from --jobs {first['jobs']}":
+            f"{len(build['differing'])} of {build['files_compared']}"
+            + (f" ({', '.join(build['differing'][:3])})" if build["differing"] else "")}
+        for build in builds])
+    print("\n" + table.to_string(index=False))
+    publish("runner_jobs", f"The {profile} profile's notebooks one at a time and at once",
+            table, "runner_jobs.py", notes=(
+                f"Every notebook of the `{profile}` profile from scratch through "
+                "`python -m lib.run --jobs N`, each build in a results tree of its own; CPU "
+                "minutes are the runner's and everything it started. Compared byte for byte: "
+                + ", ".join(f"`{p}`" for p in COMPARED) + "."))
 
 
 if __name__ == "__main__":

@@ -102,6 +102,11 @@ def results_dir(profile: str) -> Path:
     return RESULTS / profile
 
 
+#: Set by the notebook runner for the kernel of each notebook it executes (its stem): the
+#: command ledger records which notebook started each command, also when several run at once.
+NOTEBOOK_ENV = "COMPENDIUM_NOTEBOOK"
+
+
 def command_ledger(folder: Path) -> Path | None:
     """The ledger of toolkit commands (one JSON line each: tool, arguments, start, seconds) of
     the top-level profile whose results hold ``folder``, a nested profile's included

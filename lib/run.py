@@ -434,6 +434,7 @@ def _execute(step: _Step, artefact_patterns: tuple[str, ...] | None = None,
         stamp_file.with_suffix(".failed.json").write_text(json.dumps(record, indent=2))
         return kept
 
+    os.environ[paths.NOTEBOOK_ENV] = notebook.stem  # for its kernel: the command ledger
     try:
         papermill.execute_notebook(for_datasets(notebook, step.datasets), str(running),
                                    parameters=given, cwd=str(paths.NOTEBOOKS),
@@ -460,6 +461,8 @@ def _execute(step: _Step, artefact_patterns: tuple[str, ...] | None = None,
         reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise NotebookFailed(f"{paths.relative(notebook)} could not run: {type(err).__name__}"
                              f"{': ' + reason if reason else ''} ({saved})") from None
+    finally:
+        os.environ.pop(paths.NOTEBOOK_ENV, None)
     found, missing = artefacts(profile, notebook, artefact_patterns)
     if missing:
         kept = failed("failed")

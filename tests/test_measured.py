@@ -46,7 +46,7 @@ def test_a_notebooks_minutes_split_into_epochs_toolkit_fixed_cost_and_its_own_wo
          "seconds": 99.0, "exit": 0}])  # another build's
     runs = pd.DataFrame([{"run": "a", "finished": 1300.0, "seconds": 200.0},
                          {"run": "b", "finished": 1500.0, "seconds": 240.0}])
-    table = build_report.split_times(times, ledger, runs).set_index("step")
+    table = build_report.split_times(times, ledger, runs, "demo").set_index("step")
     training, scoring = table.loc["01_training.ipynb"], table.loc["02_difficulty.ipynb"]
     assert (training["commands"], training["runs"]) == (1, 2)
     assert training["epochs"] == round(440 / 60, 2)
@@ -54,6 +54,26 @@ def test_a_notebooks_minutes_split_into_epochs_toolkit_fixed_cost_and_its_own_wo
     assert (scoring["commands"], scoring["runs"], scoring["toolkit fixed"]) == (1, 0, 0.5)
     assert table.loc["all notebooks", "minutes"] == 11.0
     assert table.loc["01_training.ipynb", "fixed share"] == "10%"
+
+
+def test_notebooks_run_at_once_get_the_commands_the_ledger_names_and_those_commands_runs():
+    """Two notebooks overlapping in time (``lib.run --jobs 2``): each command counts for the
+    notebook it names, and each run for the command that was training in its folder."""
+    times = pd.DataFrame([{"step": "02b_definitions.ipynb", "started": 1000.0, "seconds": 300.0},
+                          {"step": "06_inference.ipynb", "started": 1010.0, "seconds": 60.0}])
+    ledger = pd.DataFrame([
+        {"tool": "autrainer", "args": ["train"], "work": "demo/teacher/autrainer",
+         "started": 1020.0, "seconds": 100.0, "exit": 0, "notebook": "02b_definitions"},
+        {"tool": "autrainer", "args": ["inference"], "work": "demo/autrainer",
+         "started": 1030.0, "seconds": 20.0, "exit": 0, "notebook": "06_inference"}])
+    runs = pd.DataFrame([{"run": "teacher/autrainer/results/x/training/t", "finished": 1040.0,
+                          "seconds": 5.0}])
+    table = build_report.split_times(times, ledger, runs, "demo").set_index("step")
+    assert (table.loc["02b_definitions.ipynb", "commands"],
+            table.loc["02b_definitions.ipynb", "runs"]) == (1, 1)
+    assert (table.loc["06_inference.ipynb", "commands"],
+            table.loc["06_inference.ipynb", "runs"]) == (1, 0)
+    assert table.loc["06_inference.ipynb", "toolkit fixed"] == round(20 / 60, 2)
 
 
 def test_the_build_sentence_replaces_only_its_block_and_keeps_its_indentation(tmp_path):

@@ -237,7 +237,7 @@ def _log_command(work: Path, tool: str, args: list[str], started: float, code: i
     ledger.parent.mkdir(parents=True, exist_ok=True)
     entry = {"tool": tool, "args": args, "work": str(work.resolve().relative_to(paths.RESULTS)),
              "started": round(started, 2), "seconds": round(time.time() - started, 2),
-             "exit": code}
+             "exit": code, "notebook": os.environ.get(paths.NOTEBOOK_ENV)}
     with ledger.open("a") as out:
         out.write(json.dumps(entry) + "\n")
 
