@@ -111,8 +111,9 @@ def trained_runs(profile: str) -> pd.DataFrame:
 def command_of_run(run: pd.Series, ledger: pd.DataFrame, profile: str) -> int | None:
     """The ledger row of the command that trained a run: running when the run finished, in the
     toolkit folder holding it where one does (a point's run moves out of the shared folder)."""
+    trains = ledger["args"].map(lambda args: list(args)[:1] != ["inference"])  # trains none
     during = ledger[(ledger["started"] - 1 <= run["finished"])
-                    & (run["finished"] <= ledger["started"] + ledger["seconds"] + 1)]
+                    & (run["finished"] <= ledger["started"] + ledger["seconds"] + 1) & trains]
     here = during[[f"{profile}/{run['run']}".startswith(f"{work}/") for work in during["work"]]]
     chosen = here if len(here) else during
     return int(chosen.index[0]) if len(chosen) else None
@@ -229,9 +230,12 @@ def main(argv: list[str] | None = None) -> int:
             for folder in sorted(root.iterdir()) if folder.is_dir()}
     tests = pytest_summary(args.pytest_log) if args.pytest_log else None
     wall = build.get("wall_seconds") or args.wall_seconds
+    span = float((times["started"] + times["seconds"]).max() - times["started"].min())
     extra = pd.DataFrame(
-        ([{"step": "whole build after the install (wall)", "minutes": round(wall / 60, 2)}]
-         if wall else [])
+        # below "all notebooks" (their sum) where the runner ran several at once (--jobs)
+        [{"step": "notebooks, first start to last end (wall)", "minutes": round(span / 60, 2)}]
+        + ([{"step": "whole build after the install (wall)", "minutes": round(wall / 60, 2)}]
+           if wall else [])
         + ([{"step": f"{step} (make {step})", "minutes": round(seconds / 60, 2)}
             for step, seconds in build.get("steps_seconds", {}).items()])
         + ([{"step": f"tests: {tests.get('passed', 0)} passed, {tests.get('failed', 0)} "

@@ -65,12 +65,16 @@ def test_notebooks_run_at_once_get_the_commands_the_ledger_names_and_those_comma
         {"tool": "autrainer", "args": ["train"], "work": "demo/teacher/autrainer",
          "started": 1020.0, "seconds": 100.0, "exit": 0, "notebook": "02b_definitions"},
         {"tool": "autrainer", "args": ["inference"], "work": "demo/autrainer",
-         "started": 1030.0, "seconds": 20.0, "exit": 0, "notebook": "06_inference"}])
+         "started": 1030.0, "seconds": 20.0, "exit": 0, "notebook": "06_inference"},
+        {"tool": "aucurriculum", "args": ["curriculum"], "work": "demo/autrainer",
+         "started": 1025.0, "seconds": 60.0, "exit": 0, "notebook": "02b_definitions"}])
     runs = pd.DataFrame([{"run": "teacher/autrainer/results/x/training/t", "finished": 1040.0,
+                          "seconds": 5.0},  # a fold that aucurriculum trains in the main folder
+                         {"run": "autrainer/results/y/training/fold", "finished": 1045.0,
                           "seconds": 5.0}])
     table = build_report.split_times(times, ledger, runs, "demo").set_index("step")
     assert (table.loc["02b_definitions.ipynb", "commands"],
-            table.loc["02b_definitions.ipynb", "runs"]) == (1, 1)
+            table.loc["02b_definitions.ipynb", "runs"]) == (2, 2)
     assert (table.loc["06_inference.ipynb", "commands"],
             table.loc["06_inference.ipynb", "runs"]) == (1, 0)
     assert table.loc["06_inference.ipynb", "toolkit fixed"] == round(20 / 60, 2)
