@@ -123,8 +123,9 @@ def split_times(times: pd.DataFrame, ledger: pd.DataFrame, runs: pd.DataFrame,
                 profile: str) -> pd.DataFrame:
     """Per notebook: minutes, toolkit commands, runs trained, and the minutes of epochs,
     toolkit fixed cost and lib work (see the module's doc). A command belongs to the notebook
-    the ledger names (the runner sets it; ``--jobs`` runs several at once), else to the one
-    running when it started; a run belongs to its command's notebook."""
+    the ledger names (the runner sets it; ``--jobs`` runs several at once) and that was running
+    when it started (the ledger keeps earlier builds' too), else to the one running then; a run
+    belongs to its command's notebook."""
     names = ledger["notebook"] if "notebook" in ledger else pd.Series(
         None, index=ledger.index, dtype=object)  # ledgers before the runner named them
     named = names.notna()
@@ -133,8 +134,7 @@ def split_times(times: pd.DataFrame, ledger: pd.DataFrame, runs: pd.DataFrame,
     for notebook in times.itertuples():
         end = notebook.started + notebook.seconds + 1  # stamps start at whole seconds
         in_window = (ledger["started"] >= notebook.started - 1) & (ledger["started"] < end)
-        inside = ledger[(named & (names == notebook.step.removesuffix(".ipynb")))
-                        | (~named & in_window)]
+        inside = ledger[in_window & (~named | (names == notebook.step.removesuffix(".ipynb")))]
         trained = runs[runs["command"].isin(inside.index)]
         command_seconds = float(inside["seconds"].sum())
         epochs = min(float(trained["seconds"].sum()), command_seconds)

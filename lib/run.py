@@ -22,6 +22,7 @@ non-interactive shell, ``nohup``) ignores Ctrl-C, as POSIX programs do; SIGTERM 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import inspect
 import json
@@ -32,10 +33,11 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import nbformat
 import papermill
@@ -294,7 +296,10 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
         return step
 
     if jobs > 1:
-        return _run_at_once(chapters, upstream_of, decide, jobs)
+        after = {stem: (*upstream, *ALSO_AFTER.get(stem, ())) for stem, upstream in
+                 upstream_of.items()}
+        with _alone(profile):
+            return _run_at_once(chapters, after, decide, jobs)
     log: list[dict] = []
     for notebook in chapters:
         decided = decide(notebook)
@@ -302,10 +307,32 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
     return log
 
 
+#: Notebooks that ``--jobs`` starts only after others besides those they read
+#: (:func:`reads`): Curricula prepares the same pruned copies of the data as Pruning
+#: (``lib.pruning.prepared_point``, built outside any toolkit lock) where its inclusion shares
+#: match Pruning's fractions.
+ALSO_AFTER: dict[str, tuple[str, ...]] = {"09_curricula": ("08_pruning",)}
+
+
+@contextmanager
+def _alone(profile: str) -> Iterator[None]:
+    """The profile's notebooks to this run alone while it runs several at once: its chapters
+    wait for each other's toolkit folders, so a second run would interleave with them."""
+    lock = paths.executed_notebooks_dir(profile) / ".runner.lock"
+    with lock.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NotebookFailed(f"{paths.relative(lock.parent)} is in use by another run of "
+                                 "this profile's notebooks; wait for it to finish") from None
+        yield
+
+
 def _run_at_once(chapters: list[Path], upstream_of: dict[str, tuple[str, ...]],
                  decide: Callable[[Path], dict | _Step], jobs: int) -> list[dict]:
     """Up to ``jobs`` notebooks at once, each in a runner process of its own
-    (:func:`_start`), in notebook order as soon as the notebooks it reads have finished.
+    (:func:`_start`), in notebook order as soon as the notebooks in ``upstream_of`` have
+    finished.
 
     A failure starts nothing more, lets the notebooks already running finish (nothing
     computed is lost) and is then raised as the failed notebook's one line. Ctrl-C or SIGTERM
@@ -341,10 +368,14 @@ def _run_at_once(chapters: list[Path], upstream_of: dict[str, tuple[str, ...]],
                 else:
                     failures.append(said or f"{paths.relative(step.notebook)} ended with exit "
                                             f"code {process.returncode}")
-    except KeyboardInterrupt as err:
-        for process, step in running.values():
-            _end(process)
+    except BaseException as err:
+        # Ctrl-C from a terminal has reached the steps too; anything else has not
+        _end([process for process, _ in running.values()],
+             signalled=type(err) is KeyboardInterrupt)
+        for _, step in running.values():
             _relayed(step)
+        if not isinstance(err, KeyboardInterrupt):
+            raise
         names = ", ".join(f"{stem}.ipynb" for stem in running)
         how = "by SIGTERM" if isinstance(err, Interrupted) else "by Ctrl-C"
         raise Interrupted(f"{names} {'were' if len(running) > 1 else 'was'} interrupted {how}; "
@@ -368,8 +399,8 @@ def _start(step: _Step) -> subprocess.Popen:
             toolkit.dying_with_this_process([sys.executable, "-m", "lib.run", "--execute",
                                              json.dumps(spec)], signal.SIGTERM),
             cwd=paths.ROOT, stderr=err,
-            env={**os.environ, "COMPENDIUM_RESULTS": str(paths.RESULTS),
-                 toolkit.WAIT_FOR_LOCK_ENV: "1", **SHARED_CORES_ENV})
+            env={**SHARED_CORES_ENV, **os.environ, "COMPENDIUM_RESULTS": str(paths.RESULTS),
+                 toolkit.WAIT_FOR_LOCK_ENV: "1"})
     return process
 
 
@@ -387,16 +418,24 @@ def _relayed(step: _Step) -> str:
     return said
 
 
-def _end(process: subprocess.Popen, grace: float = 20.0) -> None:
-    """End a step's runner as SIGTERM ends the one-at-a-time runner (its kernel and toolkit
-    command with it), or kill it after ``grace`` seconds."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def _end(processes: list[subprocess.Popen], signalled: bool, grace: float = 20.0) -> None:
+    """End the steps' runners as SIGTERM ends the one-at-a-time runner (their kernels and
+    toolkit commands with them), or kill them after ``grace`` seconds. Runners ``signalled``
+    already (Ctrl-C reaches the whole process group) are first given the grace to end alone."""
+    deadline = time.monotonic() + grace
+    if signalled:
+        while any(p.poll() is None for p in processes) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        deadline = time.monotonic() + grace
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def for_datasets(notebook: Path, names: list[str]) -> Any:
@@ -434,6 +473,7 @@ def _execute(step: _Step, artefact_patterns: tuple[str, ...] | None = None,
         stamp_file.with_suffix(".failed.json").write_text(json.dumps(record, indent=2))
         return kept
 
+    outer = os.environ.get(paths.NOTEBOOK_ENV)
     os.environ[paths.NOTEBOOK_ENV] = notebook.stem  # for its kernel: the command ledger
     try:
         papermill.execute_notebook(for_datasets(notebook, step.datasets), str(running),
@@ -462,7 +502,10 @@ def _execute(step: _Step, artefact_patterns: tuple[str, ...] | None = None,
         raise NotebookFailed(f"{paths.relative(notebook)} could not run: {type(err).__name__}"
                              f"{': ' + reason if reason else ''} ({saved})") from None
     finally:
-        os.environ.pop(paths.NOTEBOOK_ENV, None)
+        if outer is None:
+            os.environ.pop(paths.NOTEBOOK_ENV, None)
+        else:
+            os.environ[paths.NOTEBOOK_ENV] = outer
     found, missing = artefacts(profile, notebook, artefact_patterns)
     if missing:
         kept = failed("failed")

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -326,32 +325,38 @@ def test_kill_9_mid_training_then_rerun_gives_the_same_runs(smoke_notebooks, tmp
             assert (again / name).read_bytes() == (book / name).read_bytes(), (trained, name)
 
 
-#: A step of the scheduling test: sleeps, then records when it ran (or fails at once).
+#: A step of the scheduling test: says it has started, waits for another step to have
+#: started too (at most 60 s) or sleeps, then records when it ran (or fails).
 TIMED = '''\
 import json, time
 from lib import paths
 started = time.time()
-if {fail}:
-    raise ValueError("broken on purpose")
-time.sleep({seconds})
 folder = paths.results_dir(PROFILE) / "tiny"
 folder.mkdir(parents=True, exist_ok=True)
+(folder / "{name}.started").write_text(str(started))
+while "{wait_for}" and not (folder / "{wait_for}.started").exists() and time.time() < started + 60:
+    time.sleep(0.1)
+time.sleep({seconds})
+if {fail}:
+    raise ValueError("broken on purpose")
 (folder / "{name}.json").write_text(json.dumps([started, time.time()]))
 '''
 
 
 def test_jobs_run_notebooks_at_once_after_what_they_read_and_a_failure_lets_the_others_finish(
         smoke_data, tmp_path, monkeypatch, capsys):
-    """``--jobs 2``: a and b (independent) overlap; c reads a, so it starts after a has ended,
-    and fails; d reads c and never starts; b, still running, finishes and is stamped ok."""
-    steps = {"61_a": (2, False), "62_b": (8, False), "63_c": (0, True), "64_d": (0, False)}
+    """``--jobs 2``: a and b (independent) run at once (a waits until b has started); c reads
+    a, so it starts after a has ended, and fails; d reads c and never starts; b, still running,
+    finishes and is stamped ok."""
+    steps = {"61_a": ("62_b", 0, False), "62_b": ("", 8, False), "63_c": ("", 0, True),
+             "64_d": ("", 0, False)}
     chapters = []
-    for name, (seconds, fail) in steps.items():
+    for name, (wait_for, seconds, fail) in steps.items():
         notebook = nbformat.v4.new_notebook()
         cell = nbformat.v4.new_code_cell('PROFILE = "smoke"  # smoke | demo | paper')
         cell.metadata["tags"] = ["parameters"]
         notebook.cells = [cell, nbformat.v4.new_code_cell(
-            TIMED.format(fail=fail, seconds=seconds, name=name))]
+            TIMED.format(wait_for=wait_for, fail=fail, seconds=seconds, name=name))]
         notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                            "language": "python"}
         chapters.append(tmp_path / f"{name}.ipynb")
@@ -365,11 +370,24 @@ def test_jobs_run_notebooks_at_once_after_what_they_read_and_a_failure_lets_the_
         run.run_profile("smoke", jobs=2)
     message = str(err.value)
     assert "\n" not in message and "63_c.ipynb failed: ValueError: broken on purpose" in message
-    ran = {name: json.loads((tmp_path / "results" / "smoke" / "tiny" / f"{name}.json")
-                            .read_text()) for name in ("61_a", "62_b")}
+    tiny = tmp_path / "results" / "smoke" / "tiny"
+    ran = {name: json.loads((tiny / f"{name}.json").read_text()) for name in ("61_a", "62_b")}
+    assert ran["61_a"][1] < ran["62_b"][0] + 60  # a did not wait in vain: b ran beside it
     assert ran["61_a"][0] < ran["62_b"][1] and ran["62_b"][0] < ran["61_a"][1]  # overlapped
+    assert float((tiny / "63_c.started").read_text()) >= ran["61_a"][1]
     stamps = paths.executed_notebooks_dir("smoke") / ".stamps"
-    failed = json.loads((stamps / "63_c.failed.json").read_text())
-    assert datetime.fromisoformat(failed["started"]).timestamp() >= int(ran["61_a"][1])
     assert json.loads((stamps / "62_b.json").read_text())["status"] == "ok"
     assert not (stamps / "64_d.json").exists() and "64_d" not in capsys.readouterr().out
+
+
+def test_a_second_run_at_once_of_the_same_profile_is_one_line(smoke_data, tmp_path,
+                                                               monkeypatch):
+    """Chapters run at once wait for each other's toolkit folders, so another run of the
+    profile's notebooks must not join them: it stops at once."""
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    folder = paths.executed_notebooks_dir("smoke")
+    folder.mkdir(parents=True)
+    with (folder / ".runner.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(run.NotebookFailed, match="in use by another run of this profile"):
+            run.run_profile("smoke", jobs=2)

@@ -100,7 +100,8 @@ def exclusive(profile: str) -> Iterator[None]:
     second one stops at once with one line instead. The lock is an ``flock`` that the toolkit
     commands inherit (see :func:`run_cli`): it is free only when this process and every
     command it started have ended, however they ended. Chapters that the runner executes at
-    once (:data:`WAIT_FOR_LOCK_ENV` set) wait for each other instead.
+    once (:data:`WAIT_FOR_LOCK_ENV` set) wait for the holder instead; the runner keeps other
+    runs of the profile's notebooks out meanwhile (``lib.run._alone``).
     """
     work = paths.toolkit_dir(profile)
     work.mkdir(parents=True, exist_ok=True)
