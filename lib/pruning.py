@@ -209,9 +209,10 @@ def prepared_point(profile: str, ensemble: training.Ensemble, dataset: str,
     share = len(gone) / len(candidates) if rule == "oracle" else fraction
     log(f"pruning point: {dataset}, {point_name(rule, share)} ({len(gone)} samples removed; "
         f"{point})")
-    pruned_copy(profile, point, dataset, gone, log)
-    _check_dev_carve(point, dataset, seeds, set(candidates["label"].astype(str)),
-                     point_name(rule, share))
+    with toolkit.exclusive(point):  # Curricula prepares the same copies as Pruning
+        pruned_copy(profile, point, dataset, gone, log)
+        _check_dev_carve(point, dataset, seeds, set(candidates["label"].astype(str)),
+                         point_name(rule, share))
     small = retraining.small(ensemble, dataset, seeds)
     return Point(point, tuple(small.runs), rule, share, gone), small
 

@@ -296,22 +296,13 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
         return step
 
     if jobs > 1:
-        after = {stem: (*upstream, *ALSO_AFTER.get(stem, ())) for stem, upstream in
-                 upstream_of.items()}
         with _alone(profile):
-            return _run_at_once(chapters, after, decide, jobs)
+            return _run_at_once(chapters, upstream_of, decide, jobs)
     log: list[dict] = []
     for notebook in chapters:
         decided = decide(notebook)
         log.append(decided if isinstance(decided, dict) else _execute(decided))
     return log
-
-
-#: Notebooks that ``--jobs`` starts only after others besides those they read
-#: (:func:`reads`): Curricula prepares the same pruned copies of the data as Pruning
-#: (``lib.pruning.prepared_point``, built outside any toolkit lock) where its inclusion shares
-#: match Pruning's fractions.
-ALSO_AFTER: dict[str, tuple[str, ...]] = {"09_curricula": ("08_pruning",)}
 
 
 @contextmanager
