@@ -241,15 +241,18 @@ class _Step:
     datasets: list[str]
 
     @property
+    def output(self) -> Path:
+        """The executed notebook, once it has run to the end."""
+        return paths.executed_notebooks_dir(self.profile) / self.notebook.name
+
+    @property
     def stamp_file(self) -> Path:
-        return (paths.executed_notebooks_dir(self.profile) / ".stamps"
-                / f"{self.notebook.stem}.json")
+        return self.output.parent / ".stamps" / f"{self.notebook.stem}.json"
 
     @property
     def errors_file(self) -> Path:
         """Where a step run in a process of its own writes its stderr (:func:`_start`)."""
-        return (paths.executed_notebooks_dir(self.profile) / ".running"
-                / f"{self.notebook.stem}.stderr")
+        return self.output.parent / ".running" / f"{self.notebook.stem}.stderr"
 
 
 def run_profile(profile: str, only: list[str] | None = None, force: bool = False,
@@ -286,9 +289,8 @@ def run_profile(profile: str, only: list[str] | None = None, force: bool = False
         if not (only is None or notebook.stem in only or notebook.name in only):
             print(f"  skip {notebook.name} (not selected)")
             return {**stamp, "notebook": notebook.name, "skipped": True}
-        reason = "forced" if force else _reason_to_run(
-            profile, notebook, step.key, stamp, paths.executed_notebooks_dir(profile)
-            / notebook.name)
+        reason = "forced" if force else _reason_to_run(profile, notebook, step.key, stamp,
+                                                       step.output)
         if not reason:
             print(f"  skip {notebook.name} (unchanged)")
             return {**stamp, "notebook": notebook.name, "skipped": True}
@@ -446,9 +448,9 @@ def _execute(step: _Step, artefact_patterns: tuple[str, ...] | None = None,
     that finished and wrote its artefacts (``artefact_patterns``, or :data:`ARTEFACTS`) leaves
     an ok stamp. Its printed progress is streamed after ``progress``."""
     profile, notebook, given, key = step.profile, step.notebook, step.given, step.key
-    out_dir, stamp_file = paths.executed_notebooks_dir(profile), step.stamp_file
+    output, stamp_file = step.output, step.stamp_file
+    out_dir = output.parent
     stamp_file.unlink(missing_ok=True)  # until this run has finished, nothing is up to date
-    output = out_dir / notebook.name
     running = out_dir / ".running" / notebook.name
     running.parent.mkdir(exist_ok=True)
     started = time.time()
