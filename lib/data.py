@@ -124,6 +124,42 @@ def examples_per_class(profile: str, name: str, split: str = "train") -> pd.Seri
                       for sample_id, label in first[layout.target_column].items()}).sort_index()
 
 
+def examples_per_kind(profile: str, name: str) -> pd.Series:
+    """One training clip of each injected kind the dataset records, the clearest where the data
+    records how clear each clip is: kind -> audio file."""
+    table = samples(profile, name)
+    table = table[table["split"] == "train"]
+    if "snr_db" in table:
+        table = table.sort_values("snr_db", ascending=False)
+    return pd.Series({kind: clip_file(profile, name, table.index[flags][0])
+                      for kind, column in groundtruth.present(table).items()
+                      if (flags := table[column].astype(bool).to_numpy()).any()})
+
+
+def kinds_table(profile: str, name: str) -> pd.DataFrame:
+    """Per injected kind the dataset records: what it is, its place in H-CAT's taxonomy and its
+    training clips."""
+    table = samples(profile, name)
+    train = table[table["split"] == "train"]
+    return pd.DataFrame([{"kind": kind, "what the clip is": groundtruth.DESCRIPTION[kind],
+                          "H-CAT's kind": groundtruth.HCAT_KIND[kind],
+                          "training clips": int(train[column].astype(bool).sum())}
+                         for kind, column in groundtruth.present(table).items()])
+
+
+def duplicate_pairs(table: pd.DataFrame) -> pd.DataFrame:
+    """The near-duplicate pairs a :func:`samples` table records, each once: ``first``,
+    ``second`` (sample ids), their splits and ``across_splits``."""
+    twins = table[groundtruth.DUPLICATE_OF_COLUMN].fillna("").astype(str)
+    twins = twins[twins != ""]
+    pairs = pd.DataFrame({"first": twins.index, "second": twins.values})
+    pairs = pairs[pairs["first"] < pairs["second"]].reset_index(drop=True)
+    pairs["first_split"] = pairs["first"].map(table["split"])
+    pairs["second_split"] = pairs["second"].map(table["split"])
+    pairs["across_splits"] = pairs["first_split"] != pairs["second_split"]
+    return pairs
+
+
 def clip_file(profile: str, name: str, sample_id: str) -> Path:
     """A sample's audio file (its id is the path under the dataset's ``default/``)."""
     return paths.dataset_dir(profile, name) / "default" / sample_id
@@ -147,6 +183,15 @@ def key_numbers(profile: str, datasets: list[str]) -> dict[str, Any]:
                             (Data.NONSPEECH, groundtruth.NONSPEECH_COLUMN)):
             if column in table:
                 entry[key] = int(table[column].astype(bool).sum())
+        kinds = groundtruth.present(table)
+        if kinds:
+            train = table[table["split"] == "train"]
+            entry[Data.KINDS] = {kind: int(train[column].astype(bool).sum())
+                                 for kind, column in kinds.items()}
+        if groundtruth.DUPLICATE_OF_COLUMN in table:
+            pairs = duplicate_pairs(table)
+            entry[Data.DUPLICATE_PAIRS] = len(pairs)
+            entry[Data.PAIRS_ACROSS_SPLITS] = int(pairs["across_splits"].sum())
         if name == KEYWORD_SET:
             entry[Data.VOICES] = int(table["speaker_id"].nunique())
         if layout_of(name).user:

@@ -1,8 +1,9 @@
 """Kinds of hard sample with a per-sample ground truth, as the data records them.
 
 A dataset with ground truth marks each training clip of an injected kind in a column of its
-per-sample metadata: the keyword set injects flipped labels and non-speech clips
-(:mod:`lib.keywords`), a user's own dataset flipped labels (:mod:`lib.userdata`). Every
+per-sample metadata: the keyword set injects six kinds (:mod:`lib.keywords`; H-CAT's taxonomy,
+Seedat et al. 2024, named beside each), a user's own dataset flipped labels
+(:mod:`lib.userdata`). Every
 chapter that checks a score against the truth asks :func:`present` which kinds a table has;
 the label-noise sweep relabels a copy with another share of flipped labels (:func:`relabelled`).
 """
@@ -21,19 +22,48 @@ from lib.datasets import build_once, read_manifest, read_named_csv
 
 #: The metadata columns that mark a training clip's injected difficulty (ground truth).
 FLIPPED_COLUMN = "label_flipped"
+CONFUSABLE_COLUMN = "label_confusable"
+OUT_OF_VOCABULARY_COLUMN = "out_of_vocabulary"
 NONSPEECH_COLUMN = "nonspeech"
+ATYPICAL_COLUMN = "atypical_voice"
+DUPLICATE_COLUMN = "near_duplicate"
+#: Beside :data:`DUPLICATE_COLUMN`: the sample id of the clip's twin ("" for the others).
+DUPLICATE_OF_COLUMN = "duplicate_of"
 #: What each clip is, as figures and tables name it: genuine, or one of the injected kinds.
 GENUINE = "genuine"
 FLIPPED = "flipped label"
+CONFUSABLE = "confusable flip"
+OUT_OF_VOCABULARY = "other word"
 NONSPEECH = "non-speech"
+ATYPICAL = "atypical voice"
+DUPLICATE = "near-duplicate"
 #: Each injected kind -> the metadata column that marks it.
-INJECTED = {FLIPPED: FLIPPED_COLUMN, NONSPEECH: NONSPEECH_COLUMN}
+INJECTED = {FLIPPED: FLIPPED_COLUMN, CONFUSABLE: CONFUSABLE_COLUMN,
+            OUT_OF_VOCABULARY: OUT_OF_VOCABULARY_COLUMN, NONSPEECH: NONSPEECH_COLUMN,
+            ATYPICAL: ATYPICAL_COLUMN, DUPLICATE: DUPLICATE_COLUMN}
+#: What each kind is, in one phrase for tables.
+DESCRIPTION = {
+    FLIPPED: "labelled as another class, drawn at random",
+    CONFUSABLE: "labelled as the class spelled most alike (three as tree)",
+    OUT_OF_VOCABULARY: "says a word outside the classes, labelled as one of them",
+    NONSPEECH: "noise only, labelled as a class",
+    ATYPICAL: "its word at a pitch and rate no other voice has, labelled right",
+    DUPLICATE: "the same utterance as another clip under other noise, labelled right",
+}
+#: The kinds whose label is wrong for what the clip holds (what an oracle would remove); an
+#: atypical voice and a near-duplicate carry their true label.
+MISLABELLED = (FLIPPED, CONFUSABLE, OUT_OF_VOCABULARY, NONSPEECH)
+#: Each kind's place in H-CAT's taxonomy of hard samples (Seedat et al., ICLR 2024); a
+#: near-duplicate has none there.
+HCAT_KIND = {FLIPPED: "uniform mislabelling", CONFUSABLE: "asymmetric mislabelling",
+             OUT_OF_VOCABULARY: "near out-of-distribution",
+             NONSPEECH: "far out-of-distribution", ATYPICAL: "atypical", DUPLICATE: "—"}
 #: The metadata column holding a clip's true class before any flip: the keyword set's spoken
 #: word (empty for a non-speech clip), a user's own label.
 SPOKEN_WORD_COLUMN, GIVEN_LABEL_COLUMN = "spoken_word", "label_given"
 TRUE_LABEL_COLUMNS = (SPOKEN_WORD_COLUMN, GIVEN_LABEL_COLUMN)
 #: The columns of a metadata table that name a clip (path) or a class, read as text.
-CLASS_COLUMNS = ("path", "label", *TRUE_LABEL_COLUMNS)
+CLASS_COLUMNS = ("path", "label", *TRUE_LABEL_COLUMNS, DUPLICATE_OF_COLUMN)
 
 
 def present(table: pd.DataFrame) -> dict[str, str]:
@@ -43,9 +73,13 @@ def present(table: pd.DataFrame) -> dict[str, str]:
 
 
 def true_labels(metadata: pd.DataFrame) -> pd.Series:
-    """Each clip's class before any flip ("" where it has none, as a non-speech clip)."""
+    """Each clip's class before any flip ("" where it has none: a non-speech clip, or a word
+    outside the classes)."""
     column = next(c for c in TRUE_LABEL_COLUMNS if c in metadata)
-    return metadata[column].fillna("").astype(str)
+    labels = metadata[column].fillna("").astype(str)
+    if OUT_OF_VOCABULARY_COLUMN in metadata:
+        labels = labels.mask(metadata[OUT_OF_VOCABULARY_COLUMN].astype(bool), "")
+    return labels
 
 
 def relabelled(source: Path, target: Path, name: str, flip_fraction: float, seed: int,
@@ -68,6 +102,8 @@ def relabelled(source: Path, target: Path, name: str, flip_fraction: float, seed
         has_class = truth != ""
         metadata.loc[has_class, "label"] = truth[has_class]
         metadata[FLIPPED_COLUMN] = False
+        if CONFUSABLE_COLUMN in metadata:
+            metadata[CONFUSABLE_COLUMN] = False
         classes = sorted(truth[has_class].unique())
         candidates = metadata.index[has_class & (metadata["split"] == "train")]
         rng = np.random.default_rng(seed)

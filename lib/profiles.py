@@ -123,6 +123,19 @@ SCHEMA: dict[str, Parameter] = {
                                minimum=0.0, maximum=0.5),
     "NONSPEECH_FRACTION": Parameter("float", "share of training clips replaced by noise only, "
                                     "with a word label", minimum=0.0, maximum=0.5, audience="keyword-set"),
+    "CONFUSABLE_FRACTION": Parameter("float", "share of training clips labelled as the keyword "
+                                     "nearest in spelling (three/tree)", minimum=0.0,
+                                     maximum=0.5, audience="keyword-set"),
+    "OUT_OF_VOCABULARY_FRACTION": Parameter("float", "share of training clips saying a word "
+                                            "outside KEYWORDS, labelled as a keyword",
+                                            minimum=0.0, maximum=0.5, audience="keyword-set"),
+    "ATYPICAL_FRACTION": Parameter("float", "share of training clips spoken at a pitch and "
+                                   "rate no other voice has", minimum=0.0, maximum=0.5,
+                                   audience="keyword-set"),
+    "DUPLICATE_FRACTION": Parameter("float", "near-duplicate pairs as a share of the training "
+                                    "clips: an utterance again under other noise, every second "
+                                    "copy in test", minimum=0.0, maximum=0.5,
+                                    audience="keyword-set"),
     "NOISE_SOURCES": Parameter("list[str]", "packages with real recordings used as noise, any of",
                                choices=("dcase-util", "lincity-ng-data", "minetest-data")),
     "SCENE_CLIPS_PER_CLASS": Parameter("int", "clips per scene in the tiny DCASE-layout tree",

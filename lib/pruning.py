@@ -3,7 +3,7 @@
 A rule takes the ensemble's ordering of the training split and a share, and names the samples
 to drop before training again: the hardest, the easiest, a random subset with the class
 balance of the split, the lowest label quality by cleanlab (the external baseline), or, on
-the keyword set, exactly the injected samples (the oracle, the ceiling). Only training samples
+the keyword set, exactly the mislabelled samples (the oracle, the ceiling). Only training samples
 are ever removed, every class keeps samples, and ties in rank are broken by a hash of the
 sample id, so a rule removes the same samples on every machine.
 """
@@ -26,7 +26,7 @@ from lib.record import Pruning as Record
 
 RULES = profiles.PRUNE_RULES
 #: Rules that need a per-sample column beside the ordering.
-NEEDS = {"cleanlab": "label_quality", "oracle": "injected"}
+NEEDS = {"cleanlab": "label_quality", "oracle": "mislabelled"}
 
 
 class PruningError(ValueError):
@@ -43,7 +43,7 @@ def removed_count(samples: int, fraction: float) -> int:
 def removed(ordering: pd.DataFrame, rule: str, fraction: float, seed: int = 0) -> pd.Index:
     """The sample ids ``rule`` removes from a training split's ``ordering`` (a row per sample:
     ``sample_id``, ``label``, ``rank`` with 0 easiest; ``label_quality`` for cleanlab, lower is
-    worse; ``injected`` for the oracle, which removes exactly those and ignores ``fraction``).
+    worse; ``mislabelled`` for the oracle, which removes exactly those and ignores ``fraction``).
 
     A rule never removes a class's last sample: it passes over it and takes the next in its
     order, so the share removed is exact and every class is still learned.
@@ -61,7 +61,7 @@ def removed(ordering: pd.DataFrame, rule: str, fraction: float, seed: int = 0) -
         raise PruningError(f"pruning {fraction:.0%} of {len(labels)} samples would leave a "
                            f"class of the {labels.nunique()} without samples")
     if rule == "oracle":
-        chosen = pd.Index(sorted(ordering.loc[ordering["injected"].astype(bool), "sample_id"]))
+        chosen = pd.Index(sorted(ordering.loc[ordering["mislabelled"].astype(bool), "sample_id"]))
         emptied = sorted(set(labels) - set(labels.drop(chosen)))
         if emptied:
             raise PruningError(f"pruning rule oracle would remove every training sample of "
@@ -292,8 +292,8 @@ def removal_candidates(profile: str, dataset: str, with_cleanlab: bool = False,
     """The training split's ordering (``sample_id``, ``label``, ``rank``) with what the other
     rules need, joined on the sample id: ``label_quality`` from cleanlab on the network's
     out-of-fold probabilities (lower is worse; ``with_cleanlab``, when the Definitions chapter
-    kept them), and ``injected`` when the dataset records its flipped and non-speech
-    samples."""
+    kept them), and ``mislabelled`` when the dataset records which samples carry a wrong label
+    (:data:`lib.groundtruth.MISLABELLED`)."""
     table = scoring.read_ordering(profile, dataset)[["sample_id", "label", "rank"]]
     if with_cleanlab:
         labels = table.set_index("sample_id")["label"]
@@ -305,7 +305,7 @@ def removal_candidates(profile: str, dataset: str, with_cleanlab: bool = False,
             log(f"{dataset}: no cleanlab label quality ({err})")
     kinds = data.sample_kinds(profile, dataset)
     if kinds is not None:
-        table["injected"] = table["sample_id"].map(kinds) != groundtruth.GENUINE
+        table["mislabelled"] = table["sample_id"].map(kinds).isin(groundtruth.MISLABELLED)
     return table
 
 

@@ -59,6 +59,9 @@ class Data:
     FLIPPED = "flipped"  # training clips with a flipped label
     NONSPEECH = "nonspeech"  # training clips without speech
     VOICES = "voices"
+    KINDS = "kinds"  # injected kind -> its training clips
+    DUPLICATE_PAIRS = "duplicate_pairs"  # near-duplicate pairs the build made
+    PAIRS_ACROSS_SPLITS = "pairs_across_splits"  # of them, pairs with a clip outside train
     # A user's own dataset only: how lib.userdata copied it.
     SOURCE = "source"  # the folder of the user's clips
     CLIP_SECONDS = "clip_seconds"  # every clip's length in the copy

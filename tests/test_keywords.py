@@ -35,30 +35,72 @@ def test_layout_is_speech_commands(smoke_tree):
     assert set(metadata["split"]) == {"train", "dev", "test"}
 
 
-def test_splits_are_voice_disjoint(smoke_tree):
+def test_splits_are_voice_disjoint_but_for_the_near_duplicates_copied_into_test(smoke_tree):
     _, metadata = smoke_tree
-    voices = metadata.groupby("split")["speaker_id"].apply(set)
+    leaked = metadata[(metadata["split"] != "train") & metadata["near_duplicate"]]
+    voices = metadata.drop(leaked.index).groupby("split")["speaker_id"].apply(set)
     assert not voices["train"] & voices["dev"]
     assert not voices["train"] & voices["test"]
     assert not voices["dev"] & voices["test"]
+    assert len(leaked) and set(leaked["speaker_id"]) <= voices["train"]
 
 
 def test_injected_fractions_and_ground_truth(smoke_tree):
     _, metadata = smoke_tree
     smoke = profiles.load("smoke")
     train = metadata[metadata["split"] == "train"]
-    assert train["label_flipped"].sum() == round(smoke["FLIP_FRACTION"] * len(train))
-    assert train["nonspeech"].sum() == round(smoke["NONSPEECH_FRACTION"] * len(train))
+    for column, parameter in (("label_flipped", "FLIP_FRACTION"),
+                              ("nonspeech", "NONSPEECH_FRACTION"),
+                              ("label_confusable", "CONFUSABLE_FRACTION"),
+                              ("out_of_vocabulary", "OUT_OF_VOCABULARY_FRACTION"),
+                              ("atypical_voice", "ATYPICAL_FRACTION")):
+        assert train[column].sum() == round(smoke[parameter] * len(train)) > 0, column
+    kinds = list(groundtruth.INJECTED.values())
+    assert (train[kinds].sum(axis=1) <= 1).all()  # one kind per clip
     held_out = metadata[metadata["split"] != "train"]
-    assert not held_out["label_flipped"].any() and not held_out["nonspeech"].any()
+    assert not held_out[[k for k in kinds if k != "near_duplicate"]].any().any()
     flipped = metadata[metadata["label_flipped"]]
     assert (flipped["label"] != flipped["spoken_word"]).all()
+    confusable = metadata[metadata["label_confusable"]]
+    partners = keywords.confusable_partners(tuple(smoke["KEYWORDS"]))
+    assert (confusable["label"] == confusable["spoken_word"].map(partners)).all()
+    other = metadata[metadata["out_of_vocabulary"]]
+    assert not other["spoken_word"].isin(smoke["KEYWORDS"]).any()
+    assert other["label"].isin(smoke["KEYWORDS"]).all()
+    assert (groundtruth.true_labels(other) == "").all()
     nonspeech = metadata[metadata["nonspeech"]]
     assert nonspeech["spoken_word"].isna().all() and nonspeech["snr_db"].isna().all()
-    genuine = metadata[~metadata["label_flipped"] & ~metadata["nonspeech"]]
+    atypical = metadata[metadata["atypical_voice"]]
+    espeak = atypical[atypical["engine"] == "espeak"]
+    assert ((espeak["voice_pitch"] < 25) | (espeak["voice_pitch"] > 75)).all()
+    assert (espeak["voice_rate"] > 210).all()
+    genuine = metadata[~metadata[["label_flipped", "label_confusable", "out_of_vocabulary",
+                                  "nonspeech"]].any(axis=1)]
     assert (genuine["label"] == genuine["spoken_word"]).all()
     low, high = smoke["SNR_DB"]
     assert genuine["snr_db"].between(low, high).all()
+
+
+def test_near_duplicates_are_one_utterance_under_other_noise(smoke_tree):
+    root, metadata = smoke_tree
+    pairs = metadata[metadata["near_duplicate"]].set_index("path")
+    assert len(pairs) == 2 * round(profiles.load("smoke")["DUPLICATE_FRACTION"]
+                                   * (metadata["split"] == "train").sum())
+    for path, row in pairs.iterrows():
+        twin = pairs.loc[row["duplicate_of"]]
+        assert twin["duplicate_of"] == path
+        assert (twin["label"], twin["speaker_id"], twin["spoken_word"]) == \
+            (row["label"], row["speaker_id"], row["spoken_word"])
+        assert twin["noise_clip"] != row["noise_clip"] or twin["snr_db"] != row["snr_db"]
+        assert twin["speech_seconds"] == row["speech_seconds"]  # the same utterance
+    assert (pairs["split"] == "test").any()
+
+
+def test_confusable_partners_are_spelled_alike():
+    assert keywords.spelling_distance("three", "tree") == 1
+    assert keywords.confusable_partners(("zero", "one", "three", "tree", "no", "seven")) == \
+        {"one": "no", "three": "tree", "tree": "three", "no": "one"}
+    assert keywords.confusable_partners(("yes", "house")) == {}
 
 
 def test_same_seed_same_bytes_and_other_seed_differs(tmp_path):
@@ -143,14 +185,14 @@ def test_relabelled_set_differs_from_its_source_only_in_labels(smoke_data, tmp_p
         assert (root / "default").resolve() == (source / "default").resolve()
         assert (root / "log_mel_16k").resolve() == (source / "log_mel_16k").resolve()
     restored = pd.read_csv(clean / "metadata.csv", keep_default_na=False).set_index("path")
-    speech = restored["spoken_word"] != ""
-    assert (restored.loc[speech, "label"] == restored.loc[speech, "spoken_word"]).all()
-    assert not restored["label_flipped"].any()
+    has_class = groundtruth.true_labels(restored) != ""  # no other word, no non-speech
+    assert (restored.loc[has_class, "label"] == restored.loc[has_class, "spoken_word"]).all()
+    assert not restored["label_flipped"].any() and not restored["label_confusable"].any()
     flipped = pd.read_csv(noisy / "metadata.csv", keep_default_na=False).set_index("path")
     train = pd.read_csv(noisy / "train.csv").set_index("path")
     assert int(flipped["label_flipped"].sum()) == round(0.25 * len(train))
     assert (train["label"] == flipped.loc[train.index, "label"]).all()  # tables agree by id
-    assert not (flipped["label_flipped"] & (flipped["spoken_word"] == "")).any()
+    assert not (flipped["label_flipped"] & (groundtruth.true_labels(flipped) == "")).any()
     assert (flipped.loc[flipped["label_flipped"], "label"]
             != flipped.loc[flipped["label_flipped"], "spoken_word"]).all()
     assert original.index.equals(flipped.index)

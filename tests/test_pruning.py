@@ -13,7 +13,7 @@ def ordering(n: int = 20) -> pd.DataFrame:
                           "label": [labels[i % 4] for i in range(n)],
                           "rank": [round(i / (n - 1), 3) for i in range(n)]})
     table["label_quality"] = 1 - table["rank"]
-    table["injected"] = table["rank"] > 0.9
+    table["mislabelled"] = table["rank"] > 0.9
     return table.sample(frac=1.0, random_state=3)  # row order must not matter
 
 
@@ -63,7 +63,7 @@ def test_random_keeps_the_class_balance_and_depends_on_the_seed_only():
 def test_the_oracle_removes_exactly_the_injected_samples():
     table = ordering()
     assert set(pruning.removed(table, "oracle", 0.5)) == set(
-        table.loc[table["injected"], "sample_id"])
+        table.loc[table["mislabelled"], "sample_id"])
 
 
 def test_bad_requests_are_one_line():
@@ -163,7 +163,7 @@ def test_a_pruning_point_trains_on_the_pruned_set(smoke_notebooks, ensemble):
     from lib import toolkit, training
 
     candidates = pruning.removal_candidates("smoke", "OfflineKeywords")
-    assert candidates["injected"].sum() > 0
+    assert candidates["mislabelled"].sum() > 0
     lines = []
     point = pruning.train_point("smoke", ensemble, "OfflineKeywords", candidates, "hardest",
                                 0.1, [1], 0, log=lines.append)
