@@ -55,6 +55,10 @@ The study, a module per chapter
                    the ground truth: detection, stability, agreement, cost (02b_definitions)
     ``teacher``    TransferTeacher's teacher pretrained here on other words and voices
                    (02b_definitions)
+    ``hardness``   the field's other scores from the runs: AUM, EL2N, GraNd, forgetting,
+                   Data Maps, VoG, Datalab's outlier check (02c_kinds)
+    ``kinds``      every score against every kind of hard sample: AUROC, precision, the
+                   best per kind beside H-CAT's pattern (02c_kinds)
     ``selection``  easy, medium and hard samples with their Grad-CAMs (03_selection)
     ``explain``    Grad-CAM, its frequency and time profiles, faithfulness (04_explanations)
     ``classes``    class difficulty against recall (05_classes)

@@ -40,8 +40,11 @@ from lib.training import Ensemble, Run
 if TYPE_CHECKING:
     import lib.teacher
 
-#: Definitions whose raw score is higher for an easier sample (aucurriculum reverses them).
-HIGHER_IS_EASIER = frozenset({"CumulativeAccuracy", "TransferTeacher"})
+#: Scores whose raw value is higher for an easier sample (aucurriculum reverses its two; the
+#: others are :mod:`lib.hardness`'s area under the margin, Data Maps' confidence and Datalab's
+#: outlier score).
+HIGHER_IS_EASIER = frozenset({"CumulativeAccuracy", "TransferTeacher", "AUM",
+                              "Data Maps confidence", "Datalab outlier"})
 #: Definitions the in-training records give for every run without a forward pass.
 RECORDED = ("CELoss", "FirstIteration")
 #: The control: its scores are noise, so every figure shows where chance lies.
@@ -300,7 +303,8 @@ def _stored(file: Path, definition: str) -> tuple[Scored, dict[str, Any]] | None
                   cost["seconds"], cost["disk_bytes"]), cost["settings"]
 
 
-def _reused(file: Path, key: dict[str, Any], definition: str) -> Scored | None:
+def reused(file: Path, key: dict[str, Any], definition: str) -> Scored | None:
+    """A kept score table whose settings equal ``key``, or None."""
     kept = _stored(file, definition)
     return kept[0] if kept is not None and kept[1] == key else None
 
@@ -316,7 +320,7 @@ def stored(profile: str, dataset: str, definition: str) -> Scored:
     return kept[0]
 
 
-def _keep(file: Path, scored: Scored, key: dict[str, Any]) -> None:
+def keep(file: Path, scored: Scored, key: dict[str, Any]) -> None:
     """The table, then its cost and settings, each atomically; only the second makes the
     first count as reusable."""
     file.parent.mkdir(parents=True, exist_ok=True)
@@ -349,7 +353,7 @@ def score_all(profile: str, ensemble: Ensemble, plan: Plan, datasets: list[str],
     keys = {(d, n): _settings_key(profile, ensemble, plan, n, runs[d], stop, subset)
             for d, n in items}
     scored = {item: found for item in items
-              if (found := _reused(paths.definition_file(profile, *item), keys[item],
+              if (found := reused(paths.definition_file(profile, *item), keys[item],
                                    item[1])) is not None}
     todo = [item for item in items if item not in scored]
     for dataset, definition in todo:
@@ -386,7 +390,7 @@ def score_all(profile: str, ensemble: Ensemble, plan: Plan, datasets: list[str],
             seconds, disk = seconds + plan.teacher_seconds, disk + plan.teacher_bytes
         key = keys[dataset, definition]
         scored[dataset, definition] = Scored(definition, table, key["source"], seconds, disk)
-        _keep(paths.definition_file(profile, dataset, definition), scored[dataset, definition],
+        keep(paths.definition_file(profile, dataset, definition), scored[dataset, definition],
               key)
     return {dataset: {name: scored[dataset, name] for name in names} for dataset in datasets}
 
@@ -430,8 +434,9 @@ def ranks(scores: pd.DataFrame) -> pd.DataFrame:
 
 def detection_table(scores: pd.DataFrame, truth: pd.DataFrame, draws: int = 1000,
                     level: float = INTERVAL_LEVEL) -> pd.DataFrame:
-    """Per injected kind and definition: AUROC with its bootstrap interval, and the share of
-    the kind's samples in the hardest :data:`lib.difficulty.HARDEST_FRACTION`."""
+    """Per injected kind and definition: AUROC with its bootstrap interval, precision at the
+    kind's count, and the share of the kind's samples in the hardest
+    :data:`lib.difficulty.HARDEST_FRACTION`."""
     rank_table = ranks(scores)
     rows = []
     for kind, column in groundtruth.present(truth).items():
@@ -446,7 +451,7 @@ def detection_table(scores: pd.DataFrame, truth: pd.DataFrame, draws: int = 1000
             rows.append({"kind": kind, "definition": row.score, "auroc": row.auroc,
                          "auroc_low": row.auroc_low, "auroc_high": row.auroc_high,
                          "in_hardest": share.in_hardest / max(share.flagged, 1),
-                         "flagged": share.flagged})
+                         "precision_at_k": row.precision_at_k, "flagged": share.flagged})
     return pd.DataFrame(rows)
 
 

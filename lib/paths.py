@@ -166,6 +166,12 @@ def definition_file(profile: str, dataset: str, definition: str) -> Path:
     return definitions_dir(profile) / f"{dataset}_{definition}.csv"
 
 
+def hardness_file(profile: str, dataset: str, score: str) -> Path:
+    """One of the field's other hardness scores (:mod:`lib.hardness`) of a dataset's training
+    samples: a column per run, a row per sample id; its cost sits beside it (``.json``)."""
+    return results_dir(profile) / "hardness" / f"{dataset}_{score.replace(' ', '_')}.csv"
+
+
 def fold_probabilities_file(profile: str, dataset: str) -> Path:
     """The network's out-of-fold class probabilities of every training sample (CVLoss's fold
     models), what the fair cleanlab baseline reads."""

@@ -142,6 +142,39 @@ class Definitions:
     TEACHER = "teacher"
 
 
+class Kinds:
+    """Per dataset: every score of the book against every kind of hard sample the data
+    records (:mod:`lib.kinds`)."""
+    CHAPTER = "kinds"
+    NOTEBOOK = "02c_kinds"
+    COUNTS = "counts"  # kind -> training clips
+    EARLY_EPOCH = "early_epoch"  # the epoch EL2N and GraNd are read at
+    #: Kind -> score -> ``AUROC``, ``AUROC_INTERVAL``, ``PRECISION_AT_COUNT``.
+    DETECTION = "detection"
+    AUROC = "auroc"
+    AUROC_INTERVAL = "auroc_interval"
+    PRECISION_AT_COUNT = "precision_at_count"
+    #: Kind -> the ``SCORE`` with the highest AUROC (its interval and precision), the
+    #: ``RUNNER_UP`` and its AUROC, and whether the two are ``BEYOND_INTERVALS``.
+    BEST = "best"
+    SCORE = "score"
+    RUNNER_UP = "runner_up"
+    RUNNER_UP_AUROC = "runner_up_auroc"
+    BEYOND_INTERVALS = "beyond_intervals"
+    #: ``DYNAMICS`` and ``EARLY`` -> their scores' mean AUROC over the mislabelled kinds.
+    FAMILIES = "families"
+    DYNAMICS = "learning dynamics"
+    EARLY = "early training"
+    #: Score -> ``SOURCE``, ``RUNS``, ``MINUTES`` on this machine, ``DISK_MB``.
+    COST = "cost"
+    SOURCE = "source"
+    RUNS = "runs"
+    MINUTES = "minutes"
+    DISK_MB = "disk_mb"
+    #: Kind (and genuine) -> Data Maps region -> share of its training clips.
+    REGIONS = "regions"
+
+
 class Selection:
     """Per dataset: the selected samples of every band."""
     CHAPTER = "selection"
@@ -352,8 +385,8 @@ class Results:
 
 
 #: Every chapter's record, in pipeline order.
-CHAPTERS = (Data, Training, Difficulty, Definitions, Selection, Explanations, Classes, Inference,
-            Validation, Pruning, Curricula, Review, Results)
+CHAPTERS = (Data, Training, Difficulty, Definitions, Kinds, Selection, Explanations, Classes,
+            Inference, Validation, Pruning, Curricula, Review, Results)
 #: The chapter whose record each notebook writes.
 CHAPTER_OF = {chapter.NOTEBOOK: chapter.CHAPTER for chapter in CHAPTERS}
 

@@ -21,11 +21,11 @@ from typing import Callable
 from lib import record
 from lib.datasets import DCASE, layout_of
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
-                        Pruning, Results, Review, Selection, Training, Validation)
+                        Kinds, Pruning, Results, Review, Selection, Training, Validation)
 from lib.claims import named_dataset
 from lib.findings.answers import abstract, results
-from lib.findings.beyond import (curricula, fusion_reading, hardest_reading, pruning, review,
-                                 validation)
+from lib.findings.beyond import (curricula, fusion_reading, hardest_reading, kinds, pruning,
+                                 review, validation)
 from lib.findings.discussion import discussion
 from lib.findings.paper import (_accuracies, class_correlation, classes, data, definitions,
                                 difficulty, explanations, faithfulness_reading,
@@ -41,7 +41,7 @@ BOX = ":::{admonition} Read this first\n:class: important"
 
 OPENINGS: dict[str, Callable[[str], str]] = {
     Data.CHAPTER: data, Training.CHAPTER: training, Difficulty.CHAPTER: difficulty,
-    Definitions.CHAPTER: definitions,
+    Definitions.CHAPTER: definitions, Kinds.CHAPTER: kinds,
     Selection.CHAPTER: selection, Explanations.CHAPTER: explanations,
     Classes.CHAPTER: classes, Inference.CHAPTER: inference, Validation.CHAPTER: validation,
     Pruning.CHAPTER: pruning, Curricula.CHAPTER: curricula, Review.CHAPTER: review,

@@ -8,9 +8,9 @@ from typing import Any
 from lib import record, retraining, significance
 from lib.difficulty import HardestShare
 from lib.groundtruth import FLIPPED, NONSPEECH
-from lib.record import Curricula, Data, Pruning, Review, Validation
-from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, is_effect, LEAD_SCORE,
-                        listed, named_dataset, share_text)
+from lib.record import Curricula, Data, Kinds, Pruning, Review, Validation
+from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, interval_text,
+                        is_effect, LEAD_SCORE, listed, named_dataset, share_text)
 
 
 @dataclass(frozen=True)
@@ -295,4 +295,41 @@ def review(profile: str) -> str:
         sentences.append(f"**{dataset}**: " + "; ".join(parts) + f". The whole list is "
                          f"`results/{profile}/{n[Review.FILE]}`; the {n[Review.SHOWN]} "
                          "hardest play below.")
+    return " ".join(sentences)
+
+
+def kinds(profile: str) -> str:
+    """Which score to use for which kind of hard sample, beside H-CAT's pattern."""
+    sentences = []
+    for dataset, n in record.load(profile, Kinds.CHAPTER).items():
+        best = n[Kinds.BEST]
+        if not best:
+            continue
+        parts = []
+        for kind, found in best.items():
+            low, high = found[Kinds.AUROC_INTERVAL]
+            verdict = DETECTED_WORDS[detected((low, high))]
+            part = (f"{hyphenated(kind)} clips ({n[Kinds.COUNTS][kind]}): "
+                    f"{found[Kinds.SCORE]}, AUROC {found[Kinds.AUROC]:.2f} "
+                    f"({interval_text(low, high)}; {verdict}), precision "
+                    f"{found[Kinds.PRECISION_AT_COUNT]:.2f} at the kind's count")
+            if found[Kinds.RUNNER_UP]:
+                part += (", ahead of " if found[Kinds.BEYOND_INTERVALS]
+                         else ", not told apart from ") + \
+                    f"{found[Kinds.RUNNER_UP]} ({found[Kinds.RUNNER_UP_AUROC]:.2f})"
+            parts.append(part)
+        winners = {found[Kinds.SCORE] for found in best.values()}
+        sentences.append(f"**{dataset}**, the best score per kind: " + "; ".join(parts) + ".")
+        sentences.append(
+            (f"One score, {next(iter(winners))}, leads on every kind here"
+             if len(winners) == 1 else f"{len(winners)} different scores lead on the "
+             f"{len(best)} kinds")
+            + " (H-CAT, on images and tables, found no score best across kinds).")
+        families = n[Kinds.FAMILIES]
+        dynamics, early = families[Kinds.DYNAMICS], families[Kinds.EARLY]
+        if dynamics is not None and early is not None:
+            sentences.append(
+                f"Over the mislabelled kinds, the learning-dynamics scores average AUROC "
+                f"{dynamics:.2f} and EL2N and GraNd, read at epoch {n[Kinds.EARLY_EPOCH]}, "
+                f"{early:.2f} (H-CAT found learning-dynamics scores the more effective).")
     return " ".join(sentences)

@@ -57,3 +57,21 @@ def overview(detection: pd.DataFrame, stability: pd.DataFrame, cost: pd.DataFram
     found.set_yticks(y, rows)
     fig.suptitle(title)
     return finished(fig)
+
+
+def kinds_heat(matrix: pd.DataFrame, counts: dict[str, int], title: str) -> plt.Figure:
+    """AUROC of each score (rows) for each kind of hard sample (columns), chance (0.5) white:
+    red finds the kind, blue ranks it easier than the genuine clips."""
+    values = matrix.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(2.2 + 1.3 * matrix.shape[1], 1.2 + 0.42 * matrix.shape[0]))
+    image = ax.imshow(values, vmin=0, vmax=1, cmap="RdBu_r", aspect="auto")
+    for (i, j), value in np.ndenumerate(values):
+        if not np.isnan(value):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(matrix.shape[1]),
+                  [f"{kind}\n({counts.get(kind, 0)} clips)" for kind in matrix.columns],
+                  rotation=30, ha="right")
+    ax.set_yticks(range(matrix.shape[0]), matrix.index)
+    ax.set(xlabel="kind of hard sample", ylabel="score", title=title)
+    fig.colorbar(image, ax=ax, label="AUROC against the genuine clips (0.5: chance)")
+    return finished(fig)
