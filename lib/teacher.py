@@ -11,7 +11,6 @@ looks for transfer weights before it downloads them.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from dataclasses import dataclass, replace
@@ -63,12 +62,14 @@ class Teacher:
         problem = words_problem(list(values["TEACHER_WORDS"]), list(values["KEYWORDS"]))
         if problem:
             raise TeacherError(problem)
-        scored = keywords.KeywordSetSpec.from_profile(dict(values))
         voices = values["TEACHER_VOICES"]
-        data = dataclasses.replace(
-            scored, keywords=tuple(values["TEACHER_WORDS"]), train_voices=voices,
-            dev_voices=max(2, voices // 10), test_voices=max(2, voices // 10),
-            utterances_per_voice=1, flip_fraction=0.0, nonspeech_fraction=0.0,
+        # The scored set's engines, SNRs and noise, none of its injected kinds.
+        data = keywords.KeywordSetSpec(
+            keywords=tuple(values["TEACHER_WORDS"]), engines=tuple(values["ENGINES"]),
+            train_voices=voices, dev_voices=max(2, voices // 10),
+            test_voices=max(2, voices // 10), utterances_per_voice=1,
+            snr_db=tuple(map(float, values["SNR_DB"])), flip_fraction=0.0,
+            nonspeech_fraction=0.0, noise_sources=tuple(values["NOISE_SOURCES"]),
             seed=values["DATA_SEED"] + SEED_OFFSET)
         return cls(data, values["DEFINITION_MODELS"][0], values["TEACHER_EPOCHS"])
 

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from lib import audio, toolkit
-from lib.groundtruth import FLIPPED, NONSPEECH
+from lib.groundtruth import (ATYPICAL, CONFUSABLE, DUPLICATE, FLIPPED, NONSPEECH,
+                             OUT_OF_VOCABULARY)
 
 # --- Shared styles ----------------------------------------------------------------------------
 
@@ -28,7 +29,11 @@ SPLIT_COLOURS = {"train": "#1f77b4", "dev": "#ff7f0e", "test": "#2ca02c"}
 MODEL_COLOURS = {"Cnn10": "#1f77b4", "Cnn14": "#d62728"}
 #: Markers and colours of the keyword set's injected samples on difficulty figures.
 KIND_STYLE = {FLIPPED: {"marker": "X", "color": "#d62728"},
-              NONSPEECH: {"marker": "s", "color": "#9467bd"}}
+              CONFUSABLE: {"marker": "P", "color": "#e377c2"},
+              OUT_OF_VOCABULARY: {"marker": "D", "color": "#8c564b"},
+              NONSPEECH: {"marker": "s", "color": "#9467bd"},
+              ATYPICAL: {"marker": "^", "color": "#bcbd22"},
+              DUPLICATE: {"marker": "v", "color": "#17becf"}}
 #: The paper's colours for the difficulty bands.
 BAND_COLOURS = {"easy": "#2ca02c", "medium": "#1f77b4", "hard": "#d62728"}
 

@@ -49,8 +49,8 @@ def durations(table: pd.DataFrame, clip_seconds: float, title: str,
 
 
 def covariates(table: pd.DataFrame, axes: np.ndarray | None = None) -> plt.Figure:
-    """The keyword set's known covariates: SNR, engine, speech length, injected samples
-    (four panels)."""
+    """The keyword set's known covariates: SNR, engine, speech length, injected samples by
+    kind, stacked (four panels)."""
     fig, axes = new_axes(axes, (11, 7.5), nrows=2, ncols=2)
     axes = np.asarray(axes).flat
     speech = table[~table[NONSPEECH_COLUMN].astype(bool)]
@@ -74,7 +74,8 @@ def covariates(table: pd.DataFrame, axes: np.ndarray | None = None) -> plt.Figur
     train = table[table["split"] == "train"]
     injected = pd.DataFrame({kind: train.groupby("label")[column].sum()
                              for kind, column in INJECTED.items()})
-    injected.plot.bar(ax=axes[3], rot=30)
+    injected.plot.bar(ax=axes[3], rot=30, stacked=True, legend=False)
+    legend_beside(axes[3], title="kind")
     axes[3].set_xlabel("labelled class")
     axes[3].set_ylabel("injected training clips (count)")
     axes[3].set_title("injected hard samples")

@@ -24,13 +24,14 @@ def overview(detection: pd.DataFrame, stability: pd.DataFrame, cost: pd.DataFram
     kinds = list(detection["kind"].unique())
     for k, kind in enumerate(kinds):
         part = detection[detection["kind"] == kind].set_index("definition").reindex(rows)
-        offset = (k - (len(kinds) - 1) / 2) * 0.22
+        offset = (k - (len(kinds) - 1) / 2) * min(0.22, 0.8 / len(kinds))
         style = KIND_STYLE.get(kind, {"marker": "o", "color": "0.3"})
         found.errorbar(part["auroc"], y + offset,
                        xerr=[part["auroc"] - part["auroc_low"], part["auroc_high"] - part["auroc"]],
                        fmt=style["marker"], color=style["color"], capsize=2, label=kind)
     found.axvline(0.5, color="0.5", ls=":", label="chance")
-    found.set(xlim=(0.3, 1.02), xlabel="AUROC, 90 % interval (1 = all found first)")
+    found.set(xlim=(min(0.3, detection["auroc_low"].min() - 0.02), 1.02),
+              xlabel="AUROC, 90 % interval (1 = all found first)")
     legend_beside(found, fontsize=7)
     for k, (column, label) in enumerate((("run_to_run", "run to run"),
                                          ("split_half", "split halves"))):
