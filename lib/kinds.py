@@ -133,12 +133,14 @@ def presented(table: pd.DataFrame, costs: pd.DataFrame, level: float = INTERVAL_
     return shown.reset_index()
 
 
-def key_numbers(datasets: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The Kinds chapter's record (:class:`lib.record.Kinds`): per dataset, from its
-    ``table`` (:func:`detection_table`), ``scored`` (every score's :class:`Scored`),
+def key_numbers(datasets: dict[str, dict[str, Any]],
+                duplicates: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The Kinds chapter's record (:class:`lib.record.Kinds`): per dataset with ground truth,
+    from its ``table`` (:func:`detection_table`), ``scored`` (every score's :class:`Scored`),
     ``counts`` (kind -> training clips), ``regions`` (:func:`regions_by_kind`) and
-    ``early_epoch``."""
-    numbers = {}
+    ``early_epoch``; per dataset checked for near-duplicates, the part
+    :func:`lib.duplicates.key_numbers` gives."""
+    numbers: dict[str, Any] = {}
     for dataset, parts in datasets.items():
         table = parts["table"]
         numbers[dataset] = {
@@ -162,6 +164,8 @@ def key_numbers(datasets: dict[str, dict[str, Any]]) -> dict[str, Any]:
                                    for region, share in row.items()}
                             for kind, row in parts["regions"].iterrows()},
         }
+    for dataset, entry in (duplicates or {}).items():
+        numbers.setdefault(dataset, {}).update(entry)
     return numbers
 
 
@@ -174,3 +178,28 @@ def cleanlab_scored(labels: pd.Series, probabilities: pd.DataFrame, seconds: flo
     return Scored(CLEANLAB_NETWORK, network[["score"]].rename(columns={"score": "folds"}),
                   "CVLoss's fold models", seconds, 0)
 
+
+
+#: What H-CAT reports on images and tables (Seedat et al. 2024), point by point, in the terms
+#: :func:`beside_hcat` checks here.
+HCAT_POINTS = {
+    "one score best across kinds": "no: which score is best depends on the kind of hardness",
+    "learning dynamics against early training": "scores of the learning dynamics (confidence, "
+                                                "margin over epochs) the more effective",
+}
+
+
+def beside_hcat(entry: dict[str, Any]) -> pd.DataFrame:
+    """H-CAT's pattern beside this build's, point by point, from a dataset's Kinds record."""
+    best = entry[Kinds.BEST]
+    winners = sorted({found[Kinds.SCORE] for found in best.values()})
+    clear = sum(found[Kinds.BEYOND_INTERVALS] for found in best.values())
+    families = entry[Kinds.FAMILIES]
+    dynamics, early = families[Kinds.DYNAMICS], families[Kinds.EARLY]
+    here = [f"{len(winners)} different scores lead on the {len(best)} kinds; {clear} of the "
+            f"leads clear the runner-up's interval",
+            "—" if dynamics is None or early is None else
+            f"mean AUROC over the mislabelled kinds: learning dynamics {dynamics:.2f}, EL2N and "
+            f"GraNd (epoch {entry[Kinds.EARLY_EPOCH]}) {early:.2f}"]
+    return pd.DataFrame({"point": list(HCAT_POINTS), "H-CAT (images, tables)":
+                         list(HCAT_POINTS.values()), "this build (one dataset)": here})

@@ -172,6 +172,12 @@ def hardness_file(profile: str, dataset: str, score: str) -> Path:
     return results_dir(profile) / "hardness" / f"{dataset}_{score.replace(' ', '_')}.csv"
 
 
+def duplicates_file(profile: str, dataset: str) -> Path:
+    """Every near-duplicate pair the checks of :mod:`lib.duplicates` found in a dataset, with
+    its splits and the checks that found it."""
+    return results_dir(profile) / "hardness" / f"{dataset}_near_duplicates.csv"
+
+
 def fold_probabilities_file(profile: str, dataset: str) -> Path:
     """The network's out-of-fold class probabilities of every training sample (CVLoss's fold
     models), what the fair cleanlab baseline reads."""

@@ -173,6 +173,15 @@ class Kinds:
     DISK_MB = "disk_mb"
     #: Kind (and genuine) -> Data Maps region -> share of its training clips.
     REGIONS = "regions"
+    #: Near-duplicates over all splits (lib.duplicates): ``SHARED_SPEAKERS`` ("train & test"
+    #: -> speakers both splits hold), ``PLANTED_PAIRS`` where the data records them, and per
+    #: check its ``PAIRS``, those ``ACROSS_SPLITS`` and the ``PLANTED_FOUND`` among them.
+    DUPLICATES = "duplicates"
+    SHARED_SPEAKERS = "shared_speakers"
+    PLANTED_PAIRS = "planted_pairs"
+    PAIRS = "pairs"
+    ACROSS_SPLITS = "across_splits"
+    PLANTED_FOUND = "planted_found"
 
 
 class Selection:

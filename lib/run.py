@@ -60,7 +60,7 @@ RESULTS: dict[str, tuple[Written, ...]] = {
     "01_training": ((paths.runs_table,), (paths.learning_curves_table,), (toolkit.runs_dir,)),
     "02_difficulty": ((paths.ordering_file,), (paths.dynamics_file,)),
     "02b_definitions": ((paths.definition_file,), (paths.fold_probabilities_file,)),
-    "02c_kinds": ((paths.hardness_file,),),
+    "02c_kinds": ((paths.hardness_file,), (paths.duplicates_file,)),
     "03_selection": ((paths.selection_dir, paths.SELECTION_TABLE),
                      (paths.selection_dir, paths.EXPLANATIONS_TABLE)),
     "10_review": ((paths.review_file,),),

@@ -298,38 +298,79 @@ def review(profile: str) -> str:
     return " ".join(sentences)
 
 
+#: How a best score's AUROC interval reads against chance (:func:`lib.claims.detected`).
+AGAINST_CHANCE = {1: "above chance", 0: "not told apart from chance",
+                  -1: "below chance: ranked easier"}
+
+
 def kinds(profile: str) -> str:
-    """Which score to use for which kind of hard sample, beside H-CAT's pattern."""
+    """Which score to use for which kind of hard sample, beside H-CAT's pattern; what the
+    near-duplicate checks found."""
     sentences = []
     for dataset, n in record.load(profile, Kinds.CHAPTER).items():
-        best = n[Kinds.BEST]
-        if not best:
-            continue
+        best = n.get(Kinds.BEST) or {}
         parts = []
         for kind, found in best.items():
             low, high = found[Kinds.AUROC_INTERVAL]
-            verdict = DETECTED_WORDS[detected((low, high))]
+            reading = f"AUROC {found[Kinds.AUROC]:.2f}, 90 % interval {interval_text(low, high)}"
+            if detected((low, high)) != 1:
+                parts.append(f"{hyphenated(kind)} clips ({n[Kinds.COUNTS][kind]}): no score "
+                             f"finds them (the highest, {found[Kinds.SCORE]}: {reading}, "
+                             f"{AGAINST_CHANCE[detected((low, high))]})")
+                continue
             part = (f"{hyphenated(kind)} clips ({n[Kinds.COUNTS][kind]}): "
-                    f"{found[Kinds.SCORE]}, AUROC {found[Kinds.AUROC]:.2f} "
-                    f"({interval_text(low, high)}; {verdict}), precision "
+                    f"{found[Kinds.SCORE]} ({reading}), precision "
                     f"{found[Kinds.PRECISION_AT_COUNT]:.2f} at the kind's count")
             if found[Kinds.RUNNER_UP]:
                 part += (", ahead of " if found[Kinds.BEYOND_INTERVALS]
                          else ", not told apart from ") + \
                     f"{found[Kinds.RUNNER_UP]} ({found[Kinds.RUNNER_UP_AUROC]:.2f})"
             parts.append(part)
-        winners = {found[Kinds.SCORE] for found in best.values()}
-        sentences.append(f"**{dataset}**, the best score per kind: " + "; ".join(parts) + ".")
-        sentences.append(
-            (f"One score, {next(iter(winners))}, leads on every kind here"
-             if len(winners) == 1 else f"{len(winners)} different scores lead on the "
-             f"{len(best)} kinds")
-            + " (H-CAT, on images and tables, found no score best across kinds).")
-        families = n[Kinds.FAMILIES]
-        dynamics, early = families[Kinds.DYNAMICS], families[Kinds.EARLY]
-        if dynamics is not None and early is not None:
-            sentences.append(
-                f"Over the mislabelled kinds, the learning-dynamics scores average AUROC "
-                f"{dynamics:.2f} and EL2N and GraNd, read at epoch {n[Kinds.EARLY_EPOCH]}, "
-                f"{early:.2f} (H-CAT found learning-dynamics scores the more effective).")
+        if parts:
+            winners = {found[Kinds.SCORE] for found in best.values()
+                       if detected(tuple(found[Kinds.AUROC_INTERVAL])) == 1}
+            sentences.append(f"**{dataset}**, the score to use per kind: " + "; ".join(parts)
+                             + ".")
+            found_kinds = sum(detected(tuple(f[Kinds.AUROC_INTERVAL])) == 1
+                              for f in best.values())
+            if winners:
+                sentences.append(
+                    (f"One score, {next(iter(winners))}, leads on every kind found here"
+                     if len(winners) == 1 else f"{len(winners)} different scores lead on the "
+                     f"{found_kinds} kinds found")
+                    + " (H-CAT, on images and tables, found no score best across kinds).")
+            families = n[Kinds.FAMILIES]
+            dynamics, early = families[Kinds.DYNAMICS], families[Kinds.EARLY]
+            if dynamics is not None and early is not None:
+                sentences.append(
+                    f"Over the mislabelled kinds the learning-dynamics scores average AUROC "
+                    f"{dynamics:.2f}, EL2N and GraNd (read at epoch {n[Kinds.EARLY_EPOCH]}) "
+                    f"{early:.2f}; H-CAT found learning-dynamics scores the more effective.")
+        checked = n.get(Kinds.DUPLICATES)
+        if checked:
+            sentences.append(_duplicates_sentence(dataset, checked))
     return " ".join(sentences)
+
+
+def _duplicates_sentence(dataset: str, checked: dict[str, Any]) -> str:
+    from lib.duplicates import CHECKS, CLOSEST_PAIRS
+
+    planted = checked.get(Kinds.PLANTED_PAIRS)
+    thresholded = [check for check in CHECKS if check != CLOSEST_PAIRS]
+    if planted:
+        found = "; ".join(f"{check} {checked[check][Kinds.PLANTED_FOUND]}" for check in CHECKS)
+        text = (f"Of **{dataset}**'s {planted} planted near-duplicate pair"
+                f"{'s' if planted != 1 else ''} the checks find: {found}")
+    else:
+        found = "; ".join(f"{check} {checked[check][Kinds.PAIRS]} "
+                          f"({checked[check][Kinds.ACROSS_SPLITS]} across splits)"
+                          for check in thresholded)
+        closest = checked[CLOSEST_PAIRS]
+        text = (f"Near-duplicate pairs in **{dataset}**: {found}; the {closest[Kinds.PAIRS]} "
+                f"closest pairs in the embedding, candidates to listen to, include "
+                f"{closest[Kinds.ACROSS_SPLITS]} across splits")
+    shared = checked[Kinds.SHARED_SPEAKERS]
+    if shared:
+        text += "; speakers shared by two splits: " + ", ".join(
+            f"{pair} {count}" for pair, count in shared.items())
+    return text + "."
