@@ -281,7 +281,7 @@ SCHEMA: dict[str, Parameter] = {
     "PRUNE_RULES": Parameter("list[str]", "what each pruning point removes from the training "
                              "split: hardest (highest ranks), easiest (lowest), random (class-"
                              "balanced), cleanlab (lowest label quality), oracle (exactly the "
-                             "injected samples, where the data records them; once), any of",
+                             "mislabelled samples, where the data records them; once), any of",
                              choices=PRUNE_RULES),
     "PRUNE_FRACTIONS": Parameter("list[float]", "shares of the training split each rule "
                                  "removes; every rule x share is one small ensemble trained "

@@ -75,7 +75,7 @@ def test_bad_requests_are_one_line():
     with pytest.raises(pruning.PruningError, match=r"must be in \[0, 1\)"):
         pruning.removed(table, "hardest", 1.0)
     single = ordering().assign(label=lambda t: ["rare"] + ["common"] * (len(t) - 1))
-    single = single.assign(injected=lambda t: t["label"] == "rare")
+    single = single.assign(mislabelled=lambda t: t["label"] == "rare")
     with pytest.raises(pruning.PruningError, match="every training sample of class 'rare'"):
         pruning.removed(single, "oracle", 0.05)
     with pytest.raises(pruning.PruningError, match="would leave a class of the 4 without"):
@@ -200,10 +200,10 @@ def test_every_rule_a_profile_may_name_is_applied_and_planned_once():
 
 def test_the_smoke_notebook_records_every_point_and_what_it_removed(smoke_notebooks):
     """notebooks/08_pruning on the smoke profile: a point per rule x share (the oracle once,
-    keyword set only), each against the unpruned run; the oracle removed exactly the injected
+    keyword set only), each against the unpruned run; the oracle removed exactly the mislabelled
     clips, and every composition adds up to the count removed."""
     from lib import record
-    from lib.groundtruth import FLIPPED, NONSPEECH
+    from lib.groundtruth import FLIPPED, MISLABELLED, NONSPEECH
 
     P, D = record.Pruning, record.Data
     values = profiles.load("smoke")
@@ -215,9 +215,12 @@ def test_the_smoke_notebook_records_every_point_and_what_it_removed(smoke_notebo
                 if rule != "oracle"]
     assert [name for name in keyword_set[P.POINTS] if not name.startswith("oracle")] == expected
     (oracle,) = [name for name in keyword_set[P.POINTS] if name.startswith("oracle")]
+    kinds = described[D.KINDS]  # the oracle removes the mislabelled kinds, nothing else
     assert keyword_set[P.COMPOSITION][oracle] == {
-        FLIPPED: described[D.FLIPPED], NONSPEECH: described[D.NONSPEECH],
+        **{kind: kinds[kind] if kind in MISLABELLED else 0 for kind in kinds},
         pruning.LOW_SNR: 0, pruning.CLEAN: 0}
+    assert keyword_set[P.COMPOSITION][oracle][FLIPPED] == described[D.FLIPPED] > 0
+    assert keyword_set[P.COMPOSITION][oracle][NONSPEECH] == described[D.NONSPEECH] > 0
     for name, point in keyword_set[P.POINTS].items():
         assert sum(keyword_set[P.COMPOSITION][name].values()) == point[P.REMOVED]
         assert 0 <= point[P.TEST_ACCURACY] <= 1
