@@ -288,7 +288,8 @@ def outlier_of_run(profile: str, run: Run, device: str = "cpu") -> pd.Series:
 
 # --- Every score of a dataset's runs, kept and read back ---------------------------------------
 
-def _from_outputs(outputs: list[EpochLogits], epochs: int) -> dict[str, pd.Series]:
+def from_outputs(outputs: list[EpochLogits], epochs: int) -> dict[str, pd.Series]:
+    """The scores of :data:`FROM_OUTPUTS` of one run's training outputs, per sample id."""
     mapped = data_map(outputs)
     return {AUM: aum(outputs), EL2N: el2n(outputs, early_epoch(epochs)),
             FORGETTING: forgetting(outputs), CONFIDENCE: mapped["confidence"],
@@ -335,7 +336,7 @@ def score_all(profile: str, ensemble: Ensemble, dataset: str,
             if score in FROM_OUTPUTS:
                 if run.name not in outputs:
                     outputs[run.name] = training_logits(profile, run, epochs)
-                columns[run.name] = _from_outputs(outputs[run.name], epochs)[score]
+                columns[run.name] = from_outputs(outputs[run.name], epochs)[score]
             elif score == GRAND:
                 columns[run.name] = grand_of_run(profile, run, epochs, device)
             elif score == VOG:
