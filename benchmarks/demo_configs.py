@@ -33,7 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.publish import publish  # noqa: E402
-from lib import (classes, detection, inference, keywords, paths, profiles,  # noqa: E402
+from lib import (classes, detection, groundtruth, inference, keywords, paths, profiles,  # noqa: E402
                  scoring, toolkit, training, validation)
 from lib.datasets import KEYWORD_SET  # noqa: E402
 
@@ -120,7 +120,8 @@ def evaluate(name: str, candidate: dict[str, Any]) -> dict[str, Any]:
     truth = validation.training_truth(profile, KEYWORD_SET)
     ordering = scoring.read_ordering(profile, KEYWORD_SET).set_index("sample_id")
     harder = 1 - ordering["score"]
-    genuine = truth.index[~(truth["label_flipped"] | truth["nonspeech"])]
+    kinds = list(groundtruth.present(truth).values())
+    genuine = truth.index[~truth[kinds].any(axis=1)]
     train_genuine = []
     for run in runs:  # the best checkpoint in eval mode on the genuine training clips
         predicted = classes.predictions(profile, run, "train").set_index("sample_id")
@@ -142,8 +143,10 @@ def evaluate(name: str, candidate: dict[str, Any]) -> dict[str, Any]:
         # Wall clock of this call: None where the runs were trained (and scored) earlier.
         "wall_minutes_train": None if reused else round((trained - started) / 60, 2),
         "wall_minutes_score": None if reused else round((scored - trained) / 60, 2),
-        "auroc_flipped": round(detection.auroc(harder, truth["label_flipped"]), 3),
-        "auroc_nonspeech": round(detection.auroc(harder, truth["nonspeech"]), 3),
+        "auroc_flipped": round(detection.auroc(harder, groundtruth.against_genuine(
+            truth, groundtruth.FLIPPED_COLUMN)), 3),
+        "auroc_nonspeech": round(detection.auroc(harder, groundtruth.against_genuine(
+            truth, groundtruth.NONSPEECH_COLUMN)), 3),
         "real_words_right": f"{int(real['runs_correct'].sum())}/{len(real) * len(runs)}",
         "real_heard_as": " ".join(f"{r.label}:{r.prediction}" for r in real.itertuples()),
     }

@@ -436,14 +436,17 @@ def detection_table(scores: pd.DataFrame, truth: pd.DataFrame, draws: int = 1000
                     level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """Per injected kind and definition: AUROC with its bootstrap interval, precision at the
     kind's count, and the share of the kind's samples in the hardest
-    :data:`lib.difficulty.HARDEST_FRACTION`."""
+    :data:`lib.difficulty.HARDEST_FRACTION` of all samples; the AUROC and precision judge each
+    kind against the genuine samples only (a sample of another kind is neither found nor
+    missed)."""
     rank_table = ranks(scores)
     rows = []
     for kind, column in groundtruth.present(truth).items():
-        flagged = truth[column].astype(bool)
+        flagged = groundtruth.against_genuine(truth, column)
         if not flagged.any():
             continue
-        table = detection.detection(scores, flagged, draws, level)
+        table = detection.detection(scores.loc[scores.index.intersection(flagged.index)],
+                                    flagged, draws, level)
         for row in table.itertuples():
             ordering = rank_table[row.score].dropna().rename("rank").rename_axis(
                 "sample_id").reset_index()

@@ -72,6 +72,16 @@ def present(table: pd.DataFrame) -> dict[str, str]:
     return {kind: column for kind, column in INJECTED.items() if column in table}
 
 
+def against_genuine(truth: pd.DataFrame, column: str) -> pd.Series:
+    """A kind's flags (``column``) over the samples of that kind and the genuine ones, by
+    sample id: what a score is judged on, so a sample of another kind is neither found nor
+    missed."""
+    kinds = [c for c in present(truth).values()]
+    flagged = truth[column].astype(bool)
+    genuine = ~truth[kinds].astype(bool).any(axis=1)
+    return flagged[flagged | genuine]
+
+
 def true_labels(metadata: pd.DataFrame) -> pd.Series:
     """Each clip's class before any flip ("" where it has none: a non-speech clip, or a word
     outside the classes)."""

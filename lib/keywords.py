@@ -253,7 +253,8 @@ def generate(spec: KeywordSetSpec, root: Path, log: Callable[[str], None] = prin
                             "voice_pitch": voice.pitch, "voice_rate": voice.rate,
                             "spoken_word": row["spoken_word"],
                             **{column: row[column] for column in INJECTED.values()},
-                            DUPLICATE_OF_COLUMN: sample_ids[twin[position]] if position in twin else "",
+                            DUPLICATE_OF_COLUMN: (sample_ids[twin[position]]
+                                                  if position in twin else ""),
                             **clip})
         metadata = pd.DataFrame(records)
         for split in ("train", "dev", "test"):

@@ -36,19 +36,9 @@ def score_table(scored: dict[str, Scored]) -> pd.DataFrame:
 def detection_table(scores: pd.DataFrame, truth: pd.DataFrame, draws: int = 1000,
                     level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """Per kind the data records and per score: AUROC with its interval and precision at the
-    kind's count, each kind against the genuine clips only (another kind is neither)."""
-    kinds = groundtruth.present(truth)
-    injected = truth[list(kinds.values())].astype(bool).any(axis=1)
-    rows = []
-    for kind, column in kinds.items():
-        flagged = truth[column].astype(bool)
-        if not flagged.any():
-            continue
-        compared = truth.index[flagged | ~injected]
-        table = definitions.detection_table(scores.loc[scores.index.intersection(compared)],
-                                            truth.loc[compared, [column]], draws, level)
-        rows.append(table.assign(kind=kind))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    kind's count, each kind against the genuine clips only
+    (:func:`lib.definitions.detection_table`, the Definitions chapter's own)."""
+    return definitions.detection_table(scores, truth, draws, level)
 
 
 def heat(table: pd.DataFrame) -> pd.DataFrame:

@@ -56,7 +56,8 @@ def sweep_points(profile: str, datasets: list[str], ensemble: training.Ensemble,
             scores = validation.sample_scores(point, small, scorer.stop, dataset)
             cleanlab = cleanlab_baseline.cleanlab_for(point, dataset, truth["label"], folds)
             scores[record.CLEANLAB_PROBE] = cleanlab["score"]
-            table = detection.detection(scores, truth[groundtruth.FLIPPED_COLUMN])
+            table = detection.detection(
+                scores, groundtruth.against_genuine(truth, groundtruth.FLIPPED_COLUMN))
             tables[dataset].append(table.assign(
                 flip_fraction=fraction, flagged_by_cleanlab=float(cleanlab["label_issue"].mean())))
     return {dataset: pd.concat(found, ignore_index=True) for dataset, found in tables.items()}

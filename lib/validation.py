@@ -90,7 +90,7 @@ MODES = Record.MODES
 def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """Each dynamic in eval mode (records) against train mode (training logs): the Spearman
     correlation of the two over samples (with n and p), and each one's AUROC for every
-    injected kind with its 90 % bootstrap interval (``..., low`` and ``..., high``)."""
+    injected kind (against the genuine samples) with its 90 % bootstrap interval (``..., low`` and ``..., high``)."""
     rows = []
     for name in EVAL_SCORES:
         train_mode = name.removesuffix(EVAL_MODE)
@@ -98,12 +98,13 @@ def eval_against_train(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFram
         row = {"dynamic": train_mode, "spearman": correlation.rho, "n": correlation.n,
                "p": correlation.p}
         for flag, column in groundtruth.present(truth).items():
-            if truth[column].any():
+            flagged = groundtruth.against_genuine(truth, column)
+            if flagged.any():
                 for mode, score in zip(MODES, (scores[train_mode], scores[name])):
-                    row[Record.mode_auroc(flag, mode)] = detection.auroc(score, truth[column])
+                    row[Record.mode_auroc(flag, mode)] = detection.auroc(score, flagged)
                     (row[Record.mode_auroc(flag, mode, Record.LOW)],
                      row[Record.mode_auroc(flag, mode, Record.HIGH)]) = \
-                        detection.auroc_interval(score, truth[column])
+                        detection.auroc_interval(score, flagged)
         rows.append(row)
     return pd.DataFrame(rows)
 
