@@ -541,7 +541,7 @@ def best_by_kind(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     whether its interval clears the runner-up's AUROC (the ranking beyond the intervals)."""
     best = {}
     judged = table["definition"].isin(DEFINITIONS) & (table["definition"] != CONTROL)
-    for kind, rows in table[judged].groupby("kind"):
+    for kind, rows in table[judged].groupby("kind", sort=False):
         ordered = rows.sort_values("auroc", ascending=False)
         first = ordered.iloc[0]
         second = ordered.iloc[1] if len(ordered) > 1 else None
@@ -609,7 +609,7 @@ def key_numbers(datasets: dict[str, Compared],
                                                  round(float(row["auroc_high"]), 4)],
                     Definitions.IN_HARDEST: round(float(row["in_hardest"]), 4)}
                     for _, row in rows.iterrows()}
-                for kind, rows in table.groupby("kind")}
+                for kind, rows in table.groupby("kind", sort=False)}
             entry[Definitions.BEST] = best_by_kind(table)
         numbers[dataset] = entry
     return numbers

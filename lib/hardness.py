@@ -16,9 +16,10 @@ Three need a pass over the training split with kept model states:
 
 - **GraNd** (Paul et al. 2021) at :func:`early_epoch`, on the output layer: the norm of the
   loss gradient of its weights and bias, (p - y) times [h, 1] for the embedding h;
-- **VoG**, variance of gradients (Agarwal et al. 2022): the variance over every epoch's state
-  of the given class's logit gradient with respect to the log-mel input, averaged over its
-  pixels and standardised within each class;
+- **VoG**, variance of gradients (Agarwal et al. 2022): the variance over up to
+  :data:`VOG_CHECKPOINTS` epochs' states, spread over training to the last, of the given
+  class's logit gradient with respect to the log-mel input, averaged over its pixels and
+  standardised within each class;
 - **Datalab outlier** (cleanlab): Datalab's outlier check on the best state's embeddings.
 
 GraNd and VoG read every epoch's state, which only runs trained to keep them have
@@ -50,11 +51,14 @@ SCORES = (AUM, EL2N, GRAND, FORGETTING, CONFIDENCE, VARIABILITY, VOG, OUTLIER)
 FROM_OUTPUTS = (AUM, EL2N, FORGETTING, CONFIDENCE, VARIABILITY)
 #: Where each score comes from (the cost table's ``source``).
 SOURCE = {**{score: "training outputs" for score in FROM_OUTPUTS},
-          GRAND: "a pass at the early epoch's state", VOG: "a pass per epoch's state",
+          GRAND: "a pass at the early epoch's state", VOG: "a pass at each of a few epochs' states",
           OUTLIER: "a pass at the best state"}
 #: EL2N and GraNd are read this share of the way into training (Paul et al. read them at
 #: about a tenth of 200 epochs; a short run learns most of what it learns in its first epochs).
 EARLY_SHARE = 0.25
+#: VoG reads this many epochs' states at most, evenly spread to the last (Agarwal et al.
+#: compare a few checkpoints across training; each costs a backward pass over the split).
+VOG_CHECKPOINTS = 3
 #: Data Maps' regions: a third of the samples each, by the thirds of Swayamdipta et al.
 EASY, AMBIGUOUS, HARD = "easy-to-learn", "ambiguous", "hard-to-learn"
 REGIONS = (EASY, AMBIGUOUS, HARD)
@@ -261,13 +265,20 @@ def grand_of_run(profile: str, run: Run, epochs: int, device: str = "cpu") -> pd
     return pd.Series(grand_output_layer(probabilities, targets, embeddings), index=ids)
 
 
+def vog_epochs(epochs: int) -> list[int]:
+    """The epochs whose states VoG reads: up to :data:`VOG_CHECKPOINTS`, evenly spread, the
+    last among them (6 epochs: 2, 4, 6)."""
+    count = min(VOG_CHECKPOINTS, epochs)
+    return sorted({round(epochs * (k + 1) / count) for k in range(count)})
+
+
 def vog_of_run(profile: str, run: Run, epochs: int, device: str = "cpu") -> pd.Series:
-    """VoG over every epoch's state, per sample id."""
+    """VoG over the states of :func:`vog_epochs`, per sample id."""
     ids, targets, features = _split_inputs(profile, run)
     folder = training.run_dir(profile, run)
-    gradients = np.stack([_input_gradients(toolkit.RunModel(folder, toolkit.epoch_dir(
-        folder, e).name, device),
-                                           features, targets) for e in range(1, epochs + 1)])
+    gradients = np.stack([
+        _input_gradients(toolkit.RunModel(folder, toolkit.epoch_dir(folder, e).name, device),
+                         features, targets) for e in vog_epochs(epochs)])
     return pd.Series(vog(gradients, targets), index=ids)
 
 
@@ -300,7 +311,8 @@ def _settings_key(profile: str, runs: list[Run], score: str, epochs: int) -> dic
     return {"data": data_fingerprint(profile, runs[0].dataset),
             "runs": {run.name: (training.run_dir(profile, run) / toolkit.METRICS_FILE)
                      .stat().st_mtime_ns for run in runs},
-            "epochs": epochs, "early_epoch": early_epoch(epochs), "source": SOURCE[score]}
+            "epochs": epochs, "early_epoch": early_epoch(epochs), "vog_epochs": vog_epochs(epochs),
+            "source": SOURCE[score]}
 
 
 def runs_for(ensemble: Ensemble, dataset: str, score: str) -> list[Run]:

@@ -68,6 +68,7 @@ def test_vog_is_the_variance_over_checkpoints_standardised_within_class():
     gradients[:, 3] = [[1, 1], [1, 1], [1, 1]]  # constant
     scores = hardness.vog(gradients, np.array([0, 0, 1, 1]))
     assert scores[1] > scores[0] and scores[3] == scores[2] == 0.0
+    assert hardness.vog_epochs(6) == [2, 4, 6] and hardness.vog_epochs(2) == [1, 2]
 
 
 def test_datalab_outlier_score_is_lowest_for_the_clip_far_from_the_rest():

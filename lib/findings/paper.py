@@ -25,12 +25,12 @@ def data(profile: str) -> str:
         sentence = f"{named_dataset(dataset)}: {counts} clips of {n[Data.CLASSES]} classes"
         if layout_of(dataset).user:
             sentence += _own_data(n)
-        elif Data.FLIPPED in n:
+        elif Data.KINDS in n:
             train = splits.get("train", 0)
-            flipped, nonspeech = n[Data.FLIPPED], n[Data.NONSPEECH]
-            sentence += (f", spoken by {n[Data.VOICES]} synthetic voices; {flipped} training "
-                         f"clips ({share_text(flipped, train)}) carry a flipped label and "
-                         f"{nonspeech} ({share_text(nonspeech, train)}) hold no speech, "
+            kinds = [f"{kind} {count} ({share_text(count, train)})"
+                     for kind, count in n[Data.KINDS].items() if count]
+            sentence += (f", spoken by {n[Data.VOICES]} synthetic voices; among the training "
+                         f"clips, {listed(kinds) if kinds else 'no injected hard sample'}: "
                          "the ground truth later chapters check the difficulty scores against")
         elif layout_of(dataset).generated:
             sentence += (", generated to exercise the scene code path (no ground truth of "
@@ -217,7 +217,9 @@ def definitions(profile: str) -> str:
         if parts and CONTROL in columns:
             chance = [n[Definitions.DETECTION][kind][CONTROL][Definitions.AUROC]
                       for kind in n[Definitions.BEST]]
-            parts[-1] += (f"; Random, the control, scores {' and '.join(f'{a:.2f}' for a in chance)}")
+            parts[-1] += (f"; Random, the control, scores {chance[0]:.2f}" if len(chance) == 1
+                          else f"; Random, the control, scores {min(chance):.2f} to "
+                          f"{max(chance):.2f} on the {len(chance)} kinds")
         network = {kind: found.get(CLEANLAB_NETWORK)
                    for kind, found in n.get(Definitions.DETECTION, {}).items()}
         if network.get(FLIPPED):
