@@ -59,6 +59,8 @@ The study, a module per chapter
                    Data Maps, VoG, Datalab's outlier check (02c_kinds)
     ``kinds``      every score against every kind of hard sample: AUROC, precision, the
                    best per kind beside H-CAT's pattern (02c_kinds)
+    ``duplicates`` near-duplicates and leakage over every split: identical audio, Datalab on
+                   embeddings and log-mel, the closest pairs, shared speakers (02c_kinds)
     ``selection``  easy, medium and hard samples with their Grad-CAMs (03_selection)
     ``explain``    Grad-CAM, its frequency and time profiles, faithfulness (04_explanations)
     ``classes``    class difficulty against recall (05_classes)

@@ -20,11 +20,11 @@ from lib.definitions import Scored
 from lib.record import CLEANLAB_NETWORK, Kinds
 from lib.significance import INTERVAL_LEVEL
 
-#: The scores read from the learning dynamics of the output (confidence, margin, correctness
-#: over epochs), H-CAT's family of "learning dynamics" methods; EL2N and GraNd read one early
-#: epoch instead.
+#: The scores of the output's confidence over training (correctness, margin, probability of
+#: the label across epochs), H-CAT's learning-dynamics family of output confidence; Data Maps'
+#: variability measures its swings instead, and EL2N and GraNd read one early epoch.
 DYNAMICS = ("CumulativeAccuracy", "FirstIteration", hardness.AUM, hardness.FORGETTING,
-            hardness.CONFIDENCE, hardness.VARIABILITY)
+            hardness.CONFIDENCE)
 EARLY = (hardness.EL2N, hardness.GRAND)
 
 
@@ -174,8 +174,8 @@ def cleanlab_scored(labels: pd.Series, probabilities: pd.DataFrame, seconds: flo
 #: :func:`beside_hcat` checks here.
 HCAT_POINTS = {
     "one score best across kinds": "no: which score is best depends on the kind of hardness",
-    "learning dynamics against early training": "scores of the learning dynamics (confidence, "
-                                                "margin over epochs) the more effective",
+    "learning dynamics against early training": "scores of the output's confidence over "
+                                                "training the more effective",
 }
 
 
@@ -189,7 +189,7 @@ def beside_hcat(entry: dict[str, Any]) -> pd.DataFrame:
     here = [f"{len(winners)} different scores lead on the {len(best)} kinds; {clear} of the "
             f"leads clear the runner-up's interval",
             "—" if dynamics is None or early is None else
-            f"mean AUROC over the mislabelled kinds: learning dynamics {dynamics:.2f}, EL2N and "
-            f"GraNd (epoch {entry[Kinds.EARLY_EPOCH]}) {early:.2f}"]
+            f"mean AUROC over the mislabelled kinds: confidence over training {dynamics:.2f}, "
+            f"EL2N and GraNd (epoch {entry[Kinds.EARLY_EPOCH]}) {early:.2f}"]
     return pd.DataFrame({"point": list(HCAT_POINTS), "H-CAT (images, tables)":
                          list(HCAT_POINTS.values()), "this build (one dataset)": here})

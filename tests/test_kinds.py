@@ -128,7 +128,7 @@ def test_the_table_its_record_and_its_opening_from_hand_made_scores():
     assert list(shown["score"]) == ["AUM", "EL2N"]
     assert shown.loc[0, f"{groundtruth.FLIPPED}: precision at 2"] == "1.00"
     beside = kinds.beside_hcat(numbers)
-    assert "learning dynamics 1.00" in beside.iloc[1, 2]
+    assert "confidence over training 1.00" in beside.iloc[1, 2]
 
 
 def test_the_opening_recommends_a_score_only_above_chance(monkeypatch):
@@ -148,7 +148,7 @@ def test_the_opening_recommends_a_score_only_above_chance(monkeypatch):
     text = findings.opening("any", Kinds.CHAPTER)
     assert "flipped-label clips (20): AUM (AUROC 0.95" in text and "ahead of EL2N" in text
     assert "atypical voice clips (20): no score finds them" in text
-    assert "One score, AUM, leads on every kind found here" in text
+    assert "One score, AUM, leads on every kind found here, 1 of the 1 leads beyond" in text
 
 
 def test_near_duplicate_checks_find_planted_pairs_and_their_splits():

@@ -333,19 +333,23 @@ def kinds(profile: str) -> str:
                              + ".")
             found_kinds = sum(detected(tuple(f[Kinds.AUROC_INTERVAL])) == 1
                               for f in best.values())
+            clear = sum(f[Kinds.BEYOND_INTERVALS] for f in best.values()
+                        if detected(tuple(f[Kinds.AUROC_INTERVAL])) == 1)
             if winners:
                 sentences.append(
                     (f"One score, {next(iter(winners))}, leads on every kind found here"
                      if len(winners) == 1 else f"{len(winners)} different scores lead on the "
                      f"{found_kinds} kinds found")
+                    + f", {clear} of the {found_kinds} leads beyond the runner-up's interval"
                     + " (H-CAT, on images and tables, found no score best across kinds).")
             families = n[Kinds.FAMILIES]
             dynamics, early = families[Kinds.DYNAMICS], families[Kinds.EARLY]
             if dynamics is not None and early is not None:
                 sentences.append(
-                    f"Over the mislabelled kinds the learning-dynamics scores average AUROC "
-                    f"{dynamics:.2f}, EL2N and GraNd (read at epoch {n[Kinds.EARLY_EPOCH]}) "
-                    f"{early:.2f}; H-CAT found learning-dynamics scores the more effective.")
+                    f"Over the mislabelled kinds the scores of the output's confidence over "
+                    f"training average AUROC {dynamics:.2f}, EL2N and GraNd (read at epoch "
+                    f"{n[Kinds.EARLY_EPOCH]}) {early:.2f}; H-CAT found such learning-dynamics "
+                    "scores the more effective.")
         checked = n.get(Kinds.DUPLICATES)
         if checked:
             sentences.append(_duplicates_sentence(dataset, checked))

@@ -13,8 +13,9 @@ from lib.profiles import CONTROL_DEFINITION
 from lib.record import (BANDS, CLEANLAB_NETWORK, DIFFICULTY_TEST, Classes, Data, Definitions,
                         Difficulty, Explanations, Inference, Selection, Training, split_model_key)
 from lib.significance import Correlation
-from lib.claims import (correlation_claim, has_learned, has_paper, hyphenated, interval_text,
-                        is_effect, listed, named_dataset, same_sign, separation, share_text)
+from lib.claims import (correlation_claim, detected, has_learned, has_paper, hyphenated,
+                        interval_text, is_effect, listed, named_dataset, same_sign, separation,
+                        share_text)
 
 
 def data(profile: str) -> str:
@@ -190,6 +191,10 @@ def _best_definition(kind: str, best: dict[str, Any], found: dict[str, Any]) -> 
     """Which definition finds ``kind`` best, against its runner-up and the worst (``found``:
     the definitions' detection entries, the control left out)."""
     low, high = best[Definitions.AUROC_INTERVAL]
+    if detected((low, high)) != 1:
+        return (f"no definition finds {hyphenated(kind)} clips (the highest, "
+                f"{best[Definitions.DEFINITION]}: AUROC {best[Definitions.AUROC]:.3f}, 90 % "
+                f"interval {interval_text(low, high)}, not above chance)")
     sentence = (f"{hyphenated(kind)} clips are found best by {best[Definitions.DEFINITION]} "
                 f"(AUROC {best[Definitions.AUROC]:.3f}, 90 % interval {interval_text(low, high)})")
     if best[Definitions.RUNNER_UP]:
