@@ -2,7 +2,7 @@
 splits.
 
 Speech datasets hold the same utterance twice more often than one would think: a file copied,
-a take recorded twice, one speaker in training and test. Three checks run on every clip of a
+a take recorded twice, one speaker in training and test. Four checks run on every clip of a
 dataset, whatever its splits, and each lists the pairs it finds:
 
 - **same audio**: the decoded samples are identical (a file copied, under any name);
@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -49,10 +49,11 @@ def pairs_of_groups(groups: list[list[str]]) -> pd.DataFrame:
     return pd.DataFrame(sorted(pairs), columns=list(PAIR_COLUMNS))
 
 
-def same_audio(samples: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Pairs whose decoded samples are identical (``samples``: sample id -> signal)."""
+def same_audio(samples: Iterable[tuple[str, np.ndarray]]) -> pd.DataFrame:
+    """Pairs whose decoded samples are identical (``samples``: (sample id, signal) pairs, read
+    one at a time: only their digests are kept)."""
     by_digest: dict[str, list[str]] = {}
-    for sample_id, signal in samples.items():
+    for sample_id, signal in samples:
         digest = hashlib.sha256(np.ascontiguousarray(signal).tobytes()).hexdigest()
         by_digest.setdefault(digest, []).append(sample_id)
     return pairs_of_groups([ids for ids in by_digest.values() if len(ids) > 1])
@@ -83,12 +84,13 @@ def closest_pairs(features: np.ndarray, sample_ids: pd.Index, count: int) -> pd.
 
     if len(sample_ids) < 2 or count <= 0:
         return pd.DataFrame(columns=[*PAIR_COLUMNS, "distance"])
-    distances, neighbours = NearestNeighbors(n_neighbors=2, metric="cosine").fit(
-        features).kneighbors(features)
+    # Without a query, each sample's neighbour is another sample, even an identical one.
+    distances, neighbours = NearestNeighbors(n_neighbors=1, metric="cosine").fit(
+        features).kneighbors()
     ids = np.asarray(sample_ids)
     rows = {}
-    for i, (j, distance) in enumerate(zip(neighbours[:, 1], distances[:, 1])):
-        if neighbours[j, 1] == i:
+    for i, (j, distance) in enumerate(zip(neighbours[:, 0], distances[:, 0])):
+        if neighbours[j, 0] == i:
             rows[tuple(sorted((ids[i], ids[j])))] = float(distance)
     table = pd.DataFrame([(a, b, d) for (a, b), d in rows.items()],
                          columns=[*PAIR_COLUMNS, "distance"])
@@ -143,18 +145,19 @@ def check_dataset(profile: str, ensemble: Ensemble, dataset: str) -> dict[str, A
     table = data.samples(profile, dataset)
     ids = pd.Index(table.index, name="sample_id")
     labels = table[layout_of(dataset).target_column].astype(str)
-    signals = {i: toolkit.load_audio(data.clip_file(profile, dataset, i)) for i in ids}
-    run = ensemble.runs_of(dataset)[0]
     planted = (data.duplicate_pairs(table)[list(PAIR_COLUMNS)]
                if groundtruth.DUPLICATE_OF_COLUMN in table else None)
-    embeddings = hardness.embeddings_of(profile, run, ids,
-                                        toolkit.resolve_device(ensemble.settings.device))
-    found = {SAME_AUDIO: same_audio(signals),
-             ON_EMBEDDINGS: datalab_pairs(embeddings, ids, labels),
+    found = {SAME_AUDIO: same_audio((i, toolkit.load_audio(data.clip_file(profile, dataset, i)))
+                                    for i in ids),
              ON_LOG_MEL: datalab_pairs(cleanlab_baseline.pooled_features(profile, dataset, ids),
-                                       ids, labels),
-             CLOSEST_PAIRS: closest_pairs(embeddings, ids, CLOSEST if planted is None or
-                                          planted.empty else len(planted))}
+                                       ids, labels)}
+    runs = ensemble.runs_of(dataset)
+    if runs:  # the network's checks need a trained run
+        embeddings = hardness.embeddings_of(profile, runs[0], ids,
+                                            toolkit.resolve_device(ensemble.settings.device))
+        found[ON_EMBEDDINGS] = datalab_pairs(embeddings, ids, labels)
+        found[CLOSEST_PAIRS] = closest_pairs(embeddings, ids, CLOSEST if planted is None or
+                                             planted.empty else len(planted))
     return {"found": found, "planted": planted, "speakers": shared_speakers(table),
             "report": report(found, table["split"], planted)}
 

@@ -92,18 +92,23 @@ def true_labels(metadata: pd.DataFrame) -> pd.Series:
     return labels
 
 
+#: Bump when :func:`relabelled` draws its flips differently (rebuilds the relabelled copies).
+RELABEL_RULE = 2
+
+
 def relabelled(source: Path, target: Path, name: str, flip_fraction: float, seed: int,
                log: Callable[[str], None] = print) -> Path:
     """The dataset ``name`` at ``source`` with another share of flipped training labels.
 
     Only the labels change: the audio and its log-mel features are the source's (linked, not
     copied), so two such sets differ in nothing but label noise. Every clip with a class first
-    gets its true class back; then ``flip_fraction`` of the training clips (never one without a
-    class, as a non-speech clip) get another, drawn with ``seed``. Reused when built before with
-    the same inputs.
+    gets its true class back; then ``flip_fraction`` of the training clips get another, drawn
+    with ``seed``, from the genuine ones only (never a clip of another kind, nor one without a
+    class). Reused when built before with the same inputs and :data:`RELABEL_RULE`.
     """
     fingerprint = hashlib.sha256(json.dumps(
-        [read_manifest(source)["fingerprint"], flip_fraction, seed]).encode()).hexdigest()[:16]
+        [read_manifest(source)["fingerprint"], flip_fraction, seed, RELABEL_RULE]).encode()
+    ).hexdigest()[:16]
 
     def build(partial: Path) -> dict[str, Any]:
         metadata = read_named_csv(source / "metadata.csv", CLASS_COLUMNS,
@@ -115,7 +120,11 @@ def relabelled(source: Path, target: Path, name: str, flip_fraction: float, seed
         if CONFUSABLE_COLUMN in metadata:
             metadata[CONFUSABLE_COLUMN] = False
         classes = sorted(truth[has_class].unique())
-        candidates = metadata.index[has_class & (metadata["split"] == "train")]
+        # Only genuine clips are flipped: a clip keeps one kind (an atypical voice flipped
+        # would count as atypical, not as mislabelled).
+        others = [c for c in present(metadata).values() if c != FLIPPED_COLUMN]
+        genuine = ~metadata[others].astype(bool).any(axis=1) if others else has_class
+        candidates = metadata.index[has_class & genuine & (metadata["split"] == "train")]
         rng = np.random.default_rng(seed)
         count = int(round(flip_fraction * int((metadata["split"] == "train").sum())))
         for row in rng.choice(candidates, size=min(count, len(candidates)), replace=False):

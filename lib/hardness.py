@@ -29,9 +29,11 @@ are unchanged.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -307,35 +309,41 @@ def from_outputs(outputs: list[EpochLogits], epochs: int) -> dict[str, pd.Series
             VARIABILITY: mapped["variability"]}
 
 
+#: What the scores' code is: a change to this module computes every score again.
+CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
 def _settings_key(profile: str, runs: list[Run], score: str, epochs: int) -> dict[str, Any]:
-    return {"data": data_fingerprint(profile, runs[0].dataset),
+    return {"data": data_fingerprint(profile, runs[0].dataset), "code": CODE,
             "runs": {run.name: (training.run_dir(profile, run) / toolkit.METRICS_FILE)
                      .stat().st_mtime_ns for run in runs},
             "epochs": epochs, "early_epoch": early_epoch(epochs), "vog_epochs": vog_epochs(epochs),
             "source": SOURCE[score]}
 
 
-def runs_for(ensemble: Ensemble, dataset: str, score: str) -> list[Run]:
-    """The runs a score reads: every run of the dataset; for GraNd and VoG those that keep
-    every epoch's state; for Datalab's outlier check, which is about the data, the first."""
-    runs = ensemble.runs_of(dataset)
+def runs_for(ensemble: Ensemble, dataset: str, score: str, models: tuple[str, ...]) -> list[Run]:
+    """The runs a score reads: the dataset's runs of ``models`` (the definitions'); for GraNd
+    and VoG those that keep every epoch's state; for Datalab's outlier check, which is about
+    the data, the first."""
+    runs = [run for run in ensemble.runs_of(dataset) if run.model in models]
     if score in (GRAND, VOG):
         return [r for r in runs if ensemble.keeps_every_epoch(r)]
     return runs[:1] if score == OUTLIER else runs
 
 
-def score_all(profile: str, ensemble: Ensemble, dataset: str,
+def score_all(profile: str, ensemble: Ensemble, dataset: str, models: tuple[str, ...],
               log: Callable[[str], None] = print) -> dict[str, Scored]:
-    """Every score of :data:`SCORES` on a dataset's runs (a column per run), read back where
-    its settings are unchanged; a score without the runs it needs is left out, said in one
-    line."""
+    """Every score of :data:`SCORES` on a dataset's runs of ``models`` (a column per run),
+    read back where its settings are unchanged; a score without the runs it needs is left
+    out, said in one line."""
     epochs, device = ensemble.settings.epochs, toolkit.resolve_device(ensemble.settings.device)
     scored: dict[str, Scored] = {}
-    outputs: dict[str, list[EpochLogits]] = {}
+    from_logs: dict[str, dict[str, pd.Series]] = {}
     for score in SCORES:
-        runs = runs_for(ensemble, dataset, score)
+        runs = runs_for(ensemble, dataset, score, models)
         if not runs:
-            log(f"{dataset}: no {score}: no run keeps every epoch's model state")
+            log(f"{dataset}: no {score}: no run of {', '.join(models)} keeps every epoch's "
+                "model state")
             continue
         file = paths.hardness_file(profile, dataset, score)
         key = _settings_key(profile, runs, score, epochs)
@@ -346,9 +354,10 @@ def score_all(profile: str, ensemble: Ensemble, dataset: str,
         started, columns = time.perf_counter(), {}
         for run in runs:
             if score in FROM_OUTPUTS:
-                if run.name not in outputs:
-                    outputs[run.name] = training_logits(profile, run, epochs)
-                columns[run.name] = from_outputs(outputs[run.name], epochs)[score]
+                if run.name not in from_logs:  # the five share one read of the outputs
+                    from_logs[run.name] = from_outputs(training_logits(profile, run, epochs),
+                                                       epochs)
+                columns[run.name] = from_logs[run.name][score]
             elif score == GRAND:
                 columns[run.name] = grand_of_run(profile, run, epochs, device)
             elif score == VOG:
@@ -362,7 +371,3 @@ def score_all(profile: str, ensemble: Ensemble, dataset: str,
             f"{scored[score].seconds:.1f} s")
     return scored
 
-
-def run_models(ensemble: Ensemble) -> dict[str, str]:
-    """Run name -> its architecture (what run-to-run stability groups by)."""
-    return {run.name: run.model for run in ensemble.runs}

@@ -155,6 +155,12 @@ def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame,
         (DUPLICATE, spec.duplicate_fraction))}
     pairs = share.pop(DUPLICATE)
     in_test = (pairs + 1) // 2  # pairs 0, 2, 4, ... cross into the test split
+    wanted = sum(share.values()) + 2 * pairs - in_test
+    if wanted > len(train) or in_test > int((plan["split"] == "test").sum()):
+        raise ValueError(f"the injected shares (FLIP_FRACTION, NONSPEECH_FRACTION, "
+                         f"CONFUSABLE_FRACTION, OUT_OF_VOCABULARY_FRACTION, ATYPICAL_FRACTION, "
+                         f"DUPLICATE_FRACTION) need {wanted} training clips, one kind each; "
+                         f"the training split has {len(train)}")
     partners = confusable_partners(spec.keywords)
     free = rng.permutation(train)
     # Confusable flips first, from the words that have a partner; then the others in turn.
@@ -178,8 +184,13 @@ def _plan(spec: KeywordSetSpec, rng: np.random.Generator) -> tuple[pd.DataFrame,
         plan.at[row, "spoken_word"] = other_words[number % len(other_words)]
     for row in chosen[NONSPEECH]:
         plan.at[row, "spoken_word"] = ""
+    seen = {voice.speaker_id for voice in voices}
     for row in chosen[ATYPICAL]:
-        voices.append(atypical_voice(voices[plan.at[row, "voice_index"]], rng))
+        voice = atypical_voice(voices[plan.at[row, "voice_index"]], rng)
+        while voice.speaker_id in seen:  # a speaker id names one voice, so one file name
+            voice = atypical_voice(voices[plan.at[row, "voice_index"]], rng)
+        seen.add(voice.speaker_id)
+        voices.append(voice)
         plan.at[row, "voice_index"] = len(voices) - 1
     for kind, rows_of_kind in chosen.items():
         plan.loc[rows_of_kind, INJECTED[kind]] = True

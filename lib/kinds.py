@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lib import definitions, groundtruth, hardness
-from lib.claims import separation
+from lib.claims import detected, separation
 from lib.definitions import Scored
 from lib.record import CLEANLAB_NETWORK, Kinds
 from lib.significance import INTERVAL_LEVEL
@@ -181,13 +181,14 @@ HCAT_POINTS = {
 
 def beside_hcat(entry: dict[str, Any]) -> pd.DataFrame:
     """H-CAT's pattern beside this build's, point by point, from a dataset's Kinds record."""
-    best = entry[Kinds.BEST]
-    winners = sorted({found[Kinds.SCORE] for found in best.values()})
-    clear = sum(found[Kinds.BEYOND_INTERVALS] for found in best.values())
+    found_kinds = {kind: found for kind, found in entry[Kinds.BEST].items()
+                   if detected(tuple(found[Kinds.AUROC_INTERVAL])) == 1}
+    winners = sorted({found[Kinds.SCORE] for found in found_kinds.values()})
+    clear = sum(found[Kinds.BEYOND_INTERVALS] for found in found_kinds.values())
     families = entry[Kinds.FAMILIES]
     dynamics, early = families[Kinds.DYNAMICS], families[Kinds.EARLY]
-    here = [f"{len(winners)} different scores lead on the {len(best)} kinds; {clear} of the "
-            f"leads clear the runner-up's interval",
+    here = [f"{len(winners)} different scores lead on the {len(found_kinds)} kinds found above "
+            f"chance; {clear} of the leads clear the runner-up's interval",
             "—" if dynamics is None or early is None else
             f"mean AUROC over the mislabelled kinds: confidence over training {dynamics:.2f}, "
             f"EL2N and GraNd (epoch {entry[Kinds.EARLY_EPOCH]}) {early:.2f}"]

@@ -156,7 +156,7 @@ def test_near_duplicate_checks_find_planted_pairs_and_their_splits():
     ids = pd.Index([f"c{i}" for i in range(30)])
     signals = {i: rng.normal(size=200).astype(np.float32) for i in ids}
     signals["c29"] = signals["c3"].copy()  # a file copied under another name
-    assert duplicates.same_audio(signals).to_numpy().tolist() == [["c29", "c3"]]
+    assert duplicates.same_audio(signals.items()).to_numpy().tolist() == [["c29", "c3"]]
     features = rng.normal(size=(30, 16))
     features[12] = features[4] + 1e-4  # the same utterance, a little noise
     labels = pd.Series(0, index=ids)
@@ -164,10 +164,13 @@ def test_near_duplicate_checks_find_planted_pairs_and_their_splits():
         .to_numpy().tolist() == [["c12", "c4"]]
     closest = duplicates.closest_pairs(features, ids, 1)
     assert closest[["first", "second"]].to_numpy().tolist() == [["c12", "c4"]]
+    features[20] = features[21]  # identical: a clip is never its own neighbour
+    assert duplicates.closest_pairs(features, ids, 1)[["first", "second"]] \
+        .to_numpy().tolist() == [["c20", "c21"]]
     splits = pd.Series("train", index=ids)
     splits["c12"] = "test"
     planted = pd.DataFrame({"first": ["c12"], "second": ["c4"]})
-    table = duplicates.report({duplicates.SAME_AUDIO: duplicates.same_audio(signals),
+    table = duplicates.report({duplicates.SAME_AUDIO: duplicates.same_audio(signals.items()),
                                duplicates.CLOSEST_PAIRS: closest}, splits, planted)
     assert table.iloc[0][["first", "second", "across_splits", "planted"]].tolist() == \
         ["c12", "c4", True, True]  # across splits first

@@ -7,7 +7,7 @@ from typing import Any
 
 from lib import record, retraining, significance
 from lib.difficulty import HardestShare
-from lib.groundtruth import FLIPPED, NONSPEECH
+from lib.groundtruth import FLIPPED
 from lib.record import Curricula, Data, Kinds, Pruning, Review, Validation
 from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, interval_text,
                         is_effect, LEAD_SCORE, listed, named_dataset, share_text)
@@ -45,8 +45,8 @@ def validation(profile: str) -> str:
     sentences = []
     for dataset, n in record.load(profile, Validation.CHAPTER).items():
         parts = []
-        counts = {FLIPPED: described[dataset].get(Data.FLIPPED),
-                  NONSPEECH: described[dataset].get(Data.NONSPEECH)}
+        counts = described[dataset].get(Data.KINDS) or {
+            FLIPPED: described[dataset].get(Data.FLIPPED)}
         train = described[dataset][Data.CLIPS_PER_SPLIT].get("train")
         for kind, found in lead_detections(n).items():
             low, high = found.interval
