@@ -40,6 +40,8 @@ class Parameter:
     #: Which profiles the parameter matters to, as a notebook cell's tag names them
     #: (:data:`lib.datasets.CELL_AUDIENCES`); None: every profile.
     audience: str | None = None
+    #: The value a profile written before the parameter existed gets (None: it must name it).
+    added_with: Any = None
 
     @property
     def comment(self) -> str:
@@ -125,17 +127,18 @@ SCHEMA: dict[str, Parameter] = {
                                     "with a word label", minimum=0.0, maximum=0.5, audience="keyword-set"),
     "CONFUSABLE_FRACTION": Parameter("float", "share of training clips labelled as the keyword "
                                      "nearest in spelling (three/tree)", minimum=0.0,
-                                     maximum=0.5, audience="keyword-set"),
+                                     maximum=0.5, audience="keyword-set", added_with=0.0),
     "OUT_OF_VOCABULARY_FRACTION": Parameter("float", "share of training clips saying a word "
                                             "outside KEYWORDS, labelled as a keyword",
-                                            minimum=0.0, maximum=0.5, audience="keyword-set"),
+                                            minimum=0.0, maximum=0.5, audience="keyword-set",
+                                            added_with=0.0),
     "ATYPICAL_FRACTION": Parameter("float", "share of training clips spoken at a pitch and "
                                    "rate no other voice has", minimum=0.0, maximum=0.5,
-                                   audience="keyword-set"),
+                                   audience="keyword-set", added_with=0.0),
     "DUPLICATE_FRACTION": Parameter("float", "near-duplicate pairs as a share of the training "
                                     "clips: an utterance again under other noise, every second "
                                     "copy in test", minimum=0.0, maximum=0.5,
-                                    audience="keyword-set"),
+                                    audience="keyword-set", added_with=0.0),
     "NOISE_SOURCES": Parameter("list[str]", "packages with real recordings used as noise, any of",
                                choices=("dcase-util", "lincity-ng-data", "minetest-data")),
     "SCENE_CLIPS_PER_CLASS": Parameter("int", "clips per scene in the tiny DCASE-layout tree",
@@ -491,6 +494,9 @@ def load(profile: str) -> dict[str, Any]:
         raise ProfileError(f"{paths.relative(file)}: not valid YAML ({err.problem})") from None
     if not isinstance(values, dict):
         raise ProfileError(f"{paths.relative(file)}: must be a mapping of PARAMETER: value")
+    # A parameter added after the profile was written takes the value it was added with.
+    values.update({name: p.added_with for name, p in SCHEMA.items()
+                   if name not in values and p.added_with is not None})
     missing = [name for name in SCHEMA if name not in values]
     if missing:
         raise ProfileError(f"{paths.relative(file)}: missing parameter {missing[0]}")

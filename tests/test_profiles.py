@@ -50,6 +50,13 @@ def test_missing_parameter(monkeypatch, tmp_path):
         profiles.load("custom")
 
 
+def test_a_profile_written_before_a_parameter_was_added_gets_its_value(monkeypatch, tmp_path):
+    values = {**profiles.load("smoke"), "PROFILE": "custom"}
+    del values["ATYPICAL_FRACTION"]  # added with the Kinds chapter, as 0: no such clips
+    _write_profile(monkeypatch, tmp_path, values)
+    assert profiles.load("custom")["ATYPICAL_FRACTION"] == 0.0
+
+
 @pytest.mark.parametrize("name, value, expected", [
     ("EPOCHS", "three", "must be int"),
     ("EPOCHS", 0, "must be >= 1"),
