@@ -7,7 +7,7 @@ from typing import Any
 
 from lib import record, retraining, significance
 from lib.difficulty import HardestShare
-from lib.groundtruth import FLIPPED
+from lib.groundtruth import FLIPPED, MISLABELLED
 from lib.record import Curricula, Data, Kinds, Pruning, Review, Validation
 from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, interval_text,
                         is_effect, LEAD_SCORE, listed, named_dataset, share_text)
@@ -56,15 +56,15 @@ def validation(profile: str) -> str:
         if parts:
             parts[0] = "ranked by CumulativeAccuracy, " + parts[0]
             parts[-1] += "; chance is 0.5"
-        if Validation.CLEANLAB_FLAGGED in n and counts.get(FLIPPED):
+        wrong = sum(counts.get(kind) or 0 for kind in MISLABELLED)
+        if Validation.CLEANLAB_FLAGGED in n and wrong:
             flagged = n[Validation.CLEANLAB_FLAGGED]
             parts.append(f"cleanlab on the network's out-of-fold predictions flags {flagged} "
                          f"of {train} clips ({share_text(flagged, train)}) as label issues where "
-                         f"{counts[FLIPPED]} labels were flipped, so most of its flags are "
-                         "false alarms" if flagged > 2 * counts[FLIPPED] else
+                         f"{wrong} carry a wrong label, so most of its flags are false alarms"
+                         if flagged > 2 * wrong else
                          f"cleanlab on the network's out-of-fold predictions flags {flagged} "
-                         f"of {train} clips as label issues where {counts[FLIPPED]} labels "
-                         "were flipped")
+                         f"of {train} clips as label issues where {wrong} carry a wrong label")
         if Validation.STABILITY in n:
             parts.append("orderings from two disjoint halves of the runs agree with Spearman "
                          f"{n[Validation.STABILITY][Validation.SPLIT_HALVES_SPEARMAN]:.2f} on "
