@@ -153,11 +153,18 @@ def duplicate_pairs(table: pd.DataFrame) -> pd.DataFrame:
     twins = table[groundtruth.DUPLICATE_OF_COLUMN].fillna("").astype(str)
     twins = twins[twins != ""]
     pairs = pd.DataFrame({"first": twins.index, "second": twins.values})
-    pairs = pairs[pairs["first"] < pairs["second"]].reset_index(drop=True)
-    pairs["first_split"] = pairs["first"].map(table["split"])
-    pairs["second_split"] = pairs["second"].map(table["split"])
-    pairs["across_splits"] = pairs["first_split"] != pairs["second_split"]
-    return pairs
+    return with_splits(pairs[pairs["first"] < pairs["second"]].reset_index(drop=True),
+                       table["split"])
+
+
+def with_splits(pairs: pd.DataFrame, splits: pd.Series) -> pd.DataFrame:
+    """Pairs of sample ids (``first``, ``second``) with each clip's split and whether they
+    straddle two."""
+    table = pairs.copy()
+    table["first_split"] = table["first"].map(splits)
+    table["second_split"] = table["second"].map(splits)
+    table["across_splits"] = table["first_split"] != table["second_split"]
+    return table
 
 
 def clip_file(profile: str, name: str, sample_id: str) -> Path:

@@ -97,15 +97,6 @@ def closest_pairs(features: np.ndarray, sample_ids: pd.Index, count: int) -> pd.
     return table.sort_values("distance", ignore_index=True).head(count)
 
 
-def with_splits(pairs: pd.DataFrame, splits: pd.Series) -> pd.DataFrame:
-    """The pairs with each clip's split and whether they straddle two."""
-    table = pairs.copy()
-    table["first_split"] = table["first"].map(splits)
-    table["second_split"] = table["second"].map(splits)
-    table["across_splits"] = table["first_split"] != table["second_split"]
-    return table
-
-
 def report(found: dict[str, pd.DataFrame], splits: pd.Series,
            planted: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per pair any check found (``found``: check -> pairs): its splits, whether it
@@ -117,7 +108,7 @@ def report(found: dict[str, pd.DataFrame], splits: pd.Series,
     table = pd.DataFrame([{"first": a, "second": b, "found by": ", ".join(checks)}
                           for (a, b), checks in rows.items()],
                          columns=["first", "second", "found by"])
-    table = with_splits(table, splits)
+    table = data.with_splits(table, splits)
     if planted is not None:
         known = set(map(tuple, planted[list(PAIR_COLUMNS)].to_numpy()))
         table["planted"] = [pair in known for pair in
