@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import publish as publish_module  # noqa: E402
 from benchmarks.publish import publish  # noqa: E402
 from lib import callbacks, paths, run, toolkit  # noqa: E402
+from lib.tables import header  # noqa: E402
 
 #: The make steps of a build after the install, timed one by one under ``--fresh``.
 BUILD_STEPS = ("data", "notebooks", "html")
@@ -263,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             "rest of its `autrainer`/`aucurriculum` commands (start, run set-up, saved states, "
             "aucurriculum's scoring passes), *lib* its own work outside them; *fixed share* is "
             "toolkit fixed over the notebook's minutes."
-            f"\n\nDisk, each file once:\n\n{disk_table.to_markdown(index=False)}")
+            f"\n\nDisk, each file once:\n\n{disk_table.rename(columns=header).to_markdown(index=False)}")
     sentence = build_sentence(args.profile, report)
     rewrite_block(paths.BOOK / "reproduce.md", f"build_{args.profile}", sentence)
     return 0

@@ -215,3 +215,36 @@ def test_a_quantity_shown_on_two_pages_is_one_number(smoke_book):
     words = {found(page, r"names (\d+ of \d+) words right")[0]
              for page in ("intro", "results", "inference")}
     assert len(words) == 1, words
+
+
+def _table_problems(page: str) -> list[str]:
+    """What makes a page's tables read as a dataframe dump: snake_case headers, a pandas index
+    column, an empty corner header."""
+    from bs4 import BeautifulSoup
+    problems = []
+    for number, table in enumerate(BeautifulSoup(page, "html.parser").find_all("table"), 1):
+        heads = [th.get_text(" ", strip=True) for th in table.find_all("th")
+                 if th.find_parent("thead") is not None]
+        snake = [head for head in heads if re.search(r"[a-z0-9]_[a-z0-9]", head)]
+        if snake:
+            problems.append(f"table {number}: snake_case headers {snake[:3]}")
+        if table.tbody is not None and table.tbody.find("th") is not None:
+            problems.append(f"table {number}: an index column")
+        if heads[:1] == [""]:
+            problems.append(f"table {number}: an empty first header")
+    return problems
+
+
+def test_every_table_has_readable_headers_and_no_index(smoke_book):
+    """Every table of the built book, composed by a chapter or written by hand, reads as a
+    table for people: worded headers, no pandas index; p-values never in exponent notation."""
+    found = {}
+    for page in sorted((smoke_book / "book").rglob("*.html")):
+        text = page.read_text()
+        problems = _table_problems(text)
+        plain = html.unescape(_text(text))
+        problems += [f"p-value {p!r}" for p in re.findall(r"\bp\s?=?\s?\d(?:\.\d+)?e-\d+|\bp 0\.0\b",
+                                                            plain)]
+        if problems:
+            found[page.name] = problems
+    assert not found, found

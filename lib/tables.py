@@ -1,0 +1,116 @@
+"""How every table reaches the reader: readable headers, no pandas index, three decimals,
+p-values as "< 0.001", and a box that scrolls rather than clips.
+
+A notebook calls :func:`show_readable` once; from then on every ``DataFrame`` or ``Styler``
+it displays is shown through :func:`styled`, so no chapter formats its tables by hand and the
+columns keep their field names (``test_accuracy``) in code and in the CSV files while the page
+says "test accuracy". :func:`header` is the one wording of a column name, which the Markdown
+tables of the benchmarks use too.
+"""
+from __future__ import annotations
+
+import math
+import re
+from html import escape
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from lib.groundtruth import INJECTED
+
+#: Column names whose wording no rule gives.
+HEADERS = {"sample_id": "sample", "run_name": "run", "filename": "file",
+           "train_accuracy_genuine_best_epoch": "train accuracy of genuine clips, best epoch",
+           "wall_minutes_train": "training (min)", "wall_minutes_score": "scoring (min)",
+           "cnn10_epoch_s": "Cnn10 epoch (s)", "share_of_cnn10_epoch": "share of a Cnn10 epoch",
+           "augmentation_s_per_epoch": "augmentation (s per epoch)",
+           "mislabelled": "wrong label", "rho": "ρ"}
+#: Words written in capitals or with their own spelling wherever they occur in a name.
+WORDS = {"uar": "UAR", "f1": "F1", "auroc": "AUROC", "snr": "SNR", "db": "dB", "hz": "Hz",
+         "khz": "kHz", "cnn10": "Cnn10", "cnn14": "Cnn14", "mb": "MB", "gb": "GB", "id": "ID",
+         "std": "SD", "ci": "CI", "ood": "OOD", "cleanlab": "cleanlab"}
+#: Name endings that are units, written as the unit in brackets.
+UNITS = {"_s": "s", "_seconds": "s", "_minutes": "min", "_mb": "MB", "_gb": "GB", "_db": "dB",
+         "_hz": "Hz", "_khz": "kHz"}
+#: The box every table sits in: as wide as the page, scrolling sideways beyond it.
+BOX = '<div class="readable-table" style="overflow-x: auto; max-width: 100%">'
+#: Below this a p-value is written as a bound, never in exponent notation.
+P_FLOOR = 0.001
+
+
+def header(name: Any) -> str:
+    """A column name as the page writes it: ``test_uar`` -> "test UAR", ``disk_mb`` ->
+    "disk (MB)", a kind's metadata column -> the kind's name."""
+    if not isinstance(name, str):
+        return str(name)
+    kinds = {column: kind for kind, column in INJECTED.items()}
+    if name in kinds:
+        return kinds[name]
+    if name in HEADERS:
+        return HEADERS[name]
+    ending = next((e for e in UNITS if name.endswith(e) and len(name) > len(e)), None)
+    stem = name[: -len(ending)] if ending else name
+    text = " ".join(WORDS.get(word.lower(), word) for word in re.split(r"_+", stem) if word)
+    return f"{text} ({UNITS[ending]})" if ending else text
+
+
+def is_p_column(name: Any) -> bool:
+    """Whether a column holds p-values (``p``, ``p_value``, ``p (paired)`` and the like)."""
+    return isinstance(name, str) and re.fullmatch(r"p([ _].*)?", name.strip()) is not None
+
+
+def p_text(p: float) -> str:
+    """A p-value as a reader wants it: "< 0.001" below :data:`P_FLOOR`, else three decimals."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ""
+    return f"< {P_FLOOR:g}" if p < P_FLOOR else f"{p:.3f}"
+
+
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with a meaningful index turned into columns and a default one dropped."""
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:
+        return frame
+    named = frame.index.names
+    if all(name is None for name in named):
+        frame = frame.rename_axis([""] * len(named) if len(named) > 1 else "")
+    return frame.reset_index()
+
+
+def styled(table: pd.DataFrame | Styler) -> Styler:
+    """A table ready for the page: a ``DataFrame`` loses its pandas index (a meaningful index
+    becomes a column), floats get three decimals and p-values :func:`p_text`; a ``Styler``
+    keeps its own formats and gets the readable headers. Either way the headers are
+    :func:`header`'s."""
+    if isinstance(table, Styler):
+        style = table
+        if isinstance(style.data.index, pd.RangeIndex):
+            style = style.hide(axis="index")
+    else:
+        frame = _flat(table)
+        style = frame.style.format(precision=3, na_rep="")
+        p_columns = [c for c in frame.columns if is_p_column(c)]
+        if p_columns:
+            style = style.format(lambda p: escape(p_text(p)), subset=p_columns)
+        style = style.hide(axis="index")
+    return style.format_index(header, axis="columns")
+
+
+def html(table: pd.DataFrame | Styler) -> str:
+    """The table's HTML inside a box that scrolls sideways where the page is narrower."""
+    return f"{BOX}{styled(table).to_html()}</div>"
+
+
+def show_readable() -> None:
+    """Have this IPython session show every ``DataFrame`` and ``Styler`` through :func:`html`
+    (outside IPython, nothing to do)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["text/html"]
+    formatter.for_type(pd.DataFrame, html)
+    formatter.for_type(Styler, html)
