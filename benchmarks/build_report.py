@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import publish as publish_module  # noqa: E402
 from benchmarks.publish import publish  # noqa: E402
 from lib import callbacks, paths, run, toolkit  # noqa: E402
-from lib.tables import header  # noqa: E402
+from lib.page import header  # noqa: E402
 
 #: The make steps of a build after the install, timed one by one under ``--fresh``.
 BUILD_STEPS = ("data", "notebooks", "html")

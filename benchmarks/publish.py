@@ -19,7 +19,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lib import paths  # noqa: E402
-from lib.tables import header  # noqa: E402
+from lib.page import header  # noqa: E402
 
 
 def machine() -> str:
@@ -45,7 +45,7 @@ def commit() -> str:
 def publish(name: str, title: str, table: pd.DataFrame, script: str,
             notes: str = "") -> Path:
     """Write one benchmark's table as ``book/measured/<name>.md`` with its provenance, its
-    columns worded as every table of the book words them (:func:`lib.tables.header`)."""
+    columns worded as every table of the book words them (:func:`lib.page.header`)."""
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = (f"## {title}\n\nMeasured by `benchmarks/{script}` at commit `{commit()}` on "
             f"{machine()}, {when}.\n\n{table.rename(columns=header).to_markdown(index=False)}\n"

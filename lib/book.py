@@ -15,6 +15,7 @@ JavaScript (MathJax, require.js, the widget manager) from
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ import nbformat
 import papermill
 import yaml
 
-from lib import findings, paths, profiles
+from lib import findings, paths, profiles, run
 from lib.datasets import AUDIENCES_VARIABLE, audiences, cell_applies, sphinx_tag
 from lib.record import CHAPTER_OF
 
@@ -51,8 +52,63 @@ PAGE_AUDIENCES = {"book/design": "compendium-data", "book/paper_study": "compend
                   "book/executed/measured": "compendium-data"}
 
 
+#: What a chapter's files may be to be linked from its page (the rest stays in results/).
+DOWNLOADABLE = {".csv", ".json", ".md"}
+#: The largest file a page links for download; larger ones would bloat the published HTML.
+DOWNLOAD_LIMIT_MB = 5.0
+#: Binder's public service: a repository with ``environment.yml`` opens there in JupyterLab.
+BINDER = "https://mybinder.org/v2/gh"
+
+
 class BookError(RuntimeError):
     pass
+
+
+def repository() -> dict[str, str]:
+    """The repository the book links to (``_config.yml``'s ``repository`` block: url, branch)."""
+    return yaml.safe_load(paths.BOOK_CONFIG.read_text())["repository"]
+
+
+def launch_link(notebook: str) -> str:
+    """Where a chapter's notebook opens live (Binder, from the repository's default branch),
+    or "" where the repository is not on GitHub."""
+    where = repository()
+    prefix = "https://github.com/"
+    if not where["url"].startswith(prefix):
+        return ""
+    return (f"{BINDER}/{where['url'][len(prefix):].rstrip('/')}/{where.get('branch', 'main')}"
+            f"?labpath=notebooks%2F{notebook}")
+
+
+def chapter_files(profile: str, notebook: str) -> list[Path]:
+    """The files behind a chapter that a reader may want (its record, orderings, scores,
+    flagged clips): what :data:`lib.run.ARTEFACTS` says it writes, and the other tables of its
+    record's folder, each at most :data:`DOWNLOAD_LIMIT_MB`."""
+    stem = Path(notebook).stem
+    results = paths.results_dir(profile)
+    found = {file for pattern in run.ARTEFACTS.get(stem, ()) for file in results.glob(pattern)}
+    if stem in CHAPTER_OF:
+        found |= set(paths.record_file(profile, CHAPTER_OF[stem]).parent.glob("*"))
+    return sorted(file for file in found if file.is_file() and file.suffix in DOWNLOADABLE
+                  and file.stat().st_size <= DOWNLOAD_LIMIT_MB * 1e6)
+
+
+def files_box(profile: str, notebook: str) -> str:
+    """Markdown linking a chapter's files for download (copied into the HTML by Sphinx), and
+    where its notebook runs live; "" when there is neither."""
+    results = paths.results_dir(profile)
+    links = [f"{{download}}`{file.relative_to(results)} ({file.stat().st_size / 1e3:,.0f} kB) "
+             f"<{os.path.relpath(file, paths.BOOK_EXECUTED)}>`"
+             for file in chapter_files(profile, notebook) if file.is_relative_to(results)]
+    live = launch_link(notebook)
+    lines = ([f"**Files behind this chapter** (this build's, `results/{profile}/`): "
+              + " · ".join(links)] if links else [])
+    if live:
+        lines.append(f"**Run it live:** [open `notebooks/{notebook}` on Binder]({live}) "
+                     "(builds the environment from `environment.yml`; the first start takes "
+                     "minutes, and a chapter needs the ones before it: `make book` in its "
+                     "terminal runs them all).")
+    return "\n\n".join(lines)
 
 
 def vendor() -> None:
@@ -133,6 +189,23 @@ def folded(cell: nbformat.NotebookNode) -> list[str]:
     return [*tags, "hide-input"]
 
 
+def with_alt_text(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A figure output as an image that carries its description (:func:`lib.page.describe`,
+    the figure's text in the notebook) as alternative text, at its own size or the page's
+    width; other outputs as they are."""
+    data = output.get("data", {})
+    if "image/png" not in data:
+        return output
+    text = data.get("text/plain", "")
+    text = "".join(text) if isinstance(text, list) else text
+    alt = text if text.startswith("Figure") else "Figure"
+    image = "".join(data["image/png"]).replace("\n", "")
+    output.data = {"text/html": f'<img src="data:image/png;base64,{image}" alt="{html.escape(alt)}"'
+                                ' style="max-width: 100%; height: auto">',
+                   "text/plain": alt}
+    return output
+
+
 def without_logs(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     """A code cell's outputs without its printed ones (stdout, stderr: progress lines,
     warnings): the book shows what a chapter displays, tables, figures and text; the log stays
@@ -155,7 +228,7 @@ def present(executed: Path, profile: str, stamp: dict[str, Any]) -> nbformat.Not
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.metadata["tags"] = folded(cell)
-            cell.outputs = without_logs(cell)
+            cell.outputs = [with_alt_text(output) for output in without_logs(cell)]
     chapter = CHAPTER_OF.get(executed.stem)
     opening = [_markdown_cell(findings.read_first(profile), f"read-first-{executed.stem}")
                ] if chapter == "results" else []
@@ -164,6 +237,9 @@ def present(executed: Path, profile: str, stamp: dict[str, Any]) -> nbformat.Not
                                       f"finding-{executed.stem}"))
     opening.append(_markdown_cell(rerun_box(executed.name, profile, stamp),
                                   f"rerun-{executed.stem}"))
+    files = files_box(profile, executed.name)
+    if files:
+        opening.append(_markdown_cell(files, f"files-{executed.stem}"))
     title = next((i for i, cell in enumerate(notebook.cells)
                   if cell.cell_type == "markdown" and cell.source.startswith("# ")), -1)
     if title >= 0:  # the finding goes right under the heading, above the chapter's own text

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from lib import paths, plots, selection
+from lib import page, paths, plots, selection
 from lib.plots.explanations import sample_explanations
 from lib.selection import BANDS
 
@@ -120,6 +120,7 @@ class Explorer:
         cams = selection.sample_cams(folder)
         figure = sample_explanations(spectrogram, cams, f"{row['label']}, {row['band']} "
                                      f"{row['place']}: {row['sample_id']}")
+        described = page.describe(figure)
         png = base64.b64encode(plots.figure_png(figure)).decode()
         runs = self.explanations[dataset]
         runs = runs[runs["sample_id"] == row["sample_id"]].drop(columns="sample_id")
@@ -129,6 +130,7 @@ class Explorer:
             details = pd.concat([details, extra.loc[row["sample_id"]].to_frame("value")])
         self.view.value = (
             f'<audio controls src="{_uri(folder / "audio.wav", "audio/wav")}"></audio><br/>'
-            f'<img src="data:image/png;base64,{png}" style="max-width:100%"/>'
-            f'<div style="display:flex;gap:2em"><div>{details.to_html()}</div>'
-            f'<div>{runs.to_html(index=False, float_format="%.3f")}</div></div>')
+            f'<img src="data:image/png;base64,{png}" alt="{html.escape(described)}" '
+            f'style="max-width:100%"/>'
+            f'<div style="display:flex;gap:2em"><div>{page.html(details.rename_axis("field"))}'
+            f'</div><div>{page.html(runs)}</div></div>')

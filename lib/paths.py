@@ -41,6 +41,10 @@ def chapter_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 BOOK_EXECUTED = BOOK / "executed"
 #: The book's table of contents (lib.book stages a copy without the pages a profile lacks).
 TOC = ROOT / "_toc.yml"
+#: The book's Jupyter Book configuration; its ``repository`` block is where the book links to.
+BOOK_CONFIG = ROOT / "_config.yml"
+#: How to cite the compendium (Citation File Format); names the same repository.
+CITATION = ROOT / "CITATION.cff"
 #: Figures the benchmarks publish for the book's *Measured* page (``benchmarks/publish.py``).
 MEASURED = BOOK / "measured"
 #: Offline copies of MathJax, require.js and the widget manager (built by ``make vendor``).

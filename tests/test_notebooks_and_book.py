@@ -248,3 +248,25 @@ def test_every_table_has_readable_headers_and_no_index(smoke_book):
         if problems:
             found[page.name] = problems
     assert not found, found
+
+
+def test_each_chapter_links_its_files_and_the_repository(smoke_book):
+    """A chapter's tables (here the orderings) download from its page; every page links the
+    repository and its notebook on Binder."""
+    page = (smoke_book / "book" / "executed" / "02_difficulty.html").read_text()
+    downloads = re.findall(r'href="(\.\./\.\./_downloads/[^"]+_ordering\.csv)"', page)
+    assert downloads, "no ordering linked for download"
+    assert all((smoke_book / "book" / "executed" / link).resolve().is_file() for link in downloads)
+    assert "mybinder.org/v2/gh/" in page and "labpath=notebooks%2F02_difficulty.ipynb" in page
+    assert book.repository()["url"] in page
+
+
+def test_every_figure_says_what_it_shows(smoke_book):
+    """A figure's alternative text is its title and axes (lib.page.describe), never a path."""
+    figures = 0
+    for page in sorted((smoke_book / "book" / "executed").glob("*.html")):
+        for image in re.findall(r"<img [^>]*>", page.read_text()):
+            alt = re.search(r'alt=\\?"([^"\\]*)', image)  # in a widget's state, quotes are escaped
+            assert alt and alt.group(1) and ".png" not in alt.group(1), (page.name, image[:200])
+            figures += alt.group(1).startswith("Figure: ")
+    assert figures > 10

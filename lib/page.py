@@ -1,11 +1,13 @@
-"""How every table reaches the reader: readable headers, no pandas index, three decimals,
-p-values as "< 0.001", and a box that scrolls rather than clips.
+"""How tables and figures reach the reader's page.
 
-A notebook calls :func:`show_readable` once; from then on every ``DataFrame`` or ``Styler``
-it displays is shown through :func:`styled`, so no chapter formats its tables by hand and the
-columns keep their field names (``test_accuracy``) in code and in the CSV files while the page
-says "test accuracy". :func:`header` is the one wording of a column name, which the Markdown
-tables of the benchmarks use too.
+A notebook calls :func:`show_readable` once; from then on every ``DataFrame`` or ``Styler`` it
+displays is shown through :func:`styled` (worded headers, no pandas index, three decimals,
+p-values as "< 0.001", a box that scrolls rather than clips), and every matplotlib figure
+carries :func:`describe` as its text, which the book uses as the image's alternative text
+(:func:`lib.book.present`). No chapter formats its tables by hand, and the columns keep their
+field names (``test_accuracy``) in code and CSV files while the page says "test accuracy";
+:func:`header` is the one wording of a column name, which the benchmarks' Markdown tables use
+too.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from html import escape
 from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
 from lib.groundtruth import INJECTED
@@ -101,9 +104,24 @@ def html(table: pd.DataFrame | Styler) -> str:
     return f"{BOX}{styled(table).to_html()}</div>"
 
 
+def describe(figure: Figure) -> str:
+    """A figure in words, for readers who cannot see it: its title and each panel's title and
+    axes (with their units, as every axis here is labelled)."""
+    panels = []
+    for ax in figure.axes:
+        parts = [ax.get_title(), ax.get_xlabel() and f"x: {ax.get_xlabel()}",
+                 ax.get_ylabel() and f"y: {ax.get_ylabel()}"]
+        described = "; ".join(part for part in parts if part)
+        if described and described not in panels:
+            panels.append(described)
+    title = figure.get_suptitle() if hasattr(figure, "get_suptitle") else ""
+    text = " | ".join(([title] if title else []) + panels)
+    return f"Figure: {text}" if text else "Figure"
+
+
 def show_readable() -> None:
     """Have this IPython session show every ``DataFrame`` and ``Styler`` through :func:`html`
-    (outside IPython, nothing to do)."""
+    and give every figure :func:`describe` as its text (outside IPython, nothing to do)."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -114,3 +132,9 @@ def show_readable() -> None:
     formatter = shell.display_formatter.formatters["text/html"]
     formatter.for_type(pd.DataFrame, html)
     formatter.for_type(Styler, html)
+    # IPython drops every formatter of Figure when the inline backend starts (at the first
+    # figure), so start it first.
+    import matplotlib.pyplot as plt
+    plt.close(plt.figure())
+    shell.display_formatter.formatters["text/plain"].for_type(
+        Figure, lambda figure, printer, cycle: printer.text(describe(figure)))
