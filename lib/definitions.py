@@ -49,9 +49,6 @@ HIGHER_IS_EASIER = frozenset({"CumulativeAccuracy", "TransferTeacher", "AUM",
 RECORDED = ("CELoss", "FirstIteration")
 #: The control: its scores are noise, so every figure shows where chance lies.
 CONTROL = CONTROL_DEFINITION
-#: Where a definition's numbers come from (the cost table's ``source``).
-FROM_DIFFICULTY, FROM_RECORDS, FROM_AUCURRICULUM = ("Difficulty chapter", "in-training records",
-                                                    "aucurriculum")
 #: Halvings of the runs behind each definition's split-half Spearman.
 SPLITS = 20
 
@@ -269,10 +266,10 @@ def _from_ordering(profile: str, dataset: str, runs: list[Run]) -> pd.DataFrame:
 def source_of(definition: str, ensemble: Ensemble) -> str:
     """Who computes a definition: the Difficulty chapter, the records or aucurriculum."""
     if definition == "CumulativeAccuracy":
-        return FROM_DIFFICULTY
+        return Definitions.FROM_DIFFICULTY
     if definition in RECORDED and ensemble.recorded is not None:
-        return FROM_RECORDS
-    return FROM_AUCURRICULUM
+        return Definitions.FROM_RECORDS
+    return Definitions.FROM_AUCURRICULUM
 
 
 def _settings_key(profile: str, ensemble: Ensemble, plan: Plan, definition: str,
@@ -366,9 +363,9 @@ def score_all(profile: str, ensemble: Ensemble, plan: Plan, datasets: list[str],
     for dataset, definition in todo:
         started = time.perf_counter()
         source = keys[dataset, definition]["source"]
-        if source == FROM_DIFFICULTY:
+        if source == Definitions.FROM_DIFFICULTY:
             table = _from_ordering(profile, dataset, runs[dataset])
-        elif source == FROM_RECORDS:
+        elif source == Definitions.FROM_RECORDS:
             table = _from_records(profile, ensemble, definition, runs[dataset], stop, subset)
         else:
             continue

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
+from lib import significance
 from lib.groundtruth import INJECTED
 
 #: Column names whose wording no rule gives.
@@ -38,8 +39,6 @@ UNITS = {"_s": "s", "_seconds": "s", "_minutes": "min", "_mb": "MB", "_gb": "GB"
          "_hz": "Hz", "_khz": "kHz"}
 #: The box every table sits in: as wide as the page, scrolling sideways beyond it.
 BOX = '<div class="readable-table" style="overflow-x: auto; max-width: 100%">'
-#: Below this a p-value is written as a bound, never in exponent notation.
-P_FLOOR = 0.001
 
 
 def header(name: Any) -> str:
@@ -63,11 +62,12 @@ def is_p_column(name: Any) -> bool:
     return isinstance(name, str) and re.fullmatch(r"p([ _].*)?", name.strip()) is not None
 
 
-def p_text(p: float) -> str:
-    """A p-value as a reader wants it: "< 0.001" below :data:`P_FLOOR`, else three decimals."""
+def p_text(p: float | None) -> str:
+    """A p-value in a table cell: :func:`lib.significance.p_text` without its "p =", so
+    "< 0.001" below 0.001, never exponent notation; empty where there is none."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ""
-    return f"< {P_FLOOR:g}" if p < P_FLOOR else f"{p:.3f}"
+    return significance.p_text(p).removeprefix("p = ").removeprefix("p ")
 
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:

@@ -112,6 +112,10 @@ class Definitions:
     #: Definition -> ``SOURCE`` (who computed it), ``MINUTES`` on this machine, ``DISK_MB``.
     COST = "cost"
     SOURCE = "source"
+    #: The sources: the Difficulty chapter's ordering reused, the in-training records, or
+    #: aucurriculum's own scoring.
+    FROM_DIFFICULTY, FROM_RECORDS, FROM_AUCURRICULUM = ("Difficulty chapter",
+                                                        "in-training records", "aucurriculum")
     MINUTES = "minutes"
     DISK_MB = "disk_mb"
     #: Definition -> ``RUN_TO_RUN`` and ``SPLIT_HALF`` Spearman.

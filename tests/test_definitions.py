@@ -183,8 +183,8 @@ def test_the_smoke_chapter_scores_every_definition_through_aucurriculum(smoke_no
     plan = Plan.from_parameters(smoke)
     assert list(entry[Definitions.COST]) == list(plan.definitions)
     for name, cost in entry[Definitions.COST].items():
-        expected = (definitions.FROM_DIFFICULTY if name == "CumulativeAccuracy"
-                    else definitions.FROM_AUCURRICULUM)  # smoke scores with aucurriculum
+        expected = (record.Definitions.FROM_DIFFICULTY if name == "CumulativeAccuracy"
+                    else record.Definitions.FROM_AUCURRICULUM)  # smoke scores with aucurriculum
         assert cost[Definitions.SOURCE] == expected, name
     for name in plan.definitions:
         table = pd.read_csv(paths.definition_file("smoke", "OfflineKeywords", name),

@@ -439,3 +439,44 @@ def test_the_abstract_reads_the_masking_check_over_every_share(demo_like):
     assert ("in the masking check, Grad-CAM's cells matter more than random ones "
             "at 5% and 20% masked; at 10% the interval includes zero") in findings.abstract(
         demo_like)
+
+
+def _definitions_record(detection: dict[str, dict[str, tuple[float, float, float]]],
+                        stability: dict[str, float | None],
+                        minutes: dict[str, float]) -> dict:
+    """A Definitions record of one dataset: kind -> definition -> (AUROC, low, high)."""
+    Dn = record.Definitions
+    return {Dn.COLUMNS: {name: 3 for name in stability} | {"Random": 3},
+            Dn.DETECTION: {kind: {name: {Dn.AUROC: a, Dn.AUROC_INTERVAL: [lo, hi]}
+                                  for name, (a, lo, hi) in found.items()}
+                           for kind, found in detection.items()},
+            Dn.STABILITY: {name: {Dn.RUN_TO_RUN: rho} for name, rho in stability.items()},
+            Dn.COST: {name: {Dn.MINUTES: m, Dn.SOURCE: Dn.FROM_AUCURRICULUM}
+                      for name, m in minutes.items()}}
+
+
+def test_the_definition_to_use_is_decided_by_detection_then_stability_then_cost():
+    minutes = {"A": 1.0, "B": 0.1, "C": 0.5}
+    clear = _definitions_record(
+        {FLIPPED: {"A": (0.99, 0.98, 1.0), "B": (0.80, 0.75, 0.85), "C": (0.52, 0.45, 0.60)}},
+        {"A": 0.4, "B": 0.9, "C": 0.9}, minutes)
+    choice = paper.definition_choice(clear)
+    assert (choice.definition, choice.decided_by, choice.tied) == ("A", "detection", ())
+    assert choice.failing == ("C",)
+    assert "not a label-error detector" in paper.choice_text(choice)
+    tied = _definitions_record(
+        {FLIPPED: {"A": (0.99, 0.95, 1.0), "B": (0.97, 0.93, 0.99), "C": (0.60, 0.55, 0.65)}},
+        {"A": 0.4, "B": 0.9, "C": 0.9}, minutes)
+    choice = paper.definition_choice(tied)
+    assert (choice.definition, choice.decided_by, choice.tied) == ("B", "stability", ("A",))
+    assert "most stable from run to run (Spearman 0.90; the next, A, Spearman 0.40)" in \
+        paper.choice_text(choice)
+    as_stable = _definitions_record(
+        {FLIPPED: {"A": (0.99, 0.95, 1.0), "B": (0.97, 0.93, 0.99), "C": (0.60, 0.55, 0.65)}},
+        {"A": 0.88, "B": 0.9, "C": 0.9}, minutes)
+    assert paper.definition_choice(as_stable).decided_by == "cost"
+    assert paper.definition_choice(as_stable).definition == "B"
+    unknown = _definitions_record({}, {"A": 0.2, "B": 0.7, "C": None}, minutes)
+    choice = paper.definition_choice(unknown)
+    assert (choice.definition, choice.kinds) == ("B", ())
+    assert "Detection cannot decide" in paper.choice_text(choice)

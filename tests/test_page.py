@@ -17,7 +17,8 @@ def test_headers_are_worded_with_their_units():
 def test_p_values_are_bounds_or_three_decimals():
     assert page.p_text(6.4e-301) == "< 0.001"
     assert page.p_text(0.0) == "< 0.001"
-    assert page.p_text(0.0427) == "0.043"
+    assert page.p_text(0.0427) == "0.04"
+    assert page.p_text(0.0042) == "0.004"
     assert page.p_text(float("nan")) == ""
 
 

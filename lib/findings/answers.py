@@ -12,8 +12,9 @@ from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Expla
 from lib.claims import has_paper, hyphenated, interval_text, listed, separation
 from lib.findings.beyond import (curricula_claim, curricula_verdict, Detection, lead_detections,
                                  pruning_claim, pruning_verdict)
-from lib.findings.paper import (class_findings, faithfulness_reading, faithfulness_verdict,
-                                model_accuracies, _peaks_against_paper)
+from lib.findings.paper import (choice_text, class_findings, definition_choice,
+                                faithfulness_reading, faithfulness_verdict, model_accuracies,
+                                _peaks_against_paper)
 
 
 def results(profile: str) -> str:
@@ -97,21 +98,17 @@ def _answer_scores(profile: str, base: str) -> str:
 
 
 def _answer_definitions(profile: str, base: str) -> str:
-    n = record.load(profile, Definitions.CHAPTER)
-    dataset = next((d for d in n if n[d].get(Definitions.BEST)), None)
-    if dataset is None:
+    """Which definition of difficulty to use, by detection, stability and cost
+    (:class:`~lib.findings.paper.Choice`), on the first dataset with a ground truth (else the
+    first)."""
+    records = record.load(profile, Definitions.CHAPTER)
+    choices = {d: c for d, c in ((d, definition_choice(n)) for d, n in records.items()) if c}
+    if not choices:
         return ""
-    by_kind = n[dataset][Definitions.BEST]
-    kind = FLIPPED if FLIPPED in by_kind else next(iter(by_kind))
-    best = by_kind[kind]
-    relation = ("clear of the intervals of" if best[Definitions.BEYOND_INTERVALS]
-                else "within the intervals of")
-    runner = (f", {relation} the runner-up {best[Definitions.RUNNER_UP]} "
-              f"({best[Definitions.RUNNER_UP_AUROC]:.2f})" if best[Definitions.RUNNER_UP] else "")
-    return (f"Of aucurriculum's definitions of difficulty, {best[Definitions.DEFINITION]} finds "
-            f"the {hyphenated(kind)} clips best (AUROC {best[Definitions.AUROC]:.2f}, "
-            f"{interval_text(*best[Definitions.AUROC_INTERVAL])}){runner} "
-            f"({_link('Definitions', Definitions.NOTEBOOK, base)}).")
+    dataset = next((d for d, c in choices.items() if c.kinds), next(iter(choices)))
+    text = choice_text(choices[dataset], f"Of aucurriculum's definitions of difficulty, use {{}} "
+                                         f"on {dataset}: ")
+    return f"{text[:-1]} ({_link('Definitions', Definitions.NOTEBOOK, base)})."
 
 
 def _answer_classes(profile: str, base: str) -> str:

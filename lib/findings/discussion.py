@@ -5,14 +5,14 @@ from typing import Any
 
 from lib import record, significance
 from lib.groundtruth import FLIPPED
-from lib.record import BANDS, Data, Explanations, Training
+from lib.record import BANDS, Data, Definitions, Explanations, Training
 from lib.claims import has_paper, interval_text, listed, SIGNIFICANT_AT
 from lib.findings.answers import (_answer_attention, _answer_classes, _answer_curricula,
                                   _answer_definitions, _answer_pruning, _answer_real_speech,
                                   _answer_scores, _answers, FROM_INTRODUCTION, _with_ground_truth)
 from lib.findings.beyond import lead_detections
-from lib.findings.paper import (_accuracies, class_findings, _hard_against_easy,
-                                _near_paper_peak, _peaks_against_paper)
+from lib.findings.paper import (_accuracies, class_findings, definition_choice,
+                                _hard_against_easy, _near_paper_peak, _peaks_against_paper)
 
 
 # --- The discussion: what agrees with the paper, what does not, what to do ------------------
@@ -21,7 +21,8 @@ def _edges_against_paper(dataset: str, n: dict[str, Any]) -> tuple[int, str]:
     """The paper's reading of its time figure (hard samples attended at the clip's edges) on
     one dataset's record: hard against easy edge share, by :func:`separation` of their
     intervals; ``(0, "")`` where the record has no intervals."""
-    edges, intervals = n.get(Explanations.EDGE_SHARE, {}), n.get(Explanations.EDGE_SHARE_INTERVAL, {})
+    edges = n.get(Explanations.EDGE_SHARE, {})
+    intervals = n.get(Explanations.EDGE_SHARE_INTERVAL, {})
     order = _hard_against_easy(intervals)
     if order is None:
         return 0, ""
@@ -110,6 +111,23 @@ def _stand_in(profile: str) -> str:
             f"{'s' if seeds != [1] else ''} per model.")
 
 
+def _which_definition(profile: str) -> str:
+    """The advice on which definition to use, from the Definitions chapter's verdict on the
+    first dataset it judged against a ground truth."""
+    try:
+        records = record.load(profile, Definitions.CHAPTER)
+    except record.RecordMissing:
+        records = {}
+    for dataset, n in records.items():
+        choice = definition_choice(n)
+        if choice and choice.kinds:
+            return (f"To find wrong labels on {dataset}, use {choice.definition}, for the "
+                    "reasons above, with cleanlab's flags from the network's own out-of-fold "
+                    "predictions beside it.")
+    return ("To find wrong labels, use the definition the Definitions chapter finds best on "
+            "your data's ground truth, with cleanlab's flags beside it.")
+
+
 def discussion(profile: str) -> str:
     """The Discussion's opening: what this build's findings share with the paper's, what they
     do not and why they might not, and what a reader should do, from the records."""
@@ -123,9 +141,8 @@ def discussion(profile: str) -> str:
                   "difficulty, only a test of the pipeline.", ""]
     advice = ("**What to do with it.** Check a model's test accuracy against chance before "
               "reading its ordering: an ordering from models that have not learned orders "
-              "their class bias. To find label errors, use the definition the Definitions "
-              "chapter finds best at them, with cleanlab's flags beside it; read a pruning or "
-              "curriculum point against what reseeding a run does, never alone.")
+              f"their class bias. {_which_definition(profile)} Read a pruning or curriculum "
+              "point against what reseeding a run does and on the same test clips, never alone.")
     if not any(has_paper(d) for d in record.load(profile, Data.CHAPTER)):
         return "\n".join(lines + [
             "**What the book found on your data.** " + (_answers(profile, (

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from lib import record, significance
 from lib.datasets import layout_of
 from lib.difficulty import HardestShare
-from lib.groundtruth import FLIPPED
+from lib.groundtruth import FLIPPED, MISLABELLED
 from lib.profiles import CONTROL_DEFINITION
 from lib.record import (BANDS, CLEANLAB_NETWORK, DIFFICULTY_TEST, Classes, Data, Definitions,
                         Difficulty, Explanations, Inference, Selection, Training, split_model_key)
@@ -136,7 +138,7 @@ def difficulty(profile: str) -> str:
                 found.append(f"{count} {share.flagged} {hyphenated(kind)} clips")
                 hardest, chance = share.hardest_size, share.expected_by_chance
         if found:
-            parts.append(f"{' and '.join(found)} rank among the hardest "
+            parts.append(f"{listed(found)} rank among the hardest "
                          f"{n[Difficulty.HARDEST_FRACTION] * 100:.0f} % ({hardest} of "
                          f"{n[Difficulty.SAMPLES]} samples), where chance would put "
                          f"{chance:.1f} of each")
@@ -206,8 +208,121 @@ def _best_definition(kind: str, best: dict[str, Any], found: dict[str, Any]) -> 
     if worst and worst != best[Definitions.DEFINITION]:
         low, high = found[worst][Definitions.AUROC_INTERVAL]
         sentence += (f", {worst} worst ({found[worst][Definitions.AUROC]:.3f}, "
-                     f"{interval_text(low, high)})")
+                     f"{interval_text(low, high)}"
+                     + (": no better than chance)" if detected((low, high)) != 1 else ")"))
     return sentence
+
+
+#: Below this dev accuracy on its own words, a teacher is too weak for TransferTeacher's
+#: ordering to say anything about the definition.
+WEAK_TEACHER = 0.9
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which definition of difficulty to use on a dataset, read once from its Definitions
+    record by the book's rule: first detection of the wrong labels (the mean AUROC over the
+    mislabelled kinds found by some definition; every definition whose intervals overlap the
+    best one's on each of those kinds is tied with it), then, among the tied, stability from
+    run to run (Spearman), then cost (minutes beyond the runs). Without ground truth, stability
+    and cost decide. The opening, the abstract and the Discussion only word it."""
+    definition: str
+    kinds: tuple[str, ...]  # the mislabelled kinds detection was judged on
+    auroc: dict[str, float]  # definition -> mean AUROC over ``kinds``
+    tied: tuple[str, ...]  # the others detection cannot tell from ``definition``
+    stability: dict[str, float | None]  # definition -> run-to-run Spearman
+    minutes: dict[str, float]
+    sources: dict[str, str]  # definition -> who computed it (the Definitions record's source)
+    decided_by: str  # "detection", "stability" or "cost"
+    failing: tuple[str, ...]  # definitions whose interval holds chance on every kind judged
+
+    #: Run-to-run Spearman closer than this does not decide between definitions.
+    STABILITY_MARGIN = 0.05
+
+
+def definition_choice(n: dict[str, Any]) -> Choice | None:
+    """:class:`Choice` for one dataset's Definitions record; ``None`` without definitions."""
+    names = [name for name in n[Definitions.COLUMNS] if name != CONTROL]
+    if not names:
+        return None
+    found = n.get(Definitions.DETECTION, {})
+    kinds = tuple(kind for kind in MISLABELLED if kind in found and any(
+        detected(tuple(found[kind][name][Definitions.AUROC_INTERVAL])) == 1
+        for name in names if name in found[kind]))
+    auroc = {name: float(np.mean([found[kind][name][Definitions.AUROC] for kind in kinds]))
+             for name in names if kinds and all(name in found[kind] for kind in kinds)}
+    stability = {name: n.get(Definitions.STABILITY, {}).get(name, {}).get(Definitions.RUN_TO_RUN)
+                 for name in names}
+    costs = {name: n.get(Definitions.COST, {}).get(name, {}) for name in names}
+    minutes = {name: costs[name].get(Definitions.MINUTES, 0.0) for name in names}
+    sources = {name: costs[name].get(Definitions.SOURCE, "") for name in names}
+    if auroc:
+        best = max(auroc, key=auroc.get)
+        tied = [name for name in auroc if all(separation(
+            tuple(found[kind][best][Definitions.AUROC_INTERVAL]),
+            tuple(found[kind][name][Definitions.AUROC_INTERVAL])) != 1 for kind in kinds)]
+    else:
+        tied = names
+    failing = tuple(name for name in auroc if all(
+        detected(tuple(found[kind][name][Definitions.AUROC_INTERVAL])) != 1 for kind in kinds))
+    steady = max(tied, key=lambda name: (stability[name] is not None, stability[name] or 0.0))
+    close = [name for name in tied if stability[steady] is None or (
+        stability[name] is not None
+        and stability[steady] - stability[name] < Choice.STABILITY_MARGIN)]
+    chosen = min(close, key=lambda name: minutes[name])
+    decided_by = ("detection" if len(tied) == 1 else
+                  "stability" if len(close) == 1 else "cost")
+    return Choice(chosen, kinds, auroc, tuple(name for name in tied if name != chosen),
+                  stability, minutes, sources, decided_by, failing)
+
+
+def choice_text(choice: Choice, lead: str = "**Which definition to use here: {}.** ") -> str:
+    """The verdict in a sentence or two: which definition (``lead``, formatted with it), and
+    the evidence that decided."""
+    chosen = choice.definition
+
+    def stable(name: str) -> str:
+        rho = choice.stability[name]
+        return "one run, no run-to-run figure" if rho is None else f"Spearman {rho:.2f}"
+
+    def cost(name: str) -> str:
+        if choice.sources[name] == Definitions.FROM_DIFFICULTY:
+            return "nothing beyond the Difficulty chapter's scoring"
+        minutes = choice.minutes[name]
+        return ("under 0.1 minutes" if minutes < 0.1 else f"{minutes:.1f} minutes") + \
+            " beyond the runs"
+
+    if choice.kinds:
+        body = (f"over the wrong labels ({listed(list(choice.kinds))}) it reaches mean AUROC "
+                f"{choice.auroc[chosen]:.2f}"
+                + (", and no other definition's intervals reach its own on every kind"
+                   if choice.decided_by == "detection" else
+                   ", and " + listed([f"{name} ({choice.auroc[name]:.2f})"
+                                      for name in choice.tied])
+                   + " cannot be told from it there (their intervals overlap on every kind)"))
+        rivals = list(choice.tied)
+    else:
+        body = ("detection cannot decide here (no ground truth, or no wrong label found above "
+                "chance), so stability and cost do")
+        rivals = [name for name in choice.stability if name != chosen]
+    rivals.sort(key=lambda name: -(choice.stability[name] if choice.stability[name] is not None
+                                   else -2.0))
+    if choice.decided_by == "stability":
+        body += (f"; it is the most stable from run to run ({stable(chosen)}; the next, "
+                 f"{rivals[0]}, {stable(rivals[0])}); it costs {cost(chosen)}.")
+    elif choice.decided_by == "cost" and rivals:
+        body += (f"; no steadier from run to run than {listed(rivals)} ({stable(chosen)}), it "
+                 f"costs the least: {cost(chosen)}.")
+    else:
+        body += f"; run to run, {stable(chosen)}; it costs {cost(chosen)}."
+    if choice.failing:
+        body += (" " + listed(list(choice.failing))
+                 + (" does" if len(choice.failing) == 1 else " do")
+                 + " not find any of these wrong labels above chance here: not a label-error "
+                   "detector on data like this.")
+    if lead.rstrip().endswith((".", ".**", ":**")):
+        body = body[0].upper() + body[1:]
+    return lead.format(chosen) + body
 
 
 def definitions(profile: str) -> str:
@@ -215,6 +330,7 @@ def definitions(profile: str) -> str:
     for dataset, n in record.load(profile, Definitions.CHAPTER).items():
         columns = n[Definitions.COLUMNS]
         parts = []
+        choice = definition_choice(n)
         for kind, best in n.get(Definitions.BEST, {}).items():
             found = {name: value for name, value in n[Definitions.DETECTION][kind].items()
                      if name in columns and name != CONTROL}
@@ -238,14 +354,22 @@ def definitions(profile: str) -> str:
             parts.append(f"TransferTeacher's teacher, a {taught['model']} pretrained here on "
                          f"{len(taught['words'])} other words from {taught['train_clips']} clips "
                          f"(the paper profile's PANNs teacher learned from about two million), "
-                         f"reached dev accuracy {taught['dev_accuracy']:.2f} on its own words")
+                         f"reached dev accuracy {taught['dev_accuracy']:.2f} on its own words"
+                     + ("; a teacher this weak says little about the definition, so read "
+                        "TransferTeacher's numbers here as a test of its code path"
+                        if taught["dev_accuracy"] < WEAK_TEACHER else ""))
         if n.get(Definitions.MEAN_AGREEMENT) is not None:
             low, high = FOLLOW_UP_AGREEMENT
             parts.append(f"the definitions agree at Spearman {n[Definitions.MEAN_AGREEMENT]:.2f} "
                          f"on average over {len([c for c in columns if c != CONTROL])} definitions "
                          f"(the follow-up: {low:.2f}–{high:.2f})")
-        if parts:
-            sentences.append(f"**{dataset}**: " + "; ".join(parts) + ".")
+        found = "; ".join(parts)
+        if choice:
+            found = choice_text(choice) + (f" {found[0].upper()}{found[1:]}." if found else "")
+        elif found:
+            found += "."
+        if found:
+            sentences.append(f"**{dataset}**: {found}")
     return " ".join(sentences)
 
 
