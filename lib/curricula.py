@@ -408,15 +408,19 @@ def inclusion_name(point: pruning.Point) -> str:
 def accuracy_table(points: list[Point], comparison: Point,
                    inclusion: list[pruning.Point] = ()) -> pd.DataFrame:
     """Test accuracy per point against the runs without a curriculum of the same seeds
-    (:func:`lib.retraining.accuracy_over_seeds`), those runs first."""
+    (:func:`lib.retraining.accuracy_over_seeds`) and on the same test clips
+    (:func:`lib.retraining.paired_clips`), those runs first; an inclusion point names the
+    pruning point whose runs it is (``same_as``)."""
     base = comparison.metrics().set_index("seed")["test_accuracy"]
-    named = [(point.name, point.schedule, point.ordering, point.metrics())
+    named = [(point.name, point.schedule, point.ordering, point, "")
              for point in [comparison, *points]]
-    named += [(inclusion_name(point), "inclusion", "CumulativeAccuracy", point.metrics())
-              for point in inclusion]
+    named += [(inclusion_name(point), "inclusion", "CumulativeAccuracy", point,
+               pruning.point_name(point.rule, point.fraction)) for point in inclusion]
     return pd.DataFrame([{"point": name, "schedule": schedule, "ordering": ordering,
-                          **retraining.accuracy_over_seeds(metrics, base)}
-                         for name, schedule, ordering, metrics in named])
+                          "same_as": same_as,
+                          **retraining.accuracy_over_seeds(point.metrics(), base),
+                          **retraining.paired_clips(point, comparison)}
+                         for name, schedule, ordering, point, same_as in named])
 
 
 def shown(table: pd.DataFrame) -> pd.DataFrame:
@@ -556,7 +560,10 @@ def key_numbers(model: str, seeds: list[int], pacing: Pacing,
                 Record.TEST_ACCURACY: round(row.test_accuracy, 4),
                 Record.LOW: round(row.low, 4), Record.HIGH: round(row.high, 4),
                 Record.DIFFERENCE: round(row.difference, 4),
-                Record.MINUTES_PER_RUN: round(row.minutes_per_run, 2)}
+                Record.PAIRED_INTERVAL: [round(row.paired_low, 4), round(row.paired_high, 4)],
+                Record.PAIRED_P: round(row.paired_p, 4),
+                Record.MINUTES_PER_RUN: round(row.minutes_per_run, 2),
+                **({Record.SAME_AS: row.same_as} if row.same_as else {})}
                 for row in table.iloc[1:].itertuples()},
             Record.FUSION: fusions.get(dataset, {})}
         if dataset in entries:

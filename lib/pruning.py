@@ -364,11 +364,13 @@ def _by_point(points: list[Point], row: Callable[[Point], pd.Series]) -> pd.Data
 
 def accuracy_table(points: list[Point], baseline: Point) -> pd.DataFrame:
     """Test accuracy per rule and share against the unpruned runs of the same seeds
-    (:func:`lib.retraining.accuracy_over_seeds`), the unpruned runs first."""
+    (:func:`lib.retraining.accuracy_over_seeds`) and on the same test clips
+    (:func:`lib.retraining.paired_clips`), the unpruned runs first."""
     base = baseline.metrics().set_index("seed")["test_accuracy"]
     return pd.DataFrame([{"rule": point.rule, "fraction": point.fraction,
                           "removed": len(point.removed),
-                          **retraining.accuracy_over_seeds(point.metrics(), base)}
+                          **retraining.accuracy_over_seeds(point.metrics(), base),
+                          **retraining.paired_clips(point, baseline)}
                          for point in [baseline, *points]])
 
 
@@ -408,6 +410,8 @@ def key_numbers(model: str, seeds: list[int], skipped: dict[str, list[str]],
                 Record.RULE: row.rule, Record.FRACTION: round(row.fraction, 4),
                 Record.REMOVED: row.removed, Record.TEST_ACCURACY: round(row.test_accuracy, 4),
                 Record.DIFFERENCE: round(row.difference, 4),
+                Record.PAIRED_INTERVAL: [round(row.paired_low, 4), round(row.paired_high, 4)],
+                Record.PAIRED_P: round(row.paired_p, 4),
                 Record.MINUTES_PER_RUN: round(row.minutes_per_run, 2)}
                 for row in table.iloc[1:].itertuples()}}
         if dataset in compositions:

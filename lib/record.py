@@ -315,7 +315,8 @@ class Pruning:
     UNPRUNED = "unpruned"
     SEED_SPREAD = "seed_spread"
     SPREAD_RUNS = "spread_runs"
-    #: Point name -> ``RULE``, ``FRACTION``, ``REMOVED``, ``TEST_ACCURACY``, ``DIFFERENCE``,
+    #: Point name -> ``RULE``, ``FRACTION``, ``REMOVED``, ``TEST_ACCURACY``, ``DIFFERENCE``
+    #: (same seed), ``PAIRED_INTERVAL`` and ``PAIRED_P`` (on the same test clips),
     #: ``MINUTES_PER_RUN``.
     POINTS = "points"
     RULE = "rule"
@@ -323,6 +324,8 @@ class Pruning:
     REMOVED = "removed"
     TEST_ACCURACY = "test_accuracy"
     DIFFERENCE = "difference"
+    PAIRED_INTERVAL = "paired_interval"
+    PAIRED_P = "paired_p"
     MINUTES_PER_RUN = "minutes_per_run"
     COMPOSITION = "composition"  # point name -> removed kind -> count
     MOST_REMOVED_CLASS = "most_removed_class"  # point name -> [class, share]
@@ -345,7 +348,9 @@ class Curricula:
     #: How far a point's mean paired difference must be from 0 to count beyond reseeding.
     YARDSTICK = "yardstick"
     #: Point name -> ``SCHEDULE`` (or ``inclusion``), ``ORDERING``, ``TEST_ACCURACY``, ``LOW``,
-    #: ``HIGH`` (lowest and highest seed), ``DIFFERENCE`` (same seed), ``MINUTES_PER_RUN``.
+    #: ``HIGH`` (lowest and highest seed), ``DIFFERENCE`` (same seed), ``PAIRED_INTERVAL`` and
+    #: ``PAIRED_P`` (on the same test clips), ``MINUTES_PER_RUN``; an inclusion point's
+    #: ``SAME_AS`` names the pruning point whose runs it is.
     POINTS = "points"
     SCHEDULE = "schedule"
     ORDERING = "ordering"
@@ -353,6 +358,9 @@ class Curricula:
     LOW = "low"
     HIGH = "high"
     DIFFERENCE = "difference"
+    PAIRED_INTERVAL = "paired_interval"
+    PAIRED_P = "paired_p"
+    SAME_AS = "same_as"
     MINUTES_PER_RUN = "minutes_per_run"
     #: Late fusion: ``FUSED_ORDERING``, ``FUSED_MODELS`` of one seed and their
     #: ``FUSED_ACCURACY`` (mean over ``FUSED_SEEDS``), against ``BASELINE_MODELS`` runs without

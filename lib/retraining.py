@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import classes, training
+from lib import classes, significance, training
 from lib.training import Ensemble, Run
 
 
@@ -37,6 +37,14 @@ class Point:
         table = training.run_metrics(self.profile, list(self.runs))
         return table[["dataset", "model", "seed", "test_accuracy", "train_seconds"]].assign(
             **self.identity())
+
+    def correct(self) -> pd.DataFrame:
+        """A row per test clip (its sample id) and a column per seed: 1 where the run's best
+        checkpoint names the clip's label, else 0."""
+        return pd.DataFrame({
+            run.seed: (lambda found: (found["predicted"] == found["label"]).astype(float))(
+                classes.predictions(self.profile, run, "test").set_index("sample_id"))
+            for run in self.runs})
 
     def recalls(self) -> pd.DataFrame:
         """Test recall per class and run (``seed``, ``label``, ``recall``), from the runs' saved
@@ -111,6 +119,21 @@ def accuracy_over_seeds(metrics: pd.DataFrame, paired: pd.Series) -> dict[str, f
             "minutes_per_run": metrics["train_seconds"].mean() / 60}
 
 
+def paired_clips(point: Point, compared: Point) -> dict[str, float]:
+    """The point against the runs it is compared with, on the same test clips and the seeds
+    both have: per clip, the share of the point's runs that are right minus the share of the
+    compared runs; their mean (the change of test accuracy), its 90 % bootstrap interval over
+    clips and the two-sided sign-flip ``paired_p``. Clips are joined on their sample id."""
+    mine, theirs = point.correct(), compared.correct()
+    seeds = [seed for seed in mine.columns if seed in theirs.columns]
+    joined = mine[seeds].join(theirs[seeds], how="inner", lsuffix="_point", rsuffix="_compared")
+    differences = (joined[[f"{seed}_point" for seed in seeds]].to_numpy().mean(axis=1)
+                   - joined[[f"{seed}_compared" for seed in seeds]].to_numpy().mean(axis=1))
+    low, high = significance.mean_interval(differences)
+    return {"paired_low": low, "paired_high": high,
+            "paired_p": significance.sign_flip_p(differences), "paired_clips": len(differences)}
+
+
 def shown_over_seeds(table: pd.DataFrame) -> dict[str, Any]:
     """The book's columns of a table of :func:`accuracy_over_seeds` rows, three decimals (a
     range only where there are several seeds)."""
@@ -119,4 +142,7 @@ def shown_over_seeds(table: pd.DataFrame) -> dict[str, Any]:
             "lowest–highest seed": [f"{r.low:.3f}–{r.high:.3f}" if r.runs > 1 else "one seed"
                                     for r in table.itertuples()],
             "difference, same seed": table["difference"].map("{:+.3f}".format),
+            "paired 90 % interval, same clips": [
+                f"{r.paired_low:+.3f} to {r.paired_high:+.3f}" for r in table.itertuples()],
+            "p (paired)": table["paired_p"],
             "training min per run": table["minutes_per_run"].map("{:.1f}".format)}

@@ -172,17 +172,17 @@ def test_pruning_opening_reads_each_point_against_the_seed_spread(demo_like):
     assert "0.975 (+0.017)" in text and "chance 0.17" in text and "120 test clips" in text
     # one seed: a difference of two runs has spread sqrt(2) x 0.01; twice that (0.028) is
     # larger than two test clips (0.017)
-    assert text.startswith("**OfflineKeywords** (stand-in for SpeechCommands): test accuracy "
-                           "moves beyond what reseeding a run does without the easiest 10% "
-                           "(-0.058).")
+    assert text.startswith("**OfflineKeywords** (stand-in for SpeechCommands): Removing the "
+                           "easiest 10% (-0.058) changes test accuracy beyond what reseeding a "
+                           "run does, with a paired 90 % interval on the same test clips clear "
+                           "of zero; removing the hardest 10% (+0.017) does not (one seed each).")
     assert "beyond 0.028" in text
     assert "not** learned" not in text
     numbers = record.load(demo_like, P.CHAPTER)
     numbers["OfflineKeywords"][P.SEED_SPREAD] = 0.03
     record.save(demo_like, P.CHAPTER, numbers)
     text = findings.opening(demo_like, P.CHAPTER)
-    assert "beyond 0.085" in text and "no rule changes test accuracy beyond" in text
-    assert "(the largest change: easiest 10%, -0.058)" in text
+    assert "beyond 0.085" in text and "change test accuracy no more than reseeding" in text
 
 
 def test_inference_opening_leads_with_real_speech_calibration_and_unknown_words(tmp_path,
@@ -318,7 +318,7 @@ def test_the_pruning_pattern_says_when_every_point_moved_one_way_and_reads_the_o
               "oracle 8%": point("oracle", 0.983, 0.017)}
     def pattern() -> str:
         changes = {name: p[P.DIFFERENCE] for name, p in points.items()}
-        return beyond._pruning_pattern(points, beyond.Retrained(changes, 0.036))
+        return beyond._pruning_pattern(points, beyond.Retrained(changes, 0.036, {}, 1))
     text = pattern()
     assert "Every point, random included, lies above its unpruned run (+0.008 to +0.017), none " \
            "beyond reseeding" in text
@@ -330,13 +330,41 @@ def test_the_pruning_pattern_says_when_every_point_moved_one_way_and_reads_the_o
 
 def test_a_retrained_point_counts_only_beyond_the_yardstick_at_the_printed_digits():
     verdict = beyond.Retrained({"hardest 10%": 0.0364, "random 10%": -0.0366, "easiest": 0.01},
-                               0.036)
+                               0.036, {}, 1)
     assert verdict.moved == ["random 10% (-0.037)"]
-    assert verdict.largest == "random 10%, -0.037"
-    assert beyond.pruning_claim(verdict).endswith("without the random 10% (-0.037)")
-    assert beyond.curricula_claim(beyond.Retrained({"easiest first": 0.01}, 0.036)) == (
-        "no schedule changes test accuracy beyond what reseeding a run does (the largest "
-        "change: easiest first, +0.010)")
+    assert beyond.pruning_claim(verdict) == (
+        "Removing the random 10% (-0.037) changes test accuracy beyond what reseeding a run "
+        "does, with a paired 90 % interval on the same test clips clear of zero; removing the "
+        "hardest 10% (+0.036) and easiest (+0.010) do not (one seed each)")
+    assert beyond.curricula_claim(beyond.Retrained({"easiest first": 0.01}, 0.036, {}, 3)) == (
+        "Training with easiest first (+0.010) changes test accuracy no more than reseeding a run "
+        "does, or not on the same test clips (mean over 3 seeds)")
+
+
+def test_a_retrained_point_moves_only_where_its_paired_interval_clears_zero():
+    beyond_reseeding = {"hardest 10%": 0.05, "random 10%": 0.05}
+    verdict = beyond.Retrained(beyond_reseeding, 0.036,
+                               {"hardest 10%": (0.01, 0.09), "random 10%": (-0.01, 0.11)}, 1)
+    assert verdict.moved == ["hardest 10% (+0.050; same clips +0.010 to +0.090)"]
+    assert verdict.unmoved == ["random 10% (+0.050; same clips -0.010 to +0.110)"]
+
+
+def test_paired_clips_joins_the_runs_on_sample_identity(monkeypatch):
+    from lib import retraining
+
+    class Fixed:
+        def __init__(self, table):
+            self.table = table
+
+        def correct(self):
+            return self.table
+    point = Fixed(pd.DataFrame({1: [1.0, 1.0, 1.0, 0.0]}, index=["a", "b", "c", "d"]))
+    compared = Fixed(pd.DataFrame({1: [0.0, 0.0, 1.0, 1.0]}, index=["d", "a", "b", "c"]))
+    found = retraining.paired_clips(point, compared)
+    # a: 1 vs 0, b: 1 vs 1, c: 1 vs 1, d: 0 vs 0 -> mean difference 0.25 over 4 clips
+    assert found["paired_clips"] == 4
+    assert found["paired_low"] <= 0.25 <= found["paired_high"]
+    assert 0 < found["paired_p"] <= 1
 
 
 def test_critical_rho_is_where_the_exact_p_drops_below_005():

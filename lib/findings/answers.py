@@ -11,7 +11,7 @@ from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Expla
                         Pruning, Training, Validation)
 from lib.claims import has_paper, hyphenated, interval_text, listed, separation
 from lib.findings.beyond import (curricula_claim, curricula_verdict, Detection, lead_detections,
-                                 pruning_claim, pruning_verdict)
+                                 pruning_claim, pruning_verdict, shared_with_pruning)
 from lib.findings.paper import (choice_text, class_findings, definition_choice,
                                 faithfulness_reading, faithfulness_verdict, model_accuracies,
                                 _peaks_against_paper)
@@ -151,10 +151,11 @@ def _answer_pruning(profile: str, base: str) -> str:
 
 
 def _answer_curricula(profile: str, base: str) -> str:
-    return " ".join(f"Curricula on {dataset}: {curricula_claim(curricula_verdict(n))} "
-                    f"({_link('Curricula', Curricula.NOTEBOOK, base)})."
-                    for dataset, n in record.load(profile, Curricula.CHAPTER).items()
-                    if n[Curricula.POINTS])
+    return " ".join(
+        f"Curricula on {dataset}: "
+        f"{curricula_claim(curricula_verdict(n, shared_with_pruning(profile, dataset, n)))} "
+        f"({_link('Curricula', Curricula.NOTEBOOK, base)})."
+        for dataset, n in record.load(profile, Curricula.CHAPTER).items() if n[Curricula.POINTS])
 
 
 def _answer_real_speech(profile: str, base: str) -> str:

@@ -10,7 +10,7 @@ from lib.difficulty import HardestShare
 from lib.groundtruth import FLIPPED, MISLABELLED
 from lib.record import Curricula, Data, Kinds, Pruning, Review, Validation
 from lib.claims import (detected, DETECTED_WORDS, has_learned, hyphenated, interval_text,
-                        is_effect, LEAD_SCORE, listed, named_dataset, share_text)
+                        is_effect, LEAD_SCORE, listed, named_dataset, separation, share_text)
 
 
 @dataclass(frozen=True)
@@ -78,35 +78,91 @@ def validation(profile: str) -> str:
 class Retrained:
     """What retraining changed at each point of pruning or curricula, read once from the
     chapter's record: each point's change of test accuracy from its paired runs without the
-    change, and the change reseeding alone makes (the yardstick). The chapter opening and the
-    abstract only word it."""
+    change (same seeds), its 90 % interval on the same test clips, and the change reseeding
+    alone makes (the yardstick). A point moves only when both say so: beyond the yardstick and
+    with a paired interval clear of zero. The chapter opening and the abstract only word it."""
     changes: dict[str, float]
     yardstick: float
+    intervals: dict[str, tuple[float, float]]
+    seeds: int
+
+    def _moved(self, name: str) -> bool:
+        beyond = round(abs(self.changes[name]), 3) > self.yardstick
+        interval = self.intervals.get(name)
+        return beyond and (interval is None or separation(interval, (0.0, 0.0)) != 0)
+
+    def _shown(self, name: str) -> str:
+        interval = self.intervals.get(name)
+        return (f"{name} ({self.changes[name]:+.3f}"
+                + (f"; same clips {interval[0]:+.3f} to {interval[1]:+.3f}" if interval else "")
+                + ")")
 
     @property
     def moved(self) -> list[str]:
-        """The points beyond the yardstick at the printed digits, as "name (+0.010)"."""
-        return [f"{name} ({change:+.3f})" for name, change in self.changes.items()
-                if round(abs(change), 3) > self.yardstick]
+        """The points that moved, as "name (+0.010; same clips +0.002 to +0.020)"."""
+        return [self._shown(name) for name in self.changes if self._moved(name)]
 
     @property
-    def largest(self) -> str:
-        """The point with the largest change, as "name, +0.010"."""
-        name = max(self.changes, key=lambda point: abs(self.changes[point]))
-        return f"{name}, {self.changes[name]:+.3f}"
+    def unmoved(self) -> list[str]:
+        """The points that did not (the nulls), worded as :attr:`moved`."""
+        return [self._shown(name) for name in self.changes if not self._moved(name)]
+
+    @property
+    def seeds_text(self) -> str:
+        return "one seed each" if self.seeds == 1 else f"mean over {self.seeds} seeds"
+
+
+def _intervals(points: dict[str, dict[str, Any]], key: str) -> dict[str, tuple[float, float]]:
+    return {name: tuple(point[key]) for name, point in points.items() if key in point}
 
 
 def pruning_verdict(n: dict[str, Any], test_clips: int) -> Retrained:
     """The pruning points against reseeding, from one dataset's Pruning record."""
-    return Retrained({name: point[Pruning.DIFFERENCE] for name, point in n[Pruning.POINTS].items()},
+    points = n[Pruning.POINTS]
+    return Retrained({name: point[Pruning.DIFFERENCE] for name, point in points.items()},
                      retraining.yardstick(n[Pruning.SEED_SPREAD], len(n[Pruning.SEEDS]),
-                                          test_clips))
+                                          test_clips),
+                     _intervals(points, Pruning.PAIRED_INTERVAL), len(n[Pruning.SEEDS]))
 
 
-def curricula_verdict(n: dict[str, Any]) -> Retrained:
-    """The curriculum points against reseeding, from one dataset's Curricula record."""
-    return Retrained({name: point[Curricula.DIFFERENCE]
-                      for name, point in n[Curricula.POINTS].items()}, n[Curricula.YARDSTICK])
+def shared_with_pruning(profile: str, dataset: str, n: dict[str, Any]) -> dict[str, str]:
+    """The Curricula record's points that are the Pruning chapter's runs (training on one end
+    of the ordering is removing the other end), as point -> pruning point: reported once, in
+    Pruning."""
+    try:
+        pruned = record.load(profile, Pruning.CHAPTER).get(dataset, {}).get(Pruning.POINTS, {})
+    except record.RecordMissing:
+        pruned = {}
+    return {name: point[Curricula.SAME_AS] for name, point in n[Curricula.POINTS].items()
+            if point.get(Curricula.SAME_AS) in pruned}
+
+
+def curricula_verdict(n: dict[str, Any], shared: dict[str, str] | None = None) -> Retrained:
+    """The curriculum points against reseeding, from one dataset's Curricula record, without
+    those ``shared`` with the Pruning chapter (:func:`shared_with_pruning`)."""
+    points = {name: point for name, point in n[Curricula.POINTS].items()
+              if name not in (shared or {})}
+    return Retrained({name: point[Curricula.DIFFERENCE] for name, point in points.items()},
+                     n[Curricula.YARDSTICK], _intervals(points, Curricula.PAIRED_INTERVAL),
+                     len(n[Curricula.SEEDS]))
+
+
+def retrained_claim(verdict: Retrained, what: str) -> str:
+    """Which points change test accuracy beyond reseeding and on the same test clips, and
+    which do not (the nulls), in words; ``what`` names a point's change ("removing the")."""
+    moved, unmoved = verdict.moved, verdict.unmoved
+    parts = []
+    if moved:
+        parts.append(f"{what} {listed(moved)} change{'s' if len(moved) == 1 else ''} test "
+                     "accuracy beyond what reseeding a run does, with a paired 90 % interval "
+                     "on the same test clips clear of zero")
+    if unmoved and moved:
+        parts.append(f"{what} {listed(unmoved)} do{'es' if len(unmoved) == 1 else ''} not")
+    elif unmoved:
+        parts.append(f"{what} {listed(unmoved)} change{'s' if len(unmoved) == 1 else ''} test "
+                     "accuracy no more than reseeding a run does, or not on the same test clips")
+    text = "; ".join(parts) + f" ({verdict.seeds_text})"
+    return text[0].upper() + text[1:]
 
 
 def hardest_reading(share: HardestShare, kind: str) -> str:
@@ -128,12 +184,8 @@ def hardest_reading(share: HardestShare, kind: str) -> str:
 
 
 def pruning_claim(verdict: Retrained) -> str:
-    """Which pruning points change test accuracy beyond reseeding, in words."""
-    if verdict.moved:
-        return f"test accuracy moves beyond what reseeding a run does without the " \
-               f"{' or the '.join(verdict.moved)}"
-    return ("no rule changes test accuracy beyond what reseeding a run does at this size "
-            f"(the largest change: {verdict.largest})")
+    """Which pruning points change test accuracy, and which do not, in words."""
+    return retrained_claim(verdict, "removing the")
 
 
 def _pruning_pattern(points: dict[str, dict[str, Any]], verdict: Retrained) -> str:
@@ -212,11 +264,8 @@ def pruning(profile: str) -> str:
 
 
 def curricula_claim(verdict: Retrained) -> str:
-    """Which curriculum points change test accuracy beyond reseeding, in words."""
-    moved = verdict.moved
-    return (f"{listed(moved)} change{'s' if len(moved) == 1 else ''} test accuracy beyond what "
-            "reseeding a run does" if moved else "no schedule changes test accuracy beyond what "
-            f"reseeding a run does (the largest change: {verdict.largest})")
+    """Which curriculum points change test accuracy, and which do not, in words."""
+    return retrained_claim(verdict, "training with")
 
 
 def fusion_reading(fused: dict[str, Any]) -> str:
@@ -242,7 +291,8 @@ def curricula(profile: str) -> str:
         if not points:
             sentences.append(f"{named_dataset(dataset)}: no curriculum point was trained.")
             continue
-        verdict = curricula_verdict(n)
+        shared = shared_with_pruning(profile, dataset, n)
+        verdict = curricula_verdict(n, shared)
         yardstick, without = verdict.yardstick, n[Curricula.WITHOUT]
         runs, model = len(n[Curricula.SEEDS]), n[Curricula.MODEL]
         sentence = (f"{named_dataset(dataset)}: {curricula_claim(verdict)}. {model} with seed"
@@ -257,6 +307,11 @@ def curricula(profile: str) -> str:
                      f"over {n[Curricula.SPREAD_RUNS]} seeds), so a difference counts beyond "
                      f"{yardstick:.3f}." if spread == spread else
                      f"A difference counts beyond {yardstick:.3f} (two test clips).")
+        if shared:
+            sentence += (" " + listed([f"Training on the {name} is the Pruning chapter's "
+                                       f"point without the {same}"
+                                       for name, same in shared.items()])
+                         + ": the same runs, counted there.")
         fused = n.get(Curricula.FUSION) or {}
         if fused:
             sentence += f" {fusion_reading(fused)}"
