@@ -25,6 +25,17 @@ from lib.toolkit import MEL, RunModel
 TARGETS = ("predicted", "true")
 
 
+def map_mel_bands(layer: str, mel_bins: int = MEL["mel_bins"]) -> int | None:
+    """How many mel bands a Grad-CAM map of a PANNs layer has: each ``conv_blockK`` sees the mel
+    axis pooled by 2 in each of the K - 1 blocks before it (Cnn10 ``conv_block4.conv2``: 8 of
+    64). A map's importance can peak only at one of these bands' centres, whatever the
+    upsampling; ``None`` for a layer not named so."""
+    name = layer.split(".")[0]
+    if not name.startswith("conv_block") or not name[len("conv_block"):].isdigit():
+        return None
+    return max(mel_bins // 2 ** (int(name[len("conv_block"):]) - 1), 1)
+
+
 def frame_seconds(frames: int, hop: int = MEL["hop_size"],
                   sample_rate: int = MEL["sample_rate"]) -> np.ndarray:
     """Start time in seconds of each spectrogram frame."""
@@ -117,12 +128,15 @@ def faithfulness_summary(table: pd.DataFrame, level: float = INTERVAL_LEVEL) -> 
 
 
 def key_numbers(peak_tables: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame],
-                edge_fraction: float, faithful: dict[str, pd.DataFrame]) -> dict[str, Any]:
+                edge_fraction: float, faithful: dict[str, pd.DataFrame],
+                layer: str) -> dict[str, Any]:
     """The explanations chapter's record (:class:`lib.record.Explanations`), per dataset:
-    where each band's importance peaks (``peak_tables``, a row per band of :func:`peaks`), its
-    share at the clip's edges (``edges``, a row per map) and the faithfulness checks."""
+    where each band's importance peaks (``peak_tables``, a row per band of :func:`peaks`) and
+    at which resolution (the ``layer``'s mel bands), its share at the clip's edges (``edges``,
+    a row per map) and the faithfulness checks."""
     return {dataset: {
         Explanations.IMPORTANCE_PEAK_HZ: peak_tables[dataset]["hz"].round(0).to_dict(),
+        Explanations.MAP_MEL_BANDS: map_mel_bands(layer),
         Explanations.EDGE_SHARE: edges[dataset].groupby("band")["edge_share"].mean()
         .round(4).to_dict(),
         Explanations.EDGE_SHARE_UNIFORM: 2 * edge_fraction,

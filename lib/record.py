@@ -202,6 +202,7 @@ class Explanations:
     CHAPTER = "explanations"
     NOTEBOOK = "04_explanations"
     IMPORTANCE_PEAK_HZ = "importance_peak_hz"  # band -> Hz
+    MAP_MEL_BANDS = "map_mel_bands"  # the mel bands of a Grad-CAM map: where a peak can fall
     EDGE_SHARE = "edge_share"  # band -> mean share at the clip's edges
     EDGE_SHARE_UNIFORM = "edge_share_uniform"  # the same for a map blind to time
     EDGE_SHARE_INTERVAL = "edge_share_interval"  # band -> 90 % bootstrap interval of the mean

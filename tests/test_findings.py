@@ -390,14 +390,17 @@ def test_the_discussion_sorts_findings_into_agreeing_and_not_by_the_rules(demo_l
     assert "Harder classes of OfflineKeywords are recognised worse at test" in agree
 
 
-@pytest.mark.parametrize("hard, where", [([0.10, 0.12], "agree"), ([0.07, 0.10], "differ")])
-def test_the_discussion_sorts_the_edge_effect_by_its_intervals(demo_like, hard, where):
-    explained = {**DEMO_LIKE[E.CHAPTER]["OfflineKeywords"],
+@pytest.mark.parametrize("hard, where, sentence", [
+    ([0.22, 0.26], "agree", "hard samples draw more of Grad-CAM's importance"),
+    ([0.10, 0.12], "differ", "the paper's direction, but every band puts less there than a map "
+                             "blind to time (0.20)"),
+    ([0.07, 0.10], "differ", "hard and easy samples' shares of Grad-CAM's importance at the "
+                             "clip's edges overlap")])
+def test_the_discussion_sorts_the_edge_effect_by_its_intervals(demo_like, hard, where, sentence):
+    explained = {**DEMO_LIKE[E.CHAPTER]["OfflineKeywords"], E.EDGE_SHARE_UNIFORM: 0.2,
                  E.EDGE_SHARE_INTERVAL: {"easy": [0.07, 0.09], "hard": hard}}
     record.save(demo_like, E.CHAPTER, {"OfflineKeywords": explained})
     agree, differ = findings.discussion(demo_like).split("**Where it does not, or not yet.**")
-    sentence = ("hard samples draw more of Grad-CAM's importance" if where == "agree" else
-                "hard and easy samples' shares of Grad-CAM's importance at the clip's edges overlap")
     assert sentence in (agree if where == "agree" else differ)
 
 
@@ -413,7 +416,12 @@ def test_edge_shares_are_read_by_their_intervals():
                                     {"easy": [0.07, 0.09], "hard": [0.10, 0.12]}, 0.2)
     assert "0.11 (hard, 0.10–0.12)" in clear
     assert "less at the edges in the easy and hard bands" in clear
-    assert "hard samples draw more importance to the edges than easy ones, as in the paper" in clear
+    assert ("hard samples draw more importance to the edges than easy ones, the paper's "
+            "direction, but less than a map blind to time") in clear
+    focused = paper._edges_reading({"easy": 0.08, "hard": 0.25},
+                                   {"easy": [0.07, 0.09], "hard": [0.22, 0.28]}, 0.2)
+    assert "hard samples draw more importance to the edges than easy ones, as in the paper" in \
+        focused
     overlapping = paper._edges_reading({"easy": 0.15, "hard": 0.16},
                                           {"easy": [0.1, 0.25], "hard": [0.12, 0.21]}, 0.2)
     assert "no band differs from it beyond its interval" in overlapping
@@ -446,8 +454,9 @@ def test_grad_cam_is_called_faithful_only_at_shares_whose_interval_clears_zero()
     assert "the maps point at evidence the model uses" in _masking_reading(
         (0.05, 0.1), (0.01, 0.05), (0.02, 0.03))
     mixed = _masking_reading((0.05, 0.1), (-0.001, 0.05), (-0.03, -0.02))
-    assert mixed == ("Grad-CAM's cells matter more than random ones at 5% masked; less at 20%; "
-                     "at 10% the interval includes zero")
+    assert mixed.startswith("Grad-CAM's cells matter more than random ones at 5% masked "
+                            "(+0.050, +0.050 to +0.100); less at 20% masked (+0.050, -0.030 to "
+                            "-0.020); the interval includes zero at 10% masked")
     assert "not shown" in _masking_reading((-0.05, 0.1), (-0.001, 0.05), (-0.02, 0.03))
 
 
@@ -464,9 +473,10 @@ def test_the_abstract_reads_the_masking_check_over_every_share(demo_like):
     explained = {**DEMO_LIKE[E.CHAPTER]["OfflineKeywords"], E.FAITHFULNESS: _masked(
         (0.06, 0.11), (-0.001, 0.048), (0.001, 0.046))}
     record.save(demo_like, E.CHAPTER, {"OfflineKeywords": explained})
-    assert ("in the masking check, Grad-CAM's cells matter more than random ones "
-            "at 5% and 20% masked; at 10% the interval includes zero") in findings.abstract(
-        demo_like)
+    text = findings.abstract(demo_like)
+    assert ("in the masking check, Grad-CAM's cells matter more than random ones at 5% masked "
+            "(+0.050, +0.060 to +0.110) and 20% masked (+0.050, +0.001 to +0.046); the interval "
+            "includes zero at 10% masked") in text
 
 
 def _definitions_record(detection: dict[str, dict[str, tuple[float, float, float]]],
@@ -508,3 +518,13 @@ def test_the_definition_to_use_is_decided_by_detection_then_stability_then_cost(
     choice = paper.definition_choice(unknown)
     assert (choice.definition, choice.kinds) == ("B", ())
     assert "Detection cannot decide" in paper.choice_text(choice)
+
+
+def test_a_grad_cam_peak_is_stated_at_the_maps_resolution():
+    from lib import explain
+    assert explain.map_mel_bands("conv_block4.conv2") == 8  # Cnn10's, the paper's layer
+    assert explain.map_mel_bands("conv_block6.conv2") == 2  # Cnn14's last block
+    assert explain.map_mel_bands("fc1") is None
+    same = paper._peaks_against_paper({"easy": 2043.0, "medium": 2043.0, "hard": 2043.0}, True, 8)
+    assert "the map has 8 mel bands, so a peak can fall only at one of 8 frequencies" in same
+    assert "share that coarse band, not an exact frequency" in same

@@ -128,7 +128,8 @@ def _answer_attention(profile: str, base: str) -> str:
         faithful = n.get(Explanations.FAITHFULNESS, {})
         parts = []
         if peaks:
-            parts.append(_peaks_against_paper(peaks, has_paper(dataset)))
+            parts.append(_peaks_against_paper(peaks, has_paper(dataset),
+                                              n.get(Explanations.MAP_MEL_BANDS)))
         verdict = faithfulness_verdict(faithful)
         if verdict:
             parts.append(f"in the masking check, {faithfulness_reading(verdict)}")

@@ -28,6 +28,12 @@ def _edges_against_paper(dataset: str, n: dict[str, Any]) -> tuple[int, str]:
         return 0, ""
     shares = (f"(edge share {edges['hard']:.2f}, {interval_text(*intervals['hard'])}, against "
               f"{edges['easy']:.2f}, {interval_text(*intervals['easy'])})")
+    uniform = n.get(Explanations.EDGE_SHARE_UNIFORM)
+    if order > 0 and uniform is not None and intervals["hard"][1] < uniform:
+        return 0, (f"On {dataset}, hard samples draw more of Grad-CAM's importance to the clip's "
+                   f"edges than easy ones {shares}, the paper's direction, but every band puts "
+                   f"less there than a map blind to time ({uniform:.2f}): none focuses on the "
+                   "edges as the paper read its time figure.")
     return order, {
         1: f"On {dataset}, hard samples draw more of Grad-CAM's importance to the clip's edges "
            f"than easy ones {shares}, as the paper read its time figure.",
@@ -72,7 +78,8 @@ def _agreements(profile: str) -> tuple[list[str], list[str]]:
                 near_everywhere = len(_near_paper_peak(peaks)) == len(
                     [b for b in BANDS if b in peaks])
                 (agree if near_everywhere else differ).append(
-                    f"On {dataset}, {_peaks_against_paper(peaks)}.")
+                    f"On {dataset}, "
+                    f"{_peaks_against_paper(peaks, True, n.get(Explanations.MAP_MEL_BANDS))}.")
             order, text = _edges_against_paper(dataset, n)
             if text:
                 (agree if order > 0 else differ).append(text)

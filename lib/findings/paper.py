@@ -173,10 +173,17 @@ def _near_paper_peak(peaks: dict[str, float]) -> list[str]:
             and 1 / NEAR_FACTOR <= peaks[b] / PAPER_IMPORTANCE_PEAK_HZ <= NEAR_FACTOR]
 
 
-def _peaks_against_paper(peaks: dict[str, float], against_paper: bool = True) -> str:
-    """Grad-CAM's importance peak per band, and (``against_paper``: not for a user's own data)
-    where it lies against the paper's near 1 kHz."""
+def _peaks_against_paper(peaks: dict[str, float], against_paper: bool = True,
+                         map_bands: int | None = None) -> str:
+    """Grad-CAM's importance peak per band, at the map's resolution (``map_bands`` mel bands:
+    a peak can fall only at one of their centres), and (``against_paper``: not for a user's
+    own data) where it lies against the paper's near 1 kHz."""
     shown = ", ".join(f"{peaks[b] / 1000:.1f} kHz ({b})" for b in BANDS if b in peaks)
+    if map_bands:
+        shown += (f" (the map has {map_bands} mel bands, so a peak can fall only at one of "
+                  f"{map_bands} frequencies"
+                  + ("; one peak for every band says they share that coarse band, not an "
+                     "exact frequency)" if len(set(peaks.values())) == 1 else ")"))
     if not against_paper:
         return f"Grad-CAM's importance peaks at {shown}"
     near = _near_paper_peak(peaks)
@@ -424,26 +431,37 @@ def faithfulness_verdict(faithful: dict[str, dict[str, Any]]) -> Faithfulness | 
 
 
 def faithfulness_reading(verdict: Faithfulness) -> str:
-    """What the masking check shows over its shares: Grad-CAM's cells matter more than random
-    ones at a share only where the 90 % interval of the difference lies above zero."""
+    """What the masking check shows over its shares, with its effect sizes: how much more
+    (or less) masking Grad-CAM's top cells lowers the explained class's probability than
+    masking as many random cells; it matters more or less only where the 90 % interval of the
+    difference excludes zero."""
     signs = verdict.signs
-    named = {sign: listed([f"{share:.0%}" for share, s in signs.items() if s == sign])
+
+    def sized(share: float) -> str:
+        low, high = verdict.intervals[share]
+        return (f"{share:.0%} masked ({verdict.differences[share]:+.3f}, "
+                f"{low:+.3f} to {high:+.3f})")
+
+    named = {sign: listed([sized(share) for share, s in signs.items() if s == sign])
              for sign in (1, 0, -1) if sign in signs.values()}
+    measure = ("the explained class's probability drops, Grad-CAM's top cells minus as many "
+               "random cells, with 90 % intervals")
     if set(signs.values()) == {1}:
-        return ("masking the cells Grad-CAM ranks highest hurts the explained class more than "
-                "masking as many random cells at every share, beyond the 90 % intervals: the "
-                "maps point at evidence the model uses")
+        return (f"masking the cells Grad-CAM ranks highest hurts the explained class more than "
+                f"masking random cells at every share: {named[1]} ({measure}); the maps point "
+                "at evidence the model uses")
     if set(signs.values()) == {-1}:
-        return ("masking the cells Grad-CAM ranks highest hurts the explained class less than "
-                "masking random cells at every share: these maps are less informative than "
-                "random cells")
+        return (f"masking the cells Grad-CAM ranks highest hurts the explained class less than "
+                f"masking random cells at every share: {named[-1]} ({measure}); these maps are "
+                "less informative than random cells")
     if set(signs.values()) == {0}:
-        return ("at no share does the 90 % interval of the difference exclude zero: at this "
+        return (f"at no share does the interval exclude zero: {named[0]} ({measure}); at this "
                 "size the maps are not shown to point at evidence more than random cells do")
     return "; ".join(part for part in (
-        f"Grad-CAM's cells matter more than random ones at {named[1]} masked" if 1 in named
-        else "", f"less at {named[-1]}" if -1 in named else "",
-        f"at {named[0]} the interval includes zero" if 0 in named else "") if part)
+        f"Grad-CAM's cells matter more than random ones at {named[1]}" if 1 in named else "",
+        f"less at {named[-1]}" if -1 in named else "",
+        f"the interval includes zero at {named[0]}" if 0 in named else "") if part) + \
+        f" ({measure})"
 
 
 def explanations(profile: str) -> str:
@@ -470,7 +488,8 @@ def explanations(profile: str) -> str:
             sentence += f"; over every masked share, {faithfulness_reading(verdict)}"
         peaks = n.get(Explanations.IMPORTANCE_PEAK_HZ, {})
         if peaks:
-            sentence += f"; {_peaks_against_paper(peaks, has_paper(dataset))}"
+            sentence += ("; " + _peaks_against_paper(peaks, has_paper(dataset),
+                                                     n.get(Explanations.MAP_MEL_BANDS)))
         edges = n.get(Explanations.EDGE_SHARE, {})
         if edges and Explanations.EDGE_SHARE_UNIFORM in n:
             sentence += "; " + _edges_reading(edges, n.get(Explanations.EDGE_SHARE_INTERVAL, {}),
@@ -512,6 +531,9 @@ def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
         text += ("; hard samples draw more importance to the edges than easy ones" if order > 0
                  else "; hard samples draw less importance to the edges than easy ones"
                  if order < 0 else "; hard and easy samples are within each other's intervals")
+    elif order is not None and order > 0 and "hard" in below:
+        text += ("; hard samples draw more importance to the edges than easy ones, the paper's "
+                 "direction, but less than a map blind to time: no band focuses on the edges")
     elif order is not None:
         text += ("; hard samples draw more importance to the edges than easy ones, as in the "
                  "paper" if order > 0 else "; hard samples draw less importance to the edges "
