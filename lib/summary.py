@@ -13,6 +13,7 @@ import pandas as pd
 from lib import calibration, claims, classes, record, significance, training
 from lib.datasets import layout_of
 from lib.difficulty import HardestShare
+from lib.findings.paper import real_speech_verdict
 from lib.record import (BANDS, Classes, Data, Difficulty, Explanations, Inference, Pruning,
                         Results, Selection, Training, Validation)
 
@@ -159,12 +160,12 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
                          f"{inferred[Inference.CLASSIFIED]} of {inferred[Inference.FILES]} "
                          f"files classified, {len(inferred[Inference.ERRORS])} rejected with a "
                          "named error"))
-    real = inferred.get(Inference.REAL_SPEECH) or {}
-    if real.get(Inference.ACCURACY) is not None:
+    real = real_speech_verdict(inferred)
+    if real is not None:
         rows.append(_row("real speech", "ensemble accuracy on real human recordings",
-                         real[Inference.ACCURACY], None,
-                         f"{real[Inference.WORDS]} words, one recording each (out of domain); "
-                         f"synthetic test accuracy {real[Inference.SYNTHETIC_TEST_ACCURACY]:.2f}"))
+                         real.right / real.words, None,
+                         f"{real.words} words, one recording each, one speaker (out of "
+                         f"domain): {real.text}"))
     calibrated = (inferred.get(Inference.CALIBRATION) or {}).get(Inference.SYNTHETIC_TEST)
     if calibrated:
         rows.append(_row("new audio", "expected calibration error, synthetic test split",

@@ -14,7 +14,7 @@ from lib.findings.beyond import (curricula_claim, curricula_verdict, Detection, 
                                  pruning_claim, pruning_verdict, shared_with_pruning)
 from lib.findings.paper import (choice_text, class_findings, definition_choice,
                                 faithfulness_reading, faithfulness_verdict, model_accuracies,
-                                _peaks_against_paper)
+                                _peaks_against_paper, real_speech_verdict)
 
 
 def results(profile: str) -> str:
@@ -160,15 +160,11 @@ def _answer_curricula(profile: str, base: str) -> str:
 
 
 def _answer_real_speech(profile: str, base: str) -> str:
-    real = record.load(profile, Inference.CHAPTER).get(Inference.REAL_SPEECH) or {}
-    if not real.get(Inference.WORDS):
+    verdict = real_speech_verdict(record.load(profile, Inference.CHAPTER))
+    if verdict is None:
         return ""
-    words, right = real[Inference.WORDS], round(real[Inference.ACCURACY] * real[Inference.WORDS])
-    return (f"On real human recordings, out of domain, the ensemble names {right} of {words} "
-            f"words right, against a test accuracy of {real[Inference.SYNTHETIC_TEST_ACCURACY]:.2f}"
-            " on held-out synthetic voices (the mean over its runs): a handful of answers, not an "
-            "accuracy estimate "
-            f"({_link('Inference', Inference.NOTEBOOK, base)}).")
+    return (f"On real human recordings of one speaker, out of domain, the ensemble names "
+            f"{verdict.text} ({_link('Inference', Inference.NOTEBOOK, base)}).")
 
 
 #: The abstract's answers, in the order the book asks its questions.
