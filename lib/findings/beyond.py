@@ -40,6 +40,17 @@ def lead_detections(n: dict[str, Any]) -> dict[str, Detection]:
             for kind, scores in n.get(Validation.DETECTION, {}).items()}
 
 
+def _ensemble(profile: str, dataset: str) -> str:
+    """What the Difficulty chapter's ordering of a dataset is built from: "the whole ensemble
+    (3 Cnn10 and 1 Cnn14 runs)", so that a figure of it is never mistaken for another
+    chapter's CumulativeAccuracy over fewer runs."""
+    from lib.findings.paper import model_accuracies
+
+    models = model_accuracies(profile).get(dataset, ({}, []))[1]
+    runs = [f"{m.seeds} {m.model}" for m in models if m.seeds]
+    return ("the whole ensemble (" + listed(runs) + " runs)") if runs else "the whole ensemble"
+
+
 def validation(profile: str) -> str:
     described = record.load(profile, Data.CHAPTER)
     sentences = []
@@ -54,7 +65,8 @@ def validation(profile: str) -> str:
                          f"AUROC {found.auroc:.3f} (90 % interval {low:.3f}–{high:.3f}, "
                          f"{counts.get(kind)} of {train} clips)")
         if parts:
-            parts[0] = "ranked by CumulativeAccuracy, " + parts[0]
+            parts[0] = f"ranked by CumulativeAccuracy over {_ensemble(profile, dataset)}, " + \
+                parts[0]
             parts[-1] += "; chance is 0.5"
         wrong = sum(counts.get(kind) or 0 for kind in MISLABELLED)
         if Validation.CLEANLAB_FLAGGED in n and wrong:

@@ -11,13 +11,13 @@ from lib import record, significance
 from lib.datasets import layout_of
 from lib.difficulty import HardestShare
 from lib.groundtruth import FLIPPED, MISLABELLED
-from lib.profiles import CONTROL_DEFINITION
+from lib.profiles import CONTROL_DEFINITION, SCORING_FUNCTIONS
 from lib.record import (BANDS, CLEANLAB_NETWORK, DIFFICULTY_TEST, Classes, Data, Definitions,
                         Difficulty, Explanations, Inference, Selection, Training, split_model_key)
 from lib.significance import INTERVAL_LEVEL, Correlation
-from lib.claims import (TARGET_GENUINE_TRAIN, TARGET_TEST_ACCURACY, correlation_claim, detected,
-                        has_learned, has_paper, hyphenated, interval_text, is_effect, listed,
-                        named_dataset, same_sign, separation, share_text)
+from lib.claims import (TARGET_GENUINE_TRAIN, TARGET_TEST_ACCURACY, correlation_claim,
+                        detected, has_learned, has_paper, hyphenated, interval_text, is_effect,
+                        listed, named_dataset, same_sign, separation, share_text)
 
 
 def data(profile: str) -> str:
@@ -247,6 +247,8 @@ def _best_definition(kind: str, best: dict[str, Any], found: dict[str, Any]) -> 
     return sentence
 
 
+#: The paper's definition of difficulty, as the Definitions record names it.
+PAPER_DEFINITION = SCORING_FUNCTIONS[0]
 #: Below this dev accuracy on its own words, a teacher is too weak for TransferTeacher's
 #: ordering to say anything about the definition.
 WEAK_TEACHER = 0.9
@@ -397,6 +399,12 @@ def definitions(profile: str) -> str:
             parts.append(f"the definitions agree at Spearman {n[Definitions.MEAN_AGREEMENT]:.2f} "
                          f"on average over {len([c for c in columns if c != CONTROL])} definitions "
                          f"(the follow-up: {low:.2f}–{high:.2f})")
+        ours = columns.get(PAPER_DEFINITION)
+        if ours:
+            parts.append(f"every definition here reads the same runs, so {PAPER_DEFINITION} here "
+                         f"averages {ours} run{'s' if ours > 1 else ''}, not the whole "
+                         "ensemble the Difficulty and Validation chapters order by: its "
+                         "figures differ from theirs")
         found = "; ".join(parts)
         if choice:
             found = choice_text(choice) + (f" {found[0].upper()}{found[1:]}." if found else "")
