@@ -459,9 +459,10 @@ def drawn_and_fitted(profile: str, run: Run) -> pd.DataFrame:
 
 def entry_by_kind(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
     """Per point and kind of training sample (:data:`lib.pruning.REMOVED_KINDS`): the mean
-    epoch it first entered training and was first fitted (over its samples and the point's
-    seeds; a sample never drawn or never fitted counts as one epoch after the last), and the
-    share fitted by the last epoch."""
+    epoch it first entered training (a sample never drawn counts as one epoch after the last),
+    the mean epoch it was first fitted over the samples that were (NaN where none was: a
+    never-fitted sample has no epoch to average), and the share fitted by the last epoch; each
+    over the point's seeds."""
     rows = []
     for point in points:
         for run in point.runs:
@@ -470,7 +471,7 @@ def entry_by_kind(points: list[Point], kinds: pd.Series) -> pd.DataFrame:
             for kind, part in table.groupby("kind"):
                 rows.append({"point": point.name, "seed": run.seed, "kind": kind,
                              "entered": part["entered"].fillna(last + 1).mean(),
-                             "fitted": part["fitted"].fillna(last + 1).mean(),
+                             "fitted": part["fitted"].mean(),
                              "fitted_share": part["fitted"].notna().mean()})
     return (pd.DataFrame(rows).groupby(["point", "kind"], sort=False)
             [["entered", "fitted", "fitted_share"]].mean().reset_index())
@@ -569,7 +570,8 @@ def key_numbers(model: str, seeds: list[int], pacing: Pacing,
         if dataset in entries:
             entry[Record.ENTRY] = {
                 point: {row.kind: {Record.ENTERED: round(row.entered, 2),
-                                   Record.FITTED: round(row.fitted, 2),
+                                   Record.FITTED: (round(row.fitted, 2)
+                                                   if row.fitted == row.fitted else None),
                                    Record.FITTED_SHARE: round(row.fitted_share, 4)}
                         for row in part.itertuples()}
                 for point, part in entries[dataset].groupby("point", sort=False)}

@@ -333,12 +333,15 @@ def curricula(profile: str) -> str:
         if paced in entry and FLIPPED in entry[paced]:
             first = next(iter(entry))
             then, now = entry[first][FLIPPED], entry[paced][FLIPPED]
+            def fitted(entry: dict[str, float]) -> str:
+                epoch = entry[Curricula.FITTED]
+                return (f"{entry[Curricula.FITTED_SHARE]:.0%} fitted by the last epoch"
+                        + (f", first at epoch {epoch:.1f} on average" if epoch is not None
+                           and epoch == epoch else ""))
             sentence += (f" Under the {paced} the flipped labels first enter training at epoch "
                          f"{now[Curricula.ENTERED]:.1f} on average (without one: "
-                         f"{then[Curricula.ENTERED]:.1f}) and are first fitted at "
-                         f"{now[Curricula.FITTED]:.1f} (without: {then[Curricula.FITTED]:.1f}); "
-                         f"{now[Curricula.FITTED_SHARE]:.0%} of them are fitted by the last "
-                         f"epoch (without: {then[Curricula.FITTED_SHARE]:.0%}).")
+                         f"{then[Curricula.ENTERED]:.1f}); {fitted(now)} (without: "
+                         f"{fitted(then)}).")
         if not has_learned(without, chance):
             sentence += (" These models have **not** learned, so the points test the pipeline, "
                          "not what a curriculum does.")

@@ -85,15 +85,16 @@ def learning_curves(curves: pd.DataFrame, chance: float, title: str,
 
 
 def entry(table: pd.DataFrame, epochs: int, title: str) -> plt.Figure:
-    """Per point and kind of training sample: the mean epoch it entered training (left) and
-    was first fitted (right; never fitted counts as one after the last)."""
+    """Per point and kind of training sample: the mean epoch it entered training (left; never
+    drawn counts as one after the last) and was first fitted (right; over the samples that
+    were, so a kind never fitted has no bar)."""
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 0.5 * table["point"].nunique() + 1.8),
                              sharey=True)
     points = list(dict.fromkeys(table["point"]))
     kinds = list(dict.fromkeys(table["kind"]))
     height = 0.8 / len(kinds)
     for ax, column, label in ((axes[0], "entered", "first epoch drawn (mean)"),
-                              (axes[1], "fitted", "first epoch fitted (mean)")):
+                              (axes[1], "fitted", "first epoch fitted (mean of those fitted)")):
         for k, kind in enumerate(kinds):
             part = table[table["kind"] == kind].set_index("point").reindex(points)
             ax.barh(np.arange(len(points)) + k * height, part[column].to_numpy(), height,
