@@ -16,7 +16,8 @@ Plumbing
     ``run``        runs the notebooks with papermill, skips unchanged ones (``make notebooks``)
     ``dependencies`` which ``lib`` definitions a notebook runs: what re-runs it
     ``book``       stages executed notebooks and builds the Jupyter Book (``make html``)
-    ``tables``     every table as the page shows it: worded headers, no index, p as a bound
+    ``page``       tables and figures as the page shows them: worded headers, no index,
+                   p as a bound, a figure described by its titles and axes
     ``disk``       the disk a profile's training needs under results/, checked before it starts
     ``browser``    looks at the built book in headless Chromium (tests, ``make check-book``)
 

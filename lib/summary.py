@@ -13,9 +13,12 @@ import pandas as pd
 from lib import calibration, claims, classes, record, significance, training
 from lib.datasets import layout_of
 from lib.difficulty import HardestShare
-from lib.findings.paper import real_speech_verdict
-from lib.record import (BANDS, Classes, Data, Difficulty, Explanations, Inference, Pruning,
-                        Results, Selection, Training, Validation)
+from lib.findings.beyond import shared_with_pruning
+from lib.findings.paper import (FOLLOW_UP_AGREEMENT, FOLLOW_UP_MODELS, FOLLOW_UP_SEEDS,
+                                PAPER_DEFINITION, definition_choice, follow_up,
+                                real_speech_verdict)
+from lib.record import (BANDS, Classes, Curricula, Data, Definitions, Difficulty, Explanations,
+                        Inference, Pruning, Results, Selection, Training, Validation)
 
 #: The validation chapter's scores the summary repeats (the rest are in that chapter).
 VALIDATION_SCORES = (record.CUMULATIVE_ACCURACY, record.CUMULATIVE_ACCURACY_LOGS,
@@ -90,6 +93,41 @@ def _model_and_class_rows(numbers: dict[str, dict[str, Any]], dataset: str,
     return rows
 
 
+def _same_seeds(seeds: list[int]) -> str:
+    """"same seed 1" or "same seeds 1, 2, 3": how a point is paired with the runs it is
+    compared with."""
+    return (f"same seed{'s' if len(seeds) > 1 else ''} " + ", ".join(map(str, seeds))
+            + (", one seed" if len(seeds) == 1 else ""))
+
+
+def _paired(point: dict[str, Any], key: str) -> str:
+    """A point's paired interval on the same test clips, for a note ("" where not recorded)."""
+    if key not in point:
+        return ""
+    low, high = point[key]
+    return f"; same test clips, 90 % interval {low:+.3f} to {high:+.3f}"
+
+
+def _definition_rows(dataset: str, n: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Definitions chapter's figures: each definition's mean AUROC over the wrong labels
+    and its run-to-run Spearman, the one to use first."""
+    choice = definition_choice(n) if n else None
+    if choice is None:
+        return []
+    rows = []
+    for name in [choice.definition, *[d for d in choice.stability if d != choice.definition]]:
+        used = " (the one to use here)" if name == choice.definition else ""
+        if name in choice.auroc:
+            rows.append(_row(dataset, f"mean AUROC over the wrong labels: {name}{used}",
+                             choice.auroc[name], None,
+                             f"over {claims.listed(list(choice.kinds))}; chance: 0.5"))
+        if choice.stability[name] is not None:
+            rows.append(_row(dataset, f"Spearman of one run's ordering with another's: {name}",
+                             choice.stability[name], None,
+                             "1: the ordering does not depend on the seed"))
+    return rows
+
+
 def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     """Numbers only this compendium reports (the paper's column says what it found, if
     anything, in words)."""
@@ -145,14 +183,26 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
             rows.append(_row(dataset, "Spearman between disjoint halves of the runs",
                              judged[Validation.STABILITY][Validation.SPLIT_HALVES_SPEARMAN], None,
                              "1: the ordering does not depend on which runs made it"))
+        rows += _definition_rows(dataset, numbers[Definitions.CHAPTER].get(dataset, {}))
         pruned = numbers[Pruning.CHAPTER].get(dataset, {})
         for name, point in pruned.get(Pruning.POINTS, {}).items():
             rows.append(_row(dataset, f"test accuracy, {pruned[Pruning.MODEL]} retrained "
                              f"without the {name}", point[Pruning.TEST_ACCURACY], None,
                              f"{point[Pruning.DIFFERENCE]:+.3f} against the unpruned "
-                             f"{pruned[Pruning.UNPRUNED]:.3f} (same seeds "
-                             f"{pruned[Pruning.SEEDS]}); {point[Pruning.REMOVED]} samples "
-                             "removed"))
+                             f"{pruned[Pruning.UNPRUNED]:.3f} ({_same_seeds(pruned[Pruning.SEEDS])}"
+                             f"{_paired(point, Pruning.PAIRED_INTERVAL)}); "
+                             f"{point[Pruning.REMOVED]} samples removed"))
+        taught = numbers[Curricula.CHAPTER].get(dataset, {})
+        shared = shared_with_pruning(profile, dataset, taught) if taught else {}
+        for name, point in taught.get(Curricula.POINTS, {}).items():
+            if name in shared:
+                continue
+            rows.append(_row(dataset, f"test accuracy, {taught[Curricula.MODEL]} trained with "
+                             f"the {name}", point[Curricula.TEST_ACCURACY], None,
+                             f"{point[Curricula.DIFFERENCE]:+.3f} against "
+                             f"{taught[Curricula.WITHOUT]:.3f} without a curriculum "
+                             f"({_same_seeds(taught[Curricula.SEEDS])}"
+                             f"{_paired(point, Curricula.PAIRED_INTERVAL)})"))
     inferred = numbers[Inference.CHAPTER]
     if inferred.get(Inference.ACCURACY) is not None:
         rows.append(_row("new audio", f"accuracy of {inferred[Inference.RUN]} on the examples",
@@ -179,6 +229,58 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
                          f"{oov[Inference.WORDS]} real letters; threshold "
                          f"{oov[Inference.THRESHOLD]:.2f} from the dev split"))
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+#: The columns of :func:`beside_follow_up`.
+FOLLOW_UP_COLUMNS = ("dataset", "quantity", "ours", "follow-up", "note")
+#: The follow-up's findings in words (its abstract), beside this build's figures.
+FOLLOW_UP_FINDINGS = {
+    "curricula": "no general advantage of a curriculum over uniform sampling",
+    "fusion": "models trained with different curricula complement each other in late fusion",
+}
+
+
+def beside_follow_up(profile: str, datasets: list[str]) -> pd.DataFrame:
+    """This build's figures beside the authors' follow-up (arXiv 2411.00973): the agreement of
+    orderings across seeds, models and definitions (its ranges, ``data/published``), and what
+    curricula and their late fusion did (its findings, in words)."""
+    numbers, published = records(profile), follow_up()
+    rows = []
+
+    def add(dataset: str, quantity: str, ours: float | None, theirs: str, note: str) -> None:
+        if ours is not None:
+            rows.append(dict(zip(FOLLOW_UP_COLUMNS, (dataset, quantity, ours, theirs, note))))
+
+    def span(key: str) -> str:
+        low, high = published[key]
+        return f"{low:.2f}–{high:.2f}"
+
+    for dataset in datasets:
+        defined = numbers[Definitions.CHAPTER].get(dataset, {})
+        seeds = defined.get(Definitions.STABILITY, {}).get(PAPER_DEFINITION, {})
+        add(dataset, f"Spearman of one run's ordering with another's ({PAPER_DEFINITION})",
+            seeds.get(Definitions.RUN_TO_RUN), span(FOLLOW_UP_SEEDS),
+            "the same model, another seed")
+        models = numbers[Difficulty.CHAPTER].get(dataset, {}).get(Difficulty.MODEL_AGREEMENT)
+        add(dataset, "Spearman of Cnn10's ordering with Cnn14's",
+            models["rho"] if models else None, span(FOLLOW_UP_MODELS),
+            "here the two models' ensemble orderings")
+        add(dataset, "mean Spearman between definitions", defined.get(Definitions.MEAN_AGREEMENT),
+            span(FOLLOW_UP_AGREEMENT), "the control left out")
+        taught = numbers[Curricula.CHAPTER].get(dataset, {})
+        for name, point in taught.get(Curricula.POINTS, {}).items():
+            if point.get(Curricula.SCHEDULE) == "curriculum":
+                add(dataset, f"change of test accuracy, {name}", point[Curricula.DIFFERENCE],
+                    FOLLOW_UP_FINDINGS["curricula"],
+                    "against the same seeds without one"
+                    + _paired(point, Curricula.PAIRED_INTERVAL))
+        fused = taught.get(Curricula.FUSION) or {}
+        if fused:
+            add(dataset, "late fusion of the curriculum models, minus as many runs without one",
+                fused[Curricula.FUSED_ACCURACY] - fused[Curricula.BASELINE_ACCURACY],
+                FOLLOW_UP_FINDINGS["fusion"],
+                f"{fused[Curricula.FUSED_MODELS]} models each, test accuracy")
+    return pd.DataFrame(rows, columns=list(FOLLOW_UP_COLUMNS))
 
 
 def key_numbers(reported: pd.DataFrame, beyond: pd.DataFrame) -> dict[str, Any]:

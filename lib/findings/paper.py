@@ -2,12 +2,14 @@
 selection, explanations, classes, inference; each from its record (:func:`lib.findings.opening`)."""
 from __future__ import annotations
 
+import csv
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from lib import record, significance
+from lib import paths, record, significance
 from lib.datasets import layout_of
 from lib.difficulty import HardestShare
 from lib.groundtruth import FLIPPED, MISLABELLED
@@ -186,8 +188,17 @@ def difficulty(profile: str) -> str:
 
 #: The control definition: its AUROC is where chance lies.
 CONTROL = CONTROL_DEFINITION
-#: The follow-up's agreement between different scoring functions (arXiv 2411.00973).
-FOLLOW_UP_AGREEMENT = (0.65, 0.73)
+#: The follow-up's ranges (arXiv 2411.00973, transcribed in data/published/follow_up.csv):
+#: how an ordering agrees from seed to seed, from model to model, and between definitions.
+FOLLOW_UP_SEEDS, FOLLOW_UP_MODELS, FOLLOW_UP_AGREEMENT = "seeds", "models", "definitions"
+
+
+@functools.cache
+def follow_up() -> dict[str, tuple[float, float]]:
+    """The follow-up's published ranges by quantity (:data:`FOLLOW_UP_SEEDS`, ...)."""
+    with (paths.PUBLISHED / "follow_up.csv").open() as table:
+        return {row["quantity"]: (float(row["low"]), float(row["high"]))
+                for row in csv.DictReader(table)}
 #: Where the paper's Grad-CAM importance of easy and medium keywords peaks (its SpeechCommands
 #: frequency figure, read by eye; its hard band is flat), and how far from it a peak is near.
 PAPER_IMPORTANCE_PEAK_HZ = 1000.0
@@ -395,7 +406,7 @@ def definitions(profile: str) -> str:
                         "TransferTeacher's numbers here as a test of its code path"
                         if taught["dev_accuracy"] < WEAK_TEACHER else ""))
         if n.get(Definitions.MEAN_AGREEMENT) is not None:
-            low, high = FOLLOW_UP_AGREEMENT
+            low, high = follow_up()[FOLLOW_UP_AGREEMENT]
             parts.append(f"the definitions agree at Spearman {n[Definitions.MEAN_AGREEMENT]:.2f} "
                          f"on average over {len([c for c in columns if c != CONTROL])} definitions "
                          f"(the follow-up: {low:.2f}–{high:.2f})")
