@@ -74,10 +74,17 @@ def test_a_failing_figure_is_one_line_naming_it():
         plots.finished(fig)
 
 
-def test_the_roc_figure_gives_twelve_scores_twelve_colours():
+def test_the_roc_figure_shows_the_best_scores_and_the_ones_kept():
     curve = pd.DataFrame({"fpr": [0, 0.5, 1], "tpr": [0, 0.7, 1]})
     names = [f"score {i}" for i in range(12)]
-    validation_figures.roc_curves({n: curve for n in names}, dict.fromkeys(names, 0.6), "ROC")
+    aurocs = {name: 0.5 + i / 100 for i, name in enumerate(names)}
+    fig = validation_figures.roc_curves({n: curve for n in names}, aurocs, "ROC",
+                                        keep=("score 0",))
+    labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert len(labels) == validation_figures.ROC_CURVES_SHOWN + 1  # and chance
+    assert any(label.startswith("score 0 ") for label in labels)  # kept, though the lowest
+    assert any(label.startswith("score 11 ") for label in labels)
+    assert "6 of 12 scores" in fig.axes[0].get_legend().get_title().get_text()
 
 
 def test_the_class_scatter_keeps_its_band_inside_recall():
@@ -145,3 +152,16 @@ def test_the_own_data_figures_pass_the_check():
                                 ("curriculum (B)", "curriculum"), ("random", "random")])
                            for epoch in range(1, 5)])
     curricula_figures.learning_curves(curves, 1 / 3, "mine: dev accuracy while training")
+
+
+def test_a_bar_chart_of_many_groups_shows_both_ends_and_a_single_share_is_a_point():
+    table = pd.DataFrame({"mean_rank": np.linspace(0.9, 0.1, 148)},
+                         index=[f"voice {i}" for i in range(148)])
+    fig = validation_figures.mean_rank_bars(table, "voice", "voices")
+    assert len(fig.axes[0].patches) == validation_figures.GROUPS_SHOWN
+    assert "of 148" in fig.axes[0].get_title()
+    point = pd.DataFrame({"score": ["A", "B"], "flip_fraction": [0.25, 0.25],
+                          "auroc": [0.9, 0.6], "flagged_by_cleanlab": [0.3, 0.3]})
+    fig = validation_figures.noise_sweep(point, "sweep")
+    assert "a point, not a sweep" in fig.get_suptitle()
+

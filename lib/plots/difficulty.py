@@ -102,7 +102,7 @@ def rank_vs_snr(genuine: pd.DataFrame, correlation: Correlation, dataset: str,
 
 def data_map(dynamics: pd.DataFrame, dataset: str, ax: plt.Axes | None = None) -> plt.Figure:
     """Data map: mean true-class probability vs its variability, coloured by correctness."""
-    fig, ax = new_axes(ax, (6.5, 5))
+    fig, ax = new_axes(ax, (6.5, 6))
     points = ax.scatter(dynamics["variability"], dynamics["confidence"],
                         c=dynamics["correctness"], cmap="viridis", vmin=0, vmax=1, s=14)
     mark_injected(ax, dynamics, "variability", "confidence")
@@ -110,8 +110,8 @@ def data_map(dynamics: pd.DataFrame, dataset: str, ax: plt.Axes | None = None) -
     ax.set_xlabel("variability (std of true-class probability over epochs)")
     ax.set_ylabel("confidence (mean true-class probability)")
     ax.set_ylim(-0.02, 1.02)
-    if "kind" in dynamics:
-        legend_beside(ax, fontsize=8)
+    if "kind" in dynamics:  # below: the colour bar takes the right-hand side
+        legend_beside(ax, below=True, fontsize=8, ncol=3)
     ax.set_title(f"{dataset}: data map (mean over runs)")
     return finished(fig)
 

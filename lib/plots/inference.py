@@ -26,7 +26,7 @@ def reliability(tables: dict[str, pd.DataFrame], eces: dict[str, float], title: 
     """Reliability diagram: accuracy against mean confidence per confidence bin (a marker
     per bin, its area the bin's share of its set's answers), one series per set of answers,
     the diagonal where a model is calibrated."""
-    fig, ax = new_axes(ax, (5.0, 4.4))
+    fig, ax = new_axes(ax, (6.0, 6.0))
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
     for (name, table), marker in zip(tables.items(), "os^D"):
         size = 15 + 300 * table["answers"] / table["answers"].sum()
@@ -35,7 +35,8 @@ def reliability(tables: dict[str, pd.DataFrame], eces: dict[str, float], title: 
                    label=f"{name}: ECE {eces[name]:.3f} ({int(table['answers'].sum())} answers)")
     ax.set(xlim=(0, 1.02), ylim=(-0.02, 1.02), xlabel="mean confidence in the bin "
            "(top probability)", ylabel="accuracy in the bin (share right)", title=title)
-    legend_beside(ax, fontsize=8)
+    ax.set_aspect("equal")
+    legend_beside(ax, below=True, fontsize=8)  # below: long labels would squash the square
     return finished(fig)
 
 

@@ -8,12 +8,23 @@ import pandas as pd
 from lib.plots import finished, legend_beside, new_axes, series_colours
 
 
+#: The most ROC curves one panel shows; the rest are in the chapter's table.
+ROC_CURVES_SHOWN = 6
+
+
 def roc_curves(curves: dict[str, pd.DataFrame], aurocs: dict[str, float],
-               title: str, ax: plt.Axes | None = None) -> plt.Figure:
-    """One ROC curve per score for detecting the flagged samples, chance as a diagonal."""
+               title: str, ax: plt.Axes | None = None, keep: tuple[str, ...] = ()) -> plt.Figure:
+    """ROC curves for detecting the flagged samples, chance as a diagonal: the
+    :data:`ROC_CURVES_SHOWN` scores with the highest AUROC and those in ``keep`` (more on one
+    axis cannot be told apart; the table lists them all)."""
     fig, ax = new_axes(ax, (8.4, 4.6))
+    ranked = sorted(curves, key=lambda name: -aurocs[name])
+    shown = [name for name in ranked
+             if name in keep or name in ranked[:ROC_CURVES_SHOWN - len(keep)]]
+    shown_note = (f"{len(shown)} of {len(curves)} scores, highest AUROC\n(all in the table)"
+                  if len(shown) < len(curves) else None)
     colours = series_colours(list(curves))
-    for name, curve in curves.items():
+    for name, curve in ((name, curves[name]) for name in shown):
         ax.plot(curve["fpr"], curve["tpr"], drawstyle="default", color=colours[name],
                 label=f"{name} (AUROC {aurocs[name]:.2f})")
     ax.plot([0, 1], [0, 1], ":", color="0.5", label="chance")
@@ -22,7 +33,7 @@ def roc_curves(curves: dict[str, pd.DataFrame], aurocs: dict[str, float],
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.set_aspect("equal")
-    legend_beside(ax, fontsize=7)
+    legend_beside(ax, fontsize=7, title=shown_note, title_fontsize=7)
     ax.set_title(title)
     return finished(fig)
 
@@ -43,9 +54,18 @@ def snr_binned(table: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> p
     return finished(fig)
 
 
+#: Beyond this many groups, a bar chart shows the hardest and easiest half of it only.
+GROUPS_SHOWN = 24
+
+
 def mean_rank_bars(table: pd.DataFrame, group: str, title: str,
                    ax: plt.Axes | None = None) -> plt.Figure:
-    """Mean normalised rank per group (a word, an engine, a voice), hardest first."""
+    """Mean normalised rank per group (a word, an engine, a voice), hardest first; of many
+    groups the :data:`GROUPS_SHOWN` at both ends (the table has them all)."""
+    if len(table) > GROUPS_SHOWN:
+        half = GROUPS_SHOWN // 2
+        title += f"\n(the {half} hardest and {half} easiest of {len(table)})"
+        table = pd.concat([table.head(half), table.tail(half)])
     fig, ax = new_axes(ax, (6, 0.28 * len(table) + 1.2))
     ax.barh(table.index.astype(str)[::-1], table["mean_rank"][::-1], color="#1f77b4")
     ax.axvline(0.5, color="0.5", ls=":")
@@ -90,6 +110,8 @@ def noise_sweep(table: pd.DataFrame, title: str, axes: np.ndarray | None = None)
     share of samples cleanlab flags, against the share actually flipped."""
     fig, axes = new_axes(axes, (10, 3.8), ncols=2, gridspec_kw={"width_ratios": [1.6, 1]})
     left, right = np.asarray(axes).flat
+    if table["flip_fraction"].nunique() == 1:
+        return _noise_point(table, title, left, right)
     colours = series_colours(list(dict.fromkeys(table["score"])))
     for name, part in table.groupby("score", sort=False):
         left.plot(part["flip_fraction"] * 100, part["auroc"], "o-", color=colours[name],
@@ -110,4 +132,22 @@ def noise_sweep(table: pd.DataFrame, title: str, axes: np.ndarray | None = None)
     legend_beside(right, fontsize=7)
     fig.suptitle(title)
     return finished(fig)
+
+
+def _noise_point(table: pd.DataFrame, title: str, left: plt.Axes, right: plt.Axes) -> plt.Figure:
+    """:func:`noise_sweep` at a single share flipped: no line to draw, so each score's AUROC
+    as a bar (left) and the share cleanlab flags beside the share flipped (right)."""
+    flipped = float(table["flip_fraction"].iloc[0]) * 100
+    left.barh(table["score"][::-1], table["auroc"][::-1], color="#1f77b4")
+    left.axvline(0.5, color="0.5", ls=":", label="chance")
+    left.set_xlim(0, 1)
+    left.set_xlabel(f"AUROC for the flipped labels, {flipped:.0f} % flipped")
+    left.tick_params(axis="y", labelsize=7)
+    legend_beside(left, fontsize=7)
+    flagged = float(table["flagged_by_cleanlab"].iloc[0]) * 100
+    right.bar(["flipped", "flagged by cleanlab"], [flipped, flagged],
+              color=["#7f7f7f", "#e377c2"])
+    right.set_ylabel("training samples (%)")
+    right.get_figure().suptitle(f"{title} (one share flipped: a point, not a sweep)")
+    return finished(right.get_figure())
 
