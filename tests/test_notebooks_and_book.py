@@ -169,7 +169,7 @@ def test_each_chapter_opens_with_the_finding_its_record_gives(smoke_book):
     for stem, chapter in record.CHAPTER_OF.items():
         text = html.unescape(_text((executed / f"{stem}.html").read_text())).replace("’", "'")
         expected = _text(re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", findings.opening(
-            "smoke", chapter)).replace("**", "").replace("`", ""))  # a link shows its text
+            "smoke", chapter)).replace("*", "").replace("`", ""))  # a link shows its text
         assert f"Finding. {expected[:120]}" in text, stem
     accuracy = record.load("smoke", record.Training.CHAPTER)[record.Training.TEST_ACCURACY][
         "OfflineKeywords Cnn10"]
