@@ -531,3 +531,23 @@ def test_a_grad_cam_peak_is_stated_at_the_maps_resolution():
     same = paper._peaks_against_paper({"easy": 2043.0, "medium": 2043.0, "hard": 2043.0}, True, 8)
     assert "the map has 8 mel bands, so a peak can fall only at one of 8 frequencies" in same
     assert "share that coarse band, not an exact frequency" in same
+
+
+def test_the_abstract_names_the_lead_per_kind_and_the_near_duplicate_result(demo_like):
+    from lib.duplicates import CHECKS
+    from lib.findings import answers
+    from lib.groundtruth import DUPLICATE
+    K = record.Kinds
+
+    def lead(score: str, auroc: float, interval: list[float]) -> dict:
+        return {K.SCORE: score, K.AUROC: auroc, K.AUROC_INTERVAL: interval,
+                K.RUNNER_UP: "", K.RUNNER_UP_AUROC: None, K.BEYOND_INTERVALS: False}
+    record.save(demo_like, K.CHAPTER, {"OfflineKeywords": {
+        K.BEST: {FLIPPED: lead("CELoss", 0.99, [0.97, 1.0]),
+                 DUPLICATE: lead("VoG", 0.58, [0.46, 0.68])},
+        K.DUPLICATES: {K.PLANTED_PAIRS: 12, K.SHARED_SPEAKERS: {"test & train": 6},
+                       **{check: {K.PLANTED_FOUND: 0} for check in CHECKS}}}})
+    text = answers._answer_kinds(demo_like, "")
+    assert "CELoss on flipped-label clips (0.99)" in text
+    assert "no score finds the near-duplicate clips" in text
+    assert "find 0 of the 12 planted pairs, while 6 speakers shared between splits" in text

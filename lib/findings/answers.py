@@ -8,8 +8,8 @@ from lib import record, significance
 from lib.difficulty import HardestShare
 from lib.groundtruth import FLIPPED, NONSPEECH
 from lib.record import (Classes, Curricula, Data, Definitions, Difficulty, Explanations, Inference,
-                        Pruning, Training, Validation)
-from lib.claims import has_paper, hyphenated, interval_text, listed, separation
+                        Kinds, Pruning, Training, Validation)
+from lib.claims import detected, has_paper, hyphenated, interval_text, listed, separation
 from lib.findings.beyond import (curricula_claim, curricula_verdict, Detection, lead_detections,
                                  pruning_claim, pruning_verdict, shared_with_pruning)
 from lib.findings.paper import (choice_text, class_findings, definition_choice,
@@ -111,6 +111,41 @@ def _answer_definitions(profile: str, base: str) -> str:
     return f"{text[:-1]} ({_link('Definitions', Definitions.NOTEBOOK, base)})."
 
 
+def _answer_kinds(profile: str, base: str) -> str:
+    """Which of the field's scores leads on which kind, and what the near-duplicate checks
+    found, on the first dataset with a ground truth of kinds."""
+    from lib.duplicates import CHECKS
+
+    for dataset, n in record.load(profile, Kinds.CHAPTER).items():
+        best = n.get(Kinds.BEST) or {}
+        if not best:
+            continue
+        found = {kind: lead for kind, lead in best.items()
+                 if detected(tuple(lead[Kinds.AUROC_INTERVAL])) == 1}
+        parts = []
+        if found:
+            clear = sum(lead[Kinds.BEYOND_INTERVALS] for lead in found.values())
+            parts.append("among the field's scores the lead per kind is " + listed(
+                [f"{lead[Kinds.SCORE]} on {hyphenated(kind)} clips ({lead[Kinds.AUROC]:.2f})"
+                 for kind, lead in found.items()])
+                + f"; {clear} of these {len(found)} leads clear the runner-up's interval")
+        missed = [hyphenated(kind) for kind in best if kind not in found]
+        if missed:
+            parts.append(f"no score finds the {listed(missed)} clips")
+        checked = n.get(Kinds.DUPLICATES) or {}
+        planted = checked.get(Kinds.PLANTED_PAIRS)
+        if planted:
+            most = max(checked[check][Kinds.PLANTED_FOUND] for check in CHECKS)
+            shared = sum(checked.get(Kinds.SHARED_SPEAKERS, {}).values())
+            parts.append(f"the near-duplicate checks on audio and embeddings find {most} of "
+                         f"the {planted} planted pairs"
+                         + (f", while {shared} speakers shared between splits give the leak "
+                            "away" if shared else ""))
+        return (f"On {dataset}, " + "; ".join(parts)
+                + f" ({_link('Kinds', Kinds.NOTEBOOK, base)}).") if parts else ""
+    return ""
+
+
 def _answer_classes(profile: str, base: str) -> str:
     return " ".join(f"Across the classes of {found.dataset}, mean difficulty against test "
                     f"recall: {found.claim} (Spearman {found.rho:.2f}, "
@@ -168,7 +203,7 @@ def _answer_real_speech(profile: str, base: str) -> str:
 
 
 #: The abstract's answers, in the order the book asks its questions.
-ANSWERS = (_answer_models, _answer_scores, _answer_definitions, _answer_classes,
+ANSWERS = (_answer_models, _answer_scores, _answer_definitions, _answer_kinds, _answer_classes,
            _answer_attention, _answer_pruning, _answer_curricula, _answer_real_speech)
 
 

@@ -8,8 +8,9 @@ from lib.groundtruth import FLIPPED
 from lib.record import BANDS, Data, Definitions, Explanations, Training
 from lib.claims import has_paper, interval_text, listed, SIGNIFICANT_AT
 from lib.findings.answers import (_answer_attention, _answer_classes, _answer_curricula,
-                                  _answer_definitions, _answer_pruning, _answer_real_speech,
-                                  _answer_scores, _answers, FROM_INTRODUCTION, _with_ground_truth)
+                                  _answer_definitions, _answer_kinds, _answer_pruning,
+                                  _answer_real_speech, _answer_scores, _answers, FROM_INTRODUCTION,
+                                  _with_ground_truth)
 from lib.findings.beyond import lead_detections
 from lib.findings.paper import (_accuracies, class_findings, definition_choice,
                                 _hard_against_easy, _near_paper_peak, _peaks_against_paper)
@@ -153,7 +154,8 @@ def discussion(profile: str) -> str:
     if not any(has_paper(d) for d in record.load(profile, Data.CHAPTER)):
         return "\n".join(lines + [
             "**What the book found on your data.** " + (_answers(profile, (
-                _answer_scores, _answer_definitions, _answer_classes, _answer_attention,
+                _answer_scores, _answer_definitions, _answer_kinds, _answer_classes,
+                _answer_attention,
                 _answer_pruning, _answer_curricula), FROM_INTRODUCTION) or "Nothing yet."), "",
             "**Where the evidence ends.** Every number is this build's, with its interval or "
             "its spread over seeds; the known truth is the labels flipped in the book's copy, "
@@ -165,7 +167,8 @@ def discussion(profile: str) -> str:
               "**Where it does not, or not yet.** "
               + (" ".join(differ) or "Nowhere among the comparisons it makes."), "",
               "**Beyond the paper.** " + (_answers(profile, (
-                  _answer_definitions, _answer_pruning, _answer_curricula, _answer_real_speech),
+                  _answer_definitions, _answer_kinds, _answer_pruning, _answer_curricula,
+                  _answer_real_speech),
                   FROM_INTRODUCTION) or "Nothing yet."), "",
               "**Why it might not.** " + _stand_in(profile) + " Sizes do not transfer; signs "
               "and mechanisms may, and where the truth is known (which clips are mislabelled or "
