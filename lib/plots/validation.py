@@ -19,8 +19,9 @@ def roc_curves(curves: dict[str, pd.DataFrame], aurocs: dict[str, float],
     axis cannot be told apart; the table lists them all)."""
     fig, ax = new_axes(ax, (8.4, 4.6))
     ranked = sorted(curves, key=lambda name: -aurocs[name])
-    shown = [name for name in ranked
-             if name in keep or name in ranked[:ROC_CURVES_SHOWN - len(keep)]]
+    kept = [name for name in ranked if name in keep]
+    best = [name for name in ranked if name not in keep][:ROC_CURVES_SHOWN - len(kept)]
+    shown = [name for name in ranked if name in kept or name in best]
     shown_note = (f"{len(shown)} of {len(curves)} scores, highest AUROC\n(all in the table)"
                   if len(shown) < len(curves) else None)
     colours = series_colours(list(curves))
