@@ -263,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             "trained (autrainer's timers and the in-training recorder's), *toolkit fixed* the "
             "rest of its `autrainer`/`aucurriculum` commands (start, run set-up, saved states, "
             "aucurriculum's scoring passes), *lib* its own work outside them; *fixed share* is "
-            "toolkit fixed over the notebook's minutes."
-            f"\n\nDisk, each file once:\n\n{disk_table.rename(columns=header).to_markdown(index=False)}")
+            "toolkit fixed over the notebook's minutes.\n\nDisk, each file once:\n\n"
+            + disk_table.rename(columns=header).to_markdown(index=False))
     sentence = build_sentence(args.profile, report)
     rewrite_block(paths.BOOK / "reproduce.md", f"build_{args.profile}", sentence)
     return 0

@@ -82,11 +82,12 @@ def launch_link(notebook: str) -> str:
 
 def chapter_files(profile: str, notebook: str) -> list[Path]:
     """The files behind a chapter that a reader may want (its record, orderings, scores,
-    flagged clips): what :data:`lib.run.ARTEFACTS` says it writes, and the other tables of its
-    record's folder, each at most :data:`DOWNLOAD_LIMIT_MB`."""
+    flagged clips): what :func:`lib.run.chapter_results` says it writes (not the run folders
+    and caches later chapters add to), and the other tables of its record's folder, each at
+    most :data:`DOWNLOAD_LIMIT_MB`."""
     stem = Path(notebook).stem
     results = paths.results_dir(profile)
-    found = {file for pattern in run.ARTEFACTS.get(stem, ()) for file in results.glob(pattern)}
+    found = {file for pattern in run.chapter_results(stem) for file in results.glob(pattern)}
     if stem in CHAPTER_OF:
         found |= set(paths.record_file(profile, CHAPTER_OF[stem]).parent.glob("*"))
     return sorted(file for file in found if file.is_file() and file.suffix in DOWNLOADABLE
@@ -99,9 +100,9 @@ def files_box(profile: str, notebook: str) -> str:
     results = paths.results_dir(profile)
     links = [f"{{download}}`{file.relative_to(results)} ({file.stat().st_size / 1e3:,.0f} kB) "
              f"<{os.path.relpath(file, paths.BOOK_EXECUTED)}>`"
-             for file in chapter_files(profile, notebook) if file.is_relative_to(results)]
+             for file in chapter_files(profile, notebook)]
     live = launch_link(notebook)
-    lines = ([f"**Files behind this chapter** (this build's, `results/{profile}/`): "
+    lines = ([f"**Files behind this chapter** (this build's, `{paths.relative(results)}/`): "
               + " · ".join(links)] if links else [])
     if live:
         lines.append(f"**Run it live:** [open `notebooks/{notebook}` on Binder]({live}) "

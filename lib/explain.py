@@ -26,14 +26,16 @@ TARGETS = ("predicted", "true")
 
 
 def map_mel_bands(layer: str, mel_bins: int = MEL["mel_bins"]) -> int | None:
-    """How many mel bands a Grad-CAM map of a PANNs layer has: each ``conv_blockK`` sees the mel
-    axis pooled by 2 in each of the K - 1 blocks before it (Cnn10 ``conv_block4.conv2``: 8 of
-    64). A map's importance can peak only at one of these bands' centres, whatever the
-    upsampling; ``None`` for a layer not named so."""
-    name = layer.split(".")[0]
-    if not name.startswith("conv_block") or not name[len("conv_block"):].isdigit():
+    """How many mel bands a Grad-CAM map of a PANNs layer has: a layer inside ``conv_blockK``
+    sees the mel axis pooled by 2 in each of the K - 1 blocks before it (Cnn10
+    ``conv_block4.conv2``: 8 of 64), the block's own output once more. A map's importance can
+    peak only at one of these bands' centres, whatever the upsampling; ``None`` for a layer
+    not named so."""
+    block, _, inner = layer.partition(".")
+    if not block.startswith("conv_block") or not block[len("conv_block"):].isdigit():
         return None
-    return max(mel_bins // 2 ** (int(name[len("conv_block"):]) - 1), 1)
+    pooled = int(block[len("conv_block"):]) - (1 if inner else 0)  # a block's output is pooled
+    return max(mel_bins // 2 ** pooled, 1)
 
 
 def frame_seconds(frames: int, hop: int = MEL["hop_size"],

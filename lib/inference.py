@@ -324,14 +324,15 @@ def real_speech(profile: str, runs: list[Run], words: list[str], device: str = "
     Every run classifies the recordings of :mod:`lib.realspeech` with ``autrainer inference``
     (one call per run, with the letters :func:`out_of_vocabulary` reads back);
     the ensemble's prediction is the class of highest mean probability over runs. One row per
-    word: ``filename``, ``label``, ``prediction``, ``word_probability`` (the ensemble's, of the true
+    word: ``filename``, ``label``, ``speaker``, ``prediction``, ``word_probability`` (the
+    ensemble's, of the true
     word), ``confidence`` (its top probability), ``runs_correct`` out of ``runs``,
     ``correct``, then the ensemble's mean probability of every class. The notes say which
     words or packages could not be had.
     """
     folder, notes = realspeech.write_inputs(profile, words, log)
-    columns = ["filename", "label", "sample_rate", "prediction", "word_probability", "confidence",
-               "runs_correct", "runs", "correct"]
+    columns = ["filename", "label", "speaker", "sample_rate", "prediction", "word_probability",
+               "confidence", "runs_correct", "runs", "correct"]
     if folder is None:
         return pd.DataFrame(columns=columns), notes
     truth = pd.read_csv(folder / "truth.csv", keep_default_na=False).set_index("filename")
@@ -345,7 +346,8 @@ def real_speech(profile: str, runs: list[Run], words: list[str], device: str = "
     labels = list(mean.columns)
     hits = sum((table.loc[truth.index, "prediction"].astype(str) == truth["label"]).astype(int)
                for table in per_run)
-    result = truth[["label", "sample_rate"]].assign(
+    # each package holds one speaker's recordings (lib.realspeech)
+    result = truth[["label", "sample_rate"]].assign(speaker=truth["package"]).assign(
         prediction=mean.loc[truth.index].idxmax(axis=1),
         word_probability=[mean.at[name, label] for name, label in truth["label"].items()],
         confidence=mean.loc[truth.index].max(axis=1), runs_correct=hits, runs=len(per_run))
@@ -443,6 +445,7 @@ def key_numbers(table: pd.DataFrame, run: str, chosen_by: str,
     if real is not None:
         numbers[Record.REAL_SPEECH] = {
             Record.WORDS: len(real),
+            Record.SPEAKERS: int(real["speaker"].nunique()) if len(real) else 0,
             Record.ACCURACY: float(real["correct"].mean()) if len(real) else None,
             Record.SYNTHETIC_TEST_ACCURACY: synthetic_test_accuracy,
             Record.MISSING: missing or [],

@@ -11,7 +11,6 @@ too.
 """
 from __future__ import annotations
 
-import math
 import re
 from html import escape
 from typing import Any
@@ -58,22 +57,31 @@ def header(name: Any) -> str:
 
 
 def is_p_column(name: Any) -> bool:
-    """Whether a column holds p-values (``p``, ``p_value``, ``p (paired)`` and the like)."""
+    """Whether a column holds p-values (``p``, ``p_value``, ``p (paired)``; under several
+    header levels, its last)."""
+    if isinstance(name, tuple):
+        name = name[-1]
     return isinstance(name, str) and re.fullmatch(r"p([ _].*)?", name.strip()) is not None
 
 
 def p_text(p: float | None) -> str:
     """A p-value in a table cell: :func:`lib.significance.p_text` without its "p =", so
     "< 0.001" below 0.001, never exponent notation; empty where there is none."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if p is None or pd.isna(p):
         return ""
     return significance.p_text(p).removeprefix("p = ").removeprefix("p ")
 
 
+def _positional(index: pd.Index) -> bool:
+    """Whether an index only numbers the rows (unnamed integers: a default index, or one left
+    by sorting or filtering), so the page drops it."""
+    return index.nlevels == 1 and index.name is None and pd.api.types.is_integer_dtype(index)
+
+
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with a meaningful index turned into columns and a default one dropped."""
-    if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:
-        return frame
+    """The frame with a meaningful index turned into columns and a positional one dropped."""
+    if _positional(frame.index):
+        return frame.reset_index(drop=True)
     named = frame.index.names
     if all(name is None for name in named):
         frame = frame.rename_axis([""] * len(named) if len(named) > 1 else "")
@@ -87,7 +95,7 @@ def styled(table: pd.DataFrame | Styler) -> Styler:
     :func:`header`'s."""
     if isinstance(table, Styler):
         style = table
-        if isinstance(style.data.index, pd.RangeIndex):
+        if _positional(style.data.index):
             style = style.hide(axis="index")
     else:
         frame = _flat(table)

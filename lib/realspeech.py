@@ -61,7 +61,8 @@ RECORDINGS: dict[str, tuple[RegistrySource, str]] = {
 def write_inputs(profile: str, words: list[str],
                  log: Callable[[str], None] = print) -> tuple[Path | None, list[str]]:
     """``data/<profile>/real_speech/<word>.wav`` for each word with a real recording (1 s), and
-    ``truth.csv`` (filename, label, speaker, package); plus one note per word or package that
+    ``truth.csv`` (filename, label, sample_rate, package, licence; each package is one
+    speaker); plus one note per word or package that
     could not be had. The folder is None when no recording could be had.
 
     Recordings keep their own sample rate (8 kHz for the telephone prompts); ogg is decoded to

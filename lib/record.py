@@ -238,10 +238,11 @@ class Inference:
     ACCURACY = "accuracy"  # on the example files with a known class
     LABELLED = "labelled"
     ACCURACY_BY_VARIANT = "accuracy_by_variant"
-    #: ``WORDS``, ``ACCURACY``, ``SYNTHETIC_TEST_ACCURACY``, ``MISSING`` and ``PER_WORD``
-    #: (word -> ``PREDICTION``, ``PROBABILITY``, ``RUNS_CORRECT``).
+    #: ``WORDS``, ``SPEAKERS``, ``ACCURACY``, ``SYNTHETIC_TEST_ACCURACY``, ``MISSING`` and
+    #: ``PER_WORD`` (word -> ``PREDICTION``, ``PROBABILITY``, ``RUNS_CORRECT``).
     REAL_SPEECH = "real_speech"
     WORDS = "words"
+    SPEAKERS = "speakers"
     SYNTHETIC_TEST_ACCURACY = "synthetic_test_accuracy"
     MISSING = "missing"
     PER_WORD = "per_word"

@@ -39,12 +39,14 @@ class Point:
             **self.identity())
 
     def correct(self) -> pd.DataFrame:
-        """A row per test clip (its sample id) and a column per seed: 1 where the run's best
-        checkpoint names the clip's label, else 0."""
-        return pd.DataFrame({
-            run.seed: (lambda found: (found["predicted"] == found["label"]).astype(float))(
-                classes.predictions(self.profile, run, "test").set_index("sample_id"))
-            for run in self.runs})
+        """A row per test clip (its sample id, as text) and a column per seed: 1 where the
+        run's best checkpoint names the clip's label, else 0."""
+        columns = {}
+        for run in self.runs:
+            found = classes.predictions(self.profile, run, "test")
+            found.index = found["sample_id"].astype(str)
+            columns[run.seed] = (found["predicted"] == found["label"]).astype(float)
+        return pd.DataFrame(columns)
 
     def recalls(self) -> pd.DataFrame:
         """Test recall per class and run (``seed``, ``label``, ``recall``), from the runs' saved
@@ -127,6 +129,10 @@ def paired_clips(point: Point, compared: Point) -> dict[str, float]:
     mine, theirs = point.correct(), compared.correct()
     seeds = [seed for seed in mine.columns if seed in theirs.columns]
     joined = mine[seeds].join(theirs[seeds], how="inner", lsuffix="_point", rsuffix="_compared")
+    if not seeds or joined.empty:
+        raise RetrainingError(f"a point and the runs it is compared with share no "
+                              f"{'seed' if not seeds else 'test clip'}: seeds "
+                              f"{list(mine.columns)} against {list(theirs.columns)}")
     differences = (joined[[f"{seed}_point" for seed in seeds]].to_numpy().mean(axis=1)
                    - joined[[f"{seed}_compared" for seed in seeds]].to_numpy().mean(axis=1))
     low, high = significance.mean_interval(differences)
@@ -143,6 +149,7 @@ def shown_over_seeds(table: pd.DataFrame) -> dict[str, Any]:
                                     for r in table.itertuples()],
             "difference, same seed": table["difference"].map("{:+.3f}".format),
             "paired 90 % interval, same clips": [
-                f"{r.paired_low:+.3f} to {r.paired_high:+.3f}" for r in table.itertuples()],
-            "p (paired)": table["paired_p"],
+                "" if first else f"{r.paired_low:+.3f} to {r.paired_high:+.3f}"
+                for first, r in zip(table.index == table.index[0], table.itertuples())],
+            "p (paired)": table["paired_p"].where(table.index != table.index[0]),
             "training min per run": table["minutes_per_run"].map("{:.1f}".format)}

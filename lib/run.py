@@ -80,8 +80,9 @@ def _pattern(function: Callable[..., Path], *below: str) -> str:
     return str(function(*parts).joinpath(*below).relative_to(paths.results_dir("*")))
 
 
-def _results(notebook: str) -> tuple[str, ...]:
-    """Glob patterns of a notebook's results: its record and :data:`RESULTS`."""
+def chapter_results(notebook: str) -> tuple[str, ...]:
+    """Glob patterns of a notebook's results: its record and :data:`RESULTS` (what its page
+    links for download, :func:`lib.book.chapter_files`)."""
     own_record = ([str(paths.record_file("*", CHAPTER_OF[notebook])
                        .relative_to(paths.results_dir("*")))] if notebook in CHAPTER_OF else [])
     return (*own_record, *(_pattern(*written) for written in RESULTS.get(notebook, ())))
@@ -90,7 +91,7 @@ def _results(notebook: str) -> tuple[str, ...]:
 #: What each notebook writes (glob patterns under ``results/<profile>/``), checked after it
 #: runs and before it is skipped: a notebook whose artefacts were deleted runs again.
 ARTEFACTS: dict[str, tuple[str, ...]] = {
-    notebook: (*_results(notebook),
+    notebook: (*chapter_results(notebook),
                *(_pattern(*written) for written in ALSO_WRITES.get(notebook, ())))
     for notebook in CHAPTER_OF}
 
@@ -169,11 +170,11 @@ def reads(all_notebooks: list[Path], units: dict[str, set[dependencies.Unit]] | 
 
 
 def _results_fingerprint(profile: str, notebook: Path) -> str:
-    """The content of a notebook's results (:func:`_results`): a notebook that ran again and
-    wrote the same results re-runs none of its readers."""
+    """The content of a notebook's results (:func:`chapter_results`): a notebook that ran
+    again and wrote the same results re-runs none of its readers."""
     digest = hashlib.sha256()
     root = paths.results_dir(profile)
-    for pattern in _results(notebook.stem):
+    for pattern in chapter_results(notebook.stem):
         for file in sorted(p for p in root.glob(pattern) if p.is_file()):
             digest.update(f"{file.relative_to(root)}\0".encode() + file.read_bytes())
     return digest.hexdigest()[:16]

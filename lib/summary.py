@@ -94,8 +94,8 @@ def _model_and_class_rows(numbers: dict[str, dict[str, Any]], dataset: str,
 
 
 def _same_seeds(seeds: list[int]) -> str:
-    """"same seed 1" or "same seeds 1, 2, 3": how a point is paired with the runs it is
-    compared with."""
+    """"same seed 1, one seed" or "same seeds 1, 2, 3": how a point is paired with the runs it
+    is compared with."""
     return (f"same seed{'s' if len(seeds) > 1 else ''} " + ", ".join(map(str, seeds))
             + (", one seed" if len(seeds) == 1 else ""))
 
@@ -214,7 +214,7 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
     if real is not None:
         rows.append(_row("real speech", "ensemble accuracy on real human recordings",
                          real.right / real.words, None,
-                         f"{real.words} words, one recording each, one speaker (out of "
+                         f"{real.words} words, one recording each, {real.who} (out of "
                          f"domain): {real.text}"))
     calibrated = (inferred.get(Inference.CALIBRATION) or {}).get(Inference.SYNTHETIC_TEST)
     if calibrated:

@@ -243,8 +243,8 @@ def test_every_table_has_readable_headers_and_no_index(smoke_book):
         text = page.read_text()
         problems = _table_problems(text)
         plain = html.unescape(_text(text))
-        problems += [f"p-value {p!r}" for p in re.findall(r"\bp\s?=?\s?\d(?:\.\d+)?e-\d+|\bp 0\.0\b",
-                                                            plain)]
+        exponent = r"\bp\s?=?\s?\d(?:\.\d+)?e-\d+|\bp 0\.0\b"
+        problems += [f"p-value {p!r}" for p in re.findall(exponent, plain)]
         if problems:
             found[page.name] = problems
     assert not found, found

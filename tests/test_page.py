@@ -51,3 +51,10 @@ def test_a_figure_is_described_by_its_titles_and_axes():
     ax.set_ylabel("AUROC")
     assert page.describe(figure) == "Figure: AUROC per kind; x: kind; y: AUROC"
     plt.close(figure)
+
+
+def test_row_numbers_left_by_sorting_are_dropped_not_shown():
+    frame = pd.DataFrame({"score": [0.2, 0.9, 0.5]}).sort_values("score")
+    shown = page.html(frame)
+    assert "<th" not in shown.split("<tbody>")[1]
+    assert shown.split("<tbody>")[0].count("<th ") == 1  # the score column alone

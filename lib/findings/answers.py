@@ -136,11 +136,13 @@ def _answer_kinds(profile: str, base: str) -> str:
         planted = checked.get(Kinds.PLANTED_PAIRS)
         if planted:
             most = max(checked[check][Kinds.PLANTED_FOUND] for check in CHECKS)
-            shared = sum(checked.get(Kinds.SHARED_SPEAKERS, {}).values())
+            leaked = {pair: count for pair, count in checked.get(Kinds.SHARED_SPEAKERS, {}).items()
+                      if {"train", "test"} <= set(pair.split(" & "))}
+            shared = sum(leaked.values())
             parts.append(f"the near-duplicate checks on audio and embeddings find {most} of "
                          f"the {planted} planted pairs"
-                         + (f", while {shared} speakers shared between splits give the leak "
-                            "away" if shared else ""))
+                         + (f", while the {shared} speakers the training and test splits share "
+                            "give the leak away" if shared else ""))
         return (f"On {dataset}, " + "; ".join(parts)
                 + f" ({_link('Kinds', Kinds.NOTEBOOK, base)}).") if parts else ""
     return ""
@@ -198,7 +200,7 @@ def _answer_real_speech(profile: str, base: str) -> str:
     verdict = real_speech_verdict(record.load(profile, Inference.CHAPTER))
     if verdict is None:
         return ""
-    return (f"On real human recordings of one speaker, out of domain, the ensemble names "
+    return (f"On real human recordings of {verdict.who}, out of domain, the ensemble names "
             f"{verdict.text} ({_link('Inference', Inference.NOTEBOOK, base)}).")
 
 

@@ -99,9 +99,13 @@ class Retrained:
     seeds: int
 
     def _moved(self, name: str) -> bool:
-        beyond = round(abs(self.changes[name]), 3) > self.yardstick
+        """Beyond the yardstick, and (where recorded) with a paired interval clear of zero on
+        the change's own side."""
+        change = self.changes[name]
+        beyond = round(abs(change), 3) > self.yardstick
         interval = self.intervals.get(name)
-        return beyond and (interval is None or separation(interval, (0.0, 0.0)) != 0)
+        return beyond and (interval is None
+                           or separation(interval, (0.0, 0.0)) == (1 if change > 0 else -1))
 
     def _shown(self, name: str) -> str:
         interval = self.intervals.get(name)
@@ -161,18 +165,25 @@ def curricula_verdict(n: dict[str, Any], shared: dict[str, str] | None = None) -
 
 def retrained_claim(verdict: Retrained, what: str) -> str:
     """Which points change test accuracy beyond reseeding and on the same test clips, and
-    which do not (the nulls), in words; ``what`` names a point's change ("removing the")."""
+    which do not (the nulls), in words; ``what`` names a point's change ("removing")."""
     moved, unmoved = verdict.moved, verdict.unmoved
+    if not moved and not unmoved:
+        return "No point of its own"
+
+    def each(points: list[str]) -> str:
+        """"removing the A (…), the B (…) or the C (…)": any one of them, singular."""
+        named = [f"the {point}" for point in points]
+        return f"{what} " + (named[0] if len(named) == 1 else
+                             ", ".join(named[:-1]) + f" or {named[-1]}")
     parts = []
     if moved:
-        parts.append(f"{what} {listed(moved)} change{'s' if len(moved) == 1 else ''} test "
-                     "accuracy beyond what reseeding a run does, with a paired 90 % interval "
-                     "on the same test clips clear of zero")
+        parts.append(f"{each(moved)} changes test accuracy beyond what reseeding a run does, "
+                     "with a paired 90 % interval on the same test clips clear of zero")
     if unmoved and moved:
-        parts.append(f"{what} {listed(unmoved)} do{'es' if len(unmoved) == 1 else ''} not")
+        parts.append(f"{each(unmoved)} does not")
     elif unmoved:
-        parts.append(f"{what} {listed(unmoved)} change{'s' if len(unmoved) == 1 else ''} test "
-                     "accuracy no more than reseeding a run does, or not on the same test clips")
+        parts.append(f"{each(unmoved)} changes test accuracy no more than reseeding a run does, "
+                     "or not on the same test clips")
     text = "; ".join(parts) + f" ({verdict.seeds_text})"
     return text[0].upper() + text[1:]
 
@@ -197,7 +208,7 @@ def hardest_reading(share: HardestShare, kind: str) -> str:
 
 def pruning_claim(verdict: Retrained) -> str:
     """Which pruning points change test accuracy, and which do not, in words."""
-    return retrained_claim(verdict, "removing the")
+    return retrained_claim(verdict, "removing")
 
 
 def _pruning_pattern(points: dict[str, dict[str, Any]], verdict: Retrained) -> str:
@@ -333,9 +344,9 @@ def curricula(profile: str) -> str:
         if paced in entry and FLIPPED in entry[paced]:
             first = next(iter(entry))
             then, now = entry[first][FLIPPED], entry[paced][FLIPPED]
-            def fitted(entry: dict[str, float]) -> str:
-                epoch = entry[Curricula.FITTED]
-                return (f"{entry[Curricula.FITTED_SHARE]:.0%} fitted by the last epoch"
+            def fitted(kind: dict[str, float]) -> str:
+                epoch = kind[Curricula.FITTED]
+                return (f"{kind[Curricula.FITTED_SHARE]:.0%} fitted by the last epoch"
                         + (f", first at epoch {epoch:.1f} on average" if epoch is not None
                            and epoch == epoch else ""))
             sentence += (f" Under the {paced} the flipped labels first enter training at epoch "

@@ -117,31 +117,35 @@ def _accuracies(profile: str) -> tuple[list[str], bool]:
     return sentences, learned
 
 
-def _targets(dataset: str, models: list[ModelAccuracy]) -> str:
+def _targets(dataset: str, models: list[ModelAccuracy]) -> tuple[str, bool]:
     """The learned-regime targets the chapter relies on, each model's figure marked met or
-    missed (a dataset of the study only: a user's own data has no such targets)."""
+    missed as printed (three decimals), and whether any was missed; ("", False) for a user's
+    own data, which has no such targets."""
     if not has_paper(dataset):
-        return ""
-    marks = []
+        return "", False
+    marks, missed = [], False
     for m in models:
-        genuine = m.train.get(Training.GENUINE)
-        checks = [f"test {m.accuracy:.3f} "
-                  + ("met" if m.accuracy >= TARGET_TEST_ACCURACY else "**missed**")]
-        if genuine is not None:
-            checks.append(f"genuine training clips {genuine:.3f} "
-                          + ("met" if genuine >= TARGET_GENUINE_TRAIN else "**missed**"))
+        figures = [("test", m.accuracy, TARGET_TEST_ACCURACY)]
+        if m.train.get(Training.GENUINE) is not None:
+            figures.append(("genuine training clips", m.train[Training.GENUINE],
+                            TARGET_GENUINE_TRAIN))
+        checks = []
+        for name, value, target in figures:
+            met = round(value, 3) >= target
+            missed |= not met
+            checks.append(f"{name} {value:.3f} " + ("met" if met else "**missed**"))
         marks.append(f"{m.model}: {', '.join(checks)}")
     return (f"Against the learned-regime targets (test accuracy at least "
             f"{TARGET_TEST_ACCURACY:.2f} per model, at least {TARGET_GENUINE_TRAIN:.2f} of the "
-            f"genuine training clips right at the best checkpoint): {'; '.join(marks)}.")
+            f"genuine training clips right at the best checkpoint): {'; '.join(marks)}.", missed)
 
 
 def training(profile: str) -> str:
     sentences, learned = _accuracies(profile)
     missed = False
     for dataset, (_, models) in model_accuracies(profile).items():
-        targets = _targets(dataset, models)
-        missed |= "**missed**" in targets
+        targets, short = _targets(dataset, models)
+        missed |= short
         if targets:
             sentences.append(targets)
     verdict = ("These models are well above chance, so the later chapters read orderings, "
@@ -199,6 +203,7 @@ def follow_up() -> dict[str, tuple[float, float]]:
     with (paths.PUBLISHED / "follow_up.csv").open() as table:
         return {row["quantity"]: (float(row["low"]), float(row["high"]))
                 for row in csv.DictReader(table)}
+
 #: Where the paper's Grad-CAM importance of easy and medium keywords peaks (its SpeechCommands
 #: frequency figure, read by eye; its hard band is flat), and how far from it a peak is near.
 PAPER_IMPORTANCE_PEAK_HZ = 1000.0
@@ -221,7 +226,8 @@ def _peaks_against_paper(peaks: dict[str, float], against_paper: bool = True,
         shown += (f" (the map has {map_bands} mel bands, so a peak can fall only at one of "
                   f"{map_bands} frequencies"
                   + ("; one peak for every band says they share that coarse band, not an "
-                     "exact frequency)" if len(set(peaks.values())) == 1 else ")"))
+                     "exact frequency)" if len(peaks) > 1 and len(set(peaks.values())) == 1
+                     else ")"))
     if not against_paper:
         return f"Grad-CAM's importance peaks at {shown}"
     near = _near_paper_peak(peaks)
@@ -276,7 +282,8 @@ class Choice:
     definition: str
     kinds: tuple[str, ...]  # the mislabelled kinds detection was judged on
     auroc: dict[str, float]  # definition -> mean AUROC over ``kinds``
-    tied: tuple[str, ...]  # the others detection cannot tell from ``definition``
+    tied: tuple[str, ...]  # the others not behind it beyond the intervals on any kind
+    close: tuple[str, ...]  # of ``tied``, those as stable as it (within the margin)
     stability: dict[str, float | None]  # definition -> run-to-run Spearman
     minutes: dict[str, float]
     sources: dict[str, str]  # definition -> who computed it (the Definitions record's source)
@@ -303,15 +310,16 @@ def definition_choice(n: dict[str, Any]) -> Choice | None:
     costs = {name: n.get(Definitions.COST, {}).get(name, {}) for name in names}
     minutes = {name: costs[name].get(Definitions.MINUTES, 0.0) for name in names}
     sources = {name: costs[name].get(Definitions.SOURCE, "") for name in names}
-    if auroc:
-        best = max(auroc, key=auroc.get)
-        tied = [name for name in auroc if all(separation(
-            tuple(found[kind][best][Definitions.AUROC_INTERVAL]),
-            tuple(found[kind][name][Definitions.AUROC_INTERVAL])) != 1 for kind in kinds)]
-    else:
-        tied = names
     failing = tuple(name for name in auroc if all(
         detected(tuple(found[kind][name][Definitions.AUROC_INTERVAL])) != 1 for kind in kinds))
+    if auroc:
+        best = max(auroc, key=auroc.get)
+        tied = [name for name in auroc if (name == best or name not in failing) and all(
+            separation(tuple(found[kind][best][Definitions.AUROC_INTERVAL]),
+                       tuple(found[kind][name][Definitions.AUROC_INTERVAL])) != 1
+            for kind in kinds)]
+    else:
+        tied = names
     steady = max(tied, key=lambda name: (stability[name] is not None, stability[name] or 0.0))
     close = [name for name in tied if stability[steady] is None or (
         stability[name] is not None
@@ -320,7 +328,8 @@ def definition_choice(n: dict[str, Any]) -> Choice | None:
     decided_by = ("detection" if len(tied) == 1 else
                   "stability" if len(close) == 1 else "cost")
     return Choice(chosen, kinds, auroc, tuple(name for name in tied if name != chosen),
-                  stability, minutes, sources, decided_by, failing)
+                  tuple(name for name in close if name != chosen), stability, minutes, sources,
+                  decided_by, failing)
 
 
 def choice_text(choice: Choice, lead: str = "**Which definition to use here: {}.** ") -> str:
@@ -346,7 +355,8 @@ def choice_text(choice: Choice, lead: str = "**Which definition to use here: {}.
                    if choice.decided_by == "detection" else
                    ", and " + listed([f"{name} ({choice.auroc[name]:.2f})"
                                       for name in choice.tied])
-                   + " cannot be told from it there (their intervals overlap on every kind)"))
+                   + (" is" if len(choice.tied) == 1 else " are")
+                   + " not behind it beyond the intervals on any of these kinds"))
         rivals = list(choice.tied)
     else:
         body = ("detection cannot decide here (no ground truth, or no wrong label found above "
@@ -357,9 +367,9 @@ def choice_text(choice: Choice, lead: str = "**Which definition to use here: {}.
     if choice.decided_by == "stability":
         body += (f"; it is the most stable from run to run ({stable(chosen)}; the next, "
                  f"{rivals[0]}, {stable(rivals[0])}); it costs {cost(chosen)}.")
-    elif choice.decided_by == "cost" and rivals:
-        body += (f"; no steadier from run to run than {listed(rivals)} ({stable(chosen)}), it "
-                 f"costs the least: {cost(chosen)}.")
+    elif choice.decided_by == "cost" and choice.close:
+        body += (f"; as stable from run to run as {listed(list(choice.close))} "
+                 f"({stable(chosen)}), it costs the least: {cost(chosen)}.")
     else:
         body += f"; run to run, {stable(chosen)}; it costs {cost(chosen)}."
     if choice.failing:
@@ -370,6 +380,14 @@ def choice_text(choice: Choice, lead: str = "**Which definition to use here: {}.
     if lead.rstrip().endswith((".", ".**", ":**")):
         body = body[0].upper() + body[1:]
     return lead.format(chosen) + body
+
+
+def _ensemble_runs(profile: str, dataset: str) -> int:
+    """How many runs the whole ensemble has on a dataset (0 before Training has a record)."""
+    try:
+        return sum(m.seeds or 0 for m in model_accuracies(profile).get(dataset, ({}, []))[1])
+    except record.RecordMissing:
+        return 0
 
 
 def definitions(profile: str) -> str:
@@ -411,11 +429,12 @@ def definitions(profile: str) -> str:
                          f"on average over {len([c for c in columns if c != CONTROL])} definitions "
                          f"(the follow-up: {low:.2f}–{high:.2f})")
         ours = columns.get(PAPER_DEFINITION)
-        if ours:
+        ensemble = _ensemble_runs(profile, dataset)
+        if ours and ours < ensemble:
             parts.append(f"every definition here reads the same runs, so {PAPER_DEFINITION} here "
                          f"averages {ours} run{'s' if ours > 1 else ''}, not the whole "
-                         "ensemble the Difficulty and Validation chapters order by: its "
-                         "figures differ from theirs")
+                         f"ensemble's {ensemble} the Difficulty and Validation chapters order "
+                         "by: its figures differ from theirs")
         found = "; ".join(parts)
         if choice:
             found = choice_text(choice) + (f" {found[0].upper()}{found[1:]}." if found else "")
@@ -577,7 +596,8 @@ def _edges_reading(edges: dict[str, float], intervals: dict[str, list[float]],
         text += ("; hard samples draw more importance to the edges than easy ones" if order > 0
                  else "; hard samples draw less importance to the edges than easy ones"
                  if order < 0 else "; hard and easy samples are within each other's intervals")
-    elif order is not None and order > 0 and "hard" in below:
+    elif order is not None and order > 0 and len(below) == len(
+            [b for b in BANDS if b in intervals]):
         text += ("; hard samples draw more importance to the edges than easy ones, the paper's "
                  "direction, but less than a map blind to time: no band focuses on the edges")
     elif order is not None:
@@ -665,11 +685,17 @@ class RealSpeech:
     table only word it."""
     right: int
     words: int
+    speakers: int
     interval: tuple[float, float]
     synthetic: float
     synthetic_clips: int | None  # None: the record's mean over single runs
     synthetic_interval: tuple[float, float] | None
     separation: int  # -1: real speech lower beyond the intervals, 0 overlap, +1 higher
+
+    @property
+    def who(self) -> str:
+        """"one speaker", "2 speakers"."""
+        return "one speaker" if self.speakers == 1 else f"{self.speakers} speakers"
 
     @property
     def text(self) -> str:
@@ -681,9 +707,9 @@ class RealSpeech:
                    if self.synthetic_clips else
                    f"a test accuracy of {self.synthetic:.2f} on synthetic voices (the mean over "
                    "its runs)")
-        reading = {-1: "lower beyond the intervals: on this speaker's recordings the ensemble "
-                       "does worse than on synthetic voices",
-                   0: f"the intervals overlap, so {self.words} recordings of one speaker cannot "
+        reading = {-1: f"lower beyond the intervals: on the recordings of {self.who} the "
+                       "ensemble does worse than on synthetic voices",
+                   0: f"the intervals overlap, so {self.words} recordings of {self.who} cannot "
                       "show a gap between real and synthetic speech",
                    1: "higher beyond the intervals"}[self.separation]
         return (f"{self.right} of {self.words} words right (90 % interval "
@@ -705,10 +731,11 @@ def real_speech_verdict(n: dict[str, Any]) -> RealSpeech | None:
         synthetic_interval = significance.share_interval(round(synthetic * clips), clips,
                                                          level=INTERVAL_LEVEL)
         order = separation(interval, synthetic_interval)
-    else:
+    else:  # a mean over runs, without an interval: the words' interval against the point
         clips, synthetic, synthetic_interval = None, real[Inference.SYNTHETIC_TEST_ACCURACY], None
-        order = 0
-    return RealSpeech(right, words, interval, synthetic, clips, synthetic_interval, order)
+        order = separation(interval, (synthetic, synthetic))
+    return RealSpeech(right, words, real.get(Inference.SPEAKERS, 1), interval, synthetic, clips,
+                      synthetic_interval, order)
 
 
 def _real_speech(real: dict[str, Any], verdict: RealSpeech, augmentation: str) -> str:

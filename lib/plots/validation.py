@@ -20,9 +20,10 @@ def roc_curves(curves: dict[str, pd.DataFrame], aurocs: dict[str, float],
     fig, ax = new_axes(ax, (8.4, 4.6))
     ranked = sorted(curves, key=lambda name: -aurocs[name])
     kept = [name for name in ranked if name in keep]
-    best = [name for name in ranked if name not in keep][:ROC_CURVES_SHOWN - len(kept)]
+    best = [name for name in ranked if name not in keep][:max(0, ROC_CURVES_SHOWN - len(kept))]
     shown = [name for name in ranked if name in kept or name in best]
-    shown_note = (f"{len(shown)} of {len(curves)} scores, highest AUROC\n(all in the table)"
+    shown_note = (f"{len(shown)} of {len(curves)} scores: the highest AUROC"
+                  + (" and the paper's" if kept else "") + "\n(all in the table)"
                   if len(shown) < len(curves) else None)
     colours = series_colours(list(curves))
     for name, curve in ((name, curves[name]) for name in shown):
