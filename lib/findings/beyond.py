@@ -331,10 +331,9 @@ def curricula(profile: str) -> str:
                      f"{yardstick:.3f}." if spread == spread else
                      f"A difference counts beyond {yardstick:.3f} (two test clips).")
         if shared:
-            sentence += (" " + listed([f"Training on the {name} is the Pruning chapter's "
-                                       f"point without the {same}"
-                                       for name, same in shared.items()])
-                         + ": the same runs, counted there.")
+            said = listed([f"training on the {name} is the Pruning chapter's point without "
+                           f"the {same}" for name, same in shared.items()])
+            sentence += f" {said[0].upper()}{said[1:]}: the same runs, counted there."
         fused = n.get(Curricula.FUSION) or {}
         if fused:
             sentence += f" {fusion_reading(fused)}"
