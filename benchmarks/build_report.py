@@ -186,13 +186,14 @@ def build_sentence(profile: str, report: dict) -> str:
     """The figures the Reproduce chapter states, from the report."""
     wall = report.get("build", {}).get("wall_seconds") or report.get("wall_seconds")
     notebooks = report["split"][-1]
-    time_part = (f"`make book` after the install took **{wall / 60:.0f} minutes** "
-                 f"({notebooks['minutes']:.0f} of them notebooks)" if wall else
+    time_part = (f"`make book` after the install took **{wall / 60:.0f} minutes**, its "
+                 f"notebooks {notebooks['minutes']:.0f} notebook-minutes, several run side by "
+                 f"side (`JOBS`)" if wall else
                  f"the notebooks took **{notebooks['minutes']:.0f} minutes**")
     load = report.get("build", {}).get("load_before")
     return (f"Measured by `benchmarks/build_report.py` on {report['machine']} at commit "
             f"`{report['commit']}` ({report['date']}): for the `{profile}` profile, "
-            f"{time_part}; {notebooks['epochs']:.0f} minutes were epochs and forward passes "
+            f"{time_part}; of these, {notebooks['epochs']:.0f} were epochs and forward passes "
             f"inside the runs, {notebooks['toolkit fixed']:.0f} the toolkits' fixed cost "
             f"(command starts, run set-up, aucurriculum's scoring), "
             f"{notebooks['lib']:.0f} the notebooks' own work; `results/{profile}` holds "
