@@ -128,7 +128,9 @@ def _answer_kinds(profile: str, base: str) -> str:
             parts.append("among the field's scores the lead per kind is " + listed(
                 [f"{lead[Kinds.SCORE]} on {hyphenated(kind)} clips ({lead[Kinds.AUROC]:.2f})"
                  for kind, lead in found.items()])
-                + f"; {clear} of these {len(found)} leads clear the runner-up's interval")
+                + (f"; {clear} of these {len(found)} leads clear the runner-up's interval"
+                   if len(found) > 1 else
+                   f"; it {'clears' if clear else 'does not clear'} the runner-up's interval"))
         missed = [hyphenated(kind) for kind in best if kind not in found]
         if missed:
             parts.append(f"no score finds the {listed(missed)} clips")
