@@ -108,6 +108,16 @@ def _paired(point: dict[str, Any], key: str) -> str:
     return f"; same test clips, 90 % interval {low:+.3f} to {high:+.3f}"
 
 
+def _retrained_row(dataset: str, chapter: type[Pruning] | type[Curricula],
+                   point: dict[str, Any], what: str, against: str, seeds: list[int],
+                   extra: str = "") -> dict[str, Any]:
+    """A pruning or curriculum point's row: its test accuracy, its change from the runs it is
+    compared with (same seeds) and its paired interval on the same test clips."""
+    return _row(dataset, f"test accuracy, {what}", point[chapter.TEST_ACCURACY], None,
+                f"{point[chapter.DIFFERENCE]:+.3f} against {against} ({_same_seeds(seeds)}"
+                f"{_paired(point, chapter.PAIRED_INTERVAL)}){extra}")
+
+
 def _definition_rows(dataset: str, n: dict[str, Any]) -> list[dict[str, Any]]:
     """The Definitions chapter's figures: each definition's mean AUROC over the wrong labels
     and its run-to-run Spearman, the one to use first."""
@@ -186,23 +196,19 @@ def beyond_paper(profile: str, datasets: list[str]) -> pd.DataFrame:
         rows += _definition_rows(dataset, numbers[Definitions.CHAPTER].get(dataset, {}))
         pruned = numbers[Pruning.CHAPTER].get(dataset, {})
         for name, point in pruned.get(Pruning.POINTS, {}).items():
-            rows.append(_row(dataset, f"test accuracy, {pruned[Pruning.MODEL]} retrained "
-                             f"without the {name}", point[Pruning.TEST_ACCURACY], None,
-                             f"{point[Pruning.DIFFERENCE]:+.3f} against the unpruned "
-                             f"{pruned[Pruning.UNPRUNED]:.3f} ({_same_seeds(pruned[Pruning.SEEDS])}"
-                             f"{_paired(point, Pruning.PAIRED_INTERVAL)}); "
-                             f"{point[Pruning.REMOVED]} samples removed"))
+            rows.append(_retrained_row(
+                dataset, Pruning, point, f"{pruned[Pruning.MODEL]} retrained without the {name}",
+                f"the unpruned {pruned[Pruning.UNPRUNED]:.3f}", pruned[Pruning.SEEDS],
+                f"; {point[Pruning.REMOVED]} samples removed"))
         taught = numbers[Curricula.CHAPTER].get(dataset, {})
         shared = shared_with_pruning(profile, dataset, taught) if taught else {}
         for name, point in taught.get(Curricula.POINTS, {}).items():
-            if name in shared:
-                continue
-            rows.append(_row(dataset, f"test accuracy, {taught[Curricula.MODEL]} trained with "
-                             f"the {name}", point[Curricula.TEST_ACCURACY], None,
-                             f"{point[Curricula.DIFFERENCE]:+.3f} against "
-                             f"{taught[Curricula.WITHOUT]:.3f} without a curriculum "
-                             f"({_same_seeds(taught[Curricula.SEEDS])}"
-                             f"{_paired(point, Curricula.PAIRED_INTERVAL)})"))
+            if name not in shared:
+                rows.append(_retrained_row(
+                    dataset, Curricula, point,
+                    f"{taught[Curricula.MODEL]} trained with the {name}",
+                    f"{taught[Curricula.WITHOUT]:.3f} without a curriculum",
+                    taught[Curricula.SEEDS]))
     inferred = numbers[Inference.CHAPTER]
     if inferred.get(Inference.ACCURACY) is not None:
         rows.append(_row("new audio", f"accuracy of {inferred[Inference.RUN]} on the examples",
